@@ -1,0 +1,145 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"roster/handlers"
+	"roster/store"
+)
+
+// config is the server's configuration: each flag defaults to its ROSTER_*
+// environment variable, then to the built-in default.
+type config struct {
+	Addr          string
+	DB            string
+	BaseURL       string
+	SecureCookies bool
+}
+
+func envOr(getenv func(string) string, key, def string) string {
+	if v := getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
+// dbFlag adds the --db flag every command shares.
+func dbFlag(fs *flag.FlagSet, getenv func(string) string) *string {
+	return fs.String("db", envOr(getenv, "ROSTER_DB", "./data/roster.db"), "SQLite database file (ROSTER_DB)")
+}
+
+func parseServe(args []string, getenv func(string) string) (config, error) {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	var c config
+	fs.StringVar(&c.Addr, "addr", envOr(getenv, "ROSTER_ADDR", "127.0.0.1:8080"), "address to listen on (ROSTER_ADDR)")
+	db := dbFlag(fs, getenv)
+	fs.StringVar(&c.BaseURL, "base-url", getenv("ROSTER_BASE_URL"), "URL people reach Roster at, for emailed links (ROSTER_BASE_URL; default from --addr)")
+	secure := fs.String("secure-cookies", getenv("ROSTER_SECURE_COOKIES"), "mark cookies Secure (ROSTER_SECURE_COOKIES; default: true when the base URL is https)")
+	if err := fs.Parse(args); err != nil {
+		return config{}, err
+	}
+	c.DB = *db
+	if c.BaseURL == "" {
+		c.BaseURL = "http://" + c.Addr
+	}
+	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	c.SecureCookies = strings.HasPrefix(c.BaseURL, "https://")
+	if *secure != "" {
+		v, err := strconv.ParseBool(*secure)
+		if err != nil {
+			return config{}, fmt.Errorf("--secure-cookies: %q is not true or false", *secure)
+		}
+		c.SecureCookies = v
+	}
+	return c, nil
+}
+
+// openStore opens the database, creating its folder on first use.
+func openStore(ctx context.Context, path string) (*store.Store, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		return nil, err
+	}
+	return store.Open(ctx, path)
+}
+
+func serve(ctx context.Context, args []string, getenv func(string) string, logw io.Writer) error {
+	cfg, err := parseServe(args, getenv)
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(logw, nil))
+	st, err := openStore(ctx, cfg.DB)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	pw := store.GeneratePassword()
+	created, err := st.Bootstrap(ctx, pw)
+	if err != nil {
+		return err
+	}
+	if created {
+		// Printed once: only its hash is stored. "roster admin password" sets a new one.
+		log.Info("first owner: username=admin password=" + pw)
+	}
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	if strings.HasSuffix(cfg.Addr, ":0") && getenv("ROSTER_BASE_URL") == "" {
+		cfg.BaseURL = "http://" + ln.Addr().String()
+	}
+	e, stop := handlers.New(st, handlers.Config{BaseURL: cfg.BaseURL, SecureCookies: cfg.SecureCookies,
+		Version: buildVersion(), Log: log})
+	defer stop()
+	srv := &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	log.Info("roster listening", "addr", "http://"+ln.Addr().String(), "db", cfg.DB, "version", buildVersion())
+	log.Info("sign in at " + cfg.BaseURL + "/login")
+
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return err
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+func migrateCmd(ctx context.Context, args []string, getenv func(string) string, out io.Writer) error {
+	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
+	db := dbFlag(fs, getenv)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	st, err := openStore(ctx, *db)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(out, "database is up to date:", *db)
+	return st.Close()
+}

@@ -1,0 +1,68 @@
+// Package handlers is Roster's HTTP layer: the console pages, the JSON API
+// and their middleware. Handlers bind, validate, call the store and render.
+package handlers
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/alexedwards/scs/v2"
+	"github.com/labstack/echo/v4"
+
+	"roster/store"
+)
+
+// Config is what the HTTP layer needs from the command line.
+type Config struct {
+	// BaseURL is the address people use to reach Roster, for emailed links.
+	BaseURL string
+	// SecureCookies marks cookies Secure; on when served over TLS.
+	SecureCookies bool
+	// Version is shown in the footer and served by /healthz.
+	Version string
+	Log     *slog.Logger
+}
+
+// Handler holds what every handler needs. It has no other state than the
+// sign-in limiter: everything else lives in the store.
+type Handler struct {
+	store    *store.Store
+	sessions *scs.SessionManager
+	log      *slog.Logger
+	cfg      Config
+	signins  *limiter
+}
+
+// Session lifetimes: a console session ends after 30 idle minutes or 12
+// hours, whichever comes first.
+const (
+	sessionIdle     = 30 * time.Minute
+	sessionLifetime = 12 * time.Hour
+)
+
+// New builds the application: the Echo server with every route. The returned
+// stop function ends background work (the session sweeper).
+func New(st *store.Store, cfg Config) (*echo.Echo, func()) {
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	ss := st.Sessions(5 * time.Minute)
+	sm := scs.New()
+	sm.Store = ss
+	sm.IdleTimeout = sessionIdle
+	sm.Lifetime = sessionLifetime
+	sm.Cookie.Name = "roster_session"
+	sm.Cookie.HttpOnly = true
+	sm.Cookie.SameSite = http.SameSiteLaxMode
+	sm.Cookie.Secure = cfg.SecureCookies
+	sm.Cookie.Persist = false
+
+	h := &Handler{store: st, sessions: sm, log: cfg.Log, cfg: cfg, signins: newLimiter(10, time.Minute)}
+	e := echo.New()
+	e.HideBanner = true
+	e.HidePort = true
+	e.HTTPErrorHandler = h.handleError
+	h.routes(e)
+	return e, ss.StopCleanup
+}

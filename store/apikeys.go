@@ -1,0 +1,221 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// APIKey is a tenant's credential for the JSON API. The secret is never
+// stored; only its SHA-256.
+type APIKey struct {
+	ID         int64
+	TenantID   int64
+	PublicID   string // "key_…", shown in lists and the token's first part
+	Name       string
+	Role       Role // RoleAdmin or RoleViewer
+	CreatedBy  string
+	CreatedAt  time.Time
+	LastUsedAt *time.Time
+	ExpiresAt  *time.Time
+	RevokedAt  *time.Time
+}
+
+// Active reports whether the key can be used at t.
+func (k APIKey) Active(t time.Time) bool {
+	return k.RevokedAt == nil && (k.ExpiresAt == nil || t.Before(*k.ExpiresAt))
+}
+
+// NewAPIKey is the input for creating an API key.
+type NewAPIKey struct {
+	Name      string
+	Role      Role
+	ExpiresAt *time.Time
+}
+
+const tokenPrefix = "rst_"
+
+// CreateAPIKey creates a key and returns it with its token, the only time
+// the token exists in the clear. The creator is the context's actor.
+func (s *Store) CreateAPIKey(ctx context.Context, tenant int64, n NewAPIKey) (APIKey, string, error) {
+	n.Name = strings.TrimSpace(n.Name)
+	fe := FieldErrors{}
+	if c := utf8.RuneCountInString(n.Name); c == 0 || c > 64 {
+		fe["name"] = "Name must be 1 to 64 characters."
+	}
+	if n.Role != RoleAdmin && n.Role != RoleViewer {
+		fe["role"] = "Role must be admin or viewer."
+	}
+	if n.ExpiresAt != nil && !n.ExpiresAt.After(s.now()) {
+		fe["expires_at"] = "Expiry must be in the future."
+	}
+	if len(fe) > 0 {
+		return APIKey{}, "", fe
+	}
+	secret := randomString(32)
+	k := APIKey{TenantID: tenant, PublicID: "key_" + randomString(10), Name: n.Name, Role: n.Role,
+		CreatedAt: fromMillis(s.nowMillis()), ExpiresAt: n.ExpiresAt}
+	a := actorOf(ctx)
+	var createdBy sql.NullInt64
+	if id, ok := ParseID(PrefixAdmin, a.ID); ok && a.Type == ActorAdmin {
+		createdBy = sql.NullInt64{Int64: id, Valid: true}
+		k.CreatedBy = a.Name
+	}
+	sum := sha256.Sum256([]byte(secret))
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, `
+			INSERT INTO api_keys (tenant_id, public_id, secret_hash, name, role, created_by, created_at, expires_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			tenant, k.PublicID, sum[:], k.Name, k.Role, createdBy, k.CreatedAt.UnixMilli(), toNullMillis(k.ExpiresAt)).Scan(&k.ID)
+		if err != nil {
+			return fmt.Errorf("store: create api key: %w", err)
+		}
+		ch := Changes{"name": {After: k.Name}, "role": {After: k.Role}}
+		if k.ExpiresAt != nil {
+			ch["expires_at"] = Change{After: k.ExpiresAt}
+		}
+		return s.audit(ctx, tx, tenant, "apikey.create", "api_key", k.PublicID, ch)
+	})
+	if err != nil {
+		return APIKey{}, "", err
+	}
+	return k, tokenPrefix + k.PublicID + "." + secret, nil
+}
+
+const apiKeyColumns = `k.id, k.tenant_id, k.public_id, k.name, k.role, coalesce(a.username, ''),
+	k.created_at, k.last_used_at, k.expires_at, k.revoked_at`
+
+func scanAPIKey(sc interface{ Scan(...any) error }, extra ...any) (APIKey, error) {
+	var k APIKey
+	var created int64
+	var used, expires, revoked sql.NullInt64
+	dest := append([]any{&k.ID, &k.TenantID, &k.PublicID, &k.Name, &k.Role, &k.CreatedBy,
+		&created, &used, &expires, &revoked}, extra...)
+	if err := sc.Scan(dest...); err != nil {
+		return APIKey{}, err
+	}
+	k.CreatedAt = fromMillis(created)
+	k.LastUsedAt, k.ExpiresAt, k.RevokedAt = fromNullMillis(used), fromNullMillis(expires), fromNullMillis(revoked)
+	return k, nil
+}
+
+// ListAPIKeys returns a tenant's keys, newest first, revoked ones included.
+func (s *Store) ListAPIKeys(ctx context.Context, tenant int64) ([]APIKey, error) {
+	rows, err := s.r.QueryContext(ctx, `
+		SELECT `+apiKeyColumns+`
+		FROM api_keys k LEFT JOIN administrators a ON a.id = k.created_by
+		WHERE k.tenant_id = ? ORDER BY k.id DESC`, tenant)
+	if err != nil {
+		return nil, fmt.Errorf("store: list api keys: %w", err)
+	}
+	defer rows.Close()
+	var out []APIKey
+	for rows.Next() {
+		k, err := scanAPIKey(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: list api keys: %w", err)
+		}
+		out = append(out, k)
+	}
+	return out, rows.Err()
+}
+
+// RevokeAPIKey revokes a key by its public id. Returns ErrNotFound for a key
+// of another tenant or one already revoked.
+func (s *Store) RevokeAPIKey(ctx context.Context, tenant int64, publicID string) error {
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var name string
+		err := tx.QueryRowContext(ctx, `
+			UPDATE api_keys SET revoked_at = ?
+			WHERE tenant_id = ? AND public_id = ? AND revoked_at IS NULL RETURNING name`,
+			s.nowMillis(), tenant, publicID).Scan(&name)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("store: api key %s: %w", publicID, ErrNotFound)
+		}
+		if err != nil {
+			return fmt.Errorf("store: revoke api key: %w", err)
+		}
+		return s.audit(ctx, tx, tenant, "apikey.revoke", "api_key", publicID, Changes{"name": {Before: name}})
+	})
+	if err == nil {
+		s.keys.mu.Lock()
+		delete(s.keys.m, publicID)
+		s.keys.mu.Unlock()
+	}
+	return err
+}
+
+type cachedKey struct {
+	key      APIKey
+	hash     []byte
+	lastSeen time.Time // last time last_used_at was written
+}
+
+// lastUsedEvery bounds how often a key's last_used_at is written: once a
+// minute is precise enough to read, and keeps the API's reads from queueing
+// behind a write on every request.
+const lastUsedEvery = time.Minute
+
+// AuthenticateAPIKey returns the active key a bearer token stands for.
+// Returns ErrInvalidCredentials for anything unknown, malformed, revoked or
+// expired.
+func (s *Store) AuthenticateAPIKey(ctx context.Context, token string) (APIKey, error) {
+	rest, ok := strings.CutPrefix(token, tokenPrefix)
+	publicID, secret, ok2 := strings.Cut(rest, ".")
+	if !ok || !ok2 || publicID == "" || secret == "" {
+		return APIKey{}, ErrInvalidCredentials
+	}
+	now := s.now()
+	s.keys.mu.Lock()
+	ck := s.keys.m[publicID]
+	s.keys.mu.Unlock()
+	if ck == nil {
+		var hash []byte
+		k, err := scanAPIKey(s.r.QueryRowContext(ctx, `
+			SELECT `+apiKeyColumns+`, k.secret_hash
+			FROM api_keys k LEFT JOIN administrators a ON a.id = k.created_by
+			WHERE k.public_id = ?`, publicID), &hash)
+		if errors.Is(err, sql.ErrNoRows) {
+			return APIKey{}, ErrInvalidCredentials
+		}
+		if err != nil {
+			return APIKey{}, fmt.Errorf("store: authenticate api key: %w", err)
+		}
+		ck = &cachedKey{key: k, hash: hash, lastSeen: ptrOr(k.LastUsedAt)}
+		if k.RevokedAt == nil {
+			s.keys.mu.Lock()
+			s.keys.m[publicID] = ck
+			s.keys.mu.Unlock()
+		}
+	}
+	sum := sha256.Sum256([]byte(secret))
+	if subtle.ConstantTimeCompare(sum[:], ck.hash) != 1 || !ck.key.Active(now) {
+		return APIKey{}, ErrInvalidCredentials
+	}
+	s.keys.mu.Lock()
+	touch := now.Sub(ck.lastSeen) >= lastUsedEvery
+	if touch {
+		ck.lastSeen = now
+	}
+	s.keys.mu.Unlock()
+	if touch {
+		if _, err := s.w.ExecContext(ctx, `UPDATE api_keys SET last_used_at = ? WHERE id = ?`,
+			now.UnixMilli(), ck.key.ID); err != nil {
+			return APIKey{}, fmt.Errorf("store: touch api key: %w", err)
+		}
+	}
+	return ck.key, nil
+}
+
+func ptrOr(t *time.Time) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return *t
+}

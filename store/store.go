@@ -1,0 +1,162 @@
+// Package store is the only package that knows SQL. It holds Roster's data in
+// one SQLite file and gives every other package concrete methods on *Store.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/pressly/goose/v3"
+	_ "modernc.org/sqlite" // registers the pure-Go "sqlite" driver
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Store is Roster's database. Writes go through one connection so SQLite never
+// has two writers racing for the lock; reads use a separate pool so they never
+// queue behind a write.
+type Store struct {
+	w   *sql.DB
+	r   *sql.DB
+	now func() time.Time
+
+	keys apiKeyCache
+}
+
+// Open opens (creating if needed) the database file at path and applies
+// pending migrations.
+func Open(ctx context.Context, path string) (*Store, error) {
+	w, err := sql.Open("sqlite", dsn(path, false))
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	// One writer: with _txlock=immediate every write transaction takes the lock
+	// at BEGIN, so a second writer would only wait on busy_timeout anyway.
+	w.SetMaxOpenConns(1)
+	w.SetConnMaxIdleTime(0)
+	if err := migrate(ctx, w); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("store: migrate %s: %w", path, err)
+	}
+	r, err := sql.Open("sqlite", dsn(path, true))
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	n := max(4, runtime.NumCPU()*2)
+	r.SetMaxOpenConns(n)
+	r.SetMaxIdleConns(n)
+	return &Store{w: w, r: r, now: time.Now, keys: apiKeyCache{m: map[string]*cachedKey{}}}, nil
+}
+
+// dsn builds the connection string. busy_timeout comes first so WAL setup
+// waits on a locked file instead of failing; foreign_keys is off by default in
+// SQLite and our ON DELETE rules depend on it; synchronous=NORMAL is durable in
+// WAL mode (a crash can lose no committed transaction, only an unsynced
+// checkpoint). Readers are query_only so a stray write on the read pool fails
+// loudly instead of taking the write lock behind the writer's back.
+func dsn(path string, readOnly bool) string {
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(5000)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "cache_size(-32000)")
+	q.Add("_pragma", "mmap_size(1073741824)")
+	if readOnly {
+		q.Add("_pragma", "query_only(1)")
+	} else {
+		q.Set("_txlock", "immediate")
+	}
+	return "file:" + path + "?" + q.Encode()
+}
+
+func migrate(ctx context.Context, db *sql.DB) error {
+	sub, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		return err
+	}
+	p, err := goose.NewProvider(goose.DialectSQLite3, db, sub)
+	if err != nil {
+		return err
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return err
+	}
+	// Fresh statistics after every migration: without them SQLite has been seen
+	// to pick a full sort over a new index (toolchain.md, "Pitfall").
+	_, err = db.ExecContext(ctx, "PRAGMA optimize")
+	return err
+}
+
+// Close closes both connection pools.
+func (s *Store) Close() error {
+	return errors.Join(s.r.Close(), s.w.Close())
+}
+
+// SetClock replaces the store's clock; tests use it to move time.
+func (s *Store) SetClock(now func() time.Time) { s.now = now }
+
+// inTx runs fn in one write transaction; anything but a nil return rolls it
+// all back, audit events included.
+func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: begin: %w", err)
+	}
+	defer tx.Rollback() // no-op once committed
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("store: commit: %w", err)
+	}
+	return nil
+}
+
+// nowMillis is the store clock in the unit every table uses.
+func (s *Store) nowMillis() int64 { return s.now().UnixMilli() }
+
+func fromMillis(ms int64) time.Time { return time.UnixMilli(ms).UTC() }
+
+func fromNullMillis(ms sql.NullInt64) *time.Time {
+	if !ms.Valid {
+		return nil
+	}
+	t := fromMillis(ms.Int64)
+	return &t
+}
+
+func toNullMillis(t *time.Time) sql.NullInt64 {
+	if t == nil {
+		return sql.NullInt64{}
+	}
+	return sql.NullInt64{Int64: t.UnixMilli(), Valid: true}
+}
+
+// Ping checks that both pools answer; /healthz uses it.
+func (s *Store) Ping(ctx context.Context) error {
+	var one int
+	if err := s.r.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
+		return fmt.Errorf("store: ping: %w", err)
+	}
+	return nil
+}
+
+// apiKeyCache keeps verified API keys in memory: verifying a key on every
+// request in SQLite costs about a third of a cheap endpoint's throughput
+// (toolchain.md). RevokeAPIKey drops the entry, so a revoked key stops working
+// at once; only this process revokes keys.
+type apiKeyCache struct {
+	mu sync.Mutex
+	m  map[string]*cachedKey
+}

@@ -1,0 +1,20 @@
+// Roster's only script besides htmx. It adds comfort, never function: every
+// flow works with JavaScript off. No inline script anywhere (see the CSP).
+(function () {
+  "use strict";
+
+  // "/" focuses the page's search box, unless the person is typing.
+  document.addEventListener("keydown", function (e) {
+    if (e.key !== "/" || e.ctrlKey || e.metaKey || e.altKey) return;
+    var t = e.target;
+    if (t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName))) return;
+    var box = document.querySelector("input[type=search]");
+    if (box) { e.preventDefault(); box.focus(); }
+  });
+
+  // Forms with data-confirm ask before they submit.
+  document.addEventListener("submit", function (e) {
+    var msg = e.target.getAttribute && e.target.getAttribute("data-confirm");
+    if (msg && !window.confirm(msg)) e.preventDefault();
+  }, true);
+})();
