@@ -1,0 +1,53 @@
+# Roster's two commands are `make run` and `make test`; see README.md.
+
+PW_VERSION := 1.52.0# must equal playwrightCliVersion in playwright-go v0.5200.1
+PW_DIR     := $(CURDIR)/.cache/pwdriver
+CHROMIUM   := /usr/bin/chromium
+SUDO       := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
+
+.PHONY: run build generate check-generated test e2e-setup vendor
+
+## run: generate, build and start Roster on ./data/roster.db (the first start prints the owner's password)
+run: build
+	./bin/roster serve --db ./data/roster.db
+
+build: generate
+	go build -o bin/roster ./cmd/roster
+
+## generate: templ components -> *_templ.go (templ is pinned as a go.mod tool)
+generate:
+	go tool templ generate -path web/templates
+
+## check-generated: fail when committed *_templ.go files are stale
+check-generated:
+	@tmp=$$(mktemp -d) && cp -r web/templates $$tmp/ && \
+	go tool templ generate -path $$tmp/templates >/dev/null && \
+	for f in web/templates/*_templ.go; do \
+		cmp -s $$f $$tmp/templates/$$(basename $$f) || { echo "stale generated file: $$f (run make generate)"; exit 1; }; \
+	done; \
+	[ "$$(ls $$tmp/templates/*_templ.go | wc -l)" = "$$(ls web/templates/*_templ.go | wc -l)" ] || \
+		{ echo "generated files missing (run make generate)"; exit 1; }; rm -rf $$tmp
+
+## e2e-setup: Debian's Chromium and the Playwright driver (npm playwright-core, exact pin) for e2e tests
+e2e-setup:
+	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends chromium; }
+	@mkdir -p $(PW_DIR)
+	@cp e2e/driver/package.json e2e/driver/package-lock.json $(PW_DIR)/
+	@cd $(PW_DIR) && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	@ln -sfn node_modules/playwright-core $(PW_DIR)/package
+	@ln -sfn "$$(command -v node)" $(PW_DIR)/node
+	@$(PW_DIR)/node $(PW_DIR)/package/cli.js --version | grep -qx "Version $(PW_VERSION)" || \
+		{ echo "Playwright driver is not $(PW_VERSION)"; exit 1; }
+
+## test: install what the tests need, then vet, format and generated-code checks and every test, e2e included
+test: e2e-setup check-generated
+	go vet ./...
+	@test -z "$$(gofmt -l cmd handlers store web e2e)" || { echo "gofmt needed:"; gofmt -l cmd handlers store web e2e; exit 1; }
+	ROSTER_E2E_REQUIRED=1 PLAYWRIGHT_DRIVER_PATH=$(PW_DIR) CHROMIUM_PATH=$(CHROMIUM) \
+		go test -race -count=1 -timeout 12m ./...
+
+## vendor: refresh htmx and Pico CSS in web/static from npm (versions pinned in web/package.json)
+vendor:
+	cd web && npm ci --no-audit --no-fund --ignore-scripts
+	cp web/node_modules/htmx.org/dist/htmx.min.js web/static/js/htmx.min.js
+	cp web/node_modules/@picocss/pico/css/pico.min.css web/static/css/pico.min.css
