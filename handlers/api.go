@@ -133,12 +133,12 @@ func toAPITenant(t store.Tenant) apiTenant {
 }
 
 type apiWhoami struct {
-	Type    string           `json:"type"` // "api_key" or "admin"
-	APIKey  *apiKeyIdentity  `json:"api_key,omitempty"`
-	Admin   *apiAdmin        `json:"admin,omitempty"`
-	Tenant  apiTenant        `json:"tenant"`
-	Role    store.Role       `json:"role"`
-	Tenants []apiMembership  `json:"tenants,omitempty"`
+	Type    string          `json:"type"` // "api_key" or "admin"
+	APIKey  *apiKeyIdentity `json:"api_key,omitempty"`
+	Admin   *apiAdmin       `json:"admin,omitempty"`
+	Tenant  apiTenant       `json:"tenant"`
+	Role    store.Role      `json:"role"`
+	Tenants []apiMembership `json:"tenants,omitempty"`
 }
 
 type apiKeyIdentity struct {
