@@ -21,8 +21,14 @@ func (h *Handler) routes(e *echo.Echo) {
 	e.Use(middleware.Recover())
 	e.Use(requestID)
 	e.Use(echoprometheus.NewMiddlewareWithConfig(echoprometheus.MiddlewareConfig{
-		Namespace: "roster", Registerer: reg,
+		Namespace: "roster", Subsystem: "http", Registerer: reg,
 		Skipper: func(c echo.Context) bool { return c.Path() == "/metrics" },
+		// Labels come from routes, never from what a client sends: a Host
+		// header or an unknown URL must not mint new time series.
+		DoNotUseRequestPathFor404: true,
+		LabelFuncs: map[string]echoprometheus.LabelValueFunc{
+			"host": func(echo.Context, error) string { return "roster" },
+		},
 	}))
 	e.Use(h.securityHeaders)
 
