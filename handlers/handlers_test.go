@@ -563,3 +563,32 @@ func TestHealthAndMetrics(t *testing.T) {
 		t.Fatalf("/metrics = %d, want request counters:\n%s", r.StatusCode, r.body)
 	}
 }
+
+func TestSystemAdministratorCreatesTenant(t *testing.T) {
+	a := newTestApp(t)
+	if _, err := a.st.CreateAdmin(t.Context(), a.acme.ID, store.NewAdmin{Username: "sys", Password: ownerPassword, IsSystem: true}, store.RoleAdmin); err != nil {
+		t.Fatal(err)
+	}
+	plain := a.browser(t)
+	plain.mustSignIn("owner-acme")
+	if r := plain.post("/settings/tenants", url.Values{"name": {"Nope"}, "alias": {"nope"}}); r.StatusCode != http.StatusForbidden {
+		t.Fatalf("non-system administrator creating a tenant = %d, want 403", r.StatusCode)
+	}
+	b := a.browser(t)
+	b.mustSignIn("sys")
+	b.get("/settings/tenants")
+	if r := b.post("/settings/tenants", url.Values{"name": {"Beta"}, "alias": {"acme"}}); r.StatusCode != http.StatusUnprocessableEntity ||
+		!strings.Contains(r.body, "already used") {
+		t.Fatalf("taken alias = %d, want 422 naming the alias", r.StatusCode)
+	}
+	if r := b.post("/settings/tenants", url.Values{"name": {"Beta"}, "alias": {"beta"}}); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("create tenant = %d, want 303", r.StatusCode)
+	}
+	r := b.get("/settings/tenant")
+	if !strings.Contains(r.body, "selected>Beta</option>") || !strings.Contains(r.body, "(owner)") {
+		t.Fatal("after creating Beta the console is not in Beta as its owner")
+	}
+	if tn, err := a.st.GetTenantByAlias(t.Context(), "beta"); err != nil || tn.Name != "Beta" {
+		t.Fatalf("beta tenant = %+v, %v", tn, err)
+	}
+}

@@ -70,6 +70,8 @@ func (h *Handler) routes(e *echo.Echo) {
 	in.GET("/settings/api-keys", h.listAPIKeys)
 	in.POST("/settings/api-keys", h.createAPIKey, owner)
 	in.POST("/settings/api-keys/:id/revoke", h.revokeAPIKey, owner)
+	in.GET("/settings/tenants", h.listTenants, requireSystem)
+	in.POST("/settings/tenants", h.createTenant, requireSystem)
 }
 
 func notBuilt(title, key, what string) echo.HandlerFunc {

@@ -215,3 +215,37 @@ func (h *Handler) revokeAPIKey(c echo.Context) error {
 	h.flash(c, "API key revoked.")
 	return c.Redirect(http.StatusSeeOther, "/settings/api-keys")
 }
+
+// requireSystem refuses administrators without the system flag.
+func requireSystem(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if !shell(c).Admin.IsSystem {
+			return echo.NewHTTPError(http.StatusForbidden, "Only system administrators create tenants.")
+		}
+		return next(c)
+	}
+}
+
+func (h *Handler) listTenants(c echo.Context) error {
+	return render(c, http.StatusOK, templates.TenantsPage(templates.TenantForm{}, nil))
+}
+
+// createTenant creates a tenant owned by the signed-in system administrator
+// and switches to it.
+func (h *Handler) createTenant(c echo.Context) error {
+	var f tenantForm
+	if err := c.Bind(&f); err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, "Malformed form.")
+	}
+	t, err := h.store.CreateTenantFor(c.Request().Context(), f.Name, f.Alias, shell(c).Admin.ID)
+	var fe store.FieldErrors
+	if errors.As(err, &fe) {
+		return render(c, http.StatusUnprocessableEntity, templates.TenantsPage(templates.TenantForm(f), fe))
+	}
+	if err != nil {
+		return err
+	}
+	h.sessions.Put(c.Request().Context(), sessTenant, t.ID)
+	h.flash(c, "Tenant "+t.Name+" created; you are now working in it.")
+	return c.Redirect(http.StatusSeeOther, "/settings/tenant")
+}

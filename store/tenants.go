@@ -62,6 +62,30 @@ func (s *Store) CreateTenant(ctx context.Context, name, alias string) (Tenant, e
 	return t, err
 }
 
+// CreateTenantFor creates a tenant whose first owner is the administrator
+// admin, in one transaction; the console's way for system administrators.
+func (s *Store) CreateTenantFor(ctx context.Context, name, alias string, admin int64) (Tenant, error) {
+	name = strings.TrimSpace(name)
+	if fe := validateTenant(name, alias); len(fe) > 0 {
+		return Tenant{}, fe
+	}
+	var t Tenant
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		a, err := scanAdmin(tx.QueryRowContext(ctx, `SELECT `+adminColumns+` FROM administrators a WHERE a.id = ?`, admin))
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("store: administrator: %w", ErrNotFound)
+		}
+		if err != nil {
+			return fmt.Errorf("store: administrator: %w", err)
+		}
+		if t, err = s.createTenant(ctx, tx, name, alias); err != nil {
+			return err
+		}
+		return s.addMember(ctx, tx, t.ID, a, RoleOwner)
+	})
+	return t, err
+}
+
 func (s *Store) createTenant(ctx context.Context, tx *sql.Tx, name, alias string) (Tenant, error) {
 	now := s.nowMillis()
 	t := Tenant{Name: name, Alias: alias, CreatedAt: fromMillis(now)}

@@ -1,0 +1,149 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"roster/store"
+)
+
+// cli runs the roster command with args against db and returns its output.
+func cli(t *testing.T, db string, args ...string) (string, error) {
+	t.Helper()
+	var out bytes.Buffer
+	env := func(k string) string {
+		if k == "ROSTER_DB" {
+			return db
+		}
+		return ""
+	}
+	err := run(t.Context(), args, env, &out, &out)
+	return out.String(), err
+}
+
+func TestCommands(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "sub", "roster.db")
+
+	if out, err := cli(t, db, "version"); err != nil || !strings.HasPrefix(out, "roster ") {
+		t.Fatalf("version = %q, %v", out, err)
+	}
+	if out, err := cli(t, db, "migrate"); err != nil || !strings.Contains(out, "up to date") {
+		t.Fatalf("migrate = %q, %v", out, err)
+	}
+	if out, err := cli(t, db, "tenant", "create", "--name", "Acme", "--alias", "acme"); err != nil || !strings.Contains(out, "created tenant Acme") {
+		t.Fatalf("tenant create = %q, %v", out, err)
+	}
+	if _, err := cli(t, db, "tenant", "create", "--name", "Bad", "--alias", "Bad Alias"); err == nil || !strings.Contains(err.Error(), "Alias must be") {
+		t.Fatalf("tenant create with a bad alias = %v, want the alias rule", err)
+	}
+	if out, err := cli(t, db, "tenant", "list"); err != nil || !strings.Contains(out, "acme") {
+		t.Fatalf("tenant list = %q, %v", out, err)
+	}
+	out, err := cli(t, db, "admin", "create", "--username", "carol", "--email", "carol@example.com", "--tenant", "acme", "--role", "owner")
+	pw := regexp.MustCompile(`password: (\S+)`).FindStringSubmatch(out)
+	if err != nil || pw == nil {
+		t.Fatalf("admin create = %q, %v; want a generated password", out, err)
+	}
+	if _, err := cli(t, db, "admin", "create", "--username", "dave", "--tenant", "nope"); err == nil || !strings.Contains(err.Error(), `no tenant has the alias "nope"`) {
+		t.Fatalf("admin create in a missing tenant = %v", err)
+	}
+	out, err = cli(t, db, "apikey", "create", "--tenant", "acme", "--role", "viewer", "--name", "reports")
+	token := regexp.MustCompile(`(?m)^(rst_\S+)$`).FindStringSubmatch(out)
+	if err != nil || token == nil {
+		t.Fatalf("apikey create = %q, %v", out, err)
+	}
+	if out, err := cli(t, db, "admin", "password", "--username", "carol", "--password", "a new long password"); err != nil || !strings.Contains(out, "password changed") {
+		t.Fatalf("admin password = %q, %v", out, err)
+	}
+	if _, err := cli(t, db, "frobnicate"); err == nil {
+		t.Fatal("an unknown command succeeded")
+	}
+
+	st, err := store.Open(t.Context(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := st.AuthenticateAdmin(t.Context(), "carol", "a new long password"); err != nil {
+		t.Fatalf("carol's new password does not work: %v", err)
+	}
+	k, err := st.AuthenticateAPIKey(t.Context(), token[1])
+	if err != nil || k.Role != store.RoleViewer {
+		t.Fatalf("printed API key = %+v, %v", k, err)
+	}
+}
+
+// syncBuffer is a log sink safe to read while the server writes to it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestServePrintsFirstOwnerOnceAndShutsDownGracefully(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "roster.db")
+	env := func(k string) string { return "" }
+	start := func() (string, func() error) {
+		ctx, cancel := context.WithCancel(t.Context())
+		var log syncBuffer
+		done := make(chan error, 1)
+		go func() { done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--db", db}, env, &log, &log) }()
+		addr := regexp.MustCompile(`addr=(http://\S+)`)
+		deadline := time.Now().Add(10 * time.Second)
+		for !addr.MatchString(log.String()) {
+			if time.Now().After(deadline) {
+				t.Fatalf("server did not start:\n%s", log.String())
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		url := addr.FindStringSubmatch(log.String())[1]
+		resp, err := http.Get(url + "/healthz")
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatalf("healthz = %v", err)
+		}
+		resp.Body.Close()
+		return log.String(), func() error { cancel(); return <-done }
+	}
+
+	first, stop := start()
+	if err := stop(); err != nil {
+		t.Fatalf("serve after SIGTERM-like cancel = %v, want a clean exit", err)
+	}
+	pw := regexp.MustCompile(`first owner: username=admin password=(\S+?)"`).FindStringSubmatch(first)
+	if pw == nil || !strings.Contains(first, "sign in at http://127.0.0.1:") {
+		t.Fatalf("first start log does not say how to sign in:\n%s", first)
+	}
+	second, stop := start()
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(second, "first owner") {
+		t.Fatal("the second start printed a first owner again")
+	}
+	st, err := store.Open(t.Context(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := st.AuthenticateAdmin(t.Context(), "admin", pw[1]); err != nil {
+		t.Fatalf("printed password does not sign in: %v", err)
+	}
+}
