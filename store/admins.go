@@ -293,7 +293,17 @@ func (s *Store) SetAdminPassword(ctx context.Context, username, pw string) error
 
 // GetAdmin returns an administrator by id, or ErrNotFound.
 func (s *Store) GetAdmin(ctx context.Context, id int64) (Admin, error) {
-	a, err := scanAdmin(s.r.QueryRowContext(ctx, `SELECT `+adminColumns+` FROM administrators a WHERE a.id = ?`, id))
+	return getAdmin(ctx, s.r, id)
+}
+
+// rowQuerier is what *sql.DB and *sql.Tx share, so one lookup serves reads
+// on the pool and reads inside a write transaction.
+type rowQuerier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func getAdmin(ctx context.Context, q rowQuerier, id int64) (Admin, error) {
+	a, err := scanAdmin(q.QueryRowContext(ctx, `SELECT `+adminColumns+` FROM administrators a WHERE a.id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Admin{}, fmt.Errorf("store: administrator: %w", ErrNotFound)
 	}

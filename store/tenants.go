@@ -71,12 +71,9 @@ func (s *Store) CreateTenantFor(ctx context.Context, name, alias string, admin i
 	}
 	var t Tenant
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		a, err := scanAdmin(tx.QueryRowContext(ctx, `SELECT `+adminColumns+` FROM administrators a WHERE a.id = ?`, admin))
-		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("store: administrator: %w", ErrNotFound)
-		}
+		a, err := getAdmin(ctx, tx, admin)
 		if err != nil {
-			return fmt.Errorf("store: administrator: %w", err)
+			return err
 		}
 		if t, err = s.createTenant(ctx, tx, name, alias); err != nil {
 			return err
