@@ -67,13 +67,16 @@ func (h *Handler) handleError(err error, c echo.Context) {
 	switch {
 	case errors.As(err, &pe):
 		code, msg, field = http.StatusBadRequest, pe.Msg, pe.Field
+	case errors.Is(err, store.ErrConflict):
+		code, msg = http.StatusConflict, "That already exists."
+		if errors.As(err, &fe) {
+			field, msg = fe.First()
+		}
 	case errors.As(err, &fe):
 		code = http.StatusUnprocessableEntity
 		field, msg = fe.First()
 	case errors.Is(err, store.ErrNotFound):
 		code, msg = http.StatusNotFound, "Not found."
-	case errors.Is(err, store.ErrConflict):
-		code, msg = http.StatusConflict, "That already exists."
 	case errors.Is(err, store.ErrBadCursor):
 		code, msg, field = http.StatusBadRequest, "next_token is not a cursor this server issued.", "next_token"
 	case errors.As(err, &he):

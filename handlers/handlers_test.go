@@ -455,7 +455,7 @@ func TestAPIAuthAndErrors(t *testing.T) {
 		{"unknown field", "PUT", "/api/v1/tenant/alias", adminKey, `{"alias":"x-y-z","colour":"red"}`, 400, "bad_request", "", "unknown field"},
 		{"missing alias", "PUT", "/api/v1/tenant/alias", adminKey, `{}`, 422, "validation_failed", "alias", "required"},
 		{"invalid alias", "PUT", "/api/v1/tenant/alias", adminKey, `{"alias":"No!"}`, 422, "validation_failed", "alias", "3 to 32"},
-		{"alias taken", "PUT", "/api/v1/tenant/alias", adminKey, `{"alias":"other"}`, 422, "validation_failed", "alias", "already used"},
+		{"alias taken", "PUT", "/api/v1/tenant/alias", adminKey, `{"alias":"other"}`, 409, "conflict", "alias", "already used"},
 		{"body too large", "PUT", "/api/v1/tenant/alias", adminKey, `{"alias":"` + strings.Repeat("a", 2<<20) + `"}`, 413, "payload_too_large", "", ""},
 		{"unknown endpoint", "GET", "/api/v1/nothing-here", adminKey, "", 404, "not_found", "", ""},
 		{"bad page size", "GET", "/api/v1/audit-events?max_results=1000", adminKey, "", 400, "bad_request", "max_results", "1 to 100"},

@@ -143,7 +143,7 @@ func (s *Store) Bootstrap(ctx context.Context, pw string) (created bool, err err
 			return nil
 		}
 		t, err := s.scanTenant(tx.QueryRowContext(ctx,
-			`SELECT id, name, alias, created_at FROM tenants WHERE alias = 'default'`))
+			`SELECT id, name, alias, default_language, created_at FROM tenants WHERE alias = 'default'`))
 		if errors.Is(err, ErrNotFound) {
 			t, err = s.createTenant(ctx, tx, "Default", "default")
 		}
@@ -188,7 +188,7 @@ func (s *Store) insertAdmin(ctx context.Context, tx *sql.Tx, tenant int64, n New
 		VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
 		n.Username, n.DisplayName, n.Email, hash, n.IsSystem, now).Scan(&a.ID)
 	if isUniqueViolation(err) {
-		return Admin{}, FieldErrors{"username": "An administrator with this username already exists."}
+		return Admin{}, conflict("username", "An administrator with this username already exists.")
 	}
 	if err != nil {
 		return Admin{}, fmt.Errorf("store: create administrator: %w", err)
@@ -206,7 +206,7 @@ func (s *Store) addMember(ctx context.Context, tx *sql.Tx, tenant int64, a Admin
 		`INSERT INTO tenant_members (tenant_id, admin_id, role, created_at) VALUES (?, ?, ?, ?)`,
 		tenant, a.ID, role, s.nowMillis())
 	if isUniqueViolation(err) {
-		return FieldErrors{"username": "This administrator is already a member of this tenant."}
+		return conflict("username", "This administrator is already a member of this tenant.")
 	}
 	if err != nil {
 		return fmt.Errorf("store: add member: %w", err)
@@ -316,7 +316,7 @@ func getAdmin(ctx context.Context, q rowQuerier, id int64) (Admin, error) {
 // Memberships returns the tenants an administrator belongs to, by name.
 func (s *Store) Memberships(ctx context.Context, admin int64) ([]Membership, error) {
 	rows, err := s.r.QueryContext(ctx, `
-		SELECT t.id, t.name, t.alias, t.created_at, m.role
+		SELECT t.id, t.name, t.alias, t.default_language, t.created_at, m.role
 		FROM tenant_members m JOIN tenants t ON t.id = m.tenant_id
 		WHERE m.admin_id = ? ORDER BY t.name, t.id`, admin)
 	if err != nil {
@@ -327,7 +327,7 @@ func (s *Store) Memberships(ctx context.Context, admin int64) ([]Membership, err
 	for rows.Next() {
 		var m Membership
 		var created int64
-		if err := rows.Scan(&m.Tenant.ID, &m.Tenant.Name, &m.Tenant.Alias, &created, &m.Role); err != nil {
+		if err := rows.Scan(&m.Tenant.ID, &m.Tenant.Name, &m.Tenant.Alias, &m.Tenant.DefaultLanguage, &created, &m.Role); err != nil {
 			return nil, fmt.Errorf("store: memberships: %w", err)
 		}
 		m.Tenant.CreatedAt = fromMillis(created)

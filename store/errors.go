@@ -49,6 +49,18 @@ func (fe FieldErrors) First() (field, msg string) {
 	return field, fe[field]
 }
 
+// conflictError is a uniqueness violation on a named field: errors.Is
+// matches ErrConflict and errors.As finds the FieldErrors naming the field.
+type conflictError struct{ fe FieldErrors }
+
+func (e conflictError) Error() string   { return e.fe.Error() }
+func (e conflictError) Unwrap() []error { return []error{e.fe, ErrConflict} }
+
+// conflict reports that field's value is already taken.
+func conflict(field, msg string) error {
+	return conflictError{FieldErrors{field: msg}}
+}
+
 // isUniqueViolation reports whether err is SQLite's UNIQUE or PRIMARY KEY
 // constraint failure; the one place that maps driver codes to ErrConflict.
 func isUniqueViolation(err error) bool {

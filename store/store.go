@@ -30,6 +30,9 @@ type Store struct {
 	now func() time.Time
 
 	keys apiKeyCache
+	// onListQuery, when set, sees each list query before it runs: tests check
+	// its plan with EXPLAIN QUERY PLAN.
+	onListQuery func(query string, args []any)
 }
 
 // Open opens (creating if needed) the database file at path and applies
@@ -89,12 +92,7 @@ func migrate(ctx context.Context, db *sql.DB) error {
 	if err != nil {
 		return err
 	}
-	if _, err := p.Up(ctx); err != nil {
-		return err
-	}
-	// Fresh statistics after every migration: without them SQLite has been seen
-	// to pick a full sort over a new index (toolchain.md, "Pitfall").
-	_, err = db.ExecContext(ctx, "PRAGMA optimize")
+	_, err = p.Up(ctx)
 	return err
 }
 

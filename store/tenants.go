@@ -13,10 +13,11 @@ import (
 
 // Tenant is one isolated directory.
 type Tenant struct {
-	ID        int64
-	Name      string
-	Alias     string
-	CreatedAt time.Time
+	ID              int64
+	Name            string
+	Alias           string
+	DefaultLanguage string // for new users without a language
+	CreatedAt       time.Time
 }
 
 // PublicID is the tenant's id as shown in the API.
@@ -85,12 +86,12 @@ func (s *Store) CreateTenantFor(ctx context.Context, name, alias string, admin i
 
 func (s *Store) createTenant(ctx context.Context, tx *sql.Tx, name, alias string) (Tenant, error) {
 	now := s.nowMillis()
-	t := Tenant{Name: name, Alias: alias, CreatedAt: fromMillis(now)}
+	t := Tenant{Name: name, Alias: alias, DefaultLanguage: "en", CreatedAt: fromMillis(now)}
 	err := tx.QueryRowContext(ctx,
 		`INSERT INTO tenants (name, alias, created_at) VALUES (?, ?, ?) RETURNING id`,
 		name, alias, now).Scan(&t.ID)
 	if isUniqueViolation(err) {
-		return Tenant{}, FieldErrors{"alias": aliasTaken}
+		return Tenant{}, conflict("alias", aliasTaken)
 	}
 	if err != nil {
 		return Tenant{}, fmt.Errorf("store: create tenant: %w", err)
@@ -108,19 +109,19 @@ func (s *Store) createTenant(ctx context.Context, tx *sql.Tx, name, alias string
 // GetTenant returns a tenant by id, or ErrNotFound.
 func (s *Store) GetTenant(ctx context.Context, id int64) (Tenant, error) {
 	return s.scanTenant(s.r.QueryRowContext(ctx,
-		`SELECT id, name, alias, created_at FROM tenants WHERE id = ?`, id))
+		`SELECT id, name, alias, default_language, created_at FROM tenants WHERE id = ?`, id))
 }
 
 // GetTenantByAlias returns a tenant by alias, or ErrNotFound.
 func (s *Store) GetTenantByAlias(ctx context.Context, alias string) (Tenant, error) {
 	return s.scanTenant(s.r.QueryRowContext(ctx,
-		`SELECT id, name, alias, created_at FROM tenants WHERE alias = ?`, alias))
+		`SELECT id, name, alias, default_language, created_at FROM tenants WHERE alias = ?`, alias))
 }
 
 func (s *Store) scanTenant(row *sql.Row) (Tenant, error) {
 	var t Tenant
 	var created int64
-	err := row.Scan(&t.ID, &t.Name, &t.Alias, &created)
+	err := row.Scan(&t.ID, &t.Name, &t.Alias, &t.DefaultLanguage, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Tenant{}, fmt.Errorf("store: tenant: %w", ErrNotFound)
 	}
@@ -133,7 +134,7 @@ func (s *Store) scanTenant(row *sql.Row) (Tenant, error) {
 
 // ListTenants returns every tenant by alias; for the command line.
 func (s *Store) ListTenants(ctx context.Context) ([]Tenant, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT id, name, alias, created_at FROM tenants ORDER BY alias`)
+	rows, err := s.r.QueryContext(ctx, `SELECT id, name, alias, default_language, created_at FROM tenants ORDER BY alias`)
 	if err != nil {
 		return nil, fmt.Errorf("store: list tenants: %w", err)
 	}
@@ -142,7 +143,7 @@ func (s *Store) ListTenants(ctx context.Context) ([]Tenant, error) {
 	for rows.Next() {
 		var t Tenant
 		var created int64
-		if err := rows.Scan(&t.ID, &t.Name, &t.Alias, &created); err != nil {
+		if err := rows.Scan(&t.ID, &t.Name, &t.Alias, &t.DefaultLanguage, &created); err != nil {
 			return nil, fmt.Errorf("store: list tenants: %w", err)
 		}
 		t.CreatedAt = fromMillis(created)
@@ -163,7 +164,7 @@ func (s *Store) UpdateTenant(ctx context.Context, tenant int64, upd TenantUpdate
 	var t Tenant
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		old, err := s.scanTenant(tx.QueryRowContext(ctx,
-			`SELECT id, name, alias, created_at FROM tenants WHERE id = ?`, tenant))
+			`SELECT id, name, alias, default_language, created_at FROM tenants WHERE id = ?`, tenant))
 		if err != nil {
 			return err
 		}
@@ -185,7 +186,7 @@ func (s *Store) UpdateTenant(ctx context.Context, tenant int64, upd TenantUpdate
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE tenants SET name = ?, alias = ? WHERE id = ?`, t.Name, t.Alias, tenant)
 		if isUniqueViolation(err) {
-			return FieldErrors{"alias": aliasTaken}
+			return conflict("alias", aliasTaken)
 		}
 		if err != nil {
 			return fmt.Errorf("store: update tenant: %w", err)

@@ -1,0 +1,33 @@
+package store
+
+import (
+	"context"
+	"strings"
+)
+
+// ListPlan runs ListUsers for f and returns SQLite's plan of its page query,
+// one step a line.
+func (s *Store) ListPlan(ctx context.Context, tenant int64, f UserFilter) (string, error) {
+	var query string
+	var args []any
+	s.onListQuery = func(q string, a []any) { query, args = q, a }
+	defer func() { s.onListQuery = nil }()
+	if _, err := s.ListUsers(ctx, tenant, f); err != nil {
+		return "", err
+	}
+	rows, err := s.r.QueryContext(ctx, "EXPLAIN QUERY PLAN "+query, args...)
+	if err != nil {
+		return "", err
+	}
+	defer rows.Close()
+	var lines []string
+	for rows.Next() {
+		var id, parent, notused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
+			return "", err
+		}
+		lines = append(lines, detail)
+	}
+	return strings.Join(lines, "\n"), rows.Err()
+}

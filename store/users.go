@@ -1,0 +1,585 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+	_ "time/tzdata" // IANA names validate the same on hosts without a zoneinfo database
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/language"
+)
+
+// User statuses, spec §1.
+const (
+	StatusEnabled  = "enabled"
+	StatusDisabled = "disabled"
+	StatusPending  = "pending" // created without a password
+)
+
+// Lock reasons.
+const (
+	LockAdmin        = "admin"
+	LockFailedLogins = "failed_logins"
+)
+
+// RequiredActions are what a user must do at their next sign-in.
+var RequiredActions = []string{"update_password", "update_profile", "verify_email"}
+
+// PrefixUser and PrefixOrgUnit are the public id prefixes of users and units.
+const (
+	PrefixUser    = "u"
+	PrefixOrgUnit = "ou"
+)
+
+// MaxBatch is the most items one batch call takes, spec §2.
+const MaxBatch = 500
+
+// User is a directory user. PasswordSet says whether a password exists; the
+// hash never leaves the store.
+type User struct {
+	ID                int64
+	TenantID          int64
+	Username          string
+	DisplayName       string
+	Description       string
+	Email             string
+	EmailVerified     bool
+	PhoneRegion       string
+	PhoneNumber       string
+	PhoneVerified     bool
+	Status            string
+	LockedAt          *time.Time
+	LockUntil         *time.Time
+	LockReason        string
+	AccountExpiresAt  *time.Time
+	PasswordExpiresAt *time.Time
+	PasswordSet       bool
+	PasswordChangedAt *time.Time
+	RequiredActions   []string
+	UserType          string
+	SourceType        string
+	SourceID          string
+	ExternalID        string
+	Language          string
+	Timezone          string
+	Tags              map[string]string
+	OrgUnitID         int64
+	RegisteredAt      *time.Time
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
+	LastLoginAt       *time.Time
+}
+
+// PublicID is the user's id as shown in URLs and the API.
+func (u User) PublicID() string { return PublicID(PrefixUser, u.ID) }
+
+// Locked reports whether the user is locked at t: a lock whose until has
+// passed has ended, with no job needed to lift it.
+func (u User) Locked(t time.Time) bool {
+	return u.LockedAt != nil && (u.LockUntil == nil || u.LockUntil.After(t))
+}
+
+// NewUser is the input for creating a user. Empty optional fields take their
+// defaults: status enabled with a password or an external source, pending
+// otherwise; the tenant's language; the root org unit.
+type NewUser struct {
+	Username          string
+	DisplayName       string
+	Description       string
+	Email             string
+	EmailVerified     bool
+	PhoneRegion       string
+	PhoneNumber       string
+	Password          string
+	Status            string
+	AccountExpiresAt  *time.Time
+	PasswordExpiresAt *time.Time
+	RequiredActions   []string
+	UserType          string
+	SourceType        string
+	SourceID          string
+	ExternalID        string
+	Language          string
+	Timezone          string
+	Tags              map[string]string
+	OrgUnitID         int64
+}
+
+// UserUpdate changes the fields that are not nil. A pointer to a zero time
+// clears an expiry date; an empty ExternalID clears it.
+type UserUpdate struct {
+	Username          *string
+	DisplayName       *string
+	Description       *string
+	Email             *string
+	EmailVerified     *bool
+	PhoneRegion       *string
+	PhoneNumber       *string
+	PhoneVerified     *bool
+	AccountExpiresAt  **time.Time
+	PasswordExpiresAt **time.Time
+	RequiredActions   *[]string
+	UserType          *string
+	SourceType        *string
+	SourceID          *string
+	ExternalID        *string
+	Language          *string
+	Timezone          *string
+	Tags              *map[string]string
+	OrgUnitID         *int64
+}
+
+var (
+	sourceTypePattern = regexp.MustCompile(`^[a-z][a-z0-9_]{0,31}$`)
+	tagKeyPattern     = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,63}$`)
+	digits            = regexp.MustCompile(`^[0-9]+$`)
+	validZones        sync.Map // IANA name -> true, so each name is loaded once
+)
+
+// CheckTimezone returns why name is not an IANA time zone name, or "".
+func CheckTimezone(name string) string {
+	if _, ok := validZones.Load(name); ok {
+		return ""
+	}
+	if name == "Local" || strings.ContainsAny(name, " \\") {
+		return "Use an IANA time zone name such as Europe/Paris."
+	}
+	if _, err := time.LoadLocation(name); err != nil {
+		return "Unknown time zone; use an IANA name such as Europe/Paris."
+	}
+	validZones.Store(name, true)
+	return ""
+}
+
+// cleanText reports whether s is valid UTF-8 without control characters.
+func cleanText(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			return false
+		}
+	}
+	return true
+}
+
+func checkText(fe FieldErrors, field, label, v string, max int) {
+	switch {
+	case !cleanText(v):
+		fe[field] = label + " must be valid UTF-8 text without control characters."
+	case utf8.RuneCountInString(v) > max:
+		fe[field] = fmt.Sprintf("%s must be at most %d characters.", label, max)
+	}
+}
+
+// normalize trims and canonicalises a user's fields before validation.
+func (u *User) normalize() {
+	u.Username = strings.ToLower(strings.TrimSpace(u.Username))
+	u.DisplayName = strings.TrimSpace(u.DisplayName)
+	u.Email = strings.TrimSpace(u.Email)
+	u.PhoneRegion = strings.TrimPrefix(strings.TrimSpace(u.PhoneRegion), "+")
+	u.PhoneNumber = strings.TrimSpace(u.PhoneNumber)
+	u.SourceType = strings.TrimSpace(u.SourceType)
+	u.ExternalID = strings.TrimSpace(u.ExternalID)
+	u.Timezone = strings.TrimSpace(u.Timezone)
+	if tag, err := language.Parse(strings.TrimSpace(u.Language)); err == nil {
+		u.Language = tag.String()
+	}
+	acts := slices.Clone(u.RequiredActions)
+	sort.Strings(acts)
+	u.RequiredActions = slices.Compact(acts)
+}
+
+// validate checks every rule of spec §1 and returns one message per field.
+func (u *User) validate() FieldErrors {
+	fe := FieldErrors{}
+	if !cleanText(u.Username) {
+		fe["username"] = "Username must be valid UTF-8 text without control characters."
+	} else if msg := CheckUsername(u.Username); msg != "" {
+		fe["username"] = msg
+	}
+	checkText(fe, "display_name", "Display name", u.DisplayName, 128)
+	checkText(fe, "description", "Description", u.Description, 256)
+	if u.Email != "" {
+		if msg := CheckEmail(u.Email); msg != "" {
+			fe["email"] = msg
+		}
+	}
+	if u.PhoneRegion != "" && (!digits.MatchString(u.PhoneRegion) || len(u.PhoneRegion) > 3) {
+		fe["phone_region"] = "Phone region must be a country calling code of 1 to 3 digits, such as 44."
+	}
+	if u.PhoneNumber != "" && (!digits.MatchString(u.PhoneNumber) || len(u.PhoneNumber) < 4 || len(u.PhoneNumber)+len(u.PhoneRegion) > 15) {
+		fe["phone_number"] = "Phone number must be 4 to 14 digits (15 with the region code), without spaces."
+	}
+	if u.PhoneNumber != "" && u.PhoneRegion == "" && fe["phone_region"] == "" {
+		fe["phone_region"] = "Give the phone region (country calling code) with a phone number."
+	}
+	switch u.Status {
+	case StatusEnabled, StatusDisabled, StatusPending:
+	default:
+		fe["status"] = "Status must be enabled, disabled or pending."
+	}
+	for _, a := range u.RequiredActions {
+		if !slices.Contains(RequiredActions, a) {
+			fe["required_actions"] = "Required actions are update_password, update_profile and verify_email."
+		}
+	}
+	if u.UserType != "user" && u.UserType != "api_user" {
+		fe["user_type"] = "User type must be user or api_user."
+	}
+	if !sourceTypePattern.MatchString(u.SourceType) {
+		fe["source_type"] = "Source type must be a lower-case word such as built_in, csv, scim or ldap."
+	}
+	checkText(fe, "source_id", "Source id", u.SourceID, 128)
+	checkText(fe, "external_id", "External id", u.ExternalID, 256)
+	if _, err := language.Parse(u.Language); err != nil || u.Language == "" {
+		fe["language"] = "Language must be a BCP 47 tag such as en, en-GB or pt-BR."
+	}
+	if u.Timezone != "" {
+		if msg := CheckTimezone(u.Timezone); msg != "" {
+			fe["timezone"] = msg
+		}
+	}
+	if len(u.Tags) > 50 {
+		fe["tags"] = "A user has at most 50 tags."
+	}
+	for k, v := range u.Tags {
+		if !tagKeyPattern.MatchString(k) {
+			fe["tags"] = fmt.Sprintf("Tag key %q must be 1 to 64 letters, digits and _ . : / -, starting with a letter or digit.", k)
+			break
+		}
+		if !cleanText(v) || utf8.RuneCountInString(v) > 256 {
+			fe["tags"] = fmt.Sprintf("Tag %q must have a value of at most 256 characters without control characters.", k)
+			break
+		}
+	}
+	return fe
+}
+
+// UserPasswordRules checks a password against the default policy of spec §2
+// (at least 10 characters, 3 of the 4 character classes, not the username or
+// email). The email issue makes the policy a tenant setting.
+func UserPasswordRules(pw, username, email string) string {
+	classes := 0
+	for _, has := range []func(rune) bool{unicode.IsLower, unicode.IsUpper, unicode.IsDigit,
+		func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }} {
+		if strings.ContainsFunc(pw, has) {
+			classes++
+		}
+	}
+	switch {
+	case utf8.RuneCountInString(pw) < 10:
+		return "Password must be at least 10 characters."
+	case len(pw) > maxPasswordBytes:
+		return fmt.Sprintf("Password must be at most %d bytes.", maxPasswordBytes)
+	case classes < 3:
+		return "Password must mix at least 3 of: lower-case letters, upper-case letters, digits, symbols."
+	case strings.EqualFold(pw, username) || (email != "" && strings.EqualFold(pw, email)):
+		return "Password must not be the username or email address."
+	}
+	return ""
+}
+
+// candidate turns a NewUser into the User it would create, with defaults.
+func (n NewUser) candidate(t Tenant, root int64) User {
+	u := User{Username: n.Username, DisplayName: n.DisplayName, Description: n.Description, Email: n.Email,
+		EmailVerified: n.EmailVerified, PhoneRegion: n.PhoneRegion, PhoneNumber: n.PhoneNumber, Status: n.Status,
+		AccountExpiresAt: n.AccountExpiresAt, PasswordExpiresAt: n.PasswordExpiresAt, RequiredActions: n.RequiredActions,
+		UserType: n.UserType, SourceType: n.SourceType, SourceID: n.SourceID, ExternalID: n.ExternalID,
+		Language: n.Language, Timezone: n.Timezone, Tags: n.Tags, OrgUnitID: n.OrgUnitID, TenantID: t.ID}
+	if u.UserType == "" {
+		u.UserType = "user"
+	}
+	if u.SourceType == "" {
+		u.SourceType = "built_in"
+	}
+	if u.Language == "" {
+		u.Language = t.DefaultLanguage
+	}
+	if u.Status == "" {
+		u.Status = StatusPending
+		if n.Password != "" || u.SourceType != "built_in" || u.UserType == "api_user" {
+			u.Status = StatusEnabled
+		}
+	}
+	if u.OrgUnitID == 0 {
+		u.OrgUnitID = root
+	}
+	if u.Tags == nil {
+		u.Tags = map[string]string{}
+	}
+	u.PasswordSet = n.Password != ""
+	return u
+}
+
+// BatchResult is the per-item outcome of a batch call, spec §5.
+type BatchResult struct {
+	Succeeded []BatchOK
+	Failed    []BatchFailure
+}
+
+// BatchOK is one applied item.
+type BatchOK struct {
+	Index int
+	ID    string
+	Key   string
+}
+
+// BatchFailure is one refused item: Code is a short word (invalid,
+// conflict, duplicate, not_found), Message says why, Field names the input
+// field when one is at fault.
+type BatchFailure struct {
+	Index   int
+	Key     string
+	Code    string
+	Message string
+	Field   string
+}
+
+// duplicateError is a batch item repeating an earlier item's key.
+type duplicateError struct{ fe FieldErrors }
+
+func (e duplicateError) Error() string { return e.fe.Error() }
+func (e duplicateError) Unwrap() error { return e.fe }
+
+func (r *BatchResult) fail(i int, key string, err error) {
+	f := BatchFailure{Index: i, Key: key, Code: "invalid"}
+	var fe FieldErrors
+	switch {
+	case errors.As(err, &fe):
+		f.Field, f.Message = fe.First()
+		if errors.Is(err, ErrConflict) {
+			f.Code = "conflict"
+		}
+		if errors.As(err, new(duplicateError)) {
+			f.Code = "duplicate"
+		}
+	case errors.Is(err, ErrNotFound):
+		f.Code, f.Message = "not_found", "No such user in this tenant."
+	default:
+		f.Code, f.Message = "error", "Could not be applied."
+	}
+	r.Failed = append(r.Failed, f)
+}
+
+// CreateUser creates one user. Returns FieldErrors for invalid input or a
+// taken username or external id.
+func (s *Store) CreateUser(ctx context.Context, tenant int64, n NewUser) (User, error) {
+	res, users, err := s.createUsers(ctx, tenant, []NewUser{n})
+	if err != nil {
+		return User{}, err
+	}
+	if len(res.Failed) > 0 {
+		return User{}, users[0].err
+	}
+	return users[0].user, nil
+}
+
+// CreateUsers creates up to MaxBatch users in one transaction, each in its
+// own savepoint: every valid item is created, every invalid one is reported
+// and leaves nothing behind.
+func (s *Store) CreateUsers(ctx context.Context, tenant int64, items []NewUser) (BatchResult, error) {
+	if len(items) > MaxBatch {
+		return BatchResult{}, FieldErrors{"users": fmt.Sprintf("A batch takes at most %d users; this one has %d.", MaxBatch, len(items))}
+	}
+	res, _, err := s.createUsers(ctx, tenant, items)
+	return res, err
+}
+
+type created struct {
+	user User
+	err  error
+}
+
+func (s *Store) createUsers(ctx context.Context, tenant int64, items []NewUser) (BatchResult, []created, error) {
+	t, err := s.GetTenant(ctx, tenant)
+	if err != nil {
+		return BatchResult{}, nil, err
+	}
+	var root int64
+	if err := s.r.QueryRowContext(ctx, `SELECT id FROM org_units WHERE tenant_id = ? AND parent_id IS NULL`, tenant).Scan(&root); err != nil {
+		return BatchResult{}, nil, fmt.Errorf("store: root org unit: %w", err)
+	}
+	// Validate and hash outside the transaction: bcrypt is the slow part and
+	// must not hold the write lock.
+	out := make([]created, len(items))
+	hashes := make([]string, len(items))
+	seen := map[string]int{}
+	for i, n := range items {
+		u := n.candidate(t, root)
+		u.normalize()
+		fe := u.validate()
+		if n.Password != "" {
+			if msg := UserPasswordRules(n.Password, u.Username, u.Email); msg != "" {
+				fe["password"] = msg
+			}
+		}
+		out[i].user = u
+		if j, dup := seen[u.Username]; dup && fe["username"] == "" {
+			out[i].err = duplicateError{FieldErrors{"username": fmt.Sprintf(
+				"Username %s appears earlier in this batch (item %d).", u.Username, j)}}
+			continue
+		}
+		seen[u.Username] = i
+		if len(fe) > 0 {
+			out[i].err = fe
+			continue
+		}
+		if n.Password != "" {
+			if hashes[i], err = hashPassword(n.Password); err != nil {
+				return BatchResult{}, nil, err
+			}
+		}
+	}
+	var res BatchResult
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		res = BatchResult{}
+		for i := range out {
+			if out[i].err == nil {
+				out[i].err = s.insertUser(ctx, tx, &out[i].user, hashes[i])
+			}
+			if out[i].err != nil {
+				var fe FieldErrors
+				if !errors.As(out[i].err, &fe) && !errors.Is(out[i].err, ErrNotFound) {
+					return out[i].err
+				}
+				res.fail(i, out[i].user.Username, out[i].err)
+				continue
+			}
+			res.Succeeded = append(res.Succeeded, BatchOK{Index: i, ID: out[i].user.PublicID(), Key: out[i].user.Username})
+		}
+		return nil
+	})
+	return res, out, err
+}
+
+// insertUser writes one validated user and its audit event inside a
+// savepoint, so a constraint failure undoes this user alone.
+func (s *Store) insertUser(ctx context.Context, tx *sql.Tx, u *User, hash string) error {
+	if _, err := tx.ExecContext(ctx, `SAVEPOINT user_item`); err != nil {
+		return fmt.Errorf("store: savepoint: %w", err)
+	}
+	err := s.insertUserRow(ctx, tx, u, hash)
+	if err != nil {
+		if _, rerr := tx.ExecContext(ctx, `ROLLBACK TO user_item`); rerr != nil {
+			return fmt.Errorf("store: rollback to savepoint: %w", rerr)
+		}
+	}
+	if _, rerr := tx.ExecContext(ctx, `RELEASE user_item`); rerr != nil {
+		return fmt.Errorf("store: release savepoint: %w", rerr)
+	}
+	return err
+}
+
+func (s *Store) insertUserRow(ctx context.Context, tx *sql.Tx, u *User, hash string) error {
+	var ok int
+	err := tx.QueryRowContext(ctx, `SELECT 1 FROM org_units WHERE tenant_id = ? AND id = ?`, u.TenantID, u.OrgUnitID).Scan(&ok)
+	if errors.Is(err, sql.ErrNoRows) {
+		return FieldErrors{"org_unit_id": "No such org unit in this tenant."}
+	}
+	if err != nil {
+		return fmt.Errorf("store: org unit: %w", err)
+	}
+	now := s.nowMillis()
+	u.CreatedAt, u.UpdatedAt = fromMillis(now), fromMillis(now)
+	var changed, registered sql.NullInt64
+	var hashCol sql.NullString
+	if hash != "" {
+		hashCol = sql.NullString{String: hash, Valid: true}
+		changed = sql.NullInt64{Int64: now, Valid: true}
+		registered = changed
+		u.PasswordChangedAt, u.RegisteredAt = fromNullMillis(changed), fromNullMillis(registered)
+	}
+	tags, _ := json.Marshal(u.Tags)
+	err = tx.QueryRowContext(ctx, `
+		INSERT INTO users (tenant_id, username, display_name, description, email, email_verified,
+		    phone_region, phone_number, status, account_expires_at, password_expires_at,
+		    password_hash, password_changed_at, required_actions, user_type, source_type, source_id,
+		    external_id, language, timezone, tags, org_unit_id, registered_at, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		RETURNING id`,
+		u.TenantID, u.Username, u.DisplayName, u.Description, u.Email, u.EmailVerified,
+		u.PhoneRegion, u.PhoneNumber, u.Status, toNullMillis(u.AccountExpiresAt), toNullMillis(u.PasswordExpiresAt),
+		hashCol, changed, strings.Join(u.RequiredActions, ","), u.UserType, u.SourceType, u.SourceID,
+		nullIfEmpty(u.ExternalID), u.Language, u.Timezone, string(tags), u.OrgUnitID, registered, now, now,
+	).Scan(&u.ID)
+	if isUniqueViolation(err) {
+		return uniqueUserError(err)
+	}
+	if err != nil {
+		return fmt.Errorf("store: create user: %w", err)
+	}
+	return s.audit(ctx, tx, u.TenantID, "user.create", "user", u.PublicID(), userChanges(User{Tags: map[string]string{}}, *u))
+}
+
+// uniqueUserError names the field behind a user uniqueness violation.
+func uniqueUserError(err error) error {
+	if strings.Contains(err.Error(), "external_id") {
+		return conflict("external_id", "This external id is already used by another user of the same source.")
+	}
+	return conflict("username", "A user with this username already exists.")
+}
+
+func nullIfEmpty(s string) sql.NullString {
+	return sql.NullString{String: s, Valid: s != ""}
+}
+
+// userChanges lists the fields that differ between two versions of a user,
+// for the audit trail. Passwords never appear.
+func userChanges(a, b User) Changes {
+	c := Changes{}
+	c.set("username", a.Username, b.Username)
+	c.set("display_name", a.DisplayName, b.DisplayName)
+	c.set("description", a.Description, b.Description)
+	c.set("email", a.Email, b.Email)
+	c.set("email_verified", a.EmailVerified, b.EmailVerified)
+	c.set("phone_region", a.PhoneRegion, b.PhoneRegion)
+	c.set("phone_number", a.PhoneNumber, b.PhoneNumber)
+	c.set("phone_verified", a.PhoneVerified, b.PhoneVerified)
+	c.set("status", a.Status, b.Status)
+	c.set("account_expires_at", timeText(a.AccountExpiresAt), timeText(b.AccountExpiresAt))
+	c.set("password_expires_at", timeText(a.PasswordExpiresAt), timeText(b.PasswordExpiresAt))
+	c.set("required_actions", strings.Join(a.RequiredActions, ","), strings.Join(b.RequiredActions, ","))
+	c.set("user_type", a.UserType, b.UserType)
+	c.set("source_type", a.SourceType, b.SourceType)
+	c.set("source_id", a.SourceID, b.SourceID)
+	c.set("external_id", a.ExternalID, b.ExternalID)
+	c.set("language", a.Language, b.Language)
+	c.set("timezone", a.Timezone, b.Timezone)
+	ta, _ := json.Marshal(a.Tags)
+	tb, _ := json.Marshal(b.Tags)
+	c.set("tags", string(ta), string(tb))
+	c.set("org_unit_id", orgUnitText(a.OrgUnitID), orgUnitText(b.OrgUnitID))
+	for k, ch := range c {
+		if ch.Before == "" || ch.Before == false || ch.Before == "{}" {
+			ch.Before = nil
+			c[k] = ch
+		}
+	}
+	return c
+}
+
+func orgUnitText(id int64) string {
+	if id == 0 {
+		return ""
+	}
+	return PublicID(PrefixOrgUnit, id)
+}
+
+func timeText(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}

@@ -1,0 +1,270 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+const userColumns = `u.id, u.tenant_id, u.username, u.display_name, u.description, u.email, u.email_verified,
+	u.phone_region, u.phone_number, u.phone_verified, u.status, u.locked_at, u.lock_until,
+	coalesce(u.lock_reason, ''), u.account_expires_at, u.password_expires_at, u.password_hash IS NOT NULL,
+	u.password_changed_at, u.required_actions, u.user_type, u.source_type, u.source_id,
+	coalesce(u.external_id, ''), u.language, u.timezone, u.tags, u.org_unit_id, u.registered_at,
+	u.created_at, u.updated_at, u.last_login_at`
+
+func scanUser(sc interface{ Scan(...any) error }) (User, error) {
+	var u User
+	var lockedAt, lockUntil, accExp, pwExp, pwChanged, registered, lastLogin sql.NullInt64
+	var created, updated int64
+	var actions, tags string
+	err := sc.Scan(&u.ID, &u.TenantID, &u.Username, &u.DisplayName, &u.Description, &u.Email, &u.EmailVerified,
+		&u.PhoneRegion, &u.PhoneNumber, &u.PhoneVerified, &u.Status, &lockedAt, &lockUntil,
+		&u.LockReason, &accExp, &pwExp, &u.PasswordSet,
+		&pwChanged, &actions, &u.UserType, &u.SourceType, &u.SourceID,
+		&u.ExternalID, &u.Language, &u.Timezone, &tags, &u.OrgUnitID, &registered,
+		&created, &updated, &lastLogin)
+	if err != nil {
+		return User{}, err
+	}
+	u.LockedAt, u.LockUntil = fromNullMillis(lockedAt), fromNullMillis(lockUntil)
+	u.AccountExpiresAt, u.PasswordExpiresAt = fromNullMillis(accExp), fromNullMillis(pwExp)
+	u.PasswordChangedAt, u.RegisteredAt, u.LastLoginAt = fromNullMillis(pwChanged), fromNullMillis(registered), fromNullMillis(lastLogin)
+	u.CreatedAt, u.UpdatedAt = fromMillis(created), fromMillis(updated)
+	u.RequiredActions = []string{}
+	if actions != "" {
+		u.RequiredActions = strings.Split(actions, ",")
+	}
+	if err := json.Unmarshal([]byte(tags), &u.Tags); err != nil {
+		return User{}, fmt.Errorf("tags of user %d: %w", u.ID, err)
+	}
+	return u, nil
+}
+
+// GetUser returns a user of tenant by id, or ErrNotFound.
+func (s *Store) GetUser(ctx context.Context, tenant, id int64) (User, error) {
+	return getUser(ctx, s.r, tenant, id)
+}
+
+func getUser(ctx context.Context, q rowQuerier, tenant, id int64) (User, error) {
+	u, err := scanUser(q.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users u WHERE u.tenant_id = ? AND u.id = ?`, tenant, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return User{}, fmt.Errorf("store: user %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return User{}, fmt.Errorf("store: get user: %w", err)
+	}
+	return u, nil
+}
+
+// apply copies the non-nil fields of upd onto u.
+func (upd UserUpdate) apply(u *User) {
+	set := func(dst *string, v *string) {
+		if v != nil {
+			*dst = *v
+		}
+	}
+	set(&u.Username, upd.Username)
+	set(&u.DisplayName, upd.DisplayName)
+	set(&u.Description, upd.Description)
+	set(&u.PhoneRegion, upd.PhoneRegion)
+	set(&u.PhoneNumber, upd.PhoneNumber)
+	set(&u.UserType, upd.UserType)
+	set(&u.SourceType, upd.SourceType)
+	set(&u.SourceID, upd.SourceID)
+	set(&u.ExternalID, upd.ExternalID)
+	set(&u.Language, upd.Language)
+	set(&u.Timezone, upd.Timezone)
+	if upd.Email != nil && !strings.EqualFold(strings.TrimSpace(*upd.Email), u.Email) {
+		// A new address is unproven until verified again, spec §2.
+		u.Email, u.EmailVerified = *upd.Email, false
+	}
+	if upd.EmailVerified != nil {
+		u.EmailVerified = *upd.EmailVerified
+	}
+	if upd.PhoneVerified != nil {
+		u.PhoneVerified = *upd.PhoneVerified
+	}
+	if upd.AccountExpiresAt != nil {
+		u.AccountExpiresAt = *upd.AccountExpiresAt
+	}
+	if upd.PasswordExpiresAt != nil {
+		u.PasswordExpiresAt = *upd.PasswordExpiresAt
+	}
+	if upd.RequiredActions != nil {
+		u.RequiredActions = *upd.RequiredActions
+	}
+	if upd.Tags != nil {
+		u.Tags = *upd.Tags
+		if u.Tags == nil {
+			u.Tags = map[string]string{}
+		}
+	}
+	if upd.OrgUnitID != nil {
+		u.OrgUnitID = *upd.OrgUnitID
+	}
+}
+
+// UpdateUser changes the given fields of a user. Returns ErrNotFound,
+// FieldErrors for invalid values, or a conflict for a taken username or
+// external id. Changing the email clears email_verified.
+func (s *Store) UpdateUser(ctx context.Context, tenant, id int64, upd UserUpdate) (User, error) {
+	var u User
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		old, err := getUser(ctx, tx, tenant, id)
+		if err != nil {
+			return err
+		}
+		u = old
+		upd.apply(&u)
+		u.normalize()
+		if fe := u.validate(); len(fe) > 0 {
+			return fe
+		}
+		ch := userChanges(old, u)
+		if len(ch) == 0 {
+			return nil
+		}
+		if u.OrgUnitID != old.OrgUnitID {
+			var ok int
+			err := tx.QueryRowContext(ctx, `SELECT 1 FROM org_units WHERE tenant_id = ? AND id = ?`, tenant, u.OrgUnitID).Scan(&ok)
+			if errors.Is(err, sql.ErrNoRows) {
+				return FieldErrors{"org_unit_id": "No such org unit in this tenant."}
+			}
+			if err != nil {
+				return fmt.Errorf("store: org unit: %w", err)
+			}
+		}
+		u.UpdatedAt = fromMillis(s.nowMillis())
+		tags, _ := json.Marshal(u.Tags)
+		_, err = tx.ExecContext(ctx, `
+			UPDATE users SET username = ?, display_name = ?, description = ?, email = ?, email_verified = ?,
+			    phone_region = ?, phone_number = ?, phone_verified = ?, account_expires_at = ?,
+			    password_expires_at = ?, required_actions = ?, user_type = ?, source_type = ?, source_id = ?,
+			    external_id = ?, language = ?, timezone = ?, tags = ?, org_unit_id = ?, updated_at = ?
+			WHERE tenant_id = ? AND id = ?`,
+			u.Username, u.DisplayName, u.Description, u.Email, u.EmailVerified,
+			u.PhoneRegion, u.PhoneNumber, u.PhoneVerified, toNullMillis(u.AccountExpiresAt),
+			toNullMillis(u.PasswordExpiresAt), strings.Join(u.RequiredActions, ","), u.UserType, u.SourceType, u.SourceID,
+			nullIfEmpty(u.ExternalID), u.Language, u.Timezone, string(tags), u.OrgUnitID, u.UpdatedAt.UnixMilli(),
+			tenant, id)
+		if isUniqueViolation(err) {
+			return uniqueUserError(err)
+		}
+		if err != nil {
+			return fmt.Errorf("store: update user: %w", err)
+		}
+		return s.audit(ctx, tx, tenant, "user.update", "user", u.PublicID(), ch)
+	})
+	return u, err
+}
+
+// User actions applied in batches, spec §5.
+const (
+	ActionLock    = "lock"
+	ActionUnlock  = "unlock"
+	ActionEnable  = "enable"
+	ActionDisable = "disable"
+	ActionDelete  = "delete"
+)
+
+// UserAction is one batch action with its options.
+type UserAction struct {
+	Kind  string     // one of the Action* constants
+	Until *time.Time // lock: when the lock ends; nil locks until unlocked
+}
+
+// ApplyUserAction applies an action to up to MaxBatch users given by public
+// id. Every user is done in its own savepoint with its audit event; an
+// unknown id (or one of another tenant) is a failed item, not an error.
+func (s *Store) ApplyUserAction(ctx context.Context, tenant int64, act UserAction, ids []string) (BatchResult, error) {
+	switch act.Kind {
+	case ActionLock, ActionUnlock, ActionEnable, ActionDisable, ActionDelete:
+	default:
+		return BatchResult{}, fmt.Errorf("store: unknown user action %q", act.Kind)
+	}
+	if len(ids) > MaxBatch {
+		return BatchResult{}, FieldErrors{"user_ids": fmt.Sprintf("A batch takes at most %d users; this one has %d.", MaxBatch, len(ids))}
+	}
+	if act.Kind == ActionLock && act.Until != nil && !act.Until.After(s.now()) {
+		return BatchResult{}, FieldErrors{"until": "The lock must end in the future; leave it empty to lock until unlocked."}
+	}
+	var res BatchResult
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		res = BatchResult{}
+		seen := map[int64]bool{}
+		for i, pid := range ids {
+			id, ok := ParseID(PrefixUser, pid)
+			if !ok {
+				res.fail(i, pid, ErrNotFound)
+				continue
+			}
+			if seen[id] {
+				res.fail(i, pid, duplicateError{FieldErrors{"user_ids": "This user appears earlier in this batch."}})
+				continue
+			}
+			seen[id] = true
+			err := s.userAction(ctx, tx, tenant, id, act)
+			var fe FieldErrors
+			if err != nil && !errors.Is(err, ErrNotFound) && !errors.As(err, &fe) {
+				return err
+			}
+			if err != nil {
+				res.fail(i, pid, err)
+				continue
+			}
+			res.Succeeded = append(res.Succeeded, BatchOK{Index: i, ID: pid, Key: pid})
+		}
+		return nil
+	})
+	return res, err
+}
+
+func (s *Store) userAction(ctx context.Context, tx *sql.Tx, tenant, id int64, act UserAction) error {
+	u, err := getUser(ctx, tx, tenant, id)
+	if err != nil {
+		return err
+	}
+	now := s.nowMillis()
+	var q string
+	var args []any
+	ch := Changes{}
+	switch act.Kind {
+	case ActionLock:
+		q, args = `UPDATE users SET locked_at = ?, lock_until = ?, lock_reason = ?, updated_at = ?`,
+			[]any{now, toNullMillis(act.Until), LockAdmin, now}
+		ch["locked"] = Change{Before: u.Locked(s.now()), After: true}
+		if act.Until != nil {
+			ch["lock_until"] = Change{After: timeText(act.Until)}
+		}
+	case ActionUnlock:
+		q, args = `UPDATE users SET locked_at = NULL, lock_until = NULL, lock_reason = NULL, updated_at = ?`, []any{now}
+		ch["locked"] = Change{Before: u.Locked(s.now()), After: false}
+	case ActionEnable, ActionDisable:
+		st := StatusEnabled
+		if act.Kind == ActionDisable {
+			st = StatusDisabled
+		}
+		q, args = `UPDATE users SET status = ?, updated_at = ?`, []any{st, now}
+		ch.set("status", u.Status, st)
+	case ActionDelete:
+		q = `DELETE FROM users`
+		ch["username"] = Change{Before: u.Username}
+		if u.Email != "" {
+			ch["email"] = Change{Before: u.Email}
+		}
+	}
+	if _, err := tx.ExecContext(ctx, q+` WHERE tenant_id = ? AND id = ?`, append(args, tenant, id)...); err != nil {
+		return fmt.Errorf("store: %s user: %w", act.Kind, err)
+	}
+	return s.audit(ctx, tx, tenant, "user."+act.Kind, "user", u.PublicID(), ch)
+}
+
+// SetRequiredActions replaces a user's required actions.
+func (s *Store) SetRequiredActions(ctx context.Context, tenant, id int64, actions []string) (User, error) {
+	return s.UpdateUser(ctx, tenant, id, UserUpdate{RequiredActions: &actions})
+}

@@ -1,0 +1,445 @@
+package store
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// UserFilter selects users for ListUsers. Empty fields do not filter; all
+// given filters must hold. The directory issue adds org unit, group and
+// property filters beside these.
+type UserFilter struct {
+	IDs               []int64
+	UsernamePrefix    string
+	DisplayNamePrefix string
+	Email             string // exact, without case
+	PhoneRegion       string
+	PhoneNumber       string
+	ExternalID        string
+	SourceType        string
+	SourceID          string
+	Status            string
+	Locked            *bool
+	CreatedFrom       *time.Time // inclusive
+	CreatedTo         *time.Time // exclusive
+	Query             string     // keyword: substring of username, display name or email
+	Sort              string     // a key of UserSorts; "" is "username"
+	Page              Page
+}
+
+// UserSorts lists the allowed sort orders: a column, then id to break ties.
+var UserSorts = []string{"username", "-username", "display_name", "-display_name", "created_at", "-created_at"}
+
+var sortColumns = map[string]string{"username": "u.username", "display_name": "u.display_name", "created_at": "u.created_at"}
+
+// matchOrder is the order of keyword results too many to sort: the order the
+// users were added.
+const matchOrder = "added"
+
+// KeywordSortCap is how many keyword matches are still sorted as asked; past
+// it results come in the order users were added, so a broad search never
+// sorts a huge match set.
+const KeywordSortCap = 1000
+
+// UserList is one page of users. SortedBy says the order actually used:
+// the requested sort, or "added" for keyword searches with more than
+// KeywordSortCap matches. Prev is a cursor to the page before.
+type UserList struct {
+	List[User]
+	Prev     string
+	SortedBy string
+}
+
+// userQuery is a WHERE clause under construction: only fixed fragments are
+// appended; every value is a bound argument.
+type userQuery struct {
+	from  string
+	where []string
+	args  []any
+}
+
+func (q *userQuery) add(cond string, args ...any) {
+	q.where = append(q.where, cond)
+	q.args = append(q.args, args...)
+}
+
+// prefixRange returns the bounds of the strings starting with p, so a prefix
+// is an index range instead of a LIKE the planner cannot use.
+func prefixRange(p string) (string, string) {
+	return p, p + string(utf8.MaxRune)
+}
+
+// CheckUserFilter returns a message per filter value that cannot be used.
+func CheckUserFilter(f UserFilter) FieldErrors {
+	fe := FieldErrors{}
+	if f.Sort != "" && !slices.Contains(UserSorts, f.Sort) {
+		fe["sort"] = "Sort must be one of " + strings.Join(UserSorts, ", ") + "."
+	}
+	if f.Status != "" && f.Status != StatusEnabled && f.Status != StatusDisabled && f.Status != StatusPending {
+		fe["status"] = "Status must be enabled, disabled or pending."
+	}
+	for field, v := range map[string]string{"q": f.Query, "username_prefix": f.UsernamePrefix,
+		"display_name_prefix": f.DisplayNamePrefix, "email": f.Email, "external_id": f.ExternalID,
+		"source_type": f.SourceType, "source_id": f.SourceID, "phone_region": f.PhoneRegion, "phone_number": f.PhoneNumber} {
+		if !cleanText(v) || utf8.RuneCountInString(v) > 256 {
+			fe[field] = "Must be at most 256 characters of text without control characters."
+		}
+	}
+	if len(f.IDs) > MaxPageSize {
+		fe["user_ids"] = fmt.Sprintf("At most %d ids.", MaxPageSize)
+	}
+	if f.CreatedFrom != nil && f.CreatedTo != nil && !f.CreatedFrom.Before(*f.CreatedTo) {
+		fe["created_to"] = "The end of the created range must be after its start."
+	}
+	return fe
+}
+
+// conditions builds the WHERE clause of f, except the keyword.
+func (s *Store) conditions(tenant int64, f UserFilter) userQuery {
+	q := userQuery{from: "users u"}
+	q.add("u.tenant_id = ?", tenant)
+	if len(f.IDs) > 0 {
+		marks := strings.TrimSuffix(strings.Repeat("?,", len(f.IDs)), ",")
+		args := make([]any, len(f.IDs))
+		for i, id := range f.IDs {
+			args[i] = id
+		}
+		q.add("u.id IN ("+marks+")", args...)
+	}
+	if f.UsernamePrefix != "" {
+		lo, hi := prefixRange(strings.ToLower(f.UsernamePrefix))
+		q.add("u.username >= ? AND u.username < ?", lo, hi)
+	}
+	if f.DisplayNamePrefix != "" {
+		lo, hi := prefixRange(f.DisplayNamePrefix)
+		q.add("u.display_name >= ? AND u.display_name < ?", lo, hi)
+	}
+	if f.Email != "" {
+		q.add("u.email = ?", f.Email)
+	}
+	if f.PhoneRegion != "" {
+		q.add("u.phone_region = ?", strings.TrimPrefix(f.PhoneRegion, "+"))
+	}
+	if f.PhoneNumber != "" {
+		q.add("u.phone_number = ?", f.PhoneNumber)
+	}
+	if f.ExternalID != "" {
+		q.add("u.external_id = ?", f.ExternalID)
+	}
+	if f.SourceType != "" {
+		q.add("u.source_type = ?", f.SourceType)
+	}
+	if f.SourceID != "" {
+		q.add("u.source_id = ?", f.SourceID)
+	}
+	if f.Status != "" {
+		q.add("u.status = ?", f.Status)
+	}
+	if f.Locked != nil {
+		// The same predicate as the partial index users_locked, so it is used.
+		if *f.Locked {
+			q.add("u.locked_at IS NOT NULL AND (u.lock_until IS NULL OR u.lock_until > ?)", s.nowMillis())
+		} else {
+			q.add("(u.locked_at IS NULL OR u.lock_until <= ?)", s.nowMillis())
+		}
+	}
+	if f.CreatedFrom != nil {
+		q.add("u.created_at >= ?", f.CreatedFrom.UnixMilli())
+	}
+	if f.CreatedTo != nil {
+		q.add("u.created_at < ?", f.CreatedTo.UnixMilli())
+	}
+	return q
+}
+
+// keyword adds the keyword condition. For 3 or more characters the query is
+// driven from the trigram index (CROSS JOIN fixes that loop order): its
+// matches are looked up by id, never probed for while scanning every user.
+// Shorter keywords are prefix ranges on the three fields.
+func keyword(q *userQuery, kw string) {
+	if utf8.RuneCountInString(kw) >= 3 {
+		q.from = "users_fts f CROSS JOIN users u ON u.id = f.rowid"
+		q.add(`f.users_fts MATCH ?`, ftsPhrase(kw))
+		return
+	}
+	lo, hi := prefixRange(strings.ToLower(kw))
+	q.add(`(u.username >= ? AND u.username < ? OR u.display_name >= ? AND u.display_name < ?
+		OR u.email >= ? AND u.email < ?)`, lo, hi, lo, hi, lo, hi)
+}
+
+// ftsPhrase quotes text as one FTS5 phrase, so its characters are never
+// read as query syntax.
+func ftsPhrase(s string) string {
+	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+}
+
+// userCursor is where a page starts: after (or, going back, before) the
+// row with this sort value and id, under this sort.
+type userCursor struct {
+	sort   string
+	back   bool
+	value  string
+	id     int64
+	intVal bool
+}
+
+func (c userCursor) encode() string {
+	dir := "a"
+	if c.back {
+		dir = "b"
+	}
+	return base64.RawURLEncoding.EncodeToString([]byte("u1\x00" + c.sort + "\x00" + dir + "\x00" +
+		strconv.FormatInt(c.id, 10) + "\x00" + c.value))
+}
+
+func decodeUserCursor(tok, sort string) (userCursor, error) {
+	b, err := base64.RawURLEncoding.DecodeString(tok)
+	if err != nil {
+		return userCursor{}, fmt.Errorf("store: %w", ErrBadCursor)
+	}
+	parts := strings.SplitN(string(b), "\x00", 5)
+	if len(parts) != 5 || parts[0] != "u1" || (parts[2] != "a" && parts[2] != "b") {
+		return userCursor{}, fmt.Errorf("store: %w", ErrBadCursor)
+	}
+	id, err := strconv.ParseInt(parts[3], 10, 64)
+	if err != nil || id <= 0 {
+		return userCursor{}, fmt.Errorf("store: %w", ErrBadCursor)
+	}
+	c := userCursor{sort: parts[1], back: parts[2] == "b", id: id, value: parts[4]}
+	// A cursor only continues the order it was made for; keyword results
+	// may have switched to the order added.
+	if c.sort != sort && c.sort != matchOrder {
+		return userCursor{}, fmt.Errorf("store: %w (it belongs to another sort)", ErrBadCursor)
+	}
+	return c, nil
+}
+
+// ListUsers returns one page of a tenant's users matching f, in f.Sort order
+// by keyset: each page is an index range, however deep.
+func (s *Store) ListUsers(ctx context.Context, tenant int64, f UserFilter) (UserList, error) {
+	if fe := CheckUserFilter(f); len(fe) > 0 {
+		return UserList{}, fe
+	}
+	sortKey := f.Sort
+	if sortKey == "" {
+		sortKey = "username"
+	}
+	q := s.conditions(tenant, f)
+	kw := strings.TrimSpace(f.Query)
+	if kw != "" {
+		keyword(&q, kw)
+	}
+
+	var out UserList
+	var err error
+	capAt := CountCap
+	if kw != "" {
+		capAt = KeywordSortCap
+	}
+	out.Total, out.TotalCapped, err = s.countUsers(ctx, tenant, f, q, capAt)
+	if err != nil {
+		return UserList{}, err
+	}
+	var cur *userCursor
+	if f.Page.Cursor != "" {
+		c, err := decodeUserCursor(f.Page.Cursor, sortKey)
+		if err != nil {
+			return UserList{}, err
+		}
+		cur = &c
+	}
+	if kw != "" && (out.TotalCapped || (cur != nil && cur.sort == matchOrder)) {
+		sortKey = matchOrder
+		if q.from == "users u" {
+			// A short keyword matching many users: walk users in id order and
+			// stop at the page's end, instead of sorting every match.
+			q.from = "users u NOT INDEXED"
+		}
+	}
+	out.SortedBy = sortKey
+
+	col, desc := "u.id", false
+	if strings.HasPrefix(q.from, "users_fts") {
+		col = "f.rowid" // the trigram index returns matches in this order
+	}
+	if sortKey != matchOrder {
+		name := strings.TrimPrefix(sortKey, "-")
+		col, desc = sortColumns[name], strings.HasPrefix(sortKey, "-")
+	}
+	back := cur != nil && cur.back
+	if cur != nil {
+		op := ">"
+		if desc != back {
+			op = "<"
+		}
+		switch {
+		case col == "u.id" || col == "f.rowid":
+			q.add(col+" "+op+" ?", cur.id)
+		case col == "u.created_at":
+			v, err := strconv.ParseInt(cur.value, 10, 64)
+			if err != nil {
+				return UserList{}, fmt.Errorf("store: %w", ErrBadCursor)
+			}
+			q.add("("+col+", u.id) "+op+" (?, ?)", v, cur.id)
+		default:
+			q.add("("+col+", u.id) "+op+" (?, ?)", cur.value, cur.id)
+		}
+	}
+	dir := "ASC"
+	if desc != back {
+		dir = "DESC"
+	}
+	order := col + " " + dir
+	if col != "u.id" && col != "f.rowid" {
+		order += ", u.id " + dir
+	}
+	limit := f.Page.limit()
+	query := `SELECT ` + userColumns + ` FROM ` + q.from + ` WHERE ` + strings.Join(q.where, " AND ") +
+		` ORDER BY ` + order + ` LIMIT ?`
+	offset := 0
+	if cur == nil {
+		offset = f.Page.offset()
+		query += ` OFFSET ?`
+	}
+	args := append(q.args, limit+1)
+	if cur == nil {
+		args = append(args, offset)
+	}
+	if s.onListQuery != nil {
+		s.onListQuery(query, args)
+	}
+	rows, err := s.r.QueryContext(ctx, query, args...)
+	if err != nil {
+		return UserList{}, fmt.Errorf("store: list users: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return UserList{}, fmt.Errorf("store: list users: %w", err)
+		}
+		out.Items = append(out.Items, u)
+	}
+	if err := rows.Err(); err != nil {
+		return UserList{}, fmt.Errorf("store: list users: %w", err)
+	}
+	more := len(out.Items) > limit
+	if more {
+		out.Items = out.Items[:limit]
+	}
+	if back {
+		slices.Reverse(out.Items)
+	}
+	if len(out.Items) == 0 {
+		return out, nil
+	}
+	mk := func(u User, back bool) string {
+		c := userCursor{sort: sortKey, back: back, id: u.ID}
+		switch col {
+		case "u.username":
+			c.value = u.Username
+		case "u.display_name":
+			c.value = u.DisplayName
+		case "u.created_at":
+			c.value = strconv.FormatInt(u.CreatedAt.UnixMilli(), 10)
+		}
+		return c.encode()
+	}
+	// Going forward there is a next page when a row beyond the page came
+	// back, and a previous one whenever we started from a cursor or offset;
+	// going back, the other way round.
+	if (!back && more) || back {
+		out.Next = mk(out.Items[len(out.Items)-1], false)
+	}
+	if (back && more) || (!back && (cur != nil || offset > 0)) {
+		out.Prev = mk(out.Items[0], true)
+	}
+	return out, nil
+}
+
+// countUsers counts matches up to capAt. With no filter, or only a status
+// filter, the maintained counters answer exactly at no cost.
+func (s *Store) countUsers(ctx context.Context, tenant int64, f UserFilter, q userQuery, capAt int) (int, bool, error) {
+	onlyStatus := f
+	onlyStatus.Status, onlyStatus.Sort, onlyStatus.Page = "", "", Page{}
+	if onlyStatus.IDs == nil && isZeroFilter(onlyStatus) {
+		dim, key := "all", ""
+		if f.Status != "" {
+			dim, key = "status", f.Status
+		}
+		var n int
+		err := s.r.QueryRowContext(ctx, `SELECT coalesce(sum(n), 0) FROM user_counts WHERE tenant_id = ? AND dim = ? AND key = ?`,
+			tenant, dim, key).Scan(&n)
+		if err != nil {
+			return 0, false, fmt.Errorf("store: count users: %w", err)
+		}
+		return n, false, nil
+	}
+	var n int
+	err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM `+q.from+` WHERE `+
+		strings.Join(q.where, " AND ")+` LIMIT `+strconv.Itoa(capAt+1)+`)`, q.args...).Scan(&n)
+	if err != nil {
+		return 0, false, fmt.Errorf("store: count users: %w", err)
+	}
+	if n > capAt {
+		return capAt, true, nil
+	}
+	return n, false, nil
+}
+
+func isZeroFilter(f UserFilter) bool {
+	return f.UsernamePrefix == "" && f.DisplayNamePrefix == "" && f.Email == "" && f.PhoneRegion == "" &&
+		f.PhoneNumber == "" && f.ExternalID == "" && f.SourceType == "" && f.SourceID == "" && f.Status == "" &&
+		f.Locked == nil && f.CreatedFrom == nil && f.CreatedTo == nil && strings.TrimSpace(f.Query) == ""
+}
+
+// StatItem is one group of UserStats.
+type StatItem struct {
+	Key   string
+	Count int
+}
+
+// UserStatDims are the groupings UserStats offers.
+var UserStatDims = []string{"status", "source_type", "created_month", "org_unit"}
+
+// UserStats counts a tenant's users by status, source type, month of
+// creation (maintained counters) or org unit (an index scan).
+func (s *Store) UserStats(ctx context.Context, tenant int64, groupBy string) ([]StatItem, error) {
+	var query string
+	switch groupBy {
+	case "status", "source_type", "created_month":
+		query = `SELECT key, n FROM user_counts WHERE tenant_id = ? AND dim = ? AND n > 0 ORDER BY key`
+	case "org_unit":
+		query = `SELECT org_unit_id, count(*) FROM users WHERE tenant_id = ? AND ? != ''
+		         GROUP BY org_unit_id ORDER BY count(*) DESC, org_unit_id`
+	default:
+		return nil, FieldErrors{"group_by": "group_by must be one of " + strings.Join(UserStatDims, ", ") + "."}
+	}
+	rows, err := s.r.QueryContext(ctx, query, tenant, groupBy)
+	if err != nil {
+		return nil, fmt.Errorf("store: user stats: %w", err)
+	}
+	defer rows.Close()
+	out := []StatItem{}
+	for rows.Next() {
+		var it StatItem
+		var key any
+		if err := rows.Scan(&key, &it.Count); err != nil {
+			return nil, fmt.Errorf("store: user stats: %w", err)
+		}
+		switch k := key.(type) {
+		case int64:
+			it.Key = PublicID(PrefixOrgUnit, k)
+		case string:
+			it.Key = k
+		}
+		out = append(out, it)
+	}
+	return out, rows.Err()
+}
