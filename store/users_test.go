@@ -253,7 +253,7 @@ func TestUserActions(t *testing.T) {
 		t.Fatalf("lock until the past = %v", err)
 	}
 	s.ApplyUserAction(ctx, tn.ID, store.UserAction{Kind: store.ActionLock}, []string{b.PublicID()})
-	if g := get(b); !g.Locked(now.Add(1000*time.Hour)) {
+	if g := get(b); !g.Locked(now.Add(1000 * time.Hour)) {
 		t.Fatal("a lock without until must last until unlocked")
 	}
 	s.ApplyUserAction(ctx, tn.ID, store.UserAction{Kind: store.ActionUnlock}, []string{b.PublicID()})
