@@ -53,6 +53,11 @@ func badParam(fe store.FieldErrors) error {
 	return &paramError{Field: f, Msg: m}
 }
 
+// asFieldErrors is errors.As for validation errors that are not conflicts.
+func asFieldErrors(err error, fe *store.FieldErrors) bool {
+	return errors.As(err, fe) && !errors.Is(err, store.ErrConflict)
+}
+
 // handleError is the one place that turns an error into a status and a body:
 // the JSON envelope under /api/, an error page elsewhere. Internal details are
 // logged, never sent.

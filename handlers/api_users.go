@@ -1,0 +1,469 @@
+package handlers
+
+import (
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"roster/store"
+)
+
+// apiUser is the user object of spec §5. It never carries a password hash.
+type apiUser struct {
+	ID                string            `json:"id"`
+	Username          string            `json:"username"`
+	DisplayName       string            `json:"display_name"`
+	Description       string            `json:"description"`
+	Email             string            `json:"email"`
+	EmailVerified     bool              `json:"email_verified"`
+	PhoneRegion       string            `json:"phone_region"`
+	PhoneNumber       string            `json:"phone_number"`
+	PhoneVerified     bool              `json:"phone_verified"`
+	Status            string            `json:"status"`
+	Locked            bool              `json:"locked"`
+	LockUntil         *time.Time        `json:"lock_until"`
+	LockReason        *string           `json:"lock_reason"`
+	AccountExpiresAt  *time.Time        `json:"account_expires_at"`
+	PasswordExpiresAt *time.Time        `json:"password_expires_at"`
+	PasswordSet       bool              `json:"password_set"`
+	RequiredActions   []string          `json:"required_actions"`
+	UserType          string            `json:"user_type"`
+	SourceType        string            `json:"source_type"`
+	SourceID          string            `json:"source_id"`
+	ExternalID        *string           `json:"external_id"`
+	Language          string            `json:"language"`
+	Timezone          string            `json:"timezone"`
+	Tags              map[string]string `json:"tags"`
+	OrgUnitID         string            `json:"org_unit_id"`
+	RegisteredAt      *time.Time        `json:"registered_at"`
+	CreatedAt         time.Time         `json:"created_at"`
+	UpdatedAt         time.Time         `json:"updated_at"`
+	LastLoginAt       *time.Time        `json:"last_login_at"`
+}
+
+func utc(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	v := t.UTC()
+	return &v
+}
+
+func toAPIUser(u store.User) apiUser {
+	out := apiUser{ID: u.PublicID(), Username: u.Username, DisplayName: u.DisplayName, Description: u.Description,
+		Email: u.Email, EmailVerified: u.EmailVerified, PhoneRegion: u.PhoneRegion, PhoneNumber: u.PhoneNumber,
+		PhoneVerified: u.PhoneVerified, Status: u.Status, Locked: u.Locked(time.Now()),
+		AccountExpiresAt: utc(u.AccountExpiresAt), PasswordExpiresAt: utc(u.PasswordExpiresAt),
+		PasswordSet: u.PasswordSet, RequiredActions: u.RequiredActions, UserType: u.UserType,
+		SourceType: u.SourceType, SourceID: u.SourceID, Language: u.Language, Timezone: u.Timezone,
+		Tags: u.Tags, OrgUnitID: store.PublicID(store.PrefixOrgUnit, u.OrgUnitID), RegisteredAt: utc(u.RegisteredAt),
+		CreatedAt: u.CreatedAt.UTC(), UpdatedAt: u.UpdatedAt.UTC(), LastLoginAt: utc(u.LastLoginAt)}
+	// A lock that has ended says nothing any more.
+	if out.Locked {
+		out.LockUntil, out.LockReason = utc(u.LockUntil), &u.LockReason
+	}
+	if u.ExternalID != "" {
+		out.ExternalID = &u.ExternalID
+	}
+	return out
+}
+
+// apiUserInput is a user in a request. Pointers tell a PATCH which fields
+// were given; the two dates are raw so that null can clear them.
+type apiUserInput struct {
+	Username          *string            `json:"username"`
+	DisplayName       *string            `json:"display_name"`
+	Description       *string            `json:"description"`
+	Email             *string            `json:"email"`
+	EmailVerified     *bool              `json:"email_verified"`
+	PhoneRegion       *string            `json:"phone_region"`
+	PhoneNumber       *string            `json:"phone_number"`
+	PhoneVerified     *bool              `json:"phone_verified"`
+	Password          *string            `json:"password"`
+	Status            *string            `json:"status"`
+	AccountExpiresAt  json.RawMessage    `json:"account_expires_at"`
+	PasswordExpiresAt json.RawMessage    `json:"password_expires_at"`
+	RequiredActions   *[]string          `json:"required_actions"`
+	UserType          *string            `json:"user_type"`
+	SourceType        *string            `json:"source_type"`
+	SourceID          *string            `json:"source_id"`
+	ExternalID        *string            `json:"external_id"`
+	Language          *string            `json:"language"`
+	Timezone          *string            `json:"timezone"`
+	Tags              *map[string]string `json:"tags"`
+	OrgUnitID         *string            `json:"org_unit_id"`
+}
+
+func str(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
+
+// rawTime reads a time given as RFC 3339 or a date; JSON null is a nil
+// *time.Time (clear), an absent field a nil **time.Time (leave as is).
+func rawTime(raw json.RawMessage, field string, fe store.FieldErrors) **time.Time {
+	if raw == nil {
+		return nil
+	}
+	var t *time.Time
+	if string(raw) != "null" {
+		var s string
+		var ok bool
+		if json.Unmarshal(raw, &s) == nil {
+			t, ok = parseTime(s, false)
+		}
+		if !ok || t == nil {
+			fe[field] = "Give a time like 2030-01-31T00:00:00Z, a date like 2030-01-31, or null."
+		}
+	}
+	return &t
+}
+
+func orgUnit(p *string, fe store.FieldErrors) int64 {
+	if p == nil || *p == "" {
+		return 0
+	}
+	id, ok := store.ParseID(store.PrefixOrgUnit, *p)
+	if !ok {
+		fe["org_unit_id"] = "Give an org unit id like ou_1."
+	}
+	return id
+}
+
+// newUser turns a request's user into the store's input.
+func (in apiUserInput) newUser() (store.NewUser, store.FieldErrors) {
+	fe := store.FieldErrors{}
+	n := store.NewUser{Username: str(in.Username), DisplayName: str(in.DisplayName), Description: str(in.Description),
+		Email: str(in.Email), PhoneRegion: str(in.PhoneRegion), PhoneNumber: str(in.PhoneNumber), Password: str(in.Password),
+		Status: str(in.Status), UserType: str(in.UserType), SourceType: str(in.SourceType), SourceID: str(in.SourceID),
+		ExternalID: str(in.ExternalID), Language: str(in.Language), Timezone: str(in.Timezone), OrgUnitID: orgUnit(in.OrgUnitID, fe)}
+	if in.Username == nil {
+		fe["username"] = "username is required."
+	}
+	if in.EmailVerified != nil {
+		n.EmailVerified = *in.EmailVerified
+	}
+	if in.RequiredActions != nil {
+		n.RequiredActions = *in.RequiredActions
+	}
+	if in.Tags != nil {
+		n.Tags = *in.Tags
+	}
+	if t := rawTime(in.AccountExpiresAt, "account_expires_at", fe); t != nil {
+		n.AccountExpiresAt = *t
+	}
+	if t := rawTime(in.PasswordExpiresAt, "password_expires_at", fe); t != nil {
+		n.PasswordExpiresAt = *t
+	}
+	return n, fe
+}
+
+// update turns a PATCH body into the store's update.
+func (in apiUserInput) update() (store.UserUpdate, store.FieldErrors) {
+	fe := store.FieldErrors{}
+	if in.Password != nil {
+		fe["password"] = "Passwords are not set by PATCH; send a reset link with POST /users/reset-password."
+	}
+	if in.Status != nil {
+		fe["status"] = "Status is changed with POST /users/enable or /users/disable."
+	}
+	upd := store.UserUpdate{Username: in.Username, DisplayName: in.DisplayName, Description: in.Description,
+		Email: in.Email, EmailVerified: in.EmailVerified, PhoneRegion: in.PhoneRegion, PhoneNumber: in.PhoneNumber,
+		PhoneVerified: in.PhoneVerified, RequiredActions: in.RequiredActions, UserType: in.UserType,
+		SourceType: in.SourceType, SourceID: in.SourceID, ExternalID: in.ExternalID, Language: in.Language,
+		Timezone: in.Timezone, Tags: in.Tags,
+		AccountExpiresAt:  rawTime(in.AccountExpiresAt, "account_expires_at", fe),
+		PasswordExpiresAt: rawTime(in.PasswordExpiresAt, "password_expires_at", fe)}
+	if in.OrgUnitID != nil {
+		id := orgUnit(in.OrgUnitID, fe)
+		upd.OrgUnitID = &id
+	}
+	return upd, fe
+}
+
+type apiUserList struct {
+	apiList[apiUser]
+	PrevToken string `json:"prev_token,omitempty"`
+	SortedBy  string `json:"sorted_by"`
+}
+
+func (h *Handler) apiListUsers(c echo.Context) error {
+	q := c.QueryParams()
+	for k := range q {
+		if !userFilterParams[k] {
+			return &paramError{Field: k, Msg: "Unknown parameter " + k + "."}
+		}
+	}
+	f, fe := parseUserFilter(q)
+	if len(fe) > 0 {
+		return badParam(fe)
+	}
+	l, err := h.store.ListUsers(c.Request().Context(), apiKeyOf(c).TenantID, f)
+	if err != nil {
+		var fe store.FieldErrors
+		if asFieldErrors(err, &fe) {
+			return badParam(fe)
+		}
+		return err
+	}
+	return c.JSON(http.StatusOK, apiUserList{apiList: toAPIList(l.List, toAPIUser), PrevToken: l.Prev, SortedBy: l.SortedBy})
+}
+
+// userParam reads the {id} of a users route; an id that is not a user id is
+// simply not found.
+func userParam(c echo.Context) (int64, error) {
+	id, ok := store.ParseID(store.PrefixUser, c.Param("id"))
+	if !ok {
+		return 0, store.ErrNotFound
+	}
+	return id, nil
+}
+
+func (h *Handler) apiGetUser(c echo.Context) error {
+	id, err := userParam(c)
+	if err != nil {
+		return err
+	}
+	u, err := h.store.GetUser(c.Request().Context(), apiKeyOf(c).TenantID, id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, toAPIUser(u))
+}
+
+func (h *Handler) apiCreateUser(c echo.Context) error {
+	var in apiUserInput
+	if err := bindJSON(c, &in); err != nil {
+		return err
+	}
+	n, fe := in.newUser()
+	if len(fe) > 0 {
+		return fe
+	}
+	u, err := h.store.CreateUser(c.Request().Context(), apiKeyOf(c).TenantID, n)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, toAPIUser(u))
+}
+
+func (h *Handler) apiUpdateUser(c echo.Context) error {
+	id, err := userParam(c)
+	if err != nil {
+		return err
+	}
+	var in apiUserInput
+	if err := bindJSON(c, &in); err != nil {
+		return err
+	}
+	upd, fe := in.update()
+	if len(fe) > 0 {
+		return fe
+	}
+	u, err := h.store.UpdateUser(c.Request().Context(), apiKeyOf(c).TenantID, id, upd)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, toAPIUser(u))
+}
+
+// apiDeleteUser removes one user: 204, or 404 for an unknown id.
+func (h *Handler) apiDeleteUser(c echo.Context) error {
+	res, err := h.store.ApplyUserAction(c.Request().Context(), apiKeyOf(c).TenantID,
+		store.UserAction{Kind: store.ActionDelete}, []string{c.Param("id")})
+	if err != nil {
+		return err
+	}
+	if len(res.Failed) > 0 {
+		return store.ErrNotFound
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+type apiBatchResult struct {
+	Succeeded []apiBatchOK   `json:"succeeded"`
+	Failed    []apiBatchFail `json:"failed"`
+}
+
+type apiBatchOK struct {
+	Index int    `json:"index"`
+	ID    string `json:"id"`
+	Key   string `json:"key"`
+}
+
+type apiBatchFail struct {
+	Index   int    `json:"index"`
+	Key     string `json:"key"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Field   string `json:"field,omitempty"`
+}
+
+func toAPIBatch(r store.BatchResult) apiBatchResult {
+	out := apiBatchResult{Succeeded: []apiBatchOK{}, Failed: []apiBatchFail{}}
+	for _, s := range r.Succeeded {
+		out.Succeeded = append(out.Succeeded, apiBatchOK(s))
+	}
+	for _, f := range r.Failed {
+		out.Failed = append(out.Failed, apiBatchFail(f))
+	}
+	return out
+}
+
+type batchCreateRequest struct {
+	Users []apiUserInput `json:"users"`
+}
+
+// apiBatchCreateUsers creates up to 500 users; each item succeeds or fails
+// on its own.
+func (h *Handler) apiBatchCreateUsers(c echo.Context) error {
+	var req batchCreateRequest
+	if err := bindJSON(c, &req); err != nil {
+		return err
+	}
+	if req.Users == nil {
+		return store.FieldErrors{"users": "users is required: an array of user objects."}
+	}
+	if len(req.Users) > store.MaxBatch {
+		return store.FieldErrors{"users": "A batch takes at most 500 users."}
+	}
+	items := make([]store.NewUser, len(req.Users))
+	var pre store.BatchResult // items refused before the store sees them
+	bad := map[int]bool{}
+	for i, in := range req.Users {
+		n, fe := in.newUser()
+		items[i] = n
+		if len(fe) > 0 {
+			field, msg := fe.First()
+			pre.Failed = append(pre.Failed, store.BatchFailure{Index: i, Key: n.Username, Code: "invalid", Field: field, Message: msg})
+			bad[i] = true
+		}
+	}
+	// Only well-formed items go to the store; indexes are mapped back.
+	var good []store.NewUser
+	var index []int
+	for i, n := range items {
+		if !bad[i] {
+			good = append(good, n)
+			index = append(index, i)
+		}
+	}
+	res, err := h.store.CreateUsers(c.Request().Context(), apiKeyOf(c).TenantID, good)
+	if err != nil {
+		return err
+	}
+	for i := range res.Succeeded {
+		res.Succeeded[i].Index = index[res.Succeeded[i].Index]
+	}
+	for i := range res.Failed {
+		res.Failed[i].Index = index[res.Failed[i].Index]
+	}
+	res.Failed = mergeFailures(pre.Failed, res.Failed)
+	return c.JSON(http.StatusOK, toAPIBatch(res))
+}
+
+// mergeFailures merges two index-ordered failure lists.
+func mergeFailures(a, b []store.BatchFailure) []store.BatchFailure {
+	out := make([]store.BatchFailure, 0, len(a)+len(b))
+	for len(a) > 0 || len(b) > 0 {
+		if len(b) == 0 || (len(a) > 0 && a[0].Index < b[0].Index) {
+			out, a = append(out, a[0]), a[1:]
+		} else {
+			out, b = append(out, b[0]), b[1:]
+		}
+	}
+	return out
+}
+
+type userActionRequest struct {
+	UserIDs []string `json:"user_ids"`
+	Until   *string  `json:"until"`
+}
+
+// apiUserAction applies lock, unlock, enable, disable or delete to up to 500
+// users; unknown ids are failed items.
+func (h *Handler) apiUserAction(kind string) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		var req userActionRequest
+		if err := bindJSON(c, &req); err != nil {
+			return err
+		}
+		if req.UserIDs == nil {
+			return store.FieldErrors{"user_ids": "user_ids is required: an array of user ids."}
+		}
+		act := store.UserAction{Kind: kind}
+		if req.Until != nil {
+			if kind != store.ActionLock {
+				return store.FieldErrors{"until": "until goes only with /users/lock."}
+			}
+			t, ok := parseTime(*req.Until, false)
+			if !ok || t == nil {
+				return store.FieldErrors{"until": "Give a time like 2030-01-31T00:00:00Z."}
+			}
+			act.Until = t
+		}
+		res, err := h.store.ApplyUserAction(c.Request().Context(), apiKeyOf(c).TenantID, act, req.UserIDs)
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, toAPIBatch(res))
+	}
+}
+
+type requiredActionsRequest struct {
+	Actions *[]string `json:"actions"`
+}
+
+func (h *Handler) apiSetRequiredActions(c echo.Context) error {
+	id, err := userParam(c)
+	if err != nil {
+		return err
+	}
+	var req requiredActionsRequest
+	if err := bindJSON(c, &req); err != nil {
+		return err
+	}
+	if req.Actions == nil {
+		return store.FieldErrors{"actions": "actions is required: an array such as [\"update_password\"]."}
+	}
+	u, err := h.store.SetRequiredActions(c.Request().Context(), apiKeyOf(c).TenantID, id, *req.Actions)
+	if err != nil {
+		var fe store.FieldErrors
+		if asFieldErrors(err, &fe) && fe["required_actions"] != "" {
+			return store.FieldErrors{"actions": fe["required_actions"]}
+		}
+		return err
+	}
+	return c.JSON(http.StatusOK, toAPIUser(u))
+}
+
+type apiStats struct {
+	GroupBy string        `json:"group_by"`
+	Items   []apiStatItem `json:"items"`
+}
+
+type apiStatItem struct {
+	Key   string `json:"key"`
+	Count int    `json:"count"`
+}
+
+func (h *Handler) apiUserStats(c echo.Context) error {
+	by := c.QueryParam("group_by")
+	items, err := h.store.UserStats(c.Request().Context(), apiKeyOf(c).TenantID, by)
+	if err != nil {
+		var fe store.FieldErrors
+		if asFieldErrors(err, &fe) {
+			return badParam(fe)
+		}
+		return err
+	}
+	out := apiStats{GroupBy: by, Items: make([]apiStatItem, len(items))}
+	for i, it := range items {
+		out.Items[i] = apiStatItem(it)
+	}
+	return c.JSON(http.StatusOK, out)
+}
