@@ -17,4 +17,20 @@
     var msg = e.target.getAttribute && e.target.getAttribute("data-confirm");
     if (msg && !window.confirm(msg)) e.preventDefault();
   }, true);
+
+  // A "select all" checkbox ticks every checkbox of its group on the page.
+  document.addEventListener("change", function (e) {
+    var group = e.target.getAttribute && e.target.getAttribute("data-select-all");
+    if (!group) return;
+    document.querySelectorAll('input[type=checkbox][name="' + group + '"]').forEach(function (box) {
+      box.checked = e.target.checked;
+    });
+  });
+
+  // After a bulk action the list comes back with its outcome; the
+  // confirmation that asked for it is done.
+  document.body.addEventListener("bulk-done", function () {
+    var panel = document.getElementById("bulk-panel");
+    if (panel) panel.innerHTML = "";
+  });
 })();

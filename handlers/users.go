@@ -1,0 +1,583 @@
+package handlers
+
+import (
+	"encoding/csv"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"roster/store"
+	"roster/web/templates"
+)
+
+// listQuery is the filter part of the users list's URL, without paging, so
+// pager links and bulk actions keep the filter.
+func listQuery(q url.Values) string {
+	n := url.Values{}
+	for k, vs := range q {
+		if userFilterParams[k] && k != "next_token" && k != "page_number" && k != "page_size" && k != "max_results" {
+			for _, v := range vs {
+				if v != "" {
+					n.Add(k, v)
+				}
+			}
+		}
+	}
+	if len(n) == 0 {
+		return ""
+	}
+	return "?" + n.Encode()
+}
+
+func pageURL(query, token string) string {
+	if query == "" {
+		return "/users?next_token=" + url.QueryEscape(token)
+	}
+	return "/users" + query + "&next_token=" + url.QueryEscape(token)
+}
+
+// userResults lists users for the filter in q.
+func (h *Handler) userResults(c echo.Context, q url.Values) (templates.UserResultsProps, store.FieldErrors, error) {
+	f, fe := parseUserFilter(q)
+	if len(fe) > 0 {
+		return templates.UserResultsProps{}, fe, nil
+	}
+	l, err := h.store.ListUsers(c.Request().Context(), shell(c).Tenant.ID, f)
+	var sfe store.FieldErrors
+	if asFieldErrors(err, &sfe) {
+		return templates.UserResultsProps{}, sfe, nil
+	}
+	if errors.Is(err, store.ErrBadCursor) {
+		return templates.UserResultsProps{}, store.FieldErrors{"": "That page link is out of date; start again from the first page."}, nil
+	}
+	if err != nil {
+		return templates.UserResultsProps{}, nil, err
+	}
+	p := templates.UserResultsProps{List: l, Now: time.Now(), Query: listQuery(q)}
+	if l.Next != "" {
+		p.NextURL = pageURL(p.Query, l.Next)
+	}
+	if l.Prev != "" {
+		p.PrevURL = pageURL(p.Query, l.Prev)
+	}
+	return p, nil, nil
+}
+
+// listUsers is the users page. htmx requests aimed at the results get only
+// them; a history restore gets the whole page.
+func (h *Handler) listUsers(c echo.Context) error {
+	q := c.QueryParams()
+	res, fe, err := h.userResults(c, q)
+	if err != nil {
+		return err
+	}
+	if isHTMX(c) && c.Request().Header.Get("HX-Target") == "user-results" &&
+		c.Request().Header.Get("HX-History-Restore-Request") != "true" && len(fe) == 0 {
+		return render(c, http.StatusOK, templates.UserResults(res))
+	}
+	p := templates.UsersProps{Errors: fe, Results: res, Form: templates.UserFilterForm{Q: q.Get("q"), Status: q.Get("status"),
+		Locked: q.Get("locked"), SourceType: q.Get("source_type"), CreatedFrom: q.Get("created_from"),
+		CreatedTo: q.Get("created_to"), Sort: q.Get("sort")}}
+	ctx := c.Request().Context()
+	tenant := shell(c).Tenant.ID
+	for _, s := range []struct {
+		dim string
+		dst *[]store.StatItem
+	}{{"status", &p.Stats.ByStatus}, {"source_type", &p.Stats.BySource}, {"created_month", &p.Stats.ByMonth}} {
+		if *s.dst, err = h.store.UserStats(ctx, tenant, s.dim); err != nil {
+			return err
+		}
+	}
+	code := http.StatusOK
+	if len(fe) > 0 {
+		code = http.StatusBadRequest
+	}
+	return render(c, code, templates.UsersPage(p))
+}
+
+var bulkVerbs = map[string][2]string{
+	store.ActionLock:    {"Lock", "Locked"},
+	store.ActionUnlock:  {"Unlock", "Unlocked"},
+	store.ActionEnable:  {"Enable", "Enabled"},
+	store.ActionDisable: {"Disable", "Disabled"},
+	store.ActionDelete:  {"Remove", "Removed"},
+}
+
+type bulkForm struct {
+	Action       string   `form:"action"`
+	UserIDs      []string `form:"user_ids"`
+	Return       string   `form:"return"`
+	ConfirmCount string   `form:"confirm_count"`
+	Until        string   `form:"until"`
+}
+
+func (f *bulkForm) bind(c echo.Context) (templates.BulkConfirmProps, error) {
+	if err := c.Bind(f); err != nil {
+		return templates.BulkConfirmProps{}, echo.NewHTTPError(http.StatusBadRequest, "Malformed form.")
+	}
+	verbs, ok := bulkVerbs[f.Action]
+	if !ok {
+		return templates.BulkConfirmProps{}, echo.NewHTTPError(http.StatusBadRequest, "Unknown bulk action.")
+	}
+	if len(f.UserIDs) > store.MaxBatch {
+		return templates.BulkConfirmProps{}, echo.NewHTTPError(http.StatusBadRequest, "Select at most 500 users at a time.")
+	}
+	if !strings.HasPrefix(f.Return, "?") {
+		f.Return = ""
+	}
+	return templates.BulkConfirmProps{Action: f.Action, Verb: verbs[0], IDs: f.UserIDs, Return: f.Return,
+		Typed: f.ConfirmCount, Until: f.Until}, nil
+}
+
+func (h *Handler) renderBulkConfirm(c echo.Context, code int, p templates.BulkConfirmProps) error {
+	if isHTMX(c) {
+		return render(c, code, templates.BulkConfirm(p))
+	}
+	return render(c, code, templates.BulkConfirmPage(p))
+}
+
+// confirmBulk asks to confirm a bulk action, naming how many users it
+// touches.
+func (h *Handler) confirmBulk(c echo.Context) error {
+	var f bulkForm
+	p, err := f.bind(c)
+	if err != nil {
+		return err
+	}
+	return h.renderBulkConfirm(c, http.StatusOK, p)
+}
+
+// applyBulk applies a confirmed bulk action and shows the list again with
+// a panel of what failed, by username.
+func (h *Handler) applyBulk(c echo.Context) error {
+	var f bulkForm
+	p, err := f.bind(c)
+	if err != nil {
+		return err
+	}
+	act := store.UserAction{Kind: f.Action}
+	if f.Action == store.ActionDelete && strings.TrimSpace(f.ConfirmCount) != strconv.Itoa(len(f.UserIDs)) {
+		p.Error = "Type " + strconv.Itoa(len(f.UserIDs)) + ", the number of users to remove."
+		c.Response().Header().Set("HX-Retarget", "#bulk-panel")
+		return h.renderBulkConfirm(c, http.StatusUnprocessableEntity, p)
+	}
+	if f.Action == store.ActionLock && f.Until != "" {
+		t, ok := parseTime(f.Until, false)
+		if !ok || !t.After(time.Now()) {
+			p.Error = "Pick a date in the future, or leave it empty."
+			c.Response().Header().Set("HX-Retarget", "#bulk-panel")
+			return h.renderBulkConfirm(c, http.StatusUnprocessableEntity, p)
+		}
+		act.Until = t
+	}
+	ctx := c.Request().Context()
+	tenant := shell(c).Tenant.ID
+	// Usernames for the failure panel, read before a removal deletes them.
+	names := map[string]string{}
+	var ids []int64
+	for _, pid := range f.UserIDs {
+		if id, ok := store.ParseID(store.PrefixUser, pid); ok {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) > 0 {
+		for start := 0; start < len(ids); start += store.MaxPageSize {
+			l, err := h.store.ListUsers(ctx, tenant, store.UserFilter{IDs: ids[start:min(start+store.MaxPageSize, len(ids))], Page: store.Page{Size: store.MaxPageSize}})
+			if err != nil {
+				return err
+			}
+			for _, u := range l.Items {
+				names[u.PublicID()] = u.Username
+			}
+		}
+	}
+	res, err := h.store.ApplyUserAction(ctx, tenant, act, f.UserIDs)
+	var fe store.FieldErrors
+	if asFieldErrors(err, &fe) {
+		_, p.Error = fe.First()
+		c.Response().Header().Set("HX-Retarget", "#bulk-panel")
+		return h.renderBulkConfirm(c, http.StatusUnprocessableEntity, p)
+	}
+	if err != nil {
+		return err
+	}
+	out := &templates.BulkOutcome{Verb: bulkVerbs[f.Action][1], Done: len(res.Succeeded)}
+	for _, fl := range res.Failed {
+		name := names[fl.Key]
+		if name == "" {
+			name = fl.Key
+		}
+		out.Failures = append(out.Failures, templates.BulkFailure{Username: name, Message: fl.Message})
+	}
+	if !isHTMX(c) {
+		h.flash(c, out.Verb+" "+strconv.Itoa(out.Done)+" users; "+strconv.Itoa(len(out.Failures))+" not changed.")
+		return c.Redirect(http.StatusSeeOther, "/users"+f.Return)
+	}
+	q, _ := url.ParseQuery(strings.TrimPrefix(f.Return, "?"))
+	results, _, err := h.userResults(c, q)
+	if err != nil {
+		return err
+	}
+	results.Bulk = out
+	// The confirmation panel empties itself as the list comes back.
+	c.Response().Header().Set("HX-Trigger", "bulk-done")
+	return render(c, http.StatusOK, templates.UserResults(results))
+}
+
+func (h *Handler) showNewUser(c echo.Context) error {
+	return render(c, http.StatusOK, templates.NewUserPage(templates.UserForm{}, nil))
+}
+
+type newUserForm struct {
+	Username    string `form:"username"`
+	DisplayName string `form:"display_name"`
+	Description string `form:"description"`
+	Email       string `form:"email"`
+	PhoneRegion string `form:"phone_region"`
+	PhoneNumber string `form:"phone_number"`
+	Password    string `form:"password"`
+	Language    string `form:"language"`
+	Timezone    string `form:"timezone"`
+}
+
+// createUser creates one user from the console form.
+func (h *Handler) createUser(c echo.Context) error {
+	var f newUserForm
+	if err := c.Bind(&f); err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, "Malformed form.")
+	}
+	u, err := h.store.CreateUser(c.Request().Context(), shell(c).Tenant.ID, store.NewUser{Username: f.Username,
+		DisplayName: f.DisplayName, Description: f.Description, Email: f.Email, PhoneRegion: f.PhoneRegion,
+		PhoneNumber: f.PhoneNumber, Password: f.Password, Language: f.Language, Timezone: f.Timezone})
+	var fe store.FieldErrors
+	if errors.As(err, &fe) {
+		view := templates.UserForm{Username: f.Username, DisplayName: f.DisplayName, Description: f.Description,
+			Email: f.Email, PhoneRegion: f.PhoneRegion, PhoneNumber: f.PhoneNumber, Language: f.Language, Timezone: f.Timezone}
+		return render(c, http.StatusUnprocessableEntity, templates.NewUserPage(view, fe))
+	}
+	if err != nil {
+		return err
+	}
+	h.flash(c, "User "+u.Username+" created.")
+	return c.Redirect(http.StatusSeeOther, "/users/"+u.PublicID())
+}
+
+func (h *Handler) showBatch(c echo.Context) error {
+	return render(c, http.StatusOK, templates.BatchPage("", nil, nil))
+}
+
+type batchForm struct {
+	Rows string `form:"rows"`
+}
+
+// createBatch creates users from pasted CSV rows and reports per row.
+func (h *Handler) createBatch(c echo.Context) error {
+	var f batchForm
+	if err := c.Bind(&f); err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, "Malformed form.")
+	}
+	items, lines, err := parseRows(f.Rows)
+	if err != nil {
+		return render(c, http.StatusUnprocessableEntity, templates.BatchPage(f.Rows, store.FieldErrors{"rows": err.Error()}, nil))
+	}
+	res, err := h.store.CreateUsers(c.Request().Context(), shell(c).Tenant.ID, items)
+	var fe store.FieldErrors
+	if asFieldErrors(err, &fe) {
+		return render(c, http.StatusUnprocessableEntity, templates.BatchPage(f.Rows, store.FieldErrors{"rows": fe["users"]}, nil))
+	}
+	if err != nil {
+		return err
+	}
+	rows := make([]templates.BatchRow, len(items))
+	for i, it := range items {
+		rows[i] = templates.BatchRow{Line: lines[i], Username: it.Username}
+	}
+	for _, s := range res.Succeeded {
+		rows[s.Index].OK, rows[s.Index].ID, rows[s.Index].Username = true, s.ID, s.Key
+	}
+	for _, fl := range res.Failed {
+		rows[fl.Index].Message = fl.Message
+	}
+	// Keep only the failed rows in the box, ready to fix and resubmit.
+	var retry strings.Builder
+	w := csv.NewWriter(&retry)
+	for i, r := range rows {
+		if !r.OK {
+			it := items[i]
+			rec := []string{it.Username, it.Email, it.DisplayName, it.PhoneRegion, it.PhoneNumber}
+			for len(rec) > 1 && rec[len(rec)-1] == "" {
+				rec = rec[:len(rec)-1]
+			}
+			_ = w.Write(rec)
+		}
+	}
+	w.Flush()
+	return render(c, http.StatusOK, templates.BatchPage(retry.String(), nil, rows))
+}
+
+// parseRows reads pasted rows: username, email, display name, phone region,
+// phone number. It returns the users and their line numbers.
+func parseRows(text string) ([]store.NewUser, []int, error) {
+	r := csv.NewReader(strings.NewReader(text))
+	r.FieldsPerRecord = -1
+	r.TrimLeadingSpace = true
+	var items []store.NewUser
+	var lines []int
+	for {
+		rec, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, nil, errors.New("The rows could not be read as comma-separated values: " + csvProblem(err))
+		}
+		line, _ := r.FieldPos(0)
+		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
+			continue
+		}
+		if len(items) == 0 && strings.EqualFold(strings.TrimSpace(rec[0]), "username") {
+			continue
+		}
+		if len(rec) > 5 {
+			return nil, nil, errors.New("Line " + strconv.Itoa(line) + " has more than 5 values.")
+		}
+		rec = append(rec, "", "", "", "", "")
+		items = append(items, store.NewUser{Username: rec[0], Email: rec[1], DisplayName: rec[2], PhoneRegion: rec[3], PhoneNumber: rec[4]})
+		lines = append(lines, line)
+	}
+	if len(items) == 0 {
+		return nil, nil, errors.New("Paste at least one row.")
+	}
+	if len(items) > store.MaxBatch {
+		return nil, nil, errors.New("At most 500 rows at a time; this has " + strconv.Itoa(len(items)) + ".")
+	}
+	return items, lines, nil
+}
+
+func csvProblem(err error) string {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		return "line " + strconv.Itoa(pe.Line) + ": " + pe.Err.Error() + "."
+	}
+	return "unreadable."
+}
+
+// showUser is one user's page.
+func (h *Handler) showUser(c echo.Context) error {
+	u, err := h.userOf(c)
+	if err != nil {
+		return err
+	}
+	return h.renderUser(c, http.StatusOK, u, nil, nil)
+}
+
+func (h *Handler) userOf(c echo.Context) (store.User, error) {
+	id, err := userParam(c)
+	if err != nil {
+		return store.User{}, err
+	}
+	return h.store.GetUser(c.Request().Context(), shell(c).Tenant.ID, id)
+}
+
+// renderUser shows the page; with errs, the values the administrator typed
+// (in typed) stay in the forms.
+func (h *Handler) renderUser(c echo.Context, code int, u store.User, errs store.FieldErrors, typed func(*templates.UserPageProps)) error {
+	p := templates.UserPageProps{User: u, Now: time.Now(), Errors: errs, Tags: templates.TagsText(u.Tags),
+		Profile: templates.UserForm{Username: u.Username, DisplayName: u.DisplayName, Description: u.Description,
+			Email: u.Email, PhoneRegion: u.PhoneRegion, PhoneNumber: u.PhoneNumber, Language: u.Language,
+			Timezone: u.Timezone, SourceType: u.SourceType, SourceID: u.SourceID, ExternalID: u.ExternalID,
+			Verified: u.EmailVerified},
+		Access: templates.AccessForm{AccountExpiresAt: dateOf(u.AccountExpiresAt), PasswordExpiresAt: dateOf(u.PasswordExpiresAt),
+			RequiredActions: u.RequiredActions}}
+	if typed != nil {
+		typed(&p)
+	}
+	ev, err := h.store.ListAuditEvents(c.Request().Context(), shell(c).Tenant.ID,
+		store.AuditFilter{TargetID: u.PublicID(), Page: store.Page{Size: 10}})
+	if err != nil {
+		return err
+	}
+	p.Events = ev.Items
+	return render(c, code, templates.UserPage(p))
+}
+
+func dateOf(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return t.UTC().Format(time.DateOnly)
+}
+
+// saveUser applies upd and shows the page again: with the errors in place,
+// or after a redirect with a message.
+func (h *Handler) saveUser(c echo.Context, upd store.UserUpdate, done string, typed func(*templates.UserPageProps)) error {
+	u, err := h.userOf(c)
+	if err != nil {
+		return err
+	}
+	_, err = h.store.UpdateUser(c.Request().Context(), shell(c).Tenant.ID, u.ID, upd)
+	var fe store.FieldErrors
+	if errors.As(err, &fe) {
+		return h.renderUser(c, http.StatusUnprocessableEntity, u, fe, typed)
+	}
+	if err != nil {
+		return err
+	}
+	h.flash(c, done)
+	return c.Redirect(http.StatusSeeOther, "/users/"+u.PublicID())
+}
+
+type profileForm struct {
+	Username      string `form:"username"`
+	DisplayName   string `form:"display_name"`
+	Description   string `form:"description"`
+	Email         string `form:"email"`
+	EmailVerified bool   `form:"email_verified"`
+	PhoneRegion   string `form:"phone_region"`
+	PhoneNumber   string `form:"phone_number"`
+	Language      string `form:"language"`
+	Timezone      string `form:"timezone"`
+	SourceType    string `form:"source_type"`
+	SourceID      string `form:"source_id"`
+	ExternalID    string `form:"external_id"`
+}
+
+func (h *Handler) updateProfile(c echo.Context) error {
+	var f profileForm
+	if err := c.Bind(&f); err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, "Malformed form.")
+	}
+	upd := store.UserUpdate{Username: &f.Username, DisplayName: &f.DisplayName, Description: &f.Description,
+		Email: &f.Email, PhoneRegion: &f.PhoneRegion, PhoneNumber: &f.PhoneNumber, Language: &f.Language,
+		Timezone: &f.Timezone, SourceType: &f.SourceType, SourceID: &f.SourceID, ExternalID: &f.ExternalID}
+	if u, err := h.userOf(c); err == nil && strings.EqualFold(strings.TrimSpace(f.Email), u.Email) {
+		// The checkbox speaks only for the address it was shown next to.
+		upd.EmailVerified = &f.EmailVerified
+	}
+	return h.saveUser(c, upd, "Profile saved.", func(p *templates.UserPageProps) {
+		p.Profile = templates.UserForm{Username: f.Username, DisplayName: f.DisplayName, Description: f.Description,
+			Email: f.Email, PhoneRegion: f.PhoneRegion, PhoneNumber: f.PhoneNumber, Language: f.Language,
+			Timezone: f.Timezone, SourceType: f.SourceType, SourceID: f.SourceID, ExternalID: f.ExternalID,
+			Verified: f.EmailVerified}
+	})
+}
+
+type accessForm struct {
+	RequiredActions   []string `form:"required_actions"`
+	AccountExpiresAt  string   `form:"account_expires_at"`
+	PasswordExpiresAt string   `form:"password_expires_at"`
+}
+
+func (h *Handler) updateAccess(c echo.Context) error {
+	var f accessForm
+	if err := c.Bind(&f); err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, "Malformed form.")
+	}
+	fe := store.FieldErrors{}
+	date := func(field, v string) *time.Time {
+		t, ok := parseTime(v, false)
+		if !ok {
+			fe[field] = "Enter a date like 2030-12-31, or leave it empty."
+		}
+		return t
+	}
+	acc, pw := date("account_expires_at", f.AccountExpiresAt), date("password_expires_at", f.PasswordExpiresAt)
+	actions := f.RequiredActions
+	if actions == nil {
+		actions = []string{}
+	}
+	typed := func(p *templates.UserPageProps) {
+		p.Access = templates.AccessForm{AccountExpiresAt: f.AccountExpiresAt, PasswordExpiresAt: f.PasswordExpiresAt, RequiredActions: actions}
+	}
+	if len(fe) > 0 {
+		u, err := h.userOf(c)
+		if err != nil {
+			return err
+		}
+		return h.renderUser(c, http.StatusUnprocessableEntity, u, fe, typed)
+	}
+	return h.saveUser(c, store.UserUpdate{RequiredActions: &actions, AccountExpiresAt: &acc, PasswordExpiresAt: &pw}, "Access saved.", typed)
+}
+
+type tagsForm struct {
+	Tags string `form:"tags"`
+}
+
+func (h *Handler) updateTags(c echo.Context) error {
+	var f tagsForm
+	if err := c.Bind(&f); err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, "Malformed form.")
+	}
+	typed := func(p *templates.UserPageProps) { p.Tags = f.Tags }
+	tags := map[string]string{}
+	for i, line := range strings.Split(f.Tags, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		k, v, ok := strings.Cut(line, "=")
+		if !ok {
+			u, err := h.userOf(c)
+			if err != nil {
+				return err
+			}
+			return h.renderUser(c, http.StatusUnprocessableEntity, u,
+				store.FieldErrors{"tags": "Line " + strconv.Itoa(i+1) + " needs the form key=value."}, typed)
+		}
+		tags[strings.TrimSpace(k)] = strings.TrimSpace(v)
+	}
+	return h.saveUser(c, store.UserUpdate{Tags: &tags}, "Tags saved.", typed)
+}
+
+type userActionForm struct {
+	Action string `form:"action"`
+	Until  string `form:"until"`
+}
+
+// userAction locks, unlocks, enables, disables or removes one user from
+// their page.
+func (h *Handler) userAction(c echo.Context) error {
+	var f userActionForm
+	if err := c.Bind(&f); err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, "Malformed form.")
+	}
+	verbs, ok := bulkVerbs[f.Action]
+	if !ok {
+		return echo.NewHTTPError(http.StatusBadRequest, "Unknown action.")
+	}
+	u, err := h.userOf(c)
+	if err != nil {
+		return err
+	}
+	act := store.UserAction{Kind: f.Action}
+	if f.Action == store.ActionLock && f.Until != "" {
+		t, ok := parseTime(f.Until, false)
+		if !ok {
+			return h.renderUser(c, http.StatusUnprocessableEntity, u, store.FieldErrors{"until": "Enter a date like 2030-12-31."},
+				func(p *templates.UserPageProps) { p.Until = f.Until })
+		}
+		act.Until = t
+	}
+	res, err := h.store.ApplyUserAction(c.Request().Context(), shell(c).Tenant.ID, act, []string{u.PublicID()})
+	var fe store.FieldErrors
+	if asFieldErrors(err, &fe) {
+		return h.renderUser(c, http.StatusUnprocessableEntity, u, fe, func(p *templates.UserPageProps) { p.Until = f.Until })
+	}
+	if err != nil {
+		return err
+	}
+	if len(res.Failed) > 0 {
+		return store.ErrNotFound
+	}
+	h.flash(c, verbs[1]+" "+u.Username+".")
+	if f.Action == store.ActionDelete {
+		return c.Redirect(http.StatusSeeOther, "/users")
+	}
+	return c.Redirect(http.StatusSeeOther, "/users/"+u.PublicID())
+}
