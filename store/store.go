@@ -30,6 +30,10 @@ type Store struct {
 	now func() time.Time
 
 	keys apiKeyCache
+	// stmts caches prepared read statements by their SQL: parsing and
+	// planning cost more than running a page query (toolchain.md: +25-80 %).
+	// List queries are built from fixed fragments, so their number is bounded.
+	stmts sync.Map
 	// onListQuery, when set, sees each list query before it runs: tests check
 	// its plan with EXPLAIN QUERY PLAN.
 	onListQuery func(query string, args []any)
@@ -98,7 +102,24 @@ func migrate(ctx context.Context, db *sql.DB) error {
 
 // Close closes both connection pools.
 func (s *Store) Close() error {
+	s.stmts.Range(func(_, v any) bool { v.(*sql.Stmt).Close(); return true })
 	return errors.Join(s.r.Close(), s.w.Close())
+}
+
+// read returns a prepared statement on the read pool for query.
+func (s *Store) read(ctx context.Context, query string) (*sql.Stmt, error) {
+	if st, ok := s.stmts.Load(query); ok {
+		return st.(*sql.Stmt), nil
+	}
+	st, err := s.r.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if prev, loaded := s.stmts.LoadOrStore(query, st); loaded {
+		st.Close()
+		return prev.(*sql.Stmt), nil
+	}
+	return st, nil
 }
 
 // SetClock replaces the store's clock; tests use it to move time.

@@ -314,7 +314,11 @@ func (s *Store) ListUsers(ctx context.Context, tenant int64, f UserFilter) (User
 	if s.onListQuery != nil {
 		s.onListQuery(query, args)
 	}
-	rows, err := s.r.QueryContext(ctx, query, args...)
+	stmt, err := s.read(ctx, query)
+	if err != nil {
+		return UserList{}, fmt.Errorf("store: list users: %w", err)
+	}
+	rows, err := stmt.QueryContext(ctx, args...)
 	if err != nil {
 		return UserList{}, fmt.Errorf("store: list users: %w", err)
 	}
@@ -374,16 +378,21 @@ func (s *Store) countUsers(ctx context.Context, tenant int64, f UserFilter, q us
 			dim, key = "status", f.Status
 		}
 		var n int
-		err := s.r.QueryRowContext(ctx, `SELECT coalesce(sum(n), 0) FROM user_counts WHERE tenant_id = ? AND dim = ? AND key = ?`,
-			tenant, dim, key).Scan(&n)
+		stmt, err := s.read(ctx, `SELECT coalesce(sum(n), 0) FROM user_counts WHERE tenant_id = ? AND dim = ? AND key = ?`)
+		if err == nil {
+			err = stmt.QueryRowContext(ctx, tenant, dim, key).Scan(&n)
+		}
 		if err != nil {
 			return 0, false, fmt.Errorf("store: count users: %w", err)
 		}
 		return n, false, nil
 	}
 	var n int
-	err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM `+q.from+` WHERE `+
-		strings.Join(q.where, " AND ")+` LIMIT `+strconv.Itoa(capAt+1)+`)`, q.args...).Scan(&n)
+	stmt, err := s.read(ctx, `SELECT count(*) FROM (SELECT 1 FROM `+q.from+` WHERE `+
+		strings.Join(q.where, " AND ")+` LIMIT `+strconv.Itoa(capAt+1)+`)`)
+	if err == nil {
+		err = stmt.QueryRowContext(ctx, q.args...).Scan(&n)
+	}
 	if err != nil {
 		return 0, false, fmt.Errorf("store: count users: %w", err)
 	}

@@ -587,3 +587,52 @@ func isSubsequence(sub, seq []int64) bool {
 	}
 	return i == len(sub)
 }
+
+func TestSeedUsersKeepsSchemaSearchAndCounts(t *testing.T) {
+	s := newTestStore(t)
+	tn, _ := mustTenant(t, s, "acme")
+	mustUser(t, s, tn.ID, store.NewUser{Username: "before"})
+	schema := func() string {
+		p, err := s.ListPlan(t.Context(), tn.ID, store.UserFilter{Status: "enabled"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	planBefore := schema()
+	var progress []int
+	if err := s.SeedUsers(t.Context(), tn.ID, store.SeedOptions{Users: 3000, Seed: 7,
+		Progress: func(n int) { progress = append(progress, n) }}); err != nil {
+		t.Fatal(err)
+	}
+	if len(progress) == 0 || progress[len(progress)-1] != 3000 {
+		t.Fatalf("progress = %v", progress)
+	}
+	all, _ := s.ListUsers(t.Context(), tn.ID, store.UserFilter{})
+	if all.Total != 3001 {
+		t.Fatalf("total = %d, want 3001 from the recomputed counters", all.Total)
+	}
+	byStatus, _ := s.UserStats(t.Context(), tn.ID, "status")
+	sum := 0
+	for _, it := range byStatus {
+		sum += it.Count
+	}
+	if sum != 3001 || len(byStatus) != 3 {
+		t.Fatalf("status counts = %v", byStatus)
+	}
+	found, _ := s.ListUsers(t.Context(), tn.ID, store.UserFilter{Query: "lovelace"})
+	if found.Total == 0 || !strings.Contains(found.Items[0].Username, "lovelace") {
+		t.Fatalf("keyword search after seeding found %d", found.Total)
+	}
+	if got := schema(); got != planBefore {
+		t.Fatalf("status filter plan changed after seeding:\n%s\nwas\n%s", got, planBefore)
+	}
+	// Triggers are back: a new user is searchable and counted.
+	mustUser(t, s, tn.ID, store.NewUser{Username: "after-seed-zebra"})
+	if l, _ := s.ListUsers(t.Context(), tn.ID, store.UserFilter{Query: "zebra"}); l.Total != 1 {
+		t.Fatal("a user created after seeding is not searchable")
+	}
+	if l, _ := s.ListUsers(t.Context(), tn.ID, store.UserFilter{}); l.Total != 3002 {
+		t.Fatalf("total after one more = %d", l.Total)
+	}
+}
