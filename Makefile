@@ -5,7 +5,7 @@ PW_DIR     := $(CURDIR)/.cache/pwdriver
 CHROMIUM   := /usr/bin/chromium
 SUDO       := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: run build generate check-generated test e2e-setup vendor
+.PHONY: run build generate check-generated test e2e-setup vendor bench-store
 
 ## run: generate, build and start Roster on ./data/roster.db (the first start prints the owner's password)
 run: build
@@ -49,3 +49,8 @@ vendor:
 	cd web && npm ci --no-audit --no-fund --ignore-scripts
 	cp web/node_modules/htmx.org/dist/htmx.min.js web/static/js/htmx.min.js
 	cp web/node_modules/@picocss/pico/css/pico.min.css web/static/css/pico.min.css
+
+## bench-store: the store's list queries at a million users (ROSTER_BENCH_USERS to change); the
+## database is built once (about 2 minutes) and cached in the temp dir
+bench-store:
+	go test -run '^$$' -bench . -benchtime 200x -timeout 60m ./store

@@ -31,3 +31,10 @@ func (s *Store) ListPlan(ctx context.Context, tenant int64, f UserFilter) (strin
 	}
 	return strings.Join(lines, "\n"), rows.Err()
 }
+
+// CheckSearchIndex runs FTS5's integrity check of users_fts against the
+// users table: it fails if the index and the rows disagree.
+func (s *Store) CheckSearchIndex(ctx context.Context) error {
+	_, err := s.w.ExecContext(ctx, `INSERT INTO users_fts (users_fts, rank) VALUES ('integrity-check', 1)`)
+	return err
+}

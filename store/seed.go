@@ -54,8 +54,30 @@ func (s *Store) SeedUsers(ctx context.Context, tenant int64, o SeedOptions) erro
 	// faster than updating it a million times (toolchain.md), and if
 	// anything fails the schema is back as it was.
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		// The planner statistics of users are the hand-written ones of the
+		// migration (a tenant of a million users); dropping the indexes drops
+		// them, so they are put back at the end. A sampled ANALYZE was tried
+		// and misjudged tenant_id, sending the locked filter to a full scan.
+		var stats [][2]string
+		rows, err := tx.QueryContext(ctx, `SELECT idx, stat FROM sqlite_stat1 WHERE tbl = 'users'`)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var st [2]string
+			if err := rows.Scan(&st[0], &st[1]); err != nil {
+				rows.Close()
+				return err
+			}
+			stats = append(stats, st)
+		}
+		rows.Close()
+		var maxID int64
+		if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM users`).Scan(&maxID); err != nil {
+			return err
+		}
 		var schema []string
-		rows, err := tx.QueryContext(ctx, `SELECT type, name, sql FROM sqlite_schema
+		rows, err = tx.QueryContext(ctx, `SELECT type, name, sql FROM sqlite_schema
 			WHERE tbl_name = 'users' AND type IN ('index', 'trigger') AND sql IS NOT NULL`)
 		if err != nil {
 			return err
@@ -122,7 +144,11 @@ func (s *Store) SeedUsers(ctx context.Context, tenant int64, o SeedOptions) erro
 			}
 		}
 		for _, q := range []string{
-			`INSERT INTO users_fts (users_fts) VALUES ('rebuild')`,
+			// Not 'rebuild': it leaves one huge level-0 segment that every
+			// later insert's merge then reads whole (~85 ms a user at a
+			// million). Inserting the new rows lets FTS5 level its segments.
+			`INSERT INTO users_fts (rowid, username, display_name, email)
+			 SELECT id, username, display_name, email FROM users WHERE tenant_id = ?1 AND id > ?2`,
 			`DELETE FROM user_counts WHERE tenant_id = ?`,
 			`INSERT INTO user_counts (tenant_id, dim, key, n)
 			 SELECT tenant_id, 'all', '', count(*) FROM users WHERE tenant_id = ?1
@@ -132,12 +158,25 @@ func (s *Store) SeedUsers(ctx context.Context, tenant int64, o SeedOptions) erro
 			           FROM users WHERE tenant_id = ?1 GROUP BY 3`,
 		} {
 			var args []any
-			if strings.Contains(q, "?") {
+			if strings.Contains(q, "?2") {
+				args = []any{tenant, maxID}
+			} else if strings.Contains(q, "?") {
 				args = []any{tenant}
 			}
 			if _, err := tx.ExecContext(ctx, q, args...); err != nil {
 				return fmt.Errorf("store: seed: %w", err)
 			}
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM sqlite_stat1 WHERE tbl = 'users'`); err != nil {
+			return err
+		}
+		for _, st := range stats {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES ('users', ?, ?)`, st[0], st[1]); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `ANALYZE sqlite_schema`); err != nil {
+			return err
 		}
 		if o.Progress != nil && o.Users%seedChunk != 0 {
 			o.Progress(o.Users)
@@ -145,11 +184,6 @@ func (s *Store) SeedUsers(ctx context.Context, tenant int64, o SeedOptions) erro
 		return s.audit(ctx, tx, tenant, "tenant.seed", "tenant", PublicID(PrefixTenant, tenant),
 			Changes{"users": {After: o.Users}})
 	})
-	if err != nil {
-		return err
-	}
-	// Real statistics for the planner now that the tables are full.
-	_, err = s.w.ExecContext(ctx, `PRAGMA analysis_limit = 1000; ANALYZE`)
 	return err
 }
 

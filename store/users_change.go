@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -196,6 +197,17 @@ func (s *Store) ApplyUserAction(ctx context.Context, tenant int64, act UserActio
 	var res BatchResult
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		res = BatchResult{}
+		if act.Kind == ActionDelete {
+			var rows []int64
+			for _, pid := range slices.Compact(slices.Sorted(slices.Values(ids))) {
+				if id, ok := ParseID(PrefixUser, pid); ok {
+					rows = append(rows, id)
+				}
+			}
+			if err := unindexForSearch(ctx, tx, tenant, rows); err != nil {
+				return err
+			}
+		}
 		seen := map[int64]bool{}
 		for i, pid := range ids {
 			id, ok := ParseID(PrefixUser, pid)

@@ -242,9 +242,16 @@ func (s *Store) ListUsers(ctx context.Context, tenant int64, f UserFilter) (User
 	if kw != "" {
 		capAt = KeywordSortCap
 	}
-	out.Total, out.TotalCapped, err = s.countUsers(ctx, tenant, f, q, capAt)
-	if err != nil {
-		return UserList{}, err
+	// The count is the costly half of most pages. Keyword searches need it
+	// first (it decides the order); otherwise a first page that is not full
+	// is its own count.
+	countQ := userQuery{from: q.from, where: slices.Clone(q.where), args: slices.Clone(q.args)}
+	counted := false
+	if kw != "" {
+		if out.Total, out.TotalCapped, err = s.countUsers(ctx, tenant, f, countQ, capAt); err != nil {
+			return UserList{}, err
+		}
+		counted = true
 	}
 	var cur *userCursor
 	if f.Page.Cursor != "" {
@@ -287,6 +294,10 @@ func (s *Store) ListUsers(ctx context.Context, tenant int64, f UserFilter) (User
 				return UserList{}, fmt.Errorf("store: %w", ErrBadCursor)
 			}
 			q.add("("+col+", u.id) "+op+" (?, ?)", v, cur.id)
+		case col == "u.username":
+			// Usernames are unique: no tie-break, so indexes that carry more
+			// columns after the username still give the order for free.
+			q.add(col+" "+op+" ?", cur.value)
 		default:
 			q.add("("+col+", u.id) "+op+" (?, ?)", cur.value, cur.id)
 		}
@@ -296,7 +307,7 @@ func (s *Store) ListUsers(ctx context.Context, tenant int64, f UserFilter) (User
 		dir = "DESC"
 	}
 	order := col + " " + dir
-	if col != "u.id" && col != "f.rowid" {
+	if col != "u.id" && col != "f.rowid" && col != "u.username" {
 		order += ", u.id " + dir
 	}
 	limit := f.Page.limit()
@@ -336,6 +347,13 @@ func (s *Store) ListUsers(ctx context.Context, tenant int64, f UserFilter) (User
 	more := len(out.Items) > limit
 	if more {
 		out.Items = out.Items[:limit]
+	}
+	if !counted {
+		if cur == nil && offset == 0 && !more {
+			out.Total = len(out.Items)
+		} else if out.Total, out.TotalCapped, err = s.countUsers(ctx, tenant, f, countQ, capAt); err != nil {
+			return UserList{}, err
+		}
 	}
 	if back {
 		slices.Reverse(out.Items)

@@ -636,3 +636,35 @@ func TestSeedUsersKeepsSchemaSearchAndCounts(t *testing.T) {
 		t.Fatalf("total after one more = %d", l.Total)
 	}
 }
+
+// The keyword index follows every way users are created, changed and
+// removed.
+func TestSearchIndexStaysInStep(t *testing.T) {
+	s := newTestStore(t)
+	tn, _ := mustTenant(t, s, "acme")
+	ctx := t.Context()
+	res, err := s.CreateUsers(ctx, tn.ID, []store.NewUser{{Username: "ada", Email: "ada@x.example"}, {Username: "bad name"}, {Username: "alan"}})
+	if err != nil || len(res.Succeeded) != 2 {
+		t.Fatalf("%v %+v", err, res)
+	}
+	u := mustUser(t, s, tn.ID, store.NewUser{Username: "grace", DisplayName: "Grace Hopper"})
+	name := "Grace Brewster"
+	if _, err := s.UpdateUser(ctx, tn.ID, u.ID, store.UserUpdate{DisplayName: &name}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SeedUsers(ctx, tn.ID, store.SeedOptions{Users: 50, Seed: 3}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ApplyUserAction(ctx, tn.ID, store.UserAction{Kind: store.ActionDelete}, []string{res.Succeeded[0].ID, res.Succeeded[0].ID, "u_zz"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CheckSearchIndex(ctx); err != nil {
+		t.Fatalf("search index out of step: %v", err)
+	}
+	if l, _ := s.ListUsers(ctx, tn.ID, store.UserFilter{Query: "brewster"}); l.Total != 1 {
+		t.Fatal("the new display name is not searchable")
+	}
+	if l, _ := s.ListUsers(ctx, tn.ID, store.UserFilter{Query: "hopper"}); l.Total != 0 {
+		t.Fatal("the old display name is still found")
+	}
+}
