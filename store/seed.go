@@ -72,10 +72,6 @@ func (s *Store) SeedUsers(ctx context.Context, tenant int64, o SeedOptions) erro
 			stats = append(stats, st)
 		}
 		rows.Close()
-		var maxID int64
-		if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM users`).Scan(&maxID); err != nil {
-			return err
-		}
 		var schema []string
 		rows, err = tx.QueryContext(ctx, `SELECT type, name, sql FROM sqlite_schema
 			WHERE tbl_name = 'users' AND type IN ('index', 'trigger') AND sql IS NOT NULL`)
@@ -144,11 +140,10 @@ func (s *Store) SeedUsers(ctx context.Context, tenant int64, o SeedOptions) erro
 			}
 		}
 		for _, q := range []string{
-			// Not 'rebuild': it leaves one huge level-0 segment that every
-			// later insert's merge then reads whole (~85 ms a user at a
-			// million). Inserting the new rows lets FTS5 level its segments.
-			`INSERT INTO users_fts (rowid, username, display_name, email)
-			 SELECT id, username, display_name, email FROM users WHERE tenant_id = ?1 AND id > ?2`,
+			// 'rebuild' is the fast way to index a million rows. It leaves one
+			// large segment that later writes merge against, which is why the
+			// store writes the index once per batch, not once per user.
+			`INSERT INTO users_fts (users_fts) VALUES ('rebuild')`,
 			`DELETE FROM user_counts WHERE tenant_id = ?`,
 			`INSERT INTO user_counts (tenant_id, dim, key, n)
 			 SELECT tenant_id, 'all', '', count(*) FROM users WHERE tenant_id = ?1
@@ -158,9 +153,7 @@ func (s *Store) SeedUsers(ctx context.Context, tenant int64, o SeedOptions) erro
 			           FROM users WHERE tenant_id = ?1 GROUP BY 3`,
 		} {
 			var args []any
-			if strings.Contains(q, "?2") {
-				args = []any{tenant, maxID}
-			} else if strings.Contains(q, "?") {
+			if strings.Contains(q, "?") {
 				args = []any{tenant}
 			}
 			if _, err := tx.ExecContext(ctx, q, args...); err != nil {
