@@ -5,7 +5,7 @@ PW_DIR     := $(CURDIR)/.cache/pwdriver
 CHROMIUM   := /usr/bin/chromium
 SUDO       := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: run build generate check-generated test e2e-setup vendor bench-store
+.PHONY: run build generate check-generated test e2e-setup vendor bench-store bench
 
 ## run: generate, build and start Roster on ./data/roster.db (the first start prints the owner's password)
 run: build
@@ -54,3 +54,8 @@ vendor:
 ## database is built once (about 2 minutes) and cached in the temp dir
 bench-store:
 	go test -run '^$$' -bench . -benchtime 200x -timeout 60m ./store
+
+## bench: seed (or reuse) a million-user database, start Roster on loopback and drive every scenario
+## at 8 connections next to a bare net/http floor; prints the table for BENCHMARKS.md
+bench: build
+	go run ./cmd/rosterbench --roster bin/roster --users 1000000 --conns 8 --duration 10s

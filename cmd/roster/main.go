@@ -40,6 +40,7 @@ Commands:
   admin create     create an administrator (--username, --email, [--password], [--tenant, --role])
   admin password   set an administrator's password (--username, [--password])
   apikey create    create an API key (--role, --name, [--tenant]); prints the key once
+  seed             add generated users to a tenant (--users, --seed, [--tenant]) for benchmarks
 
 Run "roster <command> -h" for a command's flags.
 `
@@ -61,6 +62,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return serve(ctx, rest, getenv, stderr)
 	case "migrate":
 		return migrateCmd(ctx, rest, getenv, stdout)
+	case "seed":
+		return seedCmd(ctx, rest, getenv, stdout)
 	case "version":
 		fmt.Fprintln(stdout, "roster", buildVersion())
 		return nil

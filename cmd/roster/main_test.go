@@ -62,6 +62,9 @@ func TestCommands(t *testing.T) {
 	if out, err := cli(t, db, "admin", "password", "--username", "carol", "--password", "a new long password"); err != nil || !strings.Contains(out, "password changed") {
 		t.Fatalf("admin password = %q, %v", out, err)
 	}
+	if out, err := cli(t, db, "seed", "--tenant", "acme", "--users", "500", "--seed", "3"); err != nil || !strings.Contains(out, "seeded 500 users into acme") {
+		t.Fatalf("seed = %q, %v", out, err)
+	}
 	if _, err := cli(t, db, "frobnicate"); err == nil {
 		t.Fatal("an unknown command succeeded")
 	}
@@ -73,6 +76,10 @@ func TestCommands(t *testing.T) {
 	defer st.Close()
 	if _, err := st.AuthenticateAdmin(t.Context(), "carol", "a new long password"); err != nil {
 		t.Fatalf("carol's new password does not work: %v", err)
+	}
+	acme, _ := st.GetTenantByAlias(t.Context(), "acme")
+	if l, _ := st.ListUsers(t.Context(), acme.ID, store.UserFilter{}); l.Total != 500 {
+		t.Fatalf("users after seed = %d, want 500", l.Total)
 	}
 	k, err := st.AuthenticateAPIKey(t.Context(), token[1])
 	if err != nil || k.Role != store.RoleViewer {

@@ -1,0 +1,76 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"roster/store"
+)
+
+// seedCmd fills a tenant with generated users for benchmarks and demos.
+func seedCmd(ctx context.Context, args []string, getenv func(string) string, out io.Writer) error {
+	fs := flag.NewFlagSet("seed", flag.ContinueOnError)
+	db := dbFlag(fs, getenv)
+	tenant := fs.String("tenant", "default", "alias of the tenant to fill (created if missing)")
+	users := fs.Int("users", 1_000_000, "how many users to add")
+	seed := fs.Uint64("seed", 1, "random seed: the same seed gives the same users")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *users < 1 {
+		return fmt.Errorf("--users must be at least 1")
+	}
+	st, err := openStore(ctx, *db)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	ctx = store.WithActor(ctx, store.Actor{Type: store.ActorSystem, Name: "roster seed"})
+	t, err := st.GetTenantByAlias(ctx, *tenant)
+	if err != nil {
+		if t, err = st.CreateTenant(ctx, "Tenant "+*tenant, *tenant); err != nil {
+			return err
+		}
+	}
+	start := time.Now()
+	tty := isTerminal(out)
+	progress := func(done int) {
+		if !tty {
+			return
+		}
+		el := time.Since(start).Seconds()
+		rate := float64(done) / el
+		eta := time.Duration(float64(*users-done)/rate) * time.Second
+		const width = 30
+		bar := []rune("[" + fmt.Sprintf("%-*s", width, "") + "]")
+		for i := 1; i <= width*done / *users; i++ {
+			bar[i] = '#'
+		}
+		fmt.Fprintf(out, "\r%s %d/%d users, %.0f/s, ETA %s   ", string(bar), done, *users, rate, eta.Round(time.Second))
+	}
+	if err := st.SeedUsers(ctx, t.ID, store.SeedOptions{Users: *users, Seed: *seed, Progress: progress}); err != nil {
+		return err
+	}
+	el := time.Since(start)
+	if tty {
+		fmt.Fprintln(out)
+	}
+	fmt.Fprintf(out, "seeded %d users into %s in %s (%.0f users/s, indexes included)\n",
+		*users, t.Alias, el.Round(time.Millisecond), float64(*users)/el.Seconds())
+	return nil
+}
+
+// isTerminal reports whether w is a character device, where a progress
+// bar that rewrites its line makes sense.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}

@@ -1,0 +1,436 @@
+// Command rosterbench is Roster's end-to-end benchmark: it seeds (or reuses)
+// a database, starts the real roster binary on loopback and drives each
+// scenario of issue 6 at a fixed number of connections, next to a bare
+// net/http floor serving the same number of bytes. It prints a Markdown
+// table for BENCHMARKS.md.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+type options struct {
+	roster   string
+	users    int
+	seed     uint64
+	cache    string
+	duration time.Duration
+	conns    int
+	out      io.Writer
+}
+
+func main() {
+	var o options
+	flag.StringVar(&o.roster, "roster", "bin/roster", "the roster binary to measure")
+	flag.IntVar(&o.users, "users", 1_000_000, "users in the benchmark tenant")
+	flag.Uint64Var(&o.seed, "seed", 1, "seed of the generated users")
+	flag.StringVar(&o.cache, "cache", ".cache/bench", "folder for seeded databases, reused while their parameters match")
+	flag.DurationVar(&o.duration, "duration", 10*time.Second, "how long each scenario runs")
+	flag.IntVar(&o.conns, "conns", 8, "concurrent connections")
+	flag.Parse()
+	o.out = os.Stdout
+	if err := run(context.Background(), o); err != nil {
+		fmt.Fprintln(os.Stderr, "rosterbench:", err)
+		os.Exit(1)
+	}
+}
+
+// result is one scenario's figures.
+type result struct {
+	name     string
+	requests int
+	errors   int
+	rps      float64
+	p50, p99 time.Duration
+	floor    float64 // requests/s of the bare handler in the same run
+	note     string
+}
+
+func run(ctx context.Context, o options) error {
+	db, err := seeded(ctx, o)
+	if err != nil {
+		return err
+	}
+	// Work on a copy: the batch scenario adds users, and the cache must stay
+	// as seeded.
+	work := filepath.Join(os.TempDir(), fmt.Sprintf("rosterbench-%d.db", os.Getpid()))
+	if err := copyFile(db, work); err != nil {
+		return err
+	}
+	defer os.Remove(work)
+	defer os.Remove(work + "-wal")
+	defer os.Remove(work + "-shm")
+
+	adminKey, err := cli(o.roster, "apikey", "create", "--db", work, "--role", "admin", "--name", "bench")
+	if err != nil {
+		return err
+	}
+	key := regexp.MustCompile(`(?m)^(rst_\S+)$`).FindStringSubmatch(adminKey)
+	if key == nil {
+		return fmt.Errorf("no key in %q", adminKey)
+	}
+	const pw = "bench-password-123"
+	if _, err := cli(o.roster, "admin", "create", "--db", work, "--username", "bench", "--password", pw, "--role", "owner"); err != nil {
+		return err
+	}
+
+	srv, err := start(o.roster, work)
+	if err != nil {
+		return err
+	}
+	defer srv.stop()
+	time.Sleep(500 * time.Millisecond)
+	idle := srv.rss()
+
+	api := func(path string) *http.Request {
+		r, _ := http.NewRequest("GET", srv.url+"/api/v1"+path, nil)
+		r.Header.Set("Authorization", "Bearer "+key[1])
+		return r
+	}
+	// A cursor deep in the list: the page after a user near the end of the
+	// alphabet (cursors carry the sort, not the filter).
+	var deep struct {
+		NextToken string `json:"next_token"`
+		Items     []struct {
+			ID string `json:"id"`
+		} `json:"items"`
+	}
+	if err := getJSON(api("/users?username_prefix=whitfield.&max_results=1"), &deep); err != nil || deep.NextToken == "" || len(deep.Items) == 0 {
+		return fmt.Errorf("deep cursor: %v", err)
+	}
+	jar, _ := cookiejar.New(nil)
+	console := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	if err := signIn(console, srv.url, "bench", pw); err != nil {
+		return err
+	}
+	var batchN atomic.Int64
+	scenarios := []struct {
+		name string
+		req  func() *http.Request
+		c    *http.Client
+	}{
+		{"users first page (JSON)", func() *http.Request { return api("/users") }, nil},
+		{"deep page by cursor", func() *http.Request { return api("/users?next_token=" + url.QueryEscape(deep.NextToken)) }, nil},
+		{"username prefix", func() *http.Request { return api("/users?username_prefix=grace.hop") }, nil},
+		{"keyword substring, 3 letters", func() *http.Request { return api("/users?q=ath") }, nil},
+		{"keyword substring, 8 letters, every user matches", func() *http.Request { return api("/users?q=example.") }, nil},
+		{"status filter", func() *http.Request { return api("/users?status=disabled") }, nil},
+		{"user page (JSON)", func() *http.Request { return api("/users/" + deep.Items[0].ID) }, nil},
+		{"users list as an HTML page", func() *http.Request {
+			r, _ := http.NewRequest("GET", srv.url+"/users", nil)
+			return r
+		}, console},
+		{"batch create, 500 users a request", func() *http.Request {
+			n := batchN.Add(1)
+			var b bytes.Buffer
+			b.WriteString(`{"users":[`)
+			for i := range 500 {
+				if i > 0 {
+					b.WriteByte(',')
+				}
+				fmt.Fprintf(&b, `{"username":"bench-%d-%d-%d","email":"b%d@bench.example"}`, os.Getpid(), n, i, i)
+			}
+			b.WriteString(`]}`)
+			r, _ := http.NewRequest("POST", srv.url+"/api/v1/users/batch", &b)
+			r.Header.Set("Authorization", "Bearer "+key[1])
+			r.Header.Set("Content-Type", "application/json")
+			return r
+		}, nil},
+	}
+	var results []result
+	peak := idle
+	for _, sc := range scenarios {
+		c := sc.c
+		if c == nil {
+			c = client(o.conns)
+		}
+		size, err := responseSize(c, sc.req())
+		if err != nil {
+			return fmt.Errorf("%s: %w", sc.name, err)
+		}
+		res := load(c, sc.req, o.conns, o.duration)
+		res.name = sc.name
+		peak = max(peak, srv.rss())
+		res.floor = floor(size, o.conns, o.duration)
+		if strings.HasPrefix(sc.name, "batch") {
+			res.note = fmt.Sprintf("%.0f users/s", res.rps*500)
+		}
+		results = append(results, res)
+		fmt.Fprintf(os.Stderr, "%-50s %8.0f req/s  p50 %-9s p99 %-9s floor %.0f req/s  errors %d\n",
+			res.name, res.rps, res.p50.Round(time.Microsecond), res.p99.Round(time.Microsecond), res.floor, res.errors)
+	}
+	peak = max(peak, srv.hwm())
+	report(o, results, idle, peak)
+	for _, r := range results {
+		if r.errors > 0 {
+			return fmt.Errorf("%s: %d failed requests", r.name, r.errors)
+		}
+	}
+	return nil
+}
+
+// seeded returns the cached database for these parameters, seeding it with
+// the roster binary itself when missing.
+func seeded(ctx context.Context, o options) (string, error) {
+	if err := os.MkdirAll(o.cache, 0o755); err != nil {
+		return "", err
+	}
+	path := filepath.Join(o.cache, fmt.Sprintf("users-%d-seed-%d.db", o.users, o.seed))
+	if _, err := os.Stat(path); err == nil {
+		return path, nil
+	}
+	tmp := path + ".building"
+	for _, s := range []string{"", "-wal", "-shm"} {
+		os.Remove(tmp + s)
+	}
+	fmt.Fprintf(os.Stderr, "seeding %d users into %s (kept for later runs)\n", o.users, path)
+	cmd := exec.CommandContext(ctx, o.roster, "seed", "--db", tmp, "--users", strconv.Itoa(o.users), "--seed", strconv.FormatUint(o.seed, 10))
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	if err := cmd.Run(); err != nil {
+		return "", fmt.Errorf("seeding: %w", err)
+	}
+	// Fold the WAL into the file so the cache is one file.
+	if _, err := cli(o.roster, "migrate", "--db", tmp); err != nil {
+		return "", err
+	}
+	for _, s := range []string{"-wal", "-shm"} {
+		os.Remove(tmp + s)
+	}
+	return path, os.Rename(tmp, path)
+}
+
+func cli(bin string, args ...string) (string, error) {
+	out, err := exec.Command(bin, args...).CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("roster %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out), nil
+}
+
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.Create(dst)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}
+
+// server is the roster process under test.
+type server struct {
+	cmd *exec.Cmd
+	url string
+}
+
+func start(bin, db string) (*server, error) {
+	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--db", db)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	addr := make(chan string, 1)
+	go func() {
+		re := regexp.MustCompile(`msg="roster listening" addr=(\S+)`)
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			if m := re.FindStringSubmatch(sc.Text()); m != nil {
+				addr <- m[1]
+			}
+		}
+	}()
+	select {
+	case u := <-addr:
+		return &server{cmd: cmd, url: u}, nil
+	case <-time.After(30 * time.Second):
+		cmd.Process.Kill()
+		return nil, errors.New("roster did not start within 30s")
+	}
+}
+
+func (s *server) stop() {
+	s.cmd.Process.Signal(syscall.SIGTERM)
+	s.cmd.Wait()
+}
+
+// rss and hwm read the server's resident memory now and at its peak, in MiB.
+func (s *server) rss() float64 { return procStatus(s.cmd.Process.Pid, "VmRSS:") }
+func (s *server) hwm() float64 { return procStatus(s.cmd.Process.Pid, "VmHWM:") }
+
+func procStatus(pid int, field string) float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, field); ok {
+			kb, _ := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 64)
+			return kb / 1024
+		}
+	}
+	return 0
+}
+
+func client(conns int) *http.Client {
+	return &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns}}
+}
+
+func getJSON(r *http.Request, v any) error {
+	resp, err := http.DefaultClient.Do(r)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 {
+		return fmt.Errorf("%s: %s", r.URL, resp.Status)
+	}
+	return json.NewDecoder(resp.Body).Decode(v)
+}
+
+// signIn signs the console client in, CSRF token included.
+func signIn(c *http.Client, base, user, pw string) error {
+	resp, err := c.Get(base + "/login")
+	if err != nil {
+		return err
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	m := regexp.MustCompile(`name="_csrf" value="([0-9a-f]+)"`).FindSubmatch(body)
+	if m == nil {
+		return errors.New("no CSRF token on the sign-in page")
+	}
+	resp, err = c.PostForm(base+"/login", url.Values{"username": {user}, "password": {pw}, "_csrf": {string(m[1])}})
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther {
+		return fmt.Errorf("console sign-in: %s", resp.Status)
+	}
+	return nil
+}
+
+func responseSize(c *http.Client, r *http.Request) (int, error) {
+	resp, err := c.Do(r)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode >= 300 {
+		return 0, fmt.Errorf("%s: %s %.200s", r.URL.Path, resp.Status, b)
+	}
+	return len(b), nil
+}
+
+// load sends requests from conns goroutines for d and measures them. The
+// loops end by themselves at the deadline.
+func load(c *http.Client, req func() *http.Request, conns int, d time.Duration) result {
+	deadline := time.Now().Add(d)
+	var mu sync.Mutex
+	var all []time.Duration
+	var failed int
+	var wg sync.WaitGroup
+	begin := time.Now()
+	for range conns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var lat []time.Duration
+			bad := 0
+			for time.Now().Before(deadline) {
+				r := req()
+				t0 := time.Now()
+				resp, err := c.Do(r)
+				if err != nil {
+					bad++
+					continue
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				lat = append(lat, time.Since(t0))
+				if resp.StatusCode >= 300 {
+					bad++
+				}
+			}
+			mu.Lock()
+			all = append(all, lat...)
+			failed += bad
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	el := time.Since(begin)
+	slices.Sort(all)
+	res := result{requests: len(all), errors: failed, rps: float64(len(all)) / el.Seconds()}
+	if len(all) > 0 {
+		res.p50, res.p99 = all[len(all)/2], all[len(all)*99/100]
+	}
+	return res
+}
+
+// floor measures a bare net/http handler serving size bytes, on loopback
+// with the same client settings: what this machine can do at best.
+func floor(size, conns int, d time.Duration) float64 {
+	body := bytes.Repeat([]byte("x"), size)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(body)
+	})}
+	go srv.Serve(ln)
+	defer srv.Close()
+	u := "http://" + ln.Addr().String() + "/"
+	res := load(client(conns), func() *http.Request { r, _ := http.NewRequest("GET", u, nil); return r }, conns, d)
+	return res.rps
+}
+
+func report(o options, results []result, idle, peak float64) {
+	w := o.out
+	fmt.Fprintf(w, "| scenario | requests/s | share of floor | p50 | p99 | note |\n|---|---:|---:|---:|---:|---|\n")
+	for _, r := range results {
+		share := 0.0
+		if r.floor > 0 {
+			share = 100 * r.rps / r.floor
+		}
+		fmt.Fprintf(w, "| %s | %.0f | %.0f %% | %s | %s | %s |\n", r.name, r.rps, share,
+			r.p50.Round(time.Microsecond), r.p99.Round(time.Microsecond), r.note)
+	}
+	fmt.Fprintf(w, "\n%d users, %d connections, %s per scenario. Server RSS: %.0f MiB idle, %.0f MiB peak.\n",
+		o.users, o.conns, o.duration, idle, peak)
+}
