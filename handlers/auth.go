@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -20,6 +21,7 @@ const (
 	sessAdmin  = "admin_id"
 	sessTenant = "tenant_id"
 	sessFlash  = "flash"
+	sessSeen   = "seen" // unix milliseconds of the last request, for the idle limit
 	shellKey   = "shell"
 )
 
@@ -77,6 +79,7 @@ func (h *Handler) login(c echo.Context) error {
 		return err
 	}
 	h.sessions.Put(ctx, sessAdmin, admin.ID)
+	h.sessions.Put(ctx, sessSeen, time.Now().UnixMilli())
 	h.sessions.Put(ctx, sessTenant, ms[0].Tenant.ID)
 	h.sessions.Put(ctx, csrfSessionKey, newCSRFToken())
 	return c.Redirect(http.StatusSeeOther, localPath(f.Next, "/"))
@@ -98,6 +101,15 @@ func (h *Handler) requireAdmin(next echo.HandlerFunc) echo.HandlerFunc {
 		id := h.sessions.GetInt64(ctx, sessAdmin)
 		if id == 0 {
 			return redirectToLogin(c)
+		}
+		now := time.Now()
+		seen := time.UnixMilli(h.sessions.GetInt64(ctx, sessSeen))
+		if now.Sub(seen) > h.cfg.SessionIdle {
+			_ = h.sessions.Destroy(ctx)
+			return redirectToLogin(c)
+		}
+		if now.Sub(seen) > time.Minute {
+			h.sessions.Put(ctx, sessSeen, now.UnixMilli())
 		}
 		admin, err := h.store.GetAdmin(ctx, id)
 		if errors.Is(err, store.ErrNotFound) {

@@ -19,6 +19,9 @@ type Config struct {
 	BaseURL string
 	// SecureCookies marks cookies Secure; on when served over TLS.
 	SecureCookies bool
+	// SessionIdle ends a console session after this long without a request;
+	// 30 minutes when zero.
+	SessionIdle time.Duration
 	// Version is shown in the footer and served by /healthz.
 	Version string
 	Log     *slog.Logger
@@ -44,13 +47,17 @@ const (
 // New builds the application: the Echo server with every route. The returned
 // stop function ends background work (the session sweeper).
 func New(st *store.Store, cfg Config) (*echo.Echo, func()) {
+	if cfg.SessionIdle == 0 {
+		cfg.SessionIdle = sessionIdle
+	}
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
 	ss := st.Sessions(5 * time.Minute)
 	sm := scs.New()
 	sm.Store = ss
-	sm.IdleTimeout = sessionIdle
+	// No scs IdleTimeout: it rewrites the session row on every request.
+	// requireAdmin enforces the idle limit, touching the session once a minute.
 	sm.Lifetime = sessionLifetime
 	sm.Cookie.Name = "roster_session"
 	sm.Cookie.HttpOnly = true

@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"roster/handlers"
 	"roster/store"
@@ -590,5 +591,26 @@ func TestSystemAdministratorCreatesTenant(t *testing.T) {
 	}
 	if tn, err := a.st.GetTenantByAlias(t.Context(), "beta"); err != nil || tn.Name != "Beta" {
 		t.Fatalf("beta tenant = %+v, %v", tn, err)
+	}
+}
+
+func TestIdleSessionEnds(t *testing.T) {
+	st, err := store.Open(t.Context(), filepath.Join(t.TempDir(), "roster.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, stop := handlers.New(st, handlers.Config{SessionIdle: 1500 * time.Millisecond})
+	srv := httptest.NewServer(e)
+	t.Cleanup(func() { srv.Close(); stop(); st.Close() })
+	a := &testApp{st: st, srv: srv}
+	mustTenantWithOwner(t, st, "acme")
+	b := a.browser(t)
+	b.mustSignIn("owner-acme")
+	if r := b.get("/audit"); r.StatusCode != 200 {
+		t.Fatalf("right after sign-in = %d", r.StatusCode)
+	}
+	time.Sleep(2 * time.Second)
+	if r := b.get("/audit"); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("after the idle limit = %d, want a redirect to sign in", r.StatusCode)
 	}
 }

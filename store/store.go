@@ -59,7 +59,8 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		w.Close()
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
-	n := max(4, runtime.NumCPU()*2)
+	// More readers than cores: a request waiting on the pool is idle CPU.
+	n := max(8, runtime.NumCPU()*4)
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
 	return &Store{w: w, r: r, now: time.Now, keys: apiKeyCache{m: map[string]*cachedKey{}}}, nil
