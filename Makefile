@@ -42,7 +42,10 @@ test: e2e-setup check-generated
 	go vet ./...
 	@test -z "$$(gofmt -l cmd handlers store web e2e)" || { echo "gofmt needed:"; gofmt -l cmd handlers store web e2e; exit 1; }
 	ROSTER_E2E_REQUIRED=1 PLAYWRIGHT_DRIVER_PATH=$(PW_DIR) CHROMIUM_PATH=$(CHROMIUM) \
-		go test -race -count=1 -timeout 12m ./...
+		go test -race -count=1 -timeout 12m $$(go list ./... | grep -v /cmd/rosterbench)
+	@# The benchmark's smoke run loads both cores; alone, it neither starves the
+	@# browser tests nor is slowed by them (and not under -race, which it would only measure).
+	go test -count=1 -timeout 5m ./cmd/rosterbench
 
 ## vendor: refresh htmx and Pico CSS in web/static from npm (versions pinned in web/package.json)
 vendor:

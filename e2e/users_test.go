@@ -56,6 +56,11 @@ func TestUserLifecycleInTheConsole(t *testing.T) {
 
 	// Find ada by typing a prefix: the list narrows without a reload and the URL follows.
 	click(t, page.GetByLabel("Main").GetByRole("link", playwright.LocatorGetByRoleOptions{Name: "Users"}))
+	// htmx wires the search box up on load; typing before that would be a
+	// plain form field (Enter still searches, without htmx).
+	if err := page.WaitForLoadState(); err != nil {
+		t.Fatal(err)
+	}
 	fill(t, page.GetByLabel("Search users"), "ad")
 	mustSee(t, role(page, "link", "ada"), "ada in the results")
 	if err := expect.Locator(role(page, "link", "grace")).ToHaveCount(0); err != nil {
