@@ -331,26 +331,19 @@ func (h *Handler) apiBatchCreateUsers(c echo.Context) error {
 	if len(req.Users) > store.MaxBatch {
 		return store.FieldErrors{"users": "A batch takes at most 500 users."}
 	}
-	items := make([]store.NewUser, len(req.Users))
-	var pre store.BatchResult // items refused before the store sees them
-	bad := map[int]bool{}
-	for i, in := range req.Users {
-		n, fe := in.newUser()
-		items[i] = n
-		if len(fe) > 0 {
-			field, msg := fe.First()
-			pre.Failed = append(pre.Failed, store.BatchFailure{Index: i, Key: n.Username, Code: "invalid", Field: field, Message: msg})
-			bad[i] = true
-		}
-	}
-	// Only well-formed items go to the store; indexes are mapped back.
+	// Only well-formed items go to the store; their indexes are mapped back.
 	var good []store.NewUser
 	var index []int
-	for i, n := range items {
-		if !bad[i] {
-			good = append(good, n)
-			index = append(index, i)
+	var refused []store.BatchFailure
+	for i, in := range req.Users {
+		n, fe := in.newUser()
+		if len(fe) > 0 {
+			field, msg := fe.First()
+			refused = append(refused, store.BatchFailure{Index: i, Key: n.Username, Code: "invalid", Field: field, Message: msg})
+			continue
 		}
+		good = append(good, n)
+		index = append(index, i)
 	}
 	res, err := h.store.CreateUsers(c.Request().Context(), apiKeyOf(c).TenantID, good)
 	if err != nil {
@@ -362,7 +355,7 @@ func (h *Handler) apiBatchCreateUsers(c echo.Context) error {
 	for i := range res.Failed {
 		res.Failed[i].Index = index[res.Failed[i].Index]
 	}
-	res.Failed = mergeFailures(pre.Failed, res.Failed)
+	res.Failed = mergeFailures(refused, res.Failed)
 	return c.JSON(http.StatusOK, toAPIBatch(res))
 }
 

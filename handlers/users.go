@@ -16,9 +16,9 @@ import (
 	"roster/web/templates"
 )
 
-// listQuery is the filter part of the users list's URL, without paging, so
-// pager links and bulk actions keep the filter.
-func listQuery(q url.Values) string {
+// listFilter is the filter part of the users list's query, without
+// paging, so pager links and bulk actions keep the filter.
+func listFilter(q url.Values) url.Values {
 	n := url.Values{}
 	for k, vs := range q {
 		if userFilterParams[k] && k != "next_token" && k != "page_number" && k != "page_size" && k != "max_results" {
@@ -29,17 +29,7 @@ func listQuery(q url.Values) string {
 			}
 		}
 	}
-	if len(n) == 0 {
-		return ""
-	}
-	return "?" + n.Encode()
-}
-
-func pageURL(query, token string) string {
-	if query == "" {
-		return "/users?next_token=" + url.QueryEscape(token)
-	}
-	return "/users" + query + "&next_token=" + url.QueryEscape(token)
+	return n
 }
 
 // userResults lists users for the filter in q.
@@ -59,12 +49,16 @@ func (h *Handler) userResults(c echo.Context, q url.Values) (templates.UserResul
 	if err != nil {
 		return templates.UserResultsProps{}, nil, err
 	}
-	p := templates.UserResultsProps{List: l, Now: time.Now(), Query: listQuery(q)}
+	filter := listFilter(q)
+	p := templates.UserResultsProps{List: l, Now: time.Now()}
+	if len(filter) > 0 {
+		p.Query = "?" + filter.Encode()
+	}
 	if l.Next != "" {
-		p.NextURL = pageURL(p.Query, l.Next)
+		p.NextURL = "/users" + withParam(filter, "next_token", l.Next)
 	}
 	if l.Prev != "" {
-		p.PrevURL = pageURL(p.Query, l.Prev)
+		p.PrevURL = "/users" + withParam(filter, "next_token", l.Prev)
 	}
 	return p, nil, nil
 }
@@ -414,20 +408,24 @@ func dateOf(t *time.Time) string {
 	return t.UTC().Format(time.DateOnly)
 }
 
-// saveUser applies upd and shows the page again: with the errors in place,
-// or after a redirect with a message.
-func (h *Handler) saveUser(c echo.Context, upd store.UserUpdate, done string, typed func(*templates.UserPageProps)) error {
+// saveUser changes the user of the URL with the update build makes from
+// them, and shows the page again: with the errors in place (typed keeps what
+// was entered), or after a redirect with done as the message.
+func (h *Handler) saveUser(c echo.Context, done string, typed func(*templates.UserPageProps),
+	build func(store.User) (store.UserUpdate, store.FieldErrors)) error {
 	u, err := h.userOf(c)
 	if err != nil {
 		return err
 	}
-	_, err = h.store.UpdateUser(c.Request().Context(), shell(c).Tenant.ID, u.ID, upd)
-	var fe store.FieldErrors
-	if errors.As(err, &fe) {
-		return h.renderUser(c, http.StatusUnprocessableEntity, u, fe, typed)
+	upd, fe := build(u)
+	if len(fe) == 0 {
+		_, err = h.store.UpdateUser(c.Request().Context(), shell(c).Tenant.ID, u.ID, upd)
+		if !errors.As(err, &fe) && err != nil {
+			return err
+		}
 	}
-	if err != nil {
-		return err
+	if len(fe) > 0 {
+		return h.renderUser(c, http.StatusUnprocessableEntity, u, fe, typed)
 	}
 	h.flash(c, done)
 	return c.Redirect(http.StatusSeeOther, "/users/"+u.PublicID())
@@ -453,18 +451,21 @@ func (h *Handler) updateProfile(c echo.Context) error {
 	if err := c.Bind(&f); err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, "Malformed form.")
 	}
-	upd := store.UserUpdate{Username: &f.Username, DisplayName: &f.DisplayName, Description: &f.Description,
-		Email: &f.Email, PhoneRegion: &f.PhoneRegion, PhoneNumber: &f.PhoneNumber, Language: &f.Language,
-		Timezone: &f.Timezone, SourceType: &f.SourceType, SourceID: &f.SourceID, ExternalID: &f.ExternalID}
-	if u, err := h.userOf(c); err == nil && strings.EqualFold(strings.TrimSpace(f.Email), u.Email) {
-		// The checkbox speaks only for the address it was shown next to.
-		upd.EmailVerified = &f.EmailVerified
-	}
-	return h.saveUser(c, upd, "Profile saved.", func(p *templates.UserPageProps) {
+	typed := func(p *templates.UserPageProps) {
 		p.Profile = templates.UserForm{Username: f.Username, DisplayName: f.DisplayName, Description: f.Description,
 			Email: f.Email, PhoneRegion: f.PhoneRegion, PhoneNumber: f.PhoneNumber, Language: f.Language,
 			Timezone: f.Timezone, SourceType: f.SourceType, SourceID: f.SourceID, ExternalID: f.ExternalID,
 			Verified: f.EmailVerified}
+	}
+	return h.saveUser(c, "Profile saved.", typed, func(u store.User) (store.UserUpdate, store.FieldErrors) {
+		upd := store.UserUpdate{Username: &f.Username, DisplayName: &f.DisplayName, Description: &f.Description,
+			Email: &f.Email, PhoneRegion: &f.PhoneRegion, PhoneNumber: &f.PhoneNumber, Language: &f.Language,
+			Timezone: &f.Timezone, SourceType: &f.SourceType, SourceID: &f.SourceID, ExternalID: &f.ExternalID}
+		if strings.EqualFold(strings.TrimSpace(f.Email), u.Email) {
+			// The checkbox speaks only for the address it was shown next to.
+			upd.EmailVerified = &f.EmailVerified
+		}
+		return upd, nil
 	})
 }
 
@@ -479,15 +480,6 @@ func (h *Handler) updateAccess(c echo.Context) error {
 	if err := c.Bind(&f); err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, "Malformed form.")
 	}
-	fe := store.FieldErrors{}
-	date := func(field, v string) *time.Time {
-		t, ok := parseTime(v, false)
-		if !ok {
-			fe[field] = "Enter a date like 2030-12-31, or leave it empty."
-		}
-		return t
-	}
-	acc, pw := date("account_expires_at", f.AccountExpiresAt), date("password_expires_at", f.PasswordExpiresAt)
 	actions := f.RequiredActions
 	if actions == nil {
 		actions = []string{}
@@ -495,14 +487,18 @@ func (h *Handler) updateAccess(c echo.Context) error {
 	typed := func(p *templates.UserPageProps) {
 		p.Access = templates.AccessForm{AccountExpiresAt: f.AccountExpiresAt, PasswordExpiresAt: f.PasswordExpiresAt, RequiredActions: actions}
 	}
-	if len(fe) > 0 {
-		u, err := h.userOf(c)
-		if err != nil {
-			return err
+	return h.saveUser(c, "Access saved.", typed, func(store.User) (store.UserUpdate, store.FieldErrors) {
+		fe := store.FieldErrors{}
+		date := func(field, v string) *time.Time {
+			t, ok := parseTime(v, false)
+			if !ok {
+				fe[field] = "Enter a date like 2030-12-31, or leave it empty."
+			}
+			return t
 		}
-		return h.renderUser(c, http.StatusUnprocessableEntity, u, fe, typed)
-	}
-	return h.saveUser(c, store.UserUpdate{RequiredActions: &actions, AccountExpiresAt: &acc, PasswordExpiresAt: &pw}, "Access saved.", typed)
+		acc, pw := date("account_expires_at", f.AccountExpiresAt), date("password_expires_at", f.PasswordExpiresAt)
+		return store.UserUpdate{RequiredActions: &actions, AccountExpiresAt: &acc, PasswordExpiresAt: &pw}, fe
+	})
 }
 
 type tagsForm struct {
@@ -515,24 +511,21 @@ func (h *Handler) updateTags(c echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, "Malformed form.")
 	}
 	typed := func(p *templates.UserPageProps) { p.Tags = f.Tags }
-	tags := map[string]string{}
-	for i, line := range strings.Split(f.Tags, "\n") {
-		line = strings.TrimSpace(line)
-		if line == "" {
-			continue
-		}
-		k, v, ok := strings.Cut(line, "=")
-		if !ok {
-			u, err := h.userOf(c)
-			if err != nil {
-				return err
+	return h.saveUser(c, "Tags saved.", typed, func(store.User) (store.UserUpdate, store.FieldErrors) {
+		tags := map[string]string{}
+		for i, line := range strings.Split(f.Tags, "\n") {
+			line = strings.TrimSpace(line)
+			if line == "" {
+				continue
 			}
-			return h.renderUser(c, http.StatusUnprocessableEntity, u,
-				store.FieldErrors{"tags": "Line " + strconv.Itoa(i+1) + " needs the form key=value."}, typed)
+			k, v, ok := strings.Cut(line, "=")
+			if !ok {
+				return store.UserUpdate{}, store.FieldErrors{"tags": "Line " + strconv.Itoa(i+1) + " needs the form key=value."}
+			}
+			tags[strings.TrimSpace(k)] = strings.TrimSpace(v)
 		}
-		tags[strings.TrimSpace(k)] = strings.TrimSpace(v)
-	}
-	return h.saveUser(c, store.UserUpdate{Tags: &tags}, "Tags saved.", typed)
+		return store.UserUpdate{Tags: &tags}, nil
+	})
 }
 
 type userActionForm struct {

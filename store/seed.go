@@ -13,7 +13,8 @@ import (
 type SeedOptions struct {
 	Users int
 	Seed  uint64 // same seed, same users
-	// Progress, when set, is called after each committed chunk.
+	// Progress, when set, is called as rows are written; done equals Users
+	// when the rows are in and the indexes are about to be built.
 	Progress func(done int)
 }
 
@@ -140,6 +141,9 @@ func (s *Store) SeedUsers(ctx context.Context, tenant int64, o SeedOptions) erro
 				o.Progress(i + 1)
 			}
 		}
+		if o.Progress != nil && o.Users%seedChunk != 0 {
+			o.Progress(o.Users)
+		}
 		for _, ddl := range schema {
 			if _, err := tx.ExecContext(ctx, ddl); err != nil {
 				return fmt.Errorf("store: seed: rebuild: %w", err)
@@ -176,9 +180,6 @@ func (s *Store) SeedUsers(ctx context.Context, tenant int64, o SeedOptions) erro
 		}
 		if _, err := tx.ExecContext(ctx, `ANALYZE sqlite_schema`); err != nil {
 			return err
-		}
-		if o.Progress != nil && o.Users%seedChunk != 0 {
-			o.Progress(o.Users)
 		}
 		return s.audit(ctx, tx, tenant, "tenant.seed", "tenant", PublicID(PrefixTenant, tenant),
 			Changes{"users": {After: o.Users}})

@@ -182,11 +182,10 @@ func ftsPhrase(s string) string {
 // userCursor is where a page starts: after (or, going back, before) the
 // row with this sort value and id, under this sort.
 type userCursor struct {
-	sort   string
-	back   bool
-	value  string
-	id     int64
-	intVal bool
+	sort  string
+	back  bool
+	value string
+	id    int64
 }
 
 func (c userCursor) encode() string {

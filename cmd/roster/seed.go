@@ -51,6 +51,10 @@ func seedCmd(ctx context.Context, args []string, getenv func(string) string, out
 			bar[i] = '#'
 		}
 		fmt.Fprintf(out, "\r%s %d/%d users, %.0f/s, ETA %s   ", string(bar), done, *users, rate, eta.Round(time.Second))
+		if done == *users {
+			// Index building is most of the work and reports no progress.
+			fmt.Fprint(out, "\nbuilding indexes and the search index…")
+		}
 	}
 	if err := st.SeedUsers(ctx, t.ID, store.SeedOptions{Users: *users, Seed: *seed, Progress: progress}); err != nil {
 		return err
