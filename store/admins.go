@@ -298,6 +298,11 @@ func (s *Store) GetAdmin(ctx context.Context, id int64) (Admin, error) {
 
 // rowQuerier is what *sql.DB and *sql.Tx share, so one lookup serves reads
 // on the pool and reads inside a write transaction.
+type querier interface {
+	rowQuerier
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+}
+
 type rowQuerier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }

@@ -38,3 +38,11 @@ func (s *Store) CheckSearchIndex(ctx context.Context) error {
 	_, err := s.w.ExecContext(ctx, `INSERT INTO users_fts (users_fts, rank) VALUES ('integrity-check', 1)`)
 	return err
 }
+
+// SetDriveMax changes the largest member set a page is driven from, so tests
+// cover both ways of reading a filtered page; it returns the old value.
+func SetDriveMax(n int) int {
+	old := driveMax
+	driveMax = n
+	return old
+}

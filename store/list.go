@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -84,4 +85,92 @@ func decodeIDCursor(c string) (int64, error) {
 		return 0, fmt.Errorf("store: %w", ErrBadCursor)
 	}
 	return id, nil
+}
+
+// nameCursor is where a page of a name-ordered list starts: after the row
+// with this name and id.
+func encodeNameCursor(name string, id int64) string {
+	return base64.RawURLEncoding.EncodeToString([]byte("n1\x00" + strconv.FormatInt(id, 10) + "\x00" + name))
+}
+
+func decodeNameCursor(c string) (string, int64, error) {
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil {
+		return "", 0, fmt.Errorf("store: %w", ErrBadCursor)
+	}
+	parts := strings.SplitN(string(b), "\x00", 3)
+	if len(parts) != 3 || parts[0] != "n1" {
+		return "", 0, fmt.Errorf("store: %w", ErrBadCursor)
+	}
+	id, err := strconv.ParseInt(parts[1], 10, 64)
+	if err != nil || id <= 0 {
+		return "", 0, fmt.Errorf("store: %w", ErrBadCursor)
+	}
+	return parts[2], id, nil
+}
+
+// named is a list query ordered by a name column then id: the directory's
+// org units, groups, properties and resource groups all page this way.
+// from is "table alias", where the conditions (values bound by args), cols
+// the selected columns.
+type named[T any] struct {
+	cols, from, nameCol, idCol string
+	where                      []string
+	args                       []any
+	scan                       func(rowScanner) (T, error)
+	key                        func(T) (string, int64)
+}
+
+type rowScanner interface{ Scan(...any) error }
+
+// list returns one page by keyset on (name, id), with the count capped at
+// CountCap.
+func (n named[T]) list(ctx context.Context, s *Store, p Page) (List[T], error) {
+	where := strings.Join(n.where, " AND ")
+	out := List[T]{Items: []T{}}
+	var err error
+	if out.Total, out.TotalCapped, err = s.count(ctx, `SELECT 1 FROM `+n.from+` WHERE `+where, n.args); err != nil {
+		return out, fmt.Errorf("store: count: %w", err)
+	}
+	args := slices.Clone(n.args)
+	q := `SELECT ` + n.cols + ` FROM ` + n.from + ` WHERE ` + where
+	limit := p.limit()
+	if p.Cursor != "" {
+		name, id, err := decodeNameCursor(p.Cursor)
+		if err != nil {
+			return out, err
+		}
+		q += ` AND (` + n.nameCol + `, ` + n.idCol + `) > (?, ?)`
+		args = append(args, name, id)
+	}
+	q += ` ORDER BY ` + n.nameCol + `, ` + n.idCol + ` LIMIT ? OFFSET ?`
+	off := 0
+	if p.Cursor == "" {
+		off = p.offset()
+	}
+	args = append(args, limit+1, off)
+	stmt, err := s.read(ctx, q)
+	if err != nil {
+		return out, fmt.Errorf("store: list: %w", err)
+	}
+	rows, err := stmt.QueryContext(ctx, args...)
+	if err != nil {
+		return out, fmt.Errorf("store: list: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		it, err := n.scan(rows)
+		if err != nil {
+			return out, fmt.Errorf("store: list: %w", err)
+		}
+		out.Items = append(out.Items, it)
+	}
+	if err := rows.Err(); err != nil {
+		return out, fmt.Errorf("store: list: %w", err)
+	}
+	if len(out.Items) > limit {
+		out.Items = out.Items[:limit]
+		out.Next = encodeNameCursor(n.key(out.Items[limit-1]))
+	}
+	return out, nil
 }

@@ -161,6 +161,11 @@ func (s *Store) SeedUsers(ctx context.Context, tenant int64, o SeedOptions) erro
 			 UNION ALL SELECT tenant_id, 'source_type', source_type, count(*) FROM users WHERE tenant_id = ?1 GROUP BY source_type
 			 UNION ALL SELECT tenant_id, 'created_month', strftime('%Y-%m', created_at / 1000, 'unixepoch'), count(*)
 			           FROM users WHERE tenant_id = ?1 GROUP BY 3`,
+			// The org counters' triggers were dropped with the others.
+			`UPDATE org_units SET user_count = (SELECT count(*) FROM users u
+			     WHERE u.tenant_id = ?1 AND u.org_unit_id = org_units.id) WHERE tenant_id = ?1`,
+			`UPDATE org_units SET subtree_user_count = (SELECT sum(d.user_count) FROM org_closure c
+			     JOIN org_units d ON d.id = c.descendant WHERE c.ancestor = org_units.id) WHERE tenant_id = ?1`,
 		} {
 			var args []any
 			if strings.Contains(q, "?") {

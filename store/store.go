@@ -29,6 +29,9 @@ type Store struct {
 	r   *sql.DB
 	now func() time.Time
 
+	// Limits bounds what a tenant may define; zero fields take defaults.
+	Limits Limits
+
 	keys apiKeyCache
 	// stmts caches prepared read statements by their SQL: parsing and
 	// planning cost more than running a page query (toolchain.md: +25-80 %).

@@ -96,9 +96,13 @@ func (s *Store) createTenant(ctx context.Context, tx *sql.Tx, name, alias string
 	if err != nil {
 		return Tenant{}, fmt.Errorf("store: create tenant: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, `
+	var root int64
+	if err := tx.QueryRowContext(ctx, `
 		INSERT INTO org_units (tenant_id, parent_id, name, created_at, updated_at)
-		VALUES (?, NULL, ?, ?, ?)`, t.ID, name, now, now); err != nil {
+		VALUES (?, NULL, ?, ?, ?) RETURNING id`, t.ID, name, now, now).Scan(&root); err != nil {
+		return Tenant{}, fmt.Errorf("store: create root org unit: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO org_closure (ancestor, descendant, depth) VALUES (?, ?, 0)`, root, root); err != nil {
 		return Tenant{}, fmt.Errorf("store: create root org unit: %w", err)
 	}
 	err = s.audit(ctx, tx, t.ID, "tenant.create", "tenant", t.PublicID(),

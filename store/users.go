@@ -366,7 +366,7 @@ func (r *BatchResult) fail(i int, key string, err error) {
 			f.Code = "duplicate"
 		}
 	case errors.Is(err, ErrNotFound):
-		f.Code, f.Message = "not_found", "No such user in this tenant."
+		f.Code, f.Message = "not_found", "No such "+kindOf(key)+" in this tenant."
 	default:
 		f.Code, f.Message = "error", "Could not be applied."
 	}
@@ -631,4 +631,19 @@ func unindexForSearch(ctx context.Context, tx *sql.Tx, tenant int64, ids []int64
 		return fmt.Errorf("store: remove users from search: %w", err)
 	}
 	return nil
+}
+
+// kindOf names the kind of object a public id (or anything else) refers to,
+// for batch failure messages.
+func kindOf(id string) string {
+	prefix, _, _ := strings.Cut(id, "_")
+	switch prefix {
+	case PrefixGroup:
+		return "group"
+	case PrefixOrgUnit:
+		return "org unit"
+	case PrefixResourceGroup:
+		return "resource group"
+	}
+	return "user"
 }

@@ -18,7 +18,7 @@ const userColumns = `u.id, u.tenant_id, u.username, u.display_name, u.descriptio
 	coalesce(u.external_id, ''), u.language, u.timezone, u.tags, u.org_unit_id, u.registered_at,
 	u.created_at, u.updated_at, u.last_login_at`
 
-func scanUser(sc interface{ Scan(...any) error }) (User, error) {
+func scanUser(sc rowScanner) (User, error) {
 	var u User
 	var lockedAt, lockUntil, accExp, pwExp, pwChanged, registered, lastLogin sql.NullInt64
 	var created, updated int64
@@ -208,30 +208,9 @@ func (s *Store) ApplyUserAction(ctx context.Context, tenant int64, act UserActio
 				return err
 			}
 		}
-		seen := map[int64]bool{}
-		for i, pid := range ids {
-			id, ok := ParseID(PrefixUser, pid)
-			if !ok {
-				res.fail(i, pid, ErrNotFound)
-				continue
-			}
-			if seen[id] {
-				res.fail(i, pid, duplicateError{FieldErrors{"user_ids": "This user appears earlier in this batch."}})
-				continue
-			}
-			seen[id] = true
-			err := s.userAction(ctx, tx, tenant, id, act)
-			var fe FieldErrors
-			if err != nil && !errors.Is(err, ErrNotFound) && !errors.As(err, &fe) {
-				return err
-			}
-			if err != nil {
-				res.fail(i, pid, err)
-				continue
-			}
-			res.Succeeded = append(res.Succeeded, BatchOK{Index: i, ID: pid, Key: pid})
-		}
-		return nil
+		return eachUser(ids, &res, func(id int64) error {
+			return s.userAction(ctx, tx, tenant, id, act)
+		})
 	})
 	return res, err
 }

@@ -12,8 +12,7 @@ import (
 )
 
 // UserFilter selects users for ListUsers. Empty fields do not filter; all
-// given filters must hold. The directory issue adds org unit, group and
-// property filters beside these.
+// given filters must hold.
 type UserFilter struct {
 	IDs               []int64
 	UsernamePrefix    string
@@ -29,6 +28,10 @@ type UserFilter struct {
 	CreatedFrom       *time.Time // inclusive
 	CreatedTo         *time.Time // exclusive
 	Query             string     // keyword: substring of username, display name or email
+	OrgUnitID         int64
+	SubUnits          bool                // with OrgUnitID: the unit's whole subtree
+	GroupID           int64               // members of this group
+	Properties        map[string][]string // property key -> values: any value of a key, every key
 	Sort              string     // a key of UserSorts; "" is "username"
 	Page              Page
 }
@@ -62,6 +65,10 @@ type userQuery struct {
 	from  string
 	where []string
 	args  []any
+}
+
+func (q *userQuery) clone() userQuery {
+	return userQuery{from: q.from, where: slices.Clone(q.where), args: slices.Clone(q.args)}
 }
 
 func (q *userQuery) add(cond string, args ...any) {
@@ -230,13 +237,21 @@ func (s *Store) ListUsers(ctx context.Context, tenant int64, f UserFilter) (User
 		sortKey = "username"
 	}
 	q := s.conditions(tenant, f)
+	sets, err := s.memberSets(ctx, tenant, f)
+	if err != nil {
+		return UserList{}, err
+	}
 	kw := strings.TrimSpace(f.Query)
 	if kw != "" {
 		keyword(&q, kw)
 	}
+	// The count needs no order, so it is always driven from the smallest
+	// set; the page only when that set is small enough to sort.
+	countQ := q.clone()
+	sets.apply(&countQ, kw == "", 1<<62)
+	sets.apply(&q, kw == "", driveMax)
 
 	var out UserList
-	var err error
 	capAt := CountCap
 	if kw != "" {
 		capAt = KeywordSortCap
@@ -244,10 +259,9 @@ func (s *Store) ListUsers(ctx context.Context, tenant int64, f UserFilter) (User
 	// The count is the costly half of most pages. Keyword searches need it
 	// first (it decides the order); otherwise a first page that is not full
 	// is its own count.
-	countQ := userQuery{from: q.from, where: slices.Clone(q.where), args: slices.Clone(q.args)}
 	counted := false
 	if kw != "" {
-		if out.Total, out.TotalCapped, err = s.countUsers(ctx, tenant, f, countQ, capAt); err != nil {
+		if out.Total, out.TotalCapped, err = s.countUsers(ctx, tenant, f, sets, countQ, capAt); err != nil {
 			return UserList{}, err
 		}
 		counted = true
@@ -350,7 +364,7 @@ func (s *Store) ListUsers(ctx context.Context, tenant int64, f UserFilter) (User
 	if !counted {
 		if cur == nil && offset == 0 && !more {
 			out.Total = len(out.Items)
-		} else if out.Total, out.TotalCapped, err = s.countUsers(ctx, tenant, f, countQ, capAt); err != nil {
+		} else if out.Total, out.TotalCapped, err = s.countUsers(ctx, tenant, f, sets, countQ, capAt); err != nil {
 			return UserList{}, err
 		}
 	}
@@ -386,10 +400,13 @@ func (s *Store) ListUsers(ctx context.Context, tenant int64, f UserFilter) (User
 
 // countUsers counts matches up to capAt. With no filter, or only a status
 // filter, the maintained counters answer exactly at no cost.
-func (s *Store) countUsers(ctx context.Context, tenant int64, f UserFilter, q userQuery, capAt int) (int, bool, error) {
+func (s *Store) countUsers(ctx context.Context, tenant int64, f UserFilter, sets memberSets, q userQuery, capAt int) (int, bool, error) {
 	onlyStatus := f
 	onlyStatus.Status, onlyStatus.Sort, onlyStatus.Page = "", "", Page{}
-	if onlyStatus.IDs == nil && isZeroFilter(onlyStatus) {
+	if len(sets) == 1 && sets[0].exact && f.Status == "" && onlyStatus.IDs == nil && isZeroFilter(onlyStatus) {
+		return sets[0].size, false, nil
+	}
+	if len(sets) == 0 && onlyStatus.IDs == nil && isZeroFilter(onlyStatus) {
 		dim, key := "all", ""
 		if f.Status != "" {
 			dim, key = "status", f.Status

@@ -1,0 +1,280 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// PrefixGroup is the public id prefix of groups.
+const PrefixGroup = "g"
+
+// Group is a named set of users of one tenant.
+type Group struct {
+	ID          int64
+	TenantID    int64
+	Name        string
+	Description string
+	MemberCount int
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// PublicID is the group's id as shown in URLs and the API.
+func (g Group) PublicID() string { return PublicID(PrefixGroup, g.ID) }
+
+const groupColumns = `g.id, g.tenant_id, g.name, g.description, g.member_count, g.created_at, g.updated_at`
+
+func scanGroup(sc rowScanner) (Group, error) {
+	var g Group
+	var created, updated int64
+	err := sc.Scan(&g.ID, &g.TenantID, &g.Name, &g.Description, &g.MemberCount, &created, &updated)
+	g.CreatedAt, g.UpdatedAt = fromMillis(created), fromMillis(updated)
+	return g, err
+}
+
+// checkNamed validates the name and description shared by groups and
+// resource groups.
+func checkNamed(name, description string) FieldErrors {
+	fe := FieldErrors{}
+	if name == "" {
+		fe["name"] = "Name is required."
+	} else {
+		checkText(fe, "name", "Name", name, 64)
+	}
+	checkText(fe, "description", "Description", description, 256)
+	return fe
+}
+
+const groupTaken = "A group with this name already exists."
+
+func getGroup(ctx context.Context, q rowQuerier, tenant, id int64) (Group, error) {
+	g, err := scanGroup(q.QueryRowContext(ctx, `SELECT `+groupColumns+` FROM user_groups g WHERE g.tenant_id = ? AND g.id = ?`, tenant, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Group{}, fmt.Errorf("store: group %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return Group{}, fmt.Errorf("store: get group: %w", err)
+	}
+	return g, nil
+}
+
+// GetGroup returns a group of tenant, or ErrNotFound.
+func (s *Store) GetGroup(ctx context.Context, tenant, id int64) (Group, error) {
+	return getGroup(ctx, s.r, tenant, id)
+}
+
+// CreateGroup adds a group; names are unique per tenant without case.
+func (s *Store) CreateGroup(ctx context.Context, tenant int64, name, description string) (Group, error) {
+	name, description = strings.TrimSpace(name), strings.TrimSpace(description)
+	if fe := checkNamed(name, description); len(fe) > 0 {
+		return Group{}, fe
+	}
+	var g Group
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		now := s.nowMillis()
+		var id int64
+		err := tx.QueryRowContext(ctx, `INSERT INTO user_groups (tenant_id, name, description, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?) RETURNING id`, tenant, name, description, now, now).Scan(&id)
+		if isUniqueViolation(err) {
+			return conflict("name", groupTaken)
+		}
+		if err != nil {
+			return fmt.Errorf("store: create group: %w", err)
+		}
+		if g, err = getGroup(ctx, tx, tenant, id); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, tenant, "group.create", "group", g.PublicID(), Changes{"name": {After: name}})
+	})
+	return g, err
+}
+
+// UpdateGroup renames or re-describes a group; nil fields stay.
+func (s *Store) UpdateGroup(ctx context.Context, tenant, id int64, name, description *string) (Group, error) {
+	var g Group
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		old, err := getGroup(ctx, tx, tenant, id)
+		if err != nil {
+			return err
+		}
+		g = old
+		if name != nil {
+			g.Name = strings.TrimSpace(*name)
+		}
+		if description != nil {
+			g.Description = strings.TrimSpace(*description)
+		}
+		if fe := checkNamed(g.Name, g.Description); len(fe) > 0 {
+			return fe
+		}
+		ch := Changes{}
+		ch.set("name", old.Name, g.Name)
+		ch.set("description", old.Description, g.Description)
+		if len(ch) == 0 {
+			return nil
+		}
+		g.UpdatedAt = fromMillis(s.nowMillis())
+		_, err = tx.ExecContext(ctx, `UPDATE user_groups SET name = ?, description = ?, updated_at = ? WHERE tenant_id = ? AND id = ?`,
+			g.Name, g.Description, g.UpdatedAt.UnixMilli(), tenant, id)
+		if isUniqueViolation(err) {
+			return conflict("name", groupTaken)
+		}
+		if err != nil {
+			return fmt.Errorf("store: update group: %w", err)
+		}
+		return s.audit(ctx, tx, tenant, "group.update", "group", g.PublicID(), ch)
+	})
+	return g, err
+}
+
+// RemoveGroups removes up to MaxBatch groups (public ids) with their
+// memberships; unknown ids are failed items.
+func (s *Store) RemoveGroups(ctx context.Context, tenant int64, ids []string) (BatchResult, error) {
+	if len(ids) > MaxBatch {
+		return BatchResult{}, FieldErrors{"group_ids": fmt.Sprintf("A batch takes at most %d groups; this one has %d.", MaxBatch, len(ids))}
+	}
+	var res BatchResult
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		res = BatchResult{}
+		return eachID(PrefixGroup, "group_ids", ids, &res, func(id int64) error {
+			g, err := getGroup(ctx, tx, tenant, id)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `DELETE FROM user_groups WHERE tenant_id = ? AND id = ?`, tenant, id); err != nil {
+				return fmt.Errorf("store: remove group: %w", err)
+			}
+			return s.audit(ctx, tx, tenant, "group.delete", "group", g.PublicID(), Changes{
+				"name": {Before: g.Name}, "member_count": {Before: g.MemberCount}})
+		})
+	})
+	return res, err
+}
+
+// GroupFilter narrows ListGroups.
+type GroupFilter struct {
+	Name string // substring, without case
+	Page Page
+}
+
+// ListGroups returns a tenant's groups by name.
+func (s *Store) ListGroups(ctx context.Context, tenant int64, f GroupFilter) (List[Group], error) {
+	where, args := []string{"g.tenant_id = ?"}, []any{tenant}
+	if f.Name != "" {
+		fe := FieldErrors{}
+		if checkText(fe, "name", "Name", f.Name, 64); len(fe) > 0 {
+			return List[Group]{}, fe
+		}
+		where, args = append(where, "instr(lower(g.name), lower(?)) > 0"), append(args, f.Name)
+	}
+	return named[Group]{cols: groupColumns, from: "user_groups g", nameCol: "g.name", idCol: "g.id",
+		where: where, args: args, scan: scanGroup,
+		key: func(g Group) (string, int64) { return g.Name, g.ID }}.list(ctx, s, f.Page)
+}
+
+// AddGroupMembers adds up to MaxBatch users (public ids) to a group. A user
+// already in the group succeeds without change.
+func (s *Store) AddGroupMembers(ctx context.Context, tenant, group int64, ids []string) (BatchResult, error) {
+	return s.changeMembers(ctx, tenant, group, ids, true)
+}
+
+// RemoveGroupMembers takes up to MaxBatch users out of a group. A user not
+// in the group succeeds without change.
+func (s *Store) RemoveGroupMembers(ctx context.Context, tenant, group int64, ids []string) (BatchResult, error) {
+	return s.changeMembers(ctx, tenant, group, ids, false)
+}
+
+func (s *Store) changeMembers(ctx context.Context, tenant, group int64, ids []string, add bool) (BatchResult, error) {
+	if len(ids) > MaxBatch {
+		return BatchResult{}, FieldErrors{"user_ids": fmt.Sprintf("A batch takes at most %d users; this one has %d.", MaxBatch, len(ids))}
+	}
+	var res BatchResult
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		g, err := getGroup(ctx, tx, tenant, group)
+		if err != nil {
+			return err
+		}
+		res = BatchResult{}
+		return eachUser(ids, &res, func(id int64) error {
+			var one int
+			err := tx.QueryRowContext(ctx, `SELECT 1 FROM users WHERE tenant_id = ? AND id = ?`, tenant, id).Scan(&one)
+			if errors.Is(err, sql.ErrNoRows) {
+				return ErrNotFound
+			}
+			if err != nil {
+				return err
+			}
+			var r sql.Result
+			action := "group.add_member"
+			if add {
+				r, err = tx.ExecContext(ctx, `INSERT INTO group_members (group_id, user_id, joined_at) VALUES (?, ?, ?)
+					ON CONFLICT DO NOTHING`, group, id, s.nowMillis())
+			} else {
+				action = "group.remove_member"
+				r, err = tx.ExecContext(ctx, `DELETE FROM group_members WHERE group_id = ? AND user_id = ?`, group, id)
+			}
+			if err != nil {
+				return fmt.Errorf("store: %s: %w", action, err)
+			}
+			if n, _ := r.RowsAffected(); n == 0 {
+				return nil
+			}
+			return s.audit(ctx, tx, tenant, action, "group", g.PublicID(), Changes{"user_id": {After: PublicID(PrefixUser, id)}})
+		})
+	})
+	return res, err
+}
+
+// UserGroups returns the groups a user of tenant belongs to, by name.
+func (s *Store) UserGroups(ctx context.Context, tenant, user int64) ([]Group, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT `+groupColumns+` FROM group_members m
+		JOIN user_groups g ON g.id = m.group_id WHERE m.user_id = ? AND g.tenant_id = ? ORDER BY g.name`, user, tenant)
+	if err != nil {
+		return nil, fmt.Errorf("store: user groups: %w", err)
+	}
+	return collect(rows, scanGroup)
+}
+
+// JoinedAt returns when each of users joined group.
+func (s *Store) JoinedAt(ctx context.Context, group int64, users []int64) (map[int64]time.Time, error) {
+	out := map[int64]time.Time{}
+	if len(users) == 0 {
+		return out, nil
+	}
+	marks, args := idList(users)
+	rows, err := s.r.QueryContext(ctx, `SELECT user_id, joined_at FROM group_members WHERE group_id = ? AND user_id IN (`+marks+`)`,
+		append([]any{group}, args...)...)
+	if err != nil {
+		return nil, fmt.Errorf("store: joined at: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, at int64
+		if err := rows.Scan(&id, &at); err != nil {
+			return nil, fmt.Errorf("store: joined at: %w", err)
+		}
+		out[id] = fromMillis(at)
+	}
+	return out, rows.Err()
+}
+
+// collect scans every row with scan and closes rows.
+func collect[T any](rows *sql.Rows, scan func(rowScanner) (T, error)) ([]T, error) {
+	defer rows.Close()
+	out := []T{}
+	for rows.Next() {
+		it, err := scan(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: %w", err)
+		}
+		out = append(out, it)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	return out, nil
+}

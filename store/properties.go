@@ -1,0 +1,613 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Public id prefixes of properties and their allowed values.
+const (
+	PrefixProperty = "prop"
+	PrefixOption   = "pv"
+)
+
+// PropertyTypes are the types a custom property can have.
+var PropertyTypes = []string{"text", "number", "boolean", "date", "select", "multiselect"}
+
+// Default limits of custom properties per tenant; Store.Limits changes them.
+const (
+	DefaultMaxProperties     = 100
+	DefaultMaxPropertyValues = 1000
+)
+
+// Limits bounds what one tenant may define.
+type Limits struct {
+	Properties     int // properties per tenant
+	PropertyValues int // allowed values per select property
+}
+
+// Property is a custom user attribute. Options are the allowed values of
+// select and multiselect properties; UserCount counts users with a value.
+type Property struct {
+	ID          int64
+	TenantID    int64
+	Key         string
+	DisplayName string
+	Type        string
+	Required    bool
+	UserCount   int
+	Options     []PropertyOption
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// PublicID is the property's id as shown in URLs and the API.
+func (p Property) PublicID() string { return PublicID(PrefixProperty, p.ID) }
+
+// IsSelect reports whether values must be among the property's options.
+func (p Property) IsSelect() bool { return p.Type == "select" || p.Type == "multiselect" }
+
+// Label is the display name, or the key when there is none.
+func (p Property) Label() string {
+	if p.DisplayName != "" {
+		return p.DisplayName
+	}
+	return p.Key
+}
+
+// PropertyOption is one allowed value, with the number of users holding it.
+type PropertyOption struct {
+	ID          int64
+	Value       string
+	DisplayName string
+	UserCount   int
+}
+
+// PublicID is the option's id as shown in the API.
+func (o PropertyOption) PublicID() string { return PublicID(PrefixOption, o.ID) }
+
+// Label is the display name, or the value when there is none.
+func (o PropertyOption) Label() string {
+	if o.DisplayName != "" {
+		return o.DisplayName
+	}
+	return o.Value
+}
+
+// OptionInput is an allowed value as given: ID (public) names an existing
+// option to keep or rename; without it the value is new.
+type OptionInput struct {
+	ID          string
+	Value       string
+	DisplayName string
+}
+
+// NewProperty is the input for defining a property.
+type NewProperty struct {
+	Key         string
+	DisplayName string
+	Type        string
+	Required    bool
+	Options     []OptionInput
+}
+
+// PropertyUpdate changes the fields that are not nil. Options, when given,
+// is the complete new list: options left out are removed, which clears
+// them from users and needs ConfirmRemoval when any user has them.
+type PropertyUpdate struct {
+	DisplayName    *string
+	Required       *bool
+	Options        *[]OptionInput
+	ConfirmRemoval bool
+}
+
+var propertyKeyPattern = regexp.MustCompile(`^[a-z][a-z0-9_]{0,39}$`)
+
+func (s *Store) limits() Limits {
+	l := s.Limits
+	if l.Properties <= 0 {
+		l.Properties = DefaultMaxProperties
+	}
+	if l.PropertyValues <= 0 {
+		l.PropertyValues = DefaultMaxPropertyValues
+	}
+	return l
+}
+
+// checkOptions validates a full option list of a property of type typ.
+func (s *Store) checkOptions(fe FieldErrors, typ string, opts []OptionInput) {
+	if typ != "select" && typ != "multiselect" {
+		if len(opts) > 0 {
+			fe["values"] = "Only select and multiselect properties have a list of values."
+		}
+		return
+	}
+	if len(opts) > s.limits().PropertyValues {
+		fe["values"] = fmt.Sprintf("A property has at most %d values.", s.limits().PropertyValues)
+		return
+	}
+	seen := map[string]bool{}
+	for i, o := range opts {
+		field := fmt.Sprintf("values[%d]", i)
+		switch {
+		case o.Value == "":
+			fe[field] = "Each value needs a value."
+		case !cleanText(o.Value) || len([]rune(o.Value)) > 64:
+			fe[field] = "A value is at most 64 characters of text."
+		case !cleanText(o.DisplayName) || len([]rune(o.DisplayName)) > 128:
+			fe[field] = "A display name is at most 128 characters of text."
+		case seen[o.Value]:
+			fe[field] = fmt.Sprintf("The value %q appears twice.", o.Value)
+		}
+		seen[o.Value] = true
+	}
+}
+
+func trimOptions(opts []OptionInput) []OptionInput {
+	out := make([]OptionInput, len(opts))
+	for i, o := range opts {
+		out[i] = OptionInput{ID: strings.TrimSpace(o.ID), Value: strings.TrimSpace(o.Value), DisplayName: strings.TrimSpace(o.DisplayName)}
+	}
+	return out
+}
+
+const propertyColumns = `p.id, p.tenant_id, p.key, p.display_name, p.type, p.required, p.user_count, p.created_at, p.updated_at`
+
+func scanProperty(sc rowScanner) (Property, error) {
+	var p Property
+	var created, updated int64
+	err := sc.Scan(&p.ID, &p.TenantID, &p.Key, &p.DisplayName, &p.Type, &p.Required, &p.UserCount, &created, &updated)
+	p.CreatedAt, p.UpdatedAt = fromMillis(created), fromMillis(updated)
+	return p, err
+}
+
+func scanOption(sc rowScanner) (PropertyOption, error) {
+	var o PropertyOption
+	err := sc.Scan(&o.ID, &o.Value, &o.DisplayName, &o.UserCount)
+	return o, err
+}
+
+// getProperty reads a property with its options, by id or (id 0) by key.
+func getProperty(ctx context.Context, q querier, tenant, id int64, key string) (Property, error) {
+	p, err := scanProperty(q.QueryRowContext(ctx, `SELECT `+propertyColumns+` FROM properties p
+		WHERE p.tenant_id = ? AND (p.id = ? OR (? = 0 AND p.key = ?))`, tenant, id, id, key))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Property{}, fmt.Errorf("store: property %d %q: %w", id, key, ErrNotFound)
+	}
+	if err != nil {
+		return Property{}, fmt.Errorf("store: get property: %w", err)
+	}
+	rows, err := q.QueryContext(ctx, `SELECT id, value, display_name, user_count FROM property_options
+		WHERE property_id = ? ORDER BY id`, p.ID)
+	if err != nil {
+		return Property{}, fmt.Errorf("store: property values: %w", err)
+	}
+	p.Options, err = collect(rows, scanOption)
+	return p, err
+}
+
+// GetProperty returns a property of tenant with its allowed values.
+func (s *Store) GetProperty(ctx context.Context, tenant, id int64) (Property, error) {
+	return getProperty(ctx, s.r, tenant, id, "")
+}
+
+// ListProperties returns every property of a tenant, by key, with their
+// allowed values and usage counts. A tenant has at most Limits.Properties.
+func (s *Store) ListProperties(ctx context.Context, tenant int64) ([]Property, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT `+propertyColumns+` FROM properties p WHERE p.tenant_id = ? ORDER BY p.key`, tenant)
+	if err != nil {
+		return nil, fmt.Errorf("store: list properties: %w", err)
+	}
+	props, err := collect(rows, scanProperty)
+	if err != nil {
+		return nil, err
+	}
+	for i := range props {
+		if !props[i].IsSelect() {
+			continue
+		}
+		rows, err := s.r.QueryContext(ctx, `SELECT id, value, display_name, user_count FROM property_options
+			WHERE property_id = ? ORDER BY id`, props[i].ID)
+		if err != nil {
+			return nil, fmt.Errorf("store: property values: %w", err)
+		}
+		if props[i].Options, err = collect(rows, scanOption); err != nil {
+			return nil, err
+		}
+	}
+	return props, nil
+}
+
+// CreateProperty defines a property.
+func (s *Store) CreateProperty(ctx context.Context, tenant int64, n NewProperty) (Property, error) {
+	n.Key, n.DisplayName, n.Type = strings.TrimSpace(n.Key), strings.TrimSpace(n.DisplayName), strings.TrimSpace(n.Type)
+	n.Options = trimOptions(n.Options)
+	fe := FieldErrors{}
+	if !propertyKeyPattern.MatchString(n.Key) {
+		fe["key"] = "Key must be 1-40 characters of a-z, 0-9 and _, starting with a letter."
+	}
+	checkText(fe, "display_name", "Display name", n.DisplayName, 128)
+	if !slices.Contains(PropertyTypes, n.Type) {
+		fe["type"] = "Type must be one of " + strings.Join(PropertyTypes, ", ") + "."
+	} else {
+		s.checkOptions(fe, n.Type, n.Options)
+	}
+	for i, o := range n.Options {
+		if o.ID != "" {
+			fe[fmt.Sprintf("values[%d]", i)] = "A new property's values have no id yet."
+		}
+	}
+	if len(fe) > 0 {
+		return Property{}, fe
+	}
+	var p Property
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var count int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM properties WHERE tenant_id = ?`, tenant).Scan(&count); err != nil {
+			return fmt.Errorf("store: create property: %w", err)
+		}
+		if count >= s.limits().Properties {
+			return FieldErrors{"key": fmt.Sprintf("This tenant already has %d properties, the most it may have.", count)}
+		}
+		now := s.nowMillis()
+		var id int64
+		err := tx.QueryRowContext(ctx, `INSERT INTO properties (tenant_id, key, display_name, type, required, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, tenant, n.Key, n.DisplayName, n.Type, n.Required, now, now).Scan(&id)
+		if isUniqueViolation(err) {
+			return conflict("key", "A property with this key already exists.")
+		}
+		if err != nil {
+			return fmt.Errorf("store: create property: %w", err)
+		}
+		for _, o := range n.Options {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO property_options (property_id, value, display_name) VALUES (?, ?, ?)`,
+				id, o.Value, o.DisplayName); err != nil {
+				return fmt.Errorf("store: create property value: %w", err)
+			}
+		}
+		if p, err = getProperty(ctx, tx, tenant, id, ""); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, tenant, "property.create", "property", p.PublicID(), Changes{
+			"key": {After: p.Key}, "type": {After: p.Type}, "values": {After: optionValues(p.Options)}})
+	})
+	return p, err
+}
+
+func optionValues(opts []PropertyOption) string {
+	vs := make([]string, len(opts))
+	for i, o := range opts {
+		vs[i] = o.Value
+	}
+	return strings.Join(vs, ",")
+}
+
+// UpdateProperty changes a property's display name, required flag or
+// allowed values (see PropertyUpdate). Its key and type are fixed.
+func (s *Store) UpdateProperty(ctx context.Context, tenant, id int64, upd PropertyUpdate) (Property, error) {
+	var p Property
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		old, err := getProperty(ctx, tx, tenant, id, "")
+		if err != nil {
+			return err
+		}
+		p = old
+		fe := FieldErrors{}
+		if upd.DisplayName != nil {
+			p.DisplayName = strings.TrimSpace(*upd.DisplayName)
+			checkText(fe, "display_name", "Display name", p.DisplayName, 128)
+		}
+		if upd.Required != nil {
+			p.Required = *upd.Required
+		}
+		var keep map[int64]OptionInput
+		var removed []PropertyOption
+		var added []OptionInput
+		if upd.Options != nil {
+			opts := trimOptions(*upd.Options)
+			s.checkOptions(fe, p.Type, opts)
+			keep = map[int64]OptionInput{}
+			for i, o := range opts {
+				if o.ID == "" {
+					added = append(added, o)
+					continue
+				}
+				oid, ok := ParseID(PrefixOption, o.ID)
+				if !ok || !slices.ContainsFunc(old.Options, func(x PropertyOption) bool { return x.ID == oid }) {
+					fe[fmt.Sprintf("values[%d]", i)] = fmt.Sprintf("%s is not a value of this property.", o.ID)
+					continue
+				}
+				keep[oid] = o
+			}
+			inUse := 0
+			for _, o := range old.Options {
+				if _, ok := keep[o.ID]; !ok {
+					removed = append(removed, o)
+					inUse += o.UserCount
+				}
+			}
+			if len(fe) == 0 && inUse > 0 && !upd.ConfirmRemoval {
+				return conflict("confirm", fmt.Sprintf("%s of the removed values; confirm to clear them from those users.",
+					plural(inUse, "user")+" "+haveOrHas(inUse)))
+			}
+		}
+		if len(fe) > 0 {
+			return fe
+		}
+		ch := Changes{}
+		ch.set("display_name", old.DisplayName, p.DisplayName)
+		ch.set("required", old.Required, p.Required)
+		for _, o := range removed {
+			// Clearing values fires the counters' triggers, then the option goes.
+			if _, err := tx.ExecContext(ctx, `DELETE FROM user_property_values WHERE property_id = ? AND option_id = ?`, id, o.ID); err != nil {
+				return fmt.Errorf("store: remove property value: %w", err)
+			}
+			if _, err := tx.ExecContext(ctx, `DELETE FROM property_options WHERE id = ?`, o.ID); err != nil {
+				return fmt.Errorf("store: remove property value: %w", err)
+			}
+		}
+		for oid, o := range keep {
+			if _, err := tx.ExecContext(ctx, `UPDATE property_options SET value = ?, display_name = ? WHERE id = ?`,
+				o.Value, o.DisplayName, oid); err != nil {
+				if isUniqueViolation(err) {
+					return FieldErrors{"values": fmt.Sprintf("The value %q is used twice.", o.Value)}
+				}
+				return fmt.Errorf("store: rename property value: %w", err)
+			}
+		}
+		for _, o := range added {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO property_options (property_id, value, display_name) VALUES (?, ?, ?)`,
+				id, o.Value, o.DisplayName); err != nil {
+				if isUniqueViolation(err) {
+					return FieldErrors{"values": fmt.Sprintf("The value %q is used twice.", o.Value)}
+				}
+				return fmt.Errorf("store: add property value: %w", err)
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE properties SET display_name = ?, required = ?, updated_at = ? WHERE id = ?`,
+			p.DisplayName, p.Required, s.nowMillis(), id); err != nil {
+			return fmt.Errorf("store: update property: %w", err)
+		}
+		if p, err = getProperty(ctx, tx, tenant, id, ""); err != nil {
+			return err
+		}
+		ch.set("values", optionValues(old.Options), optionValues(p.Options))
+		if len(ch) == 0 {
+			return nil
+		}
+		return s.audit(ctx, tx, tenant, "property.update", "property", p.PublicID(), ch)
+	})
+	return p, err
+}
+
+func haveOrHas(n int) string {
+	if n == 1 {
+		return "has one"
+	}
+	return "have one"
+}
+
+// RemoveProperty removes a property; when users have values it needs
+// confirm, and removes their values too.
+func (s *Store) RemoveProperty(ctx context.Context, tenant, id int64, confirm bool) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		p, err := getProperty(ctx, tx, tenant, id, "")
+		if err != nil {
+			return err
+		}
+		if p.UserCount > 0 && !confirm {
+			return conflict("confirm", fmt.Sprintf("%s a value for %s; confirm to remove the property and their values.",
+				plural(p.UserCount, "user")+" "+strings.TrimSuffix(haveOrHas(p.UserCount), " one"), p.Key))
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM properties WHERE tenant_id = ? AND id = ?`, tenant, id); err != nil {
+			return fmt.Errorf("store: remove property: %w", err)
+		}
+		return s.audit(ctx, tx, tenant, "property.delete", "property", p.PublicID(), Changes{
+			"key": {Before: p.Key}, "user_count": {Before: p.UserCount}})
+	})
+}
+
+// PropertyValue is a user's value of one property: Values holds one
+// canonical text for single-valued types and the chosen option values for
+// multiselect.
+type PropertyValue struct {
+	Property Property
+	Values   []string
+}
+
+// JSON returns the value as the API shows it: a number, a boolean, a list
+// for multiselect, a string otherwise.
+func (v PropertyValue) JSON() any {
+	switch v.Property.Type {
+	case "multiselect":
+		return v.Values
+	case "number":
+		f, _ := strconv.ParseFloat(v.Values[0], 64)
+		return f
+	case "boolean":
+		return v.Values[0] == "true"
+	}
+	return v.Values[0]
+}
+
+// canonical checks values against p's type and returns what is stored:
+// option ids for select types, canonical text otherwise.
+func canonical(p Property, values []string) (optionIDs []int64, text string, msg string) {
+	if len(values) == 0 {
+		return nil, "", "A value is required."
+	}
+	if p.Type != "multiselect" && len(values) > 1 {
+		return nil, "", fmt.Sprintf("%s takes one value.", p.Label())
+	}
+	v := strings.TrimSpace(values[0])
+	switch p.Type {
+	case "text":
+		if v == "" || !cleanText(v) || len([]rune(v)) > 256 {
+			return nil, "", "Text must be 1-256 characters without control characters."
+		}
+		return nil, v, ""
+	case "number":
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
+			return nil, "", fmt.Sprintf("%q is not a number.", v)
+		}
+		return nil, strconv.FormatFloat(f, 'f', -1, 64), ""
+	case "boolean":
+		switch strings.ToLower(v) {
+		case "true", "yes", "1", "on":
+			return nil, "true", ""
+		case "false", "no", "0", "off":
+			return nil, "false", ""
+		}
+		return nil, "", fmt.Sprintf("%q is not true or false.", v)
+	case "date":
+		d, err := time.Parse(time.DateOnly, v)
+		if err != nil {
+			return nil, "", fmt.Sprintf("%q is not a date like 2026-11-23.", v)
+		}
+		return nil, d.Format(time.DateOnly), ""
+	}
+	for _, raw := range values {
+		raw = strings.TrimSpace(raw)
+		i := slices.IndexFunc(p.Options, func(o PropertyOption) bool { return o.Value == raw })
+		if i < 0 {
+			return nil, "", fmt.Sprintf("%q is not one of the values of %s.", raw, p.Label())
+		}
+		if !slices.Contains(optionIDs, p.Options[i].ID) {
+			optionIDs = append(optionIDs, p.Options[i].ID)
+		}
+	}
+	return optionIDs, "", ""
+}
+
+// SetUserProperty replaces a user's value of the property with key.
+func (s *Store) SetUserProperty(ctx context.Context, tenant, user int64, key string, values []string) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		p, err := getProperty(ctx, tx, tenant, 0, key)
+		if err != nil {
+			return err
+		}
+		if _, err := getUser(ctx, tx, tenant, user); err != nil {
+			return err
+		}
+		opts, text, msg := canonical(p, values)
+		if msg != "" {
+			return FieldErrors{"value": msg}
+		}
+		before, err := userValueText(ctx, tx, p, user)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM user_property_values WHERE property_id = ? AND user_id = ?`, p.ID, user); err != nil {
+			return fmt.Errorf("store: set property: %w", err)
+		}
+		if opts == nil {
+			opts = []int64{0}
+		}
+		for _, o := range opts {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO user_property_values (property_id, option_id, value, user_id) VALUES (?, ?, ?, ?)`,
+				p.ID, o, text, user); err != nil {
+				return fmt.Errorf("store: set property: %w", err)
+			}
+		}
+		after, err := userValueText(ctx, tx, p, user)
+		if err != nil || before == after {
+			return err
+		}
+		return s.audit(ctx, tx, tenant, "user.set_property", "user", PublicID(PrefixUser, user), Changes{
+			"properties." + p.Key: {Before: nilIfEmpty(before), After: after}})
+	})
+}
+
+// ClearUserProperty removes a user's value of the property with key; a
+// required property's value cannot be removed.
+func (s *Store) ClearUserProperty(ctx context.Context, tenant, user int64, key string) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		p, err := getProperty(ctx, tx, tenant, 0, key)
+		if err != nil {
+			return err
+		}
+		if _, err := getUser(ctx, tx, tenant, user); err != nil {
+			return err
+		}
+		if p.Required {
+			return FieldErrors{"value": fmt.Sprintf("%s is required; change the value instead.", p.Label())}
+		}
+		before, err := userValueText(ctx, tx, p, user)
+		if err != nil || before == "" {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM user_property_values WHERE property_id = ? AND user_id = ?`, p.ID, user); err != nil {
+			return fmt.Errorf("store: clear property: %w", err)
+		}
+		return s.audit(ctx, tx, tenant, "user.clear_property", "user", PublicID(PrefixUser, user), Changes{
+			"properties." + p.Key: {Before: before}})
+	})
+}
+
+func nilIfEmpty(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// userValueText is a user's value of p as one text, for the audit trail.
+func userValueText(ctx context.Context, tx *sql.Tx, p Property, user int64) (string, error) {
+	var v string
+	err := tx.QueryRowContext(ctx, `SELECT coalesce(group_concat(coalesce(o.value, v.value), ','), '')
+		FROM user_property_values v LEFT JOIN property_options o ON o.id = v.option_id
+		WHERE v.property_id = ? AND v.user_id = ?`, p.ID, user).Scan(&v)
+	if err != nil {
+		return "", fmt.Errorf("store: property value: %w", err)
+	}
+	return v, nil
+}
+
+// UserProperties returns the property values of the given users of tenant,
+// by user id and then property key.
+func (s *Store) UserProperties(ctx context.Context, tenant int64, users []int64) (map[int64]map[string]PropertyValue, error) {
+	out := map[int64]map[string]PropertyValue{}
+	if len(users) == 0 {
+		return out, nil
+	}
+	marks, args := idList(users)
+	stmt, err := s.read(ctx, `SELECT v.user_id, `+propertyColumns+`, coalesce(o.value, v.value)
+		FROM user_property_values v JOIN properties p ON p.id = v.property_id
+		LEFT JOIN property_options o ON o.id = v.option_id
+		WHERE v.user_id IN (`+marks+`) AND p.tenant_id = ? ORDER BY v.user_id, p.key, o.id`)
+	if err != nil {
+		return nil, fmt.Errorf("store: user properties: %w", err)
+	}
+	rows, err := stmt.QueryContext(ctx, append(args, tenant)...)
+	if err != nil {
+		return nil, fmt.Errorf("store: user properties: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var uid int64
+		var p Property
+		var created, updated int64
+		var v string
+		if err := rows.Scan(&uid, &p.ID, &p.TenantID, &p.Key, &p.DisplayName, &p.Type, &p.Required, &p.UserCount,
+			&created, &updated, &v); err != nil {
+			return nil, fmt.Errorf("store: user properties: %w", err)
+		}
+		if out[uid] == nil {
+			out[uid] = map[string]PropertyValue{}
+		}
+		pv := out[uid][p.Key]
+		pv.Property = p
+		pv.Values = append(pv.Values, v)
+		out[uid][p.Key] = pv
+	}
+	return out, rows.Err()
+}
