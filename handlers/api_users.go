@@ -37,6 +37,9 @@ type apiUser struct {
 	Timezone          string            `json:"timezone"`
 	Tags              map[string]string `json:"tags"`
 	OrgUnitID         string            `json:"org_unit_id"`
+	Groups            []apiRef          `json:"groups,omitempty"` // on GET of one user
+	Properties        map[string]any    `json:"properties"`
+	JoinedAt          *time.Time        `json:"joined_at,omitempty"` // in a group's member list
 	RegisteredAt      *time.Time        `json:"registered_at"`
 	CreatedAt         time.Time         `json:"created_at"`
 	UpdatedAt         time.Time         `json:"updated_at"`
@@ -59,7 +62,8 @@ func toAPIUser(u store.User) apiUser {
 		PasswordSet: u.PasswordSet, RequiredActions: u.RequiredActions, UserType: u.UserType,
 		SourceType: u.SourceType, SourceID: u.SourceID, Language: u.Language, Timezone: u.Timezone,
 		Tags: u.Tags, OrgUnitID: store.PublicID(store.PrefixOrgUnit, u.OrgUnitID), RegisteredAt: utc(u.RegisteredAt),
-		CreatedAt: u.CreatedAt.UTC(), UpdatedAt: u.UpdatedAt.UTC(), LastLoginAt: utc(u.LastLoginAt)}
+		CreatedAt: u.CreatedAt.UTC(), UpdatedAt: u.UpdatedAt.UTC(), LastLoginAt: utc(u.LastLoginAt),
+		Properties: map[string]any{}}
 	// A lock that has ended says nothing any more.
 	if out.Locked {
 		out.LockUntil, out.LockReason = utc(u.LockUntil), &u.LockReason
@@ -210,7 +214,11 @@ func (h *Handler) apiListUsers(c echo.Context) error {
 		}
 		return err
 	}
-	return c.JSON(http.StatusOK, apiUserList{apiList: toAPIList(l.List, toAPIUser), PrevToken: l.Prev, SortedBy: l.SortedBy})
+	out := apiUserList{apiList: toAPIList(l.List, toAPIUser), PrevToken: l.Prev, SortedBy: l.SortedBy}
+	if err := h.addProperties(c, out.Items); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, out)
 }
 
 // userParam reads the {id} of a users route; an id that is not a user id is
@@ -232,7 +240,16 @@ func (h *Handler) apiGetUser(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, toAPIUser(u))
+	out := toAPIUser(u)
+	gs, err := h.store.UserGroups(c.Request().Context(), u.TenantID, u.ID)
+	if err != nil {
+		return err
+	}
+	out.Groups = []apiRef{}
+	for _, g := range gs {
+		out.Groups = append(out.Groups, apiRef{ID: g.PublicID(), Name: g.Name})
+	}
+	return h.userJSON(c, http.StatusOK, out)
 }
 
 func (h *Handler) apiCreateUser(c echo.Context) error {
@@ -248,7 +265,7 @@ func (h *Handler) apiCreateUser(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, toAPIUser(u))
+	return h.userJSON(c, http.StatusCreated, toAPIUser(u))
 }
 
 func (h *Handler) apiUpdateUser(c echo.Context) error {
@@ -268,7 +285,7 @@ func (h *Handler) apiUpdateUser(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, toAPIUser(u))
+	return h.userJSON(c, http.StatusOK, toAPIUser(u))
 }
 
 // apiDeleteUser removes one user: 204, or 404 for an unknown id.
@@ -431,7 +448,7 @@ func (h *Handler) apiSetRequiredActions(c echo.Context) error {
 		}
 		return err
 	}
-	return c.JSON(http.StatusOK, toAPIUser(u))
+	return h.userJSON(c, http.StatusOK, toAPIUser(u))
 }
 
 type apiStats struct {
@@ -459,4 +476,38 @@ func (h *Handler) apiUserStats(c echo.Context) error {
 		out.Items[i] = apiStatItem(it)
 	}
 	return c.JSON(http.StatusOK, out)
+}
+
+// apiRef names another object in a response.
+type apiRef struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// addProperties fills the property values of users in one query.
+func (h *Handler) addProperties(c echo.Context, users []apiUser) error {
+	ids := make([]int64, 0, len(users))
+	for _, u := range users {
+		id, _ := store.ParseID(store.PrefixUser, u.ID)
+		ids = append(ids, id)
+	}
+	vals, err := h.store.UserProperties(c.Request().Context(), apiKeyOf(c).TenantID, ids)
+	if err != nil {
+		return err
+	}
+	for i, id := range ids {
+		for k, v := range vals[id] {
+			users[i].Properties[k] = v.JSON()
+		}
+	}
+	return nil
+}
+
+// userJSON answers with one user object, its property values included.
+func (h *Handler) userJSON(c echo.Context, code int, u apiUser) error {
+	one := []apiUser{u}
+	if err := h.addProperties(c, one); err != nil {
+		return err
+	}
+	return c.JSON(code, one[0])
 }

@@ -9,9 +9,9 @@ import (
 )
 
 // userFilterParams are the query parameters of GET /users (and the console's
-// users list), spec §5. The directory issue adds org_unit_id,
-// include_descendants, group_id and property.
+// users list), spec §5.
 var userFilterParams = map[string]bool{
+	"org_unit_id": true, "include_descendants": true, "group_id": true, "property": true,
 	"user_ids": true, "username_prefix": true, "display_name_prefix": true, "email": true,
 	"phone_region": true, "phone_number": true, "external_id": true, "source_type": true,
 	"source_id": true, "status": true, "locked": true, "q": true, "sort": true,
@@ -29,6 +29,7 @@ func parseUserFilter(q url.Values) (store.UserFilter, store.FieldErrors) {
 		Status: q.Get("status"), Query: strings.TrimSpace(q.Get("q")), Sort: q.Get("sort"),
 	}
 	var fe store.FieldErrors
+	var ok bool
 	f.Page, fe = parsePage(q)
 	if v := q.Get("user_ids"); v != "" {
 		for _, s := range strings.Split(v, ",") {
@@ -47,7 +48,34 @@ func parseUserFilter(q url.Values) (store.UserFilter, store.FieldErrors) {
 		}
 		f.Locked = &b
 	}
-	var ok bool
+	if v := q.Get("org_unit_id"); v != "" {
+		if f.OrgUnitID, ok = store.ParseID(store.PrefixOrgUnit, v); !ok {
+			fe["org_unit_id"] = "Give an org unit id like ou_1."
+		}
+	}
+	if v := q.Get("include_descendants"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			fe["include_descendants"] = "Must be true or false."
+		}
+		f.SubUnits = b
+	}
+	if v := q.Get("group_id"); v != "" {
+		if f.GroupID, ok = store.ParseID(store.PrefixGroup, v); !ok {
+			fe["group_id"] = "Give a group id like g_1."
+		}
+	}
+	for _, kv := range q["property"] {
+		k, v, found := strings.Cut(kv, ":")
+		if !found || k == "" {
+			fe["property"] = "Give property filters as key:value, e.g. property=department:sales."
+			break
+		}
+		if f.Properties == nil {
+			f.Properties = map[string][]string{}
+		}
+		f.Properties[k] = append(f.Properties[k], v)
+	}
 	if f.CreatedFrom, ok = parseTime(q.Get("created_from"), false); !ok {
 		fe["created_from"] = "Enter a date like 2026-01-31 or a time like 2026-01-31T12:00:00Z."
 	}

@@ -25,7 +25,7 @@ func benchUsers() int {
 func benchStore(b *testing.B) (*store.Store, store.Tenant) {
 	b.Helper()
 	n := benchUsers()
-	path := filepath.Join(os.TempDir(), fmt.Sprintf("roster-bench-users-v1-%d.db", n))
+	path := filepath.Join(os.TempDir(), fmt.Sprintf("roster-bench-directory-v2-%d.db", n))
 	ctx := context.Background()
 	if _, err := os.Stat(path); err != nil {
 		tmp := path + ".building"
@@ -39,7 +39,8 @@ func benchStore(b *testing.B) (*store.Store, store.Tenant) {
 			b.Fatal(err)
 		}
 		b.Logf("building %d users in %s (cached for later runs)", n, path)
-		if err := s.SeedUsers(ctx, t.ID, store.SeedOptions{Users: n, Seed: 1}); err != nil {
+		// The directory of spec §6: 10,000 units, 1,000 groups, 20 properties.
+		if err := s.SeedUsers(ctx, t.ID, store.SeedOptions{Users: n, Seed: 1, OrgUnits: 10000, Groups: 1000, Properties: 20}); err != nil {
 			b.Fatal(err)
 		}
 		s.Close()
@@ -123,4 +124,163 @@ func BenchmarkCreateUsersBatch(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(store.MaxBatch*b.N)/b.Elapsed().Seconds(), "users/s")
+}
+
+// BenchmarkDirectory measures the directory reads of issue 4 at a million
+// users, 10,000 units, 1,000 groups and 20 properties: each under 10 ms.
+func BenchmarkDirectory(b *testing.B) {
+	s, t := benchStore(b)
+	ctx := context.Background()
+	root, err := s.RootOrgUnit(ctx, t.ID)
+	if err != nil {
+		b.Fatal(err)
+	}
+	units, err := s.ListOrgUnits(ctx, t.ID, store.OrgUnitFilter{Page: store.Page{Size: 100}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	// Subtrees of several sizes: the largest first-level unit, and units
+	// nearest to 30,000 and 1,000 users.
+	pick := func(want int) store.OrgUnit {
+		best := units.Items[0]
+		for _, o := range units.Items {
+			if abs(o.SubtreeUserCount-want) < abs(best.SubtreeUserCount-want) {
+				best = o
+			}
+		}
+		return best
+	}
+	layer, _ := s.OrgUnitChildren(ctx, t.ID, root.ID, store.Page{})
+	big := layer.Items[0]
+	for _, o := range layer.Items {
+		if o.SubtreeUserCount > big.SubtreeUserCount {
+			big = o
+		}
+	}
+	groups, _ := s.ListGroups(ctx, t.ID, store.GroupFilter{Page: store.Page{Size: 100}})
+	pickGroup := func(want int) store.Group {
+		best := groups.Items[0]
+		for _, g := range groups.Items {
+			if abs(g.MemberCount-want) < abs(best.MemberCount-want) {
+				best = g
+			}
+		}
+		return best
+	}
+	props, _ := s.ListProperties(ctx, t.ID)
+	var sel store.Property
+	for _, p := range props {
+		if p.Type == "select" {
+			sel = p
+			break
+		}
+	}
+	common, rare := sel.Options[0], sel.Options[len(sel.Options)-1]
+	deepOf := func(f store.UserFilter) store.UserFilter {
+		f.Page = store.Page{Number: 40}
+		l, err := s.ListUsers(ctx, t.ID, f)
+		if err != nil || l.Next == "" {
+			b.Fatalf("deep cursor for %+v: %v", f, err)
+		}
+		f.Page = store.Page{Cursor: l.Next}
+		return f
+	}
+	mid, small := pick(30000), pick(1000)
+	bigGroup, midGroup, smallGroup := pickGroup(50000), pickGroup(5000), pickGroup(500)
+	b.Logf("subtrees %d/%d/%d users, groups %d/%d/%d members, %s=%s %d users, =%s %d users",
+		big.SubtreeUserCount, mid.SubtreeUserCount, small.SubtreeUserCount,
+		bigGroup.MemberCount, midGroup.MemberCount, smallGroup.MemberCount,
+		sel.Key, common.Value, common.UserCount, rare.Value, rare.UserCount)
+	lists := []struct {
+		name string
+		f    store.UserFilter
+	}{
+		{"subtree_large_first_page", store.UserFilter{OrgUnitID: big.ID, SubUnits: true}},
+		{"subtree_large_deep_page", deepOf(store.UserFilter{OrgUnitID: big.ID, SubUnits: true})},
+		{"subtree_30k_first_page", store.UserFilter{OrgUnitID: mid.ID, SubUnits: true}},
+		{"subtree_30k_deep_page", deepOf(store.UserFilter{OrgUnitID: mid.ID, SubUnits: true})},
+		{"subtree_1k_first_page", store.UserFilter{OrgUnitID: small.ID, SubUnits: true}},
+		{"group_50k_members", store.UserFilter{GroupID: bigGroup.ID}},
+		{"group_50k_members_deep", deepOf(store.UserFilter{GroupID: bigGroup.ID})},
+		{"group_5k_members", store.UserFilter{GroupID: midGroup.ID}},
+		{"group_500_members", store.UserFilter{GroupID: smallGroup.ID}},
+		{"property_common_value", store.UserFilter{Properties: map[string][]string{sel.Key: {common.Value}}}},
+		{"property_rare_value", store.UserFilter{Properties: map[string][]string{sel.Key: {rare.Value}}}},
+		{"subtree_and_group", store.UserFilter{OrgUnitID: big.ID, SubUnits: true, GroupID: midGroup.ID}},
+	}
+	for _, c := range lists {
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := s.ListUsers(ctx, t.ID, c.f); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+	b.Run("tree_layer_root", func(b *testing.B) {
+		for b.Loop() {
+			if l, err := s.OrgUnitChildren(ctx, t.ID, root.ID, store.Page{Size: 100}); err != nil || len(l.Items) == 0 {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("tree_layer_large_unit", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := s.OrgUnitChildren(ctx, t.ID, big.ID, store.Page{Size: 100}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("unit_search", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := s.ListOrgUnits(ctx, t.ID, store.OrgUnitFilter{Name: "lovelace 12"}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkMoveSubtree moves a subtree of about 1,000 units back and forth
+// between two parents; the target is under 100 ms a move.
+func BenchmarkMoveSubtree(b *testing.B) {
+	s, t := benchStore(b)
+	ctx := context.Background()
+	var x store.OrgUnit
+	var units int
+	all, _ := s.ListOrgUnits(ctx, t.ID, store.OrgUnitFilter{Page: store.Page{Size: 100}})
+	for _, o := range all.Items {
+		n, err := s.SubtreeSize(ctx, t.ID, o.ID)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if o.ParentID != 0 && abs(n-1000) < abs(units-1000) {
+			x, units = o, n
+		}
+	}
+	root, _ := s.RootOrgUnit(ctx, t.ID)
+	parents := []int64{root.ID, x.ParentID}
+	if x.ParentID == root.ID {
+		layer, _ := s.OrgUnitChildren(ctx, t.ID, root.ID, store.Page{})
+		for _, o := range layer.Items {
+			if o.ID != x.ID {
+				parents[0] = o.ID
+				break
+			}
+		}
+	}
+	b.Logf("moving %q: %d units, %d users", x.Name, units, x.SubtreeUserCount)
+	i := 0
+	for b.Loop() {
+		if _, err := s.MoveOrgUnit(ctx, t.ID, x.ID, parents[i%2]); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+}
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
 }

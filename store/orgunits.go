@@ -444,3 +444,14 @@ func eachID(prefix, field string, ids []string, res *BatchResult, fn func(id int
 	}
 	return nil
 }
+
+// SubtreeSize counts the units in id's subtree, id included.
+func (s *Store) SubtreeSize(ctx context.Context, tenant, id int64) (int, error) {
+	var n int
+	err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM org_closure c JOIN org_units o ON o.id = c.ancestor
+		WHERE c.ancestor = ? AND o.tenant_id = ?`, id, tenant).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("store: subtree size: %w", err)
+	}
+	return n, nil
+}

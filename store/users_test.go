@@ -601,7 +601,7 @@ func TestSeedUsersKeepsSchemaSearchAndCounts(t *testing.T) {
 	}
 	planBefore := schema()
 	var progress []int
-	if err := s.SeedUsers(t.Context(), tn.ID, store.SeedOptions{Users: 3000, Seed: 7,
+	if err := s.SeedUsers(t.Context(), tn.ID, store.SeedOptions{Users: 3000, Seed: 7, OrgUnits: 50, Groups: 10, Properties: 8,
 		Progress: func(n int) { progress = append(progress, n) }}); err != nil {
 		t.Fatal(err)
 	}
@@ -627,6 +627,7 @@ func TestSeedUsersKeepsSchemaSearchAndCounts(t *testing.T) {
 	if got := schema(); got != planBefore {
 		t.Fatalf("status filter plan changed after seeding:\n%s\nwas\n%s", got, planBefore)
 	}
+	checkDirectoryCounts(t, s, tn.ID)
 	// Triggers are back: a new user is searchable and counted.
 	mustUser(t, s, tn.ID, store.NewUser{Username: "after-seed-zebra"})
 	if l, _ := s.ListUsers(t.Context(), tn.ID, store.UserFilter{Query: "zebra"}); l.Total != 1 {
@@ -666,5 +667,60 @@ func TestSearchIndexStaysInStep(t *testing.T) {
 	}
 	if l, _ := s.ListUsers(ctx, tn.ID, store.UserFilter{Query: "hopper"}); l.Total != 0 {
 		t.Fatal("the old display name is still found")
+	}
+}
+
+// checkDirectoryCounts compares every maintained directory counter of a
+// tenant with a count of the rows it stands for.
+func checkDirectoryCounts(t *testing.T, s *store.Store, tenant int64) {
+	t.Helper()
+	ctx := t.Context()
+	units, err := s.ListOrgUnits(ctx, tenant, store.OrgUnitFilter{Page: store.Page{Size: 100}})
+	if err != nil || len(units.Items) < 2 {
+		t.Fatalf("units = %d, %v", len(units.Items), err)
+	}
+	old := store.SetDriveMax(1 << 30)
+	defer store.SetDriveMax(old)
+	count := func(f store.UserFilter) int {
+		n := 0
+		for f.Page = (store.Page{Size: 100}); ; {
+			l, err := s.ListUsers(ctx, tenant, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n += len(l.Items)
+			if l.Next == "" {
+				return n
+			}
+			f.Page.Cursor = l.Next
+		}
+	}
+	for _, o := range units.Items[:20] {
+		if got := count(store.UserFilter{OrgUnitID: o.ID, IDs: nil, Status: ""}); got != o.UserCount {
+			t.Errorf("unit %s: %d users, counter says %d", o.Name, got, o.UserCount)
+		}
+		if got := count(store.UserFilter{OrgUnitID: o.ID, SubUnits: true}); got != o.SubtreeUserCount {
+			t.Errorf("unit %s subtree: %d users, counter says %d", o.Name, got, o.SubtreeUserCount)
+		}
+	}
+	groups, _ := s.ListGroups(ctx, tenant, store.GroupFilter{})
+	if len(groups.Items) == 0 {
+		t.Fatal("no groups")
+	}
+	for _, g := range groups.Items {
+		if got := count(store.UserFilter{GroupID: g.ID}); got != g.MemberCount {
+			t.Errorf("group %s: %d members, counter says %d", g.Name, got, g.MemberCount)
+		}
+	}
+	props, _ := s.ListProperties(ctx, tenant)
+	if len(props) == 0 {
+		t.Fatal("no properties")
+	}
+	for _, p := range props {
+		for _, o := range p.Options {
+			if got := count(store.UserFilter{Properties: map[string][]string{p.Key: {o.Value}}}); got != o.UserCount {
+				t.Errorf("%s=%s: %d users, counter says %d", p.Key, o.Value, got, o.UserCount)
+			}
+		}
 	}
 }
