@@ -15,9 +15,9 @@ import (
 // SeedOptions describes a generated data set.
 type SeedOptions struct {
 	Users      int
-	OrgUnits   int // units added under the root, depth up to 8
-	Groups     int // groups of 1 to 50,000 members (log-uniform)
-	Properties int // custom properties of every type, each held by 2-40 % of users
+	OrgUnits   int    // units added under the root, depth up to 8
+	Groups     int    // groups of 1 to 50,000 members (log-uniform)
+	Properties int    // custom properties of every type, each held by 2-40 % of users
 	Seed       uint64 // same seed, same data
 	// Progress, when set, is called as rows are written; done equals Users
 	// when the rows are in and the indexes are about to be built.

@@ -32,7 +32,7 @@ type UserFilter struct {
 	SubUnits          bool                // with OrgUnitID: the unit's whole subtree
 	GroupID           int64               // members of this group
 	Properties        map[string][]string // property key -> values: any value of a key, every key
-	Sort              string     // a key of UserSorts; "" is "username"
+	Sort              string              // a key of UserSorts; "" is "username"
 	Page              Page
 }
 
