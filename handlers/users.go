@@ -67,9 +67,17 @@ func (h *Handler) userResults(c echo.Context, q url.Values) (templates.UserResul
 // them; a history restore gets the whole page.
 func (h *Handler) listUsers(c echo.Context) error {
 	q := c.QueryParams()
+	// The console's property filter is a key and a value; the list takes
+	// them as the API's property=key:value.
+	if k := q.Get("property_key"); k != "" {
+		q.Add("property", k+":"+q.Get("property_value"))
+	}
 	res, fe, err := h.userResults(c, q)
 	if err != nil {
 		return err
+	}
+	if msg := fe["property"]; msg != "" {
+		fe["property_value"] = msg
 	}
 	if isHTMX(c) && c.Request().Header.Get("HX-Target") == "user-results" &&
 		c.Request().Header.Get("HX-History-Restore-Request") != "true" && len(fe) == 0 {
@@ -77,9 +85,23 @@ func (h *Handler) listUsers(c echo.Context) error {
 	}
 	p := templates.UsersProps{Errors: fe, Results: res, Form: templates.UserFilterForm{Q: q.Get("q"), Status: q.Get("status"),
 		Locked: q.Get("locked"), SourceType: q.Get("source_type"), CreatedFrom: q.Get("created_from"),
-		CreatedTo: q.Get("created_to"), Sort: q.Get("sort")}}
+		CreatedTo: q.Get("created_to"), Sort: q.Get("sort"), SubUnits: q.Get("include_descendants") == "true",
+		OrgUnit: templates.PickerProps{Kind: "org-units", Field: "org_unit_id", Label: "Org unit", Query: q.Get("org_unit_id_q"), Errors: fe},
+		Group:   templates.PickerProps{Kind: "groups", Field: "group_id", Label: "Group", Query: q.Get("group_id_q"), Errors: fe}}}
+	if k, v, ok := strings.Cut(q.Get("property"), ":"); ok {
+		p.Form.PropertyKey, p.Form.PropertyVal = k, v
+	}
 	ctx := c.Request().Context()
 	tenant := shell(c).Tenant.ID
+	if p.Form.OrgUnit.Choices, err = h.unitChoices(c, p.Form.OrgUnit.Query, q.Get("org_unit_id")); err != nil {
+		return err
+	}
+	if p.Form.Group.Choices, err = h.groupChoices(c, p.Form.Group.Query, q.Get("group_id")); err != nil {
+		return err
+	}
+	if p.Form.Properties, err = h.store.ListProperties(ctx, tenant); err != nil {
+		return err
+	}
 	for _, s := range []struct {
 		dim string
 		dst *[]store.StatItem
@@ -101,7 +123,17 @@ var bulkVerbs = map[string][2]string{
 	store.ActionEnable:  {"Enable", "Enabled"},
 	store.ActionDisable: {"Disable", "Disabled"},
 	store.ActionDelete:  {"Remove", "Removed"},
+	bulkMove:            {"Move", "Moved"},
+	bulkJoin:            {"Add to group", "Added to the group"},
+	bulkQuit:            {"Remove from group", "Removed from the group"},
 }
+
+// Bulk actions of the directory, beside the store's user actions.
+const (
+	bulkMove = "move"
+	bulkJoin = "add_group"
+	bulkQuit = "remove_group"
+)
 
 type bulkForm struct {
 	Action       string   `form:"action"`
@@ -109,6 +141,10 @@ type bulkForm struct {
 	Return       string   `form:"return"`
 	ConfirmCount string   `form:"confirm_count"`
 	Until        string   `form:"until"`
+	OrgUnitID    string   `form:"org_unit_id"`
+	OrgUnitQ     string   `form:"org_unit_id_q"`
+	GroupID      string   `form:"group_id"`
+	GroupQ       string   `form:"group_id_q"`
 }
 
 func (f *bulkForm) bind(c echo.Context) (templates.BulkConfirmProps, error) {
@@ -125,11 +161,38 @@ func (f *bulkForm) bind(c echo.Context) (templates.BulkConfirmProps, error) {
 	if !strings.HasPrefix(f.Return, "?") {
 		f.Return = ""
 	}
-	return templates.BulkConfirmProps{Action: f.Action, Verb: verbs[0], IDs: f.UserIDs, Return: f.Return,
-		Typed: f.ConfirmCount, Until: f.Until}, nil
+	p := templates.BulkConfirmProps{Action: f.Action, Verb: verbs[0], IDs: f.UserIDs, Return: f.Return,
+		Typed: f.ConfirmCount, Until: f.Until}
+	switch f.Action {
+	case bulkMove:
+		p.Picker = &templates.PickerProps{Kind: "org-units", Field: "org_unit_id", Label: "Org unit to move them to", Query: f.OrgUnitQ}
+	case bulkJoin, bulkQuit:
+		p.Picker = &templates.PickerProps{Kind: "groups", Field: "group_id", Label: "Group", Query: f.GroupQ}
+	}
+	return p, nil
 }
 
-func (h *Handler) renderBulkConfirm(c echo.Context, code int, p templates.BulkConfirmProps) error {
+// pickerChoices fills the bulk confirmation's picker, keeping the choice.
+func (h *Handler) pickerChoices(c echo.Context, f bulkForm, p *templates.BulkConfirmProps) error {
+	if p.Picker == nil {
+		return nil
+	}
+	var err error
+	if p.Picker.Kind == "org-units" {
+		p.Picker.Choices, err = h.unitChoices(c, f.OrgUnitQ, f.OrgUnitID)
+	} else {
+		p.Picker.Choices, err = h.groupChoices(c, f.GroupQ, f.GroupID)
+	}
+	if p.Error != "" {
+		p.Picker.Errors = store.FieldErrors{p.Picker.Field: p.Error}
+	}
+	return err
+}
+
+func (h *Handler) renderBulkConfirm(c echo.Context, code int, f bulkForm, p templates.BulkConfirmProps) error {
+	if err := h.pickerChoices(c, f, &p); err != nil {
+		return err
+	}
 	if isHTMX(c) {
 		return render(c, code, templates.BulkConfirm(p))
 	}
@@ -144,7 +207,7 @@ func (h *Handler) confirmBulk(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return h.renderBulkConfirm(c, http.StatusOK, p)
+	return h.renderBulkConfirm(c, http.StatusOK, f, p)
 }
 
 // applyBulk applies a confirmed bulk action and shows the list again with
@@ -159,56 +222,57 @@ func (h *Handler) applyBulk(c echo.Context) error {
 	if f.Action == store.ActionDelete && strings.TrimSpace(f.ConfirmCount) != strconv.Itoa(len(f.UserIDs)) {
 		p.Error = "Type " + strconv.Itoa(len(f.UserIDs)) + ", the number of users to remove."
 		c.Response().Header().Set("HX-Retarget", "#bulk-panel")
-		return h.renderBulkConfirm(c, http.StatusUnprocessableEntity, p)
+		return h.renderBulkConfirm(c, http.StatusUnprocessableEntity, f, p)
 	}
 	if f.Action == store.ActionLock && f.Until != "" {
 		t, ok := parseTime(f.Until, false)
 		if !ok || !t.After(time.Now()) {
 			p.Error = "Pick a date in the future, or leave it empty."
 			c.Response().Header().Set("HX-Retarget", "#bulk-panel")
-			return h.renderBulkConfirm(c, http.StatusUnprocessableEntity, p)
+			return h.renderBulkConfirm(c, http.StatusUnprocessableEntity, f, p)
 		}
 		act.Until = t
 	}
 	ctx := c.Request().Context()
 	tenant := shell(c).Tenant.ID
 	// Usernames for the failure panel, read before a removal deletes them.
-	names := map[string]string{}
-	var ids []int64
-	for _, pid := range f.UserIDs {
-		if id, ok := store.ParseID(store.PrefixUser, pid); ok {
-			ids = append(ids, id)
-		}
+	names, err := h.usernames(c, f.UserIDs)
+	if err != nil {
+		return err
 	}
-	if len(ids) > 0 {
-		for start := 0; start < len(ids); start += store.MaxPageSize {
-			l, err := h.store.ListUsers(ctx, tenant, store.UserFilter{IDs: ids[start:min(start+store.MaxPageSize, len(ids))], Page: store.Page{Size: store.MaxPageSize}})
-			if err != nil {
-				return err
-			}
-			for _, u := range l.Items {
-				names[u.PublicID()] = u.Username
-			}
+	var res store.BatchResult
+	switch f.Action {
+	case bulkMove:
+		unit, ok := store.ParseID(store.PrefixOrgUnit, f.OrgUnitID)
+		if !ok {
+			err = store.FieldErrors{"org_unit_id": "Choose the org unit to move them to."}
+		} else {
+			res, err = h.store.MoveUsers(ctx, tenant, unit, f.UserIDs)
 		}
+	case bulkJoin, bulkQuit:
+		group, ok := store.ParseID(store.PrefixGroup, f.GroupID)
+		change := h.store.AddGroupMembers
+		if f.Action == bulkQuit {
+			change = h.store.RemoveGroupMembers
+		}
+		if !ok {
+			err = store.FieldErrors{"group_id": "Choose the group."}
+		} else if res, err = change(ctx, tenant, group, f.UserIDs); errors.Is(err, store.ErrNotFound) {
+			err = store.FieldErrors{"group_id": "That group no longer exists."}
+		}
+	default:
+		res, err = h.store.ApplyUserAction(ctx, tenant, act, f.UserIDs)
 	}
-	res, err := h.store.ApplyUserAction(ctx, tenant, act, f.UserIDs)
 	var fe store.FieldErrors
 	if asFieldErrors(err, &fe) {
 		_, p.Error = fe.First()
 		c.Response().Header().Set("HX-Retarget", "#bulk-panel")
-		return h.renderBulkConfirm(c, http.StatusUnprocessableEntity, p)
+		return h.renderBulkConfirm(c, http.StatusUnprocessableEntity, f, p)
 	}
 	if err != nil {
 		return err
 	}
-	out := &templates.BulkOutcome{Verb: bulkVerbs[f.Action][1], Done: len(res.Succeeded)}
-	for _, fl := range res.Failed {
-		name := names[fl.Key]
-		if name == "" {
-			name = fl.Key
-		}
-		out.Failures = append(out.Failures, templates.BulkFailure{Username: name, Message: fl.Message})
-	}
+	out := outcome(bulkVerbs[f.Action][1], res, names)
 	if !isHTMX(c) {
 		h.flash(c, out.Verb+" "+strconv.Itoa(out.Done)+" users; "+strconv.Itoa(len(out.Failures))+" not changed.")
 		return c.Redirect(http.StatusSeeOther, "/users"+f.Return)

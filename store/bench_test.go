@@ -25,7 +25,7 @@ func benchUsers() int {
 func benchStore(b *testing.B) (*store.Store, store.Tenant) {
 	b.Helper()
 	n := benchUsers()
-	path := filepath.Join(os.TempDir(), fmt.Sprintf("roster-bench-directory-v2-%d.db", n))
+	path := filepath.Join(os.TempDir(), fmt.Sprintf("roster-bench-directory-v3-%d.db", n))
 	ctx := context.Background()
 	if _, err := os.Stat(path); err != nil {
 		tmp := path + ".building"
@@ -247,8 +247,15 @@ func BenchmarkMoveSubtree(b *testing.B) {
 	ctx := context.Background()
 	var x store.OrgUnit
 	var units int
-	all, _ := s.ListOrgUnits(ctx, t.ID, store.OrgUnitFilter{Page: store.Page{Size: 100}})
-	for _, o := range all.Items {
+	// Candidates: the divisions and the units just under them.
+	root, _ := s.RootOrgUnit(ctx, t.ID)
+	layer, _ := s.OrgUnitChildren(ctx, t.ID, root.ID, store.Page{Size: 100})
+	candidates := layer.Items
+	for _, d := range layer.Items {
+		l, _ := s.OrgUnitChildren(ctx, t.ID, d.ID, store.Page{Size: 100})
+		candidates = append(candidates, l.Items...)
+	}
+	for _, o := range candidates {
 		n, err := s.SubtreeSize(ctx, t.ID, o.ID)
 		if err != nil {
 			b.Fatal(err)
@@ -257,7 +264,6 @@ func BenchmarkMoveSubtree(b *testing.B) {
 			x, units = o, n
 		}
 	}
-	root, _ := s.RootOrgUnit(ctx, t.ID)
 	parents := []int64{root.ID, x.ParentID}
 	if x.ParentID == root.ID {
 		layer, _ := s.OrgUnitChildren(ctx, t.ID, root.ID, store.Page{})

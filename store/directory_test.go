@@ -134,9 +134,9 @@ func TestOrgTreeMovesKeepPathsSubtreesAndCounts(t *testing.T) {
 		check(fmt.Sprintf("move %d", i))
 	}
 	// Both ways of reading a filtered page give the same users.
-	old := store.SetDriveMax(0)
+	old := store.SetWalkBias(0)
 	check("walking")
-	store.SetDriveMax(old)
+	store.SetWalkBias(old)
 }
 
 func TestOrgUnitRules(t *testing.T) {
@@ -438,18 +438,18 @@ func TestCombinedDirectoryFilters(t *testing.T) {
 		t.Fatal(err)
 	}
 	f := store.UserFilter{OrgUnitID: eng.ID, SubUnits: true, GroupID: g.ID, Properties: map[string][]string{"level": {"1", "2"}}}
-	for _, max := range []int{3000, 0} {
-		old := store.SetDriveMax(max)
+	for _, cost := range []float64{1e300, 0} {
+		old := store.SetWalkBias(cost)
 		if got := usernames(t, s, tn.ID, f); !slices.Equal(got, []string{"usr1", "usr2"}) {
-			t.Errorf("driveMax %d: %v", max, got)
+			t.Errorf("walk cost %g: %v", cost, got)
 		}
 		if got := usernames(t, s, tn.ID, store.UserFilter{OrgUnitID: eng.ID}); !slices.Equal(got, []string{"usr0"}) {
-			t.Errorf("driveMax %d: unit without sub-units: %v", max, got)
+			t.Errorf("walk cost %g: unit without sub-units: %v", cost, got)
 		}
 		if got := usernames(t, s, tn.ID, store.UserFilter{OrgUnitID: eng.ID, SubUnits: true, Sort: "-username"}); !slices.Equal(got, []string{"usr4", "usr2", "usr1", "usr0"}) {
-			t.Errorf("driveMax %d: subtree newest name first: %v", max, got)
+			t.Errorf("walk cost %g: subtree newest name first: %v", cost, got)
 		}
-		store.SetDriveMax(old)
+		store.SetWalkBias(old)
 	}
 	if _, err := s.ListUsers(ctx, tn.ID, store.UserFilter{Properties: map[string][]string{"level": {"high"}}}); !isFieldError(err, "property") {
 		t.Errorf("a non-number for a number property = %v", err)

@@ -39,10 +39,11 @@ func (s *Store) CheckSearchIndex(ctx context.Context) error {
 	return err
 }
 
-// SetDriveMax changes the largest member set a page is driven from, so tests
-// cover both ways of reading a filtered page; it returns the old value.
-func SetDriveMax(n int) int {
-	old := driveMax
-	driveMax = n
+// SetWalkBias scales the cost of walking users that decides how a filtered
+// page is read (0 always walks, a huge value always drives), so tests cover
+// both; it returns the old value.
+func SetWalkBias(c float64) float64 {
+	old := walkBias
+	walkBias = c
 	return old
 }

@@ -252,11 +252,13 @@ func seedOrgUnits(ctx context.Context, tx *sql.Tx, tenant, root int64, n int, rn
 	}
 	defer link.Close()
 	for i := range n {
+		// Eight divisions under the root, then each unit under a random
+		// earlier one (squared draw: earlier units are likelier parents, so
+		// subtrees range from one unit to thousands) less than 8 deep.
 		p := 0
-		for {
-			// Square the draw: earlier units are likelier parents.
+		for i >= 8 {
 			r := rng.Float64()
-			p = int(r * r * float64(len(ids)))
+			p = 1 + int(r*r*float64(len(ids)-1))
 			if len(ancestors[p]) < 8 {
 				break
 			}

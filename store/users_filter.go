@@ -9,16 +9,17 @@ import (
 	"strings"
 )
 
-// driveMax is the largest set of users (a subtree, a group, a property
-// value) that a page is read from by fetching and sorting the whole set.
-// Larger sets are read by walking the sort order and keeping members: at a
-// million users that walk reads about pageSize*1,000,000/size rows, so the
-// two cost the same near a few thousand.
-var driveMax = 3000
+// walkBias scales the cost of walking against driving; tests set it to 0
+// (always walk) or a huge value (always drive) to cover both ways.
+var walkBias = 1.0
 
 // memberSet is a filter that keeps users belonging to something: a unit's
-// subtree, a group, a property's values. It can drive a query (the users
-// come from the set, then are sorted) or test each user walked in order.
+// subtree, a group, a property's values. A page can be read two ways:
+// driven (every user of the smallest set is fetched, then the page is
+// sorted out of them) or walking (users are read in the page's order and
+// each is tested). Driving costs the set's size; walking costs about
+// pageSize × N/|set| rows for each set, so small sets drive and large,
+// dense ones walk.
 type memberSet struct {
 	from   string // FROM clause producing u from the set
 	cond   string // condition on the set's rows when driving
@@ -26,17 +27,50 @@ type memberSet struct {
 	args   []any  // arguments of cond and of exists (the same values)
 	size   int    // the set's size, or an upper bound
 	exact  bool   // size is exactly the number of users in the set
+	// Costs in microseconds measured at a million users: of testing one
+	// walked user, and of reading one user of the set when driving. Testing
+	// a unit needs the user's row, testing a group or a value an index
+	// probe; a unit's users come sorted by username from users_org_unit,
+	// a group's members each need a fetch of the user.
+	walkCost, driveCost float64
 }
 
 type memberSets []memberSet
 
-// apply adds the sets to q: the smallest drives when it has at most max
-// users and drive is allowed (no keyword is driving), the others test.
-func (ms memberSets) apply(q *userQuery, drive bool, max int) {
-	sorted := slices.Clone(ms)
-	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].size < sorted[j].size })
-	for i, m := range sorted {
-		if i == 0 && drive && m.from != "" && m.size <= max {
+// smallest returns the index of the cheapest set to drive from, or -1.
+func (ms memberSets) smallest() int {
+	best := -1
+	for i, m := range ms {
+		if m.from != "" && (best < 0 || float64(m.size)*m.driveCost < float64(ms[best].size)*ms[best].driveCost) {
+			best = i
+		}
+	}
+	return best
+}
+
+// shouldDrive decides how a page of limit users out of total is read.
+func (ms memberSets) shouldDrive(total, limit int) bool {
+	i := ms.smallest()
+	if i < 0 {
+		return false
+	}
+	rows, perRow := float64(limit), 0.0
+	for _, m := range ms {
+		rows *= float64(total) / float64(max(m.size, 1))
+		perRow = max(perRow, m.walkCost)
+	}
+	return float64(ms[i].size)*ms[i].driveCost < walkBias*rows*perRow
+}
+
+// apply adds the sets to q: the smallest one that can drive drives when
+// drive is set, the others test each user.
+func (ms memberSets) apply(q *userQuery, drive bool) {
+	d := -1
+	if drive {
+		d = ms.smallest()
+	}
+	for i, m := range ms {
+		if i == d {
 			q.from = m.from
 			q.add(m.cond, m.args...)
 			continue
@@ -44,6 +78,10 @@ func (ms memberSets) apply(q *userQuery, drive bool, max int) {
 		q.add(m.exists, m.args...)
 	}
 }
+
+// freeValueCountCap bounds the count of users holding a free (not select)
+// property value.
+const freeValueCountCap = 20000
 
 // memberSets resolves the org unit, group and property filters of f.
 func (s *Store) memberSets(ctx context.Context, tenant int64, f UserFilter) (memberSets, error) {
@@ -61,13 +99,13 @@ func (s *Store) memberSets(ctx context.Context, tenant int64, f UserFilter) (mem
 				from:   "org_closure c CROSS JOIN users u ON u.org_unit_id = c.descendant",
 				cond:   "c.ancestor = ?",
 				exists: "EXISTS (SELECT 1 FROM org_closure c WHERE c.ancestor = ? AND c.descendant = u.org_unit_id)",
-				args:   []any{o.ID}, size: o.SubtreeUserCount, exact: true})
+				args:   []any{o.ID}, size: o.SubtreeUserCount, exact: true, walkCost: 3, driveCost: 0.15})
 		default:
 			// One unit: users_org_unit reads it in username order. The unary
 			// plus keeps a large unit from being read that way for other
 			// sorts, which would sort all of it.
 			out = append(out, memberSet{from: "users u", cond: "u.org_unit_id = ?", exists: "+u.org_unit_id = ?",
-				args: []any{o.ID}, size: o.UserCount, exact: true})
+				args: []any{o.ID}, size: o.UserCount, exact: true, walkCost: 3, driveCost: 0.1})
 		}
 	}
 	if f.GroupID != 0 {
@@ -82,7 +120,7 @@ func (s *Store) memberSets(ctx context.Context, tenant int64, f UserFilter) (mem
 				from:   "group_members m CROSS JOIN users u ON u.id = m.user_id",
 				cond:   "m.group_id = ?",
 				exists: "EXISTS (SELECT 1 FROM group_members m WHERE m.group_id = ? AND m.user_id = u.id)",
-				args:   []any{g.ID}, size: g.MemberCount, exact: true})
+				args:   []any{g.ID}, size: g.MemberCount, exact: true, walkCost: 1.5, driveCost: 2.4})
 		}
 	}
 	keys := make([]string, 0, len(f.Properties))
@@ -129,7 +167,7 @@ func (s *Store) propertySet(ctx context.Context, tenant int64, key string, value
 		}
 		opts, texts = append(opts, o...), append(texts, text)
 	}
-	m := memberSet{args: []any{p.ID}}
+	m := memberSet{args: []any{p.ID}, walkCost: 1.6, driveCost: 2.3}
 	var match string // the values, on a row of user_property_values aliased v
 	if p.IsSelect() {
 		marks, args := idList(opts)
@@ -146,14 +184,14 @@ func (s *Store) propertySet(ctx context.Context, tenant int64, key string, value
 		for _, t := range texts {
 			m.args = append(m.args, t)
 		}
-		// No counter per free value: count up to just past driveMax, which
-		// is all the choice between driving and testing needs.
+		// No counter per free value: a capped count is enough to choose
+		// between driving and walking.
 		err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM user_property_values v
-			WHERE v.property_id = ? AND `+match+` LIMIT `+fmt.Sprint(driveMax+1)+`)`, m.args...).Scan(&m.size)
+			WHERE v.property_id = ? AND `+match+` LIMIT `+fmt.Sprint(freeValueCountCap+1)+`)`, m.args...).Scan(&m.size)
 		if err != nil {
 			return memberSet{}, "", fmt.Errorf("store: property filter: %w", err)
 		}
-		if m.size > driveMax {
+		if m.size > freeValueCountCap {
 			m.size = p.UserCount
 		}
 	}

@@ -679,8 +679,8 @@ func checkDirectoryCounts(t *testing.T, s *store.Store, tenant int64) {
 	if err != nil || len(units.Items) < 2 {
 		t.Fatalf("units = %d, %v", len(units.Items), err)
 	}
-	old := store.SetDriveMax(1 << 30)
-	defer store.SetDriveMax(old)
+	old := store.SetWalkBias(1e300)
+	defer store.SetWalkBias(old)
 	count := func(f store.UserFilter) int {
 		n := 0
 		for f.Page = (store.Page{Size: 100}); ; {

@@ -1,0 +1,300 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"roster/store"
+	"roster/web/templates"
+)
+
+// showOrg is the Organization page for the unit in ?unit= (the root by
+// default).
+func (h *Handler) showOrg(c echo.Context) error {
+	return h.renderOrg(c, http.StatusOK, c.QueryParam("unit"), nil, nil)
+}
+
+// renderOrg shows the Organization page with unit selected; with errs,
+// form keeps what was typed.
+func (h *Handler) renderOrg(c echo.Context, code int, unit string, errs store.FieldErrors, form *templates.OrgForm) error {
+	ctx, tenant := c.Request().Context(), shell(c).Tenant.ID
+	root, err := h.store.RootOrgUnit(ctx, tenant)
+	if err != nil {
+		return err
+	}
+	id := root.ID
+	if unit != "" {
+		var ok bool
+		if id, ok = store.ParseID(store.PrefixOrgUnit, unit); !ok {
+			return store.ErrNotFound
+		}
+	}
+	path, err := h.store.OrgUnitPath(ctx, tenant, id)
+	if err != nil {
+		return err
+	}
+	p := templates.OrgProps{Root: root, Path: path, Unit: path[len(path)-1], Errors: errs,
+		Search: c.QueryParam("search"), SubUnits: c.QueryParam("sub") == "1"}
+	if form != nil {
+		p.Form = *form
+	} else {
+		p.Form = templates.OrgForm{Name: p.Unit.Name, Description: p.Unit.Description}
+	}
+	layer, err := h.store.OrgUnitChildren(ctx, tenant, root.ID, store.Page{Size: store.MaxPageSize})
+	if err != nil {
+		return err
+	}
+	p.Layer = layer.Items
+	children, err := h.store.OrgUnitChildren(ctx, tenant, p.Unit.ID, store.Page{Size: store.MaxPageSize})
+	if err != nil {
+		return err
+	}
+	p.Children = children.Items
+	if p.Search != "" {
+		found, err := h.store.ListOrgUnits(ctx, tenant, store.OrgUnitFilter{Name: p.Search, Page: store.Page{Size: 50}})
+		var fe store.FieldErrors
+		if asFieldErrors(err, &fe) {
+			p.Errors = fe
+		} else if err != nil {
+			return err
+		} else {
+			p.Found = &found
+		}
+	}
+	if p.Users, err = h.store.ListUsers(ctx, tenant, store.UserFilter{OrgUnitID: p.Unit.ID, SubUnits: p.SubUnits}); err != nil {
+		return err
+	}
+	p.Move = templates.PickerProps{Kind: "org-units", Field: "parent_id", Label: "New parent unit",
+		Query: c.FormValue("parent_id_q"), Errors: errs}
+	if p.Move.Choices, err = h.unitChoices(c, p.Move.Query, ""); err != nil {
+		return err
+	}
+	return render(c, code, templates.OrgPage(p))
+}
+
+// showOrgNode is one tree node, opened or closed, for htmx.
+func (h *Handler) showOrgNode(c echo.Context) error {
+	id, err := idParam(c, store.PrefixOrgUnit)
+	if err != nil {
+		return err
+	}
+	ctx, tenant := c.Request().Context(), shell(c).Tenant.ID
+	o, err := h.store.GetOrgUnit(ctx, tenant, id)
+	if err != nil {
+		return err
+	}
+	open := c.QueryParam("open") == "1"
+	var children []store.OrgUnit
+	if open {
+		l, err := h.store.OrgUnitChildren(ctx, tenant, id, store.Page{Size: store.MaxPageSize})
+		if err != nil {
+			return err
+		}
+		children = l.Items
+	}
+	selected, _ := strconv.ParseInt(c.QueryParam("selected"), 10, 64)
+	return render(c, http.StatusOK, templates.TreeNode(o, open, children, selected))
+}
+
+// orgFormError shows the Organization page again for a refused change, or
+// passes on any other error.
+func (h *Handler) orgFormError(c echo.Context, unit string, err error, form *templates.OrgForm) error {
+	var fe store.FieldErrors
+	if errors.As(err, &fe) {
+		return h.renderOrg(c, http.StatusUnprocessableEntity, unit, fe, form)
+	}
+	return err
+}
+
+func (h *Handler) createChildUnit(c echo.Context) error {
+	id, err := idParam(c, store.PrefixOrgUnit)
+	if err != nil {
+		return err
+	}
+	name := c.FormValue("child_name")
+	o, err := h.store.CreateOrgUnit(c.Request().Context(), shell(c).Tenant.ID, store.NewOrgUnit{ParentID: id, Name: name})
+	if err != nil {
+		var fe store.FieldErrors
+		if errors.As(err, &fe) && fe["name"] != "" {
+			err = store.FieldErrors{"child_name": fe["name"]}
+		}
+		unit := c.Param("id")
+		return h.orgFormError(c, unit, err, &templates.OrgForm{ChildName: name})
+	}
+	h.flash(c, "Unit "+o.Name+" added.")
+	return c.Redirect(http.StatusSeeOther, "/org-units?unit="+o.PublicID())
+}
+
+func (h *Handler) updateUnit(c echo.Context) error {
+	id, err := idParam(c, store.PrefixOrgUnit)
+	if err != nil {
+		return err
+	}
+	name, desc := c.FormValue("name"), c.FormValue("description")
+	o, err := h.store.UpdateOrgUnit(c.Request().Context(), shell(c).Tenant.ID, id, store.OrgUnitUpdate{Name: &name, Description: &desc})
+	if err != nil {
+		return h.orgFormError(c, c.Param("id"), err, &templates.OrgForm{Name: name, Description: desc})
+	}
+	h.flash(c, "Unit "+o.Name+" saved.")
+	return c.Redirect(http.StatusSeeOther, "/org-units?unit="+o.PublicID())
+}
+
+func (h *Handler) moveUnit(c echo.Context) error {
+	id, err := idParam(c, store.PrefixOrgUnit)
+	if err != nil {
+		return err
+	}
+	parent, ok := store.ParseID(store.PrefixOrgUnit, c.FormValue("parent_id"))
+	if !ok {
+		return h.orgFormError(c, c.Param("id"), store.FieldErrors{"parent_id": "Choose the unit to move it under."}, nil)
+	}
+	o, err := h.store.MoveOrgUnit(c.Request().Context(), shell(c).Tenant.ID, id, parent)
+	if err != nil {
+		return h.orgFormError(c, c.Param("id"), err, nil)
+	}
+	h.flash(c, "Unit "+o.Name+" moved.")
+	return c.Redirect(http.StatusSeeOther, "/org-units?unit="+o.PublicID())
+}
+
+func (h *Handler) removeUnit(c echo.Context) error {
+	id, err := idParam(c, store.PrefixOrgUnit)
+	if err != nil {
+		return err
+	}
+	ctx, tenant := c.Request().Context(), shell(c).Tenant.ID
+	o, err := h.store.GetOrgUnit(ctx, tenant, id)
+	if err != nil {
+		return err
+	}
+	if err := h.store.RemoveOrgUnit(ctx, tenant, id, c.FormValue("move_users_to_parent") == "true"); err != nil {
+		return h.orgFormError(c, c.Param("id"), err, nil)
+	}
+	h.flash(c, "Unit "+o.Name+" removed.")
+	return c.Redirect(http.StatusSeeOther, "/org-units?unit="+o.ParentPublicID())
+}
+
+// unitChoices finds units by name for a picker, labelled with their path;
+// checked marks the chosen one.
+func (h *Handler) unitChoices(c echo.Context, q, checked string) ([]templates.Choice, error) {
+	q = strings.TrimSpace(q)
+	if q == "" && checked == "" {
+		return nil, nil
+	}
+	ctx, tenant := c.Request().Context(), shell(c).Tenant.ID
+	var units []store.OrgUnit
+	if id, ok := store.ParseID(store.PrefixOrgUnit, checked); ok {
+		if o, err := h.store.GetOrgUnit(ctx, tenant, id); err == nil {
+			units = append(units, o)
+		}
+	}
+	if q != "" {
+		l, err := h.store.ListOrgUnits(ctx, tenant, store.OrgUnitFilter{Name: q, Page: store.Page{Size: 20}})
+		if err != nil && !errors.As(err, new(store.FieldErrors)) {
+			return nil, err
+		}
+		units = append(units, l.Items...)
+	}
+	var out []templates.Choice
+	seen := map[int64]bool{}
+	for _, o := range units {
+		if seen[o.ID] {
+			continue
+		}
+		seen[o.ID] = true
+		path, err := h.store.OrgUnitPath(ctx, tenant, o.ID)
+		if err != nil {
+			return nil, err
+		}
+		var names []string
+		for _, p := range path {
+			names = append(names, p.Name)
+		}
+		out = append(out, templates.Choice{ID: o.PublicID(), Label: strings.Join(names, " / "), Checked: o.PublicID() == checked})
+	}
+	return out, nil
+}
+
+// groupChoices finds groups by name for a picker.
+func (h *Handler) groupChoices(c echo.Context, q, checked string) ([]templates.Choice, error) {
+	q = strings.TrimSpace(q)
+	ctx, tenant := c.Request().Context(), shell(c).Tenant.ID
+	var out []templates.Choice
+	if id, ok := store.ParseID(store.PrefixGroup, checked); ok {
+		if g, err := h.store.GetGroup(ctx, tenant, id); err == nil {
+			out = append(out, templates.Choice{ID: g.PublicID(), Label: g.Name, Checked: true})
+		}
+	}
+	if q == "" {
+		return out, nil
+	}
+	l, err := h.store.ListGroups(ctx, tenant, store.GroupFilter{Name: q, Page: store.Page{Size: 20}})
+	if err != nil && !errors.As(err, new(store.FieldErrors)) {
+		return nil, err
+	}
+	for _, g := range l.Items {
+		if g.PublicID() != checked {
+			out = append(out, templates.Choice{ID: g.PublicID(), Label: g.Name})
+		}
+	}
+	return out, nil
+}
+
+// userChoices finds users by keyword for a picker.
+func (h *Handler) userChoices(c echo.Context, q string) ([]templates.Choice, error) {
+	q = strings.TrimSpace(q)
+	if q == "" {
+		return nil, nil
+	}
+	l, err := h.store.ListUsers(c.Request().Context(), shell(c).Tenant.ID, store.UserFilter{Query: q, Page: store.Page{Size: 20}})
+	if err != nil && !errors.As(err, new(store.FieldErrors)) {
+		return nil, err
+	}
+	var out []templates.Choice
+	for _, u := range l.Items {
+		label := u.Username
+		if u.DisplayName != "" {
+			label += " (" + u.DisplayName + ")"
+		}
+		out = append(out, templates.Choice{ID: u.PublicID(), Label: label})
+	}
+	return out, nil
+}
+
+// pick answers a picker's search with its choices (htmx).
+func (h *Handler) pick(c echo.Context) error {
+	p := templates.PickerProps{Kind: c.Param("kind"), Field: c.QueryParam("field"), Label: c.QueryParam("label"),
+		Multiple: c.QueryParam("multiple") == "1"}
+	if !validField(p.Field) {
+		return echo.NewHTTPError(http.StatusBadRequest, "Unknown field.")
+	}
+	p.Query = c.QueryParam(p.Field + "_q")
+	var err error
+	switch p.Kind {
+	case "org-units":
+		p.Choices, err = h.unitChoices(c, p.Query, "")
+	case "groups":
+		p.Choices, err = h.groupChoices(c, p.Query, "")
+	case "users":
+		p.Choices, err = h.userChoices(c, p.Query)
+	default:
+		return store.ErrNotFound
+	}
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, templates.PickerChoices(p))
+}
+
+// validField reports whether a picker's field name is one the console uses;
+// it becomes element ids.
+func validField(f string) bool {
+	switch f {
+	case "parent_id", "org_unit_id", "group_id", "user_ids", "filter_org_unit_id", "filter_group_id":
+		return true
+	}
+	return false
+}
