@@ -218,7 +218,8 @@ func (h *Handler) unitChoices(c echo.Context, q, checked string) ([]templates.Ch
 	return out, nil
 }
 
-// groupChoices finds groups by name for a picker.
+// groupChoices finds groups by name for a picker; checked, a group id,
+// stays first and ticked.
 func (h *Handler) groupChoices(c echo.Context, q, checked string) ([]templates.Choice, error) {
 	q = strings.TrimSpace(q)
 	ctx, tenant := c.Request().Context(), shell(c).Tenant.ID
@@ -293,7 +294,7 @@ func (h *Handler) pick(c echo.Context) error {
 // it becomes element ids.
 func validField(f string) bool {
 	switch f {
-	case "parent_id", "org_unit_id", "group_id", "user_ids", "filter_org_unit_id", "filter_group_id":
+	case "parent_id", "org_unit_id", "group_id", "group_ids", "user_ids":
 		return true
 	}
 	return false

@@ -135,6 +135,7 @@ func (h *Handler) routes(e *echo.Echo) {
 	in.POST("/properties/:id/remove", h.removeProperty, writer)
 	in.POST("/users/:id/properties", h.setUserProperties, writer)
 	in.POST("/users/:id/groups", h.changeUserGroups, writer)
+	in.POST("/users/:id/org", h.moveUser, writer)
 	in.GET("/resource-groups", h.listResourceGroups)
 	in.POST("/resource-groups", h.createResourceGroup, writer)
 	in.GET("/resource-groups/:id", h.showResourceGroup)

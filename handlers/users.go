@@ -462,6 +462,9 @@ func (h *Handler) renderUser(c echo.Context, code int, u store.User, errs store.
 		return err
 	}
 	p.Events = ev.Items
+	if err := h.userDirectory(c, u, &p); err != nil {
+		return err
+	}
 	return render(c, code, templates.UserPage(p))
 }
 
@@ -636,5 +639,124 @@ func (h *Handler) userAction(c echo.Context) error {
 	if f.Action == store.ActionDelete {
 		return c.Redirect(http.StatusSeeOther, "/users")
 	}
+	return c.Redirect(http.StatusSeeOther, "/users/"+u.PublicID())
+}
+
+// userDirectory fills the user page's org unit, groups, properties and
+// resource groups.
+func (h *Handler) userDirectory(c echo.Context, u store.User, p *templates.UserPageProps) error {
+	ctx, tenant := c.Request().Context(), shell(c).Tenant.ID
+	var err error
+	if p.OrgPath, err = h.store.OrgUnitPath(ctx, tenant, u.OrgUnitID); err != nil {
+		return err
+	}
+	if p.Groups, err = h.store.UserGroups(ctx, tenant, u.ID); err != nil {
+		return err
+	}
+	if p.Properties, err = h.store.ListProperties(ctx, tenant); err != nil {
+		return err
+	}
+	vals, err := h.store.UserProperties(ctx, tenant, []int64{u.ID})
+	if err != nil {
+		return err
+	}
+	p.Values = vals[u.ID]
+	if p.ResourceGroups, err = h.store.UserResourceGroups(ctx, tenant, u.ID); err != nil {
+		return err
+	}
+	p.UnitPick = templates.PickerProps{Kind: "org-units", Field: "org_unit_id", Label: "New org unit", Query: c.QueryParam("org_unit_id_q"), Errors: p.Errors}
+	if p.UnitPick.Choices, err = h.unitChoices(c, p.UnitPick.Query, ""); err != nil {
+		return err
+	}
+	p.GroupPick = templates.PickerProps{Kind: "groups", Field: "group_id", Label: "Group to add to", Query: c.QueryParam("group_id_q"), Errors: p.Errors}
+	p.GroupPick.Choices, err = h.groupChoices(c, p.GroupPick.Query, "")
+	return err
+}
+
+// setUserProperties saves every property input of the user page in one
+// change; an invalid value refuses all and shows why next to it.
+func (h *Handler) setUserProperties(c echo.Context) error {
+	u, err := h.userOf(c)
+	if err != nil {
+		return err
+	}
+	form, err := c.FormParams()
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, "Malformed form.")
+	}
+	ctx, tenant := c.Request().Context(), shell(c).Tenant.ID
+	props, err := h.store.ListProperties(ctx, tenant)
+	if err != nil {
+		return err
+	}
+	values := map[string][]string{}
+	for _, p := range props {
+		var vs []string
+		for _, v := range form["prop_"+p.Key] {
+			if strings.TrimSpace(v) != "" {
+				vs = append(vs, v)
+			}
+		}
+		values[p.Key] = vs
+	}
+	err = h.store.SetUserProperties(ctx, tenant, u.ID, values)
+	var fe store.FieldErrors
+	if errors.As(err, &fe) {
+		errs := store.FieldErrors{}
+		for k, m := range fe {
+			errs["prop_"+k] = m
+		}
+		return h.renderUser(c, http.StatusUnprocessableEntity, u, errs, func(p *templates.UserPageProps) { p.Typed = values })
+	}
+	if err != nil {
+		return err
+	}
+	h.flash(c, "Properties saved.")
+	return c.Redirect(http.StatusSeeOther, "/users/"+u.PublicID())
+}
+
+// changeUserGroups adds the user to, or removes them from, one group.
+func (h *Handler) changeUserGroups(c echo.Context) error {
+	u, err := h.userOf(c)
+	if err != nil {
+		return err
+	}
+	group, ok := store.ParseID(store.PrefixGroup, c.FormValue("group_id"))
+	if !ok {
+		return h.renderUser(c, http.StatusUnprocessableEntity, u, store.FieldErrors{"group_id": "Choose a group."}, nil)
+	}
+	change, done := h.store.AddGroupMembers, "Added to the group."
+	if c.FormValue("action") == "remove" {
+		change, done = h.store.RemoveGroupMembers, "Removed from the group."
+	}
+	if _, err := change(c.Request().Context(), shell(c).Tenant.ID, group, []string{u.PublicID()}); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return h.renderUser(c, http.StatusUnprocessableEntity, u, store.FieldErrors{"group_id": "That group no longer exists."}, nil)
+		}
+		return err
+	}
+	h.flash(c, done)
+	return c.Redirect(http.StatusSeeOther, "/users/"+u.PublicID())
+}
+
+// moveUser puts the user into another org unit.
+func (h *Handler) moveUser(c echo.Context) error {
+	u, err := h.userOf(c)
+	if err != nil {
+		return err
+	}
+	unit, ok := store.ParseID(store.PrefixOrgUnit, c.FormValue("org_unit_id"))
+	if !ok {
+		return h.renderUser(c, http.StatusUnprocessableEntity, u, store.FieldErrors{"org_unit_id": "Choose the unit to move the user to."}, nil)
+	}
+	_, err = h.store.MoveUsers(c.Request().Context(), shell(c).Tenant.ID, unit, []string{u.PublicID()})
+	var fe store.FieldErrors
+	if errors.As(err, &fe) {
+		return h.renderUser(c, http.StatusUnprocessableEntity, u, fe, nil)
+	}
+	if err != nil {
+		return err
+	}
+	h.flash(c, "User moved.")
 	return c.Redirect(http.StatusSeeOther, "/users/"+u.PublicID())
 }

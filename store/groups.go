@@ -169,7 +169,7 @@ func (s *Store) ListGroups(ctx context.Context, tenant int64, f GroupFilter) (Li
 		if checkText(fe, "name", "Name", f.Name, 64); len(fe) > 0 {
 			return List[Group]{}, fe
 		}
-		where, args = append(where, "instr(lower(g.name), lower(?)) > 0"), append(args, f.Name)
+		where, args = append(where, "g.name LIKE ? ESCAPE '\\'"), append(args, likeContains(f.Name))
 	}
 	return named[Group]{cols: groupColumns, from: "user_groups g", nameCol: "g.name", idCol: "g.id",
 		where: where, args: args, scan: scanGroup,

@@ -174,3 +174,11 @@ func (n named[T]) list(ctx context.Context, s *Store, p Page) (List[T], error) {
 	}
 	return out, nil
 }
+
+// likeContains is a LIKE pattern matching names that contain s, for the
+// directory's name searches: LIKE compares ASCII without case and scans a
+// tenant's few thousand names faster than lower() on each.
+func likeContains(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return "%" + r.Replace(s) + "%"
+}

@@ -322,7 +322,7 @@ func (s *Store) ListOrgUnits(ctx context.Context, tenant int64, f OrgUnitFilter)
 		}
 		// A tenant has thousands of units, not millions: a scan of its name
 		// index is cheap and finds any part of a name.
-		where, args = append(where, "instr(lower(o.name), lower(?)) > 0"), append(args, f.Name)
+		where, args = append(where, "o.name LIKE ? ESCAPE '\\'"), append(args, likeContains(f.Name))
 	}
 	return orgUnitList(where, args).list(ctx, s, f.Page)
 }

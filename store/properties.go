@@ -491,66 +491,126 @@ func canonical(p Property, values []string) (optionIDs []int64, text string, msg
 // SetUserProperty replaces a user's value of the property with key.
 func (s *Store) SetUserProperty(ctx context.Context, tenant, user int64, key string, values []string) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := getUser(ctx, tx, tenant, user); err != nil {
+			return err
+		}
 		p, err := getProperty(ctx, tx, tenant, 0, key)
 		if err != nil {
 			return err
 		}
-		if _, err := getUser(ctx, tx, tenant, user); err != nil {
-			return err
-		}
-		opts, text, msg := canonical(p, values)
+		msg, err := s.setUserProperty(ctx, tx, p, user, values)
 		if msg != "" {
 			return FieldErrors{"value": msg}
 		}
-		before, err := userValueText(ctx, tx, p, user)
-		if err != nil {
+		return err
+	})
+}
+
+// SetUserProperties sets several of a user's properties at once, by key:
+// no values clears one (refused for a required property). Any invalid
+// value refuses them all, with FieldErrors keyed by property key.
+func (s *Store) SetUserProperties(ctx context.Context, tenant, user int64, values map[string][]string) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := getUser(ctx, tx, tenant, user); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM user_property_values WHERE property_id = ? AND user_id = ?`, p.ID, user); err != nil {
-			return fmt.Errorf("store: set property: %w", err)
-		}
-		if opts == nil {
-			opts = []int64{0}
-		}
-		for _, o := range opts {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO user_property_values (property_id, option_id, value, user_id) VALUES (?, ?, ?, ?)`,
-				p.ID, o, text, user); err != nil {
-				return fmt.Errorf("store: set property: %w", err)
+		fe := FieldErrors{}
+		for key, vs := range values {
+			p, err := getProperty(ctx, tx, tenant, 0, key)
+			if errors.Is(err, ErrNotFound) {
+				fe[key] = "No such property."
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			var msg string
+			if len(vs) == 0 {
+				msg, err = s.clearUserProperty(ctx, tx, p, user)
+			} else {
+				msg, err = s.setUserProperty(ctx, tx, p, user, vs)
+			}
+			if err != nil {
+				return err
+			}
+			if msg != "" {
+				fe[key] = msg
 			}
 		}
-		after, err := userValueText(ctx, tx, p, user)
-		if err != nil || before == after {
-			return err
+		if len(fe) > 0 {
+			return fe
 		}
-		return s.audit(ctx, tx, tenant, "user.set_property", "user", PublicID(PrefixUser, user), Changes{
-			"properties." + p.Key: {Before: nilIfEmpty(before), After: after}})
+		return nil
 	})
+}
+
+// setUserProperty writes a user's value of p inside tx; msg says why the
+// value is refused.
+func (s *Store) setUserProperty(ctx context.Context, tx *sql.Tx, p Property, user int64, values []string) (msg string, err error) {
+	opts, text, msg := canonical(p, values)
+	if msg != "" {
+		return msg, nil
+	}
+	return "", s.writeUserProperty(ctx, tx, p, user, opts, text)
+}
+
+func (s *Store) writeUserProperty(ctx context.Context, tx *sql.Tx, p Property, user int64, opts []int64, text string) error {
+	before, err := userValueText(ctx, tx, p, user)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM user_property_values WHERE property_id = ? AND user_id = ?`, p.ID, user); err != nil {
+		return fmt.Errorf("store: set property: %w", err)
+	}
+	if opts == nil {
+		opts = []int64{0}
+	}
+	for _, o := range opts {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO user_property_values (property_id, option_id, value, user_id) VALUES (?, ?, ?, ?)`,
+			p.ID, o, text, user); err != nil {
+			return fmt.Errorf("store: set property: %w", err)
+		}
+	}
+	after, err := userValueText(ctx, tx, p, user)
+	if err != nil || before == after {
+		return err
+	}
+	return s.audit(ctx, tx, p.TenantID, "user.set_property", "user", PublicID(PrefixUser, user), Changes{
+		"properties." + p.Key: {Before: nilIfEmpty(before), After: after}})
 }
 
 // ClearUserProperty removes a user's value of the property with key; a
 // required property's value cannot be removed.
 func (s *Store) ClearUserProperty(ctx context.Context, tenant, user int64, key string) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := getUser(ctx, tx, tenant, user); err != nil {
+			return err
+		}
 		p, err := getProperty(ctx, tx, tenant, 0, key)
 		if err != nil {
 			return err
 		}
-		if _, err := getUser(ctx, tx, tenant, user); err != nil {
-			return err
+		msg, err := s.clearUserProperty(ctx, tx, p, user)
+		if msg != "" {
+			return FieldErrors{"value": msg}
 		}
-		if p.Required {
-			return FieldErrors{"value": fmt.Sprintf("%s is required; change the value instead.", p.Label())}
-		}
-		before, err := userValueText(ctx, tx, p, user)
-		if err != nil || before == "" {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM user_property_values WHERE property_id = ? AND user_id = ?`, p.ID, user); err != nil {
-			return fmt.Errorf("store: clear property: %w", err)
-		}
-		return s.audit(ctx, tx, tenant, "user.clear_property", "user", PublicID(PrefixUser, user), Changes{
-			"properties." + p.Key: {Before: before}})
+		return err
 	})
+}
+
+func (s *Store) clearUserProperty(ctx context.Context, tx *sql.Tx, p Property, user int64) (string, error) {
+	before, err := userValueText(ctx, tx, p, user)
+	if err != nil || before == "" {
+		return "", err
+	}
+	if p.Required {
+		return fmt.Sprintf("%s is required; change the value instead.", p.Label()), nil
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM user_property_values WHERE property_id = ? AND user_id = ?`, p.ID, user); err != nil {
+		return "", fmt.Errorf("store: clear property: %w", err)
+	}
+	return "", s.audit(ctx, tx, p.TenantID, "user.clear_property", "user", PublicID(PrefixUser, user), Changes{
+		"properties." + p.Key: {Before: before}})
 }
 
 func nilIfEmpty(s string) any {

@@ -188,7 +188,7 @@ func (s *Store) ListResourceGroups(ctx context.Context, tenant int64, f Resource
 		if checkText(fe, "name", "Name", f.Name, 64); len(fe) > 0 {
 			return List[ResourceGroup]{}, fe
 		}
-		where, args = append(where, "instr(lower(r.name), lower(?)) > 0"), append(args, f.Name)
+		where, args = append(where, "r.name LIKE ? ESCAPE '\\'"), append(args, likeContains(f.Name))
 	}
 	return named[ResourceGroup]{cols: resourceGroupColumns, from: "resource_groups r", nameCol: "r.name", idCol: "r.id",
 		where: where, args: args, scan: scanResourceGroup,

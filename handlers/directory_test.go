@@ -1,0 +1,188 @@
+package handlers_test
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"roster/store"
+)
+
+func wantPage(t *testing.T, r response, code int, has ...string) {
+	t.Helper()
+	if r.StatusCode != code {
+		t.Fatalf("status %d, want %d: %.500s", r.StatusCode, code, r.body)
+	}
+	for _, s := range has {
+		if !strings.Contains(r.body, s) {
+			t.Fatalf("page lacks %q: %.3000s", s, r.body)
+		}
+	}
+}
+
+func TestConsoleOrganization(t *testing.T) {
+	a := newTestApp(t)
+	ctx := t.Context()
+	b := a.browser(t)
+	b.mustSignIn("owner-acme")
+	root, _ := a.st.RootOrgUnit(ctx, a.acme.ID)
+
+	r := b.post("/org-units/"+root.PublicID()+"/children", url.Values{"child_name": {"Engineering"}})
+	wantPage(t, r, http.StatusSeeOther)
+	eng, _ := a.st.ListOrgUnits(ctx, a.acme.ID, store.OrgUnitFilter{Name: "Engineering"})
+	engID := eng.Items[0].PublicID()
+	wantPage(t, b.post("/org-units/"+engID+"/children", url.Values{"child_name": {"Web"}}), http.StatusSeeOther)
+	r = b.post("/org-units/"+engID+"/children", url.Values{"child_name": {"Web"}})
+	wantPage(t, r, http.StatusUnprocessableEntity, "Another unit under the same parent already has this name.", `value="Web"`)
+	wantPage(t, b.post("/org-units/"+root.PublicID()+"/children", url.Values{"child_name": {"Sales"}}), http.StatusSeeOther)
+
+	r = b.get("/org-units?unit=" + engID)
+	wantPage(t, r, 200, "Engineering", ">Web</a>", `aria-label="Breadcrumb"`, "0 direct · 0 in subtree")
+	// The tree opens one layer at a time.
+	r = b.get("/org-units/" + engID + "/node?open=1")
+	wantPage(t, r, 200, `aria-label="Collapse Engineering"`, ">Web</a>")
+	if strings.Contains(r.body, "<html") {
+		t.Fatal("a tree node came back as a whole page")
+	}
+	wantPage(t, b.get("/org-units?search=we"), 200, "1 unit found")
+	wantPage(t, b.get("/pick/org-units?field=parent_id&label=New+parent&parent_id_q=sal"), 200, "Tenant acme / Sales", `type="radio"`)
+
+	web, _ := a.st.ListOrgUnits(ctx, a.acme.ID, store.OrgUnitFilter{Name: "Web"})
+	webID := web.Items[0].PublicID()
+	sales, _ := a.st.ListOrgUnits(ctx, a.acme.ID, store.OrgUnitFilter{Name: "Sales"})
+	r = b.post("/org-units/"+engID+"/move", url.Values{"parent_id": {webID}})
+	wantPage(t, r, http.StatusUnprocessableEntity, "cannot move under itself or its own descendants")
+	wantPage(t, b.post("/org-units/"+webID+"/move", url.Values{"parent_id": {sales.Items[0].PublicID()}}), http.StatusSeeOther)
+	wantPage(t, b.get("/org-units?unit="+webID), 200, ">Sales</a>")
+
+	us := mustUsers(t, a.st, a.acme.ID, "ada", "alan")
+	r = b.post("/users/bulk", url.Values{"action": {"move"}, "user_ids": {us[0].PublicID(), us[1].PublicID()}, "org_unit_id": {webID}})
+	wantPage(t, r, http.StatusSeeOther)
+	wantPage(t, b.get("/users?org_unit_id="+sales.Items[0].PublicID()+"&include_descendants=true"), 200, "2 users", ">ada</a>", ">alan</a>")
+	wantPage(t, b.get("/org-units?unit="+sales.Items[0].PublicID()+"&sub=1"), 200, "0 direct · 2 in subtree", ">ada</a>")
+
+	r = b.post("/org-units/"+webID+"/remove", nil)
+	wantPage(t, r, http.StatusUnprocessableEntity, "has 2 users")
+	wantPage(t, b.post("/org-units/"+webID+"/remove", url.Values{"move_users_to_parent": {"true"}}), http.StatusSeeOther)
+	if u, _ := a.st.GetUser(ctx, a.acme.ID, us[0].ID); u.OrgUnitID != sales.Items[0].ID {
+		t.Fatalf("ada is in %d after her unit was removed", u.OrgUnitID)
+	}
+	// Another tenant's unit is not found; viewers cannot change the tree.
+	if r := b.get("/org-units?unit=" + sales.Items[0].PublicID()); r.StatusCode != 200 {
+		t.Fatal(r.StatusCode)
+	}
+	other, _ := a.st.RootOrgUnit(ctx, a.other.ID)
+	wantPage(t, b.get("/org-units?unit="+other.PublicID()), http.StatusNotFound)
+	wantPage(t, b.post("/org-units/"+other.PublicID()+"/children", url.Values{"child_name": {"X"}}), http.StatusNotFound)
+}
+
+func TestConsoleGroupsAndPickers(t *testing.T) {
+	a := newTestApp(t)
+	ctx := t.Context()
+	b := a.browser(t)
+	b.mustSignIn("owner-acme")
+	us := mustUsers(t, a.st, a.acme.ID, "ada", "alan", "grace")
+
+	wantPage(t, b.post("/groups", url.Values{"name": {""}}), http.StatusUnprocessableEntity, "Name is required.")
+	wantPage(t, b.post("/groups", url.Values{"name": {"Pilots"}, "description": {"Fly"}}), http.StatusSeeOther)
+	wantPage(t, b.post("/groups", url.Values{"name": {"pilots"}}), http.StatusUnprocessableEntity, "A group with this name already exists.")
+	gs, _ := a.st.ListGroups(ctx, a.acme.ID, store.GroupFilter{})
+	gid := gs.Items[0].PublicID()
+
+	r := b.post("/users/bulk", url.Values{"action": {"add_group"}, "user_ids": {us[0].PublicID(), us[1].PublicID()}, "group_id": {gid}})
+	wantPage(t, r, http.StatusSeeOther)
+	r = b.post("/users/bulk/confirm", url.Values{"action": {"add_group"}, "user_ids": {us[2].PublicID()}, "group_id_q": {"pil"}})
+	wantPage(t, r, 200, "Add to group 1 user?", `value="`+gid+`"`)
+	wantPage(t, b.post("/users/bulk", url.Values{"action": {"add_group"}, "user_ids": {us[2].PublicID()}}), http.StatusUnprocessableEntity, "Choose the group.")
+	wantPage(t, b.get("/users?group_id="+gid), 200, "2 users", ">ada</a>", ">alan</a>")
+
+	r = b.get("/groups/" + gid + "?user_ids_q=gra")
+	wantPage(t, r, 200, "2 users", ">ada</a>", "grace", `type="checkbox" name="user_ids" value="`+us[2].PublicID()+`"`)
+	wantPage(t, b.post("/groups/"+gid+"/members/add", url.Values{"user_ids": {us[2].PublicID()}}), 200, "Added 1 user")
+	wantPage(t, b.get("/groups/"+gid+"?q=gra"), 200, "1 user", ">grace</a>")
+	wantPage(t, b.post("/groups/"+gid+"/members/remove", url.Values{"user_ids": {us[0].PublicID()}}), 200, "Removed 1 user")
+	wantPage(t, b.get("/groups?name=pil"), 200, "1 group", ">Pilots</a>", "<td>2</td>")
+	wantPage(t, b.get("/users/"+us[1].PublicID()), 200, ">Pilots</a>", "Remove from Pilots")
+	wantPage(t, b.get("/pick/users?field=user_ids&multiple=1&user_ids_q=al"), 200, "alan")
+	wantPage(t, b.get("/pick/users?field=nope"), http.StatusBadRequest)
+	wantPage(t, b.post("/groups/remove", url.Values{"group_ids": {gid, "g_zz"}}), 200, "Removed 1 group", "No such group in this tenant.")
+}
+
+func TestConsolePropertiesAndUserValues(t *testing.T) {
+	a := newTestApp(t)
+	ctx := t.Context()
+	b := a.browser(t)
+	b.mustSignIn("owner-acme")
+	us := mustUsers(t, a.st, a.acme.ID, "ada", "alan")
+
+	r := b.post("/properties", url.Values{"key": {"Team"}, "type": {"select"}, "values": {"web"}})
+	wantPage(t, r, http.StatusUnprocessableEntity, "Key must be 1-40 characters")
+	r = b.post("/properties", url.Values{"key": {"team"}, "display_name": {"Team"}, "type": {"select"}, "values": {"web|Web\nops|Operations\nweb"}})
+	wantPage(t, r, http.StatusUnprocessableEntity, "The value &#34;web&#34; appears twice.")
+	wantPage(t, b.post("/properties", url.Values{"key": {"team"}, "display_name": {"Team"}, "type": {"select"}, "values": {"web|Web\nops|Operations"}}), http.StatusSeeOther)
+	wantPage(t, b.post("/properties", url.Values{"key": {"level"}, "type": {"number"}}), http.StatusSeeOther)
+
+	user := "/users/" + us[0].PublicID()
+	wantPage(t, b.get(user), 200, `<select id="prop_team" name="prop_team">`, `type="number"`)
+	r = b.post(user+"/properties", url.Values{"prop_team": {"ops"}, "prop_level": {"lots"}})
+	wantPage(t, r, http.StatusUnprocessableEntity, "&#34;lots&#34; is not a number.")
+	if vals, _ := a.st.UserProperties(ctx, a.acme.ID, []int64{us[0].ID}); len(vals) != 0 {
+		t.Fatalf("a refused save wrote %v", vals)
+	}
+	wantPage(t, b.post(user+"/properties", url.Values{"prop_team": {"ops"}, "prop_level": {"3"}}), http.StatusSeeOther)
+	wantPage(t, b.get(user), 200, `<option value="ops" selected>`, `value="3"`)
+	wantPage(t, b.get("/users?property_key=team&property_value=ops"), 200, "1 user", ">ada</a>")
+	wantPage(t, b.get("/users?property_key=team&property_value=nope"), http.StatusBadRequest, "is not one of the values of Team")
+
+	props, _ := a.st.ListProperties(ctx, a.acme.ID)
+	team := props[1]
+	wantPage(t, b.get("/properties"), 200, ">team</a>", "One of a list")
+	page := "/properties/" + team.PublicID()
+	wantPage(t, b.get(page), 200, `aria-label="1 users with ops"`)
+	edit := url.Values{"display_name": {"Team"}, "option_id": {team.Options[0].PublicID(), team.Options[1].PublicID()},
+		"option_value": {"web", "ops"}, "option_display_name": {"Web", "Operations"}, "remove": {team.Options[1].PublicID()},
+		"new_values": {"data"}}
+	wantPage(t, b.post(page, edit), http.StatusUnprocessableEntity, "1 user has one of the removed values", "Clear the removed values from those users")
+	edit.Set("confirm", "true")
+	wantPage(t, b.post(page, edit), http.StatusSeeOther)
+	team, _ = a.st.GetProperty(ctx, a.acme.ID, team.ID)
+	if optionNamesOf(team) != "web,data" || team.UserCount != 0 {
+		t.Fatalf("after the edit: %s, %d users", optionNamesOf(team), team.UserCount)
+	}
+	wantPage(t, b.post("/properties/"+props[0].PublicID()+"/remove", nil), http.StatusUnprocessableEntity, "confirm to remove the property")
+	wantPage(t, b.post("/properties/"+props[0].PublicID()+"/remove", url.Values{"confirm": {"true"}}), http.StatusSeeOther)
+}
+
+func optionNamesOf(p store.Property) string {
+	var out []string
+	for _, o := range p.Options {
+		out = append(out, o.Value)
+	}
+	return strings.Join(out, ",")
+}
+
+func TestConsoleResourceGroups(t *testing.T) {
+	a := newTestApp(t)
+	ctx := t.Context()
+	b := a.browser(t)
+	b.mustSignIn("owner-acme")
+	us := mustUsers(t, a.st, a.acme.ID, "ada")
+	g, _ := a.st.CreateGroup(ctx, a.acme.ID, "Designers", "")
+	if _, err := a.st.AddGroupMembers(ctx, a.acme.ID, g.ID, []string{us[0].PublicID()}); err != nil {
+		t.Fatal(err)
+	}
+	wantPage(t, b.post("/resource-groups", url.Values{"platform": {"windows"}}), http.StatusUnprocessableEntity, "Name is required.")
+	wantPage(t, b.post("/resource-groups", url.Values{"name": {"Desktops"}, "platform": {"windows"}}), http.StatusSeeOther)
+	l, _ := a.st.ListResourceGroups(ctx, a.acme.ID, store.ResourceGroupFilter{})
+	page := "/resource-groups/" + l.Items[0].PublicID()
+	wantPage(t, b.post(page+"/resources", url.Values{"action": {"add"}, "type": {""}, "resource_id": {"d1"}}), http.StatusUnprocessableEntity, "A resource needs a type and an id.")
+	wantPage(t, b.post(page+"/resources", url.Values{"action": {"add"}, "type": {"desktop"}, "resource_id": {"d1"}, "resource_name": {"Desk 1"}}), http.StatusSeeOther)
+	wantPage(t, b.post(page+"/assignments", url.Values{"action": {"add"}}), http.StatusUnprocessableEntity, "Tick at least one user or group")
+	wantPage(t, b.post(page+"/assignments", url.Values{"action": {"add"}, "group_ids": {g.PublicID()}}), 200, "Assigned 1 assignment", ">Designers</a>")
+	wantPage(t, b.get(page), 200, "Desk 1", "Unassign Designers")
+	wantPage(t, b.get("/users/"+us[0].PublicID()), 200, ">Desktops</a>", "through Designers")
+	wantPage(t, b.get("/resource-groups?name=desk"), 200, ">Desktops</a>")
+	wantPage(t, b.post(page+"/remove", nil), http.StatusSeeOther)
+	wantPage(t, b.get(page), http.StatusNotFound)
+}
