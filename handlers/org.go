@@ -3,6 +3,7 @@ package handlers
 import (
 	"errors"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -268,8 +269,8 @@ func (h *Handler) userChoices(c echo.Context, q string) ([]templates.Choice, err
 // pick answers a picker's search with its choices (htmx).
 func (h *Handler) pick(c echo.Context) error {
 	p := templates.PickerProps{Kind: c.Param("kind"), Field: c.QueryParam("field"), Label: c.QueryParam("label"),
-		Multiple: c.QueryParam("multiple") == "1"}
-	if !validField(p.Field) {
+		ID: c.QueryParam("id"), Multiple: c.QueryParam("multiple") == "1"}
+	if !validField(p.Field) || (p.ID != "" && !pickerID.MatchString(p.ID)) {
 		return echo.NewHTTPError(http.StatusBadRequest, "Unknown field.")
 	}
 	p.Query = c.QueryParam(p.Field + "_q")
@@ -289,6 +290,9 @@ func (h *Handler) pick(c echo.Context) error {
 	}
 	return render(c, http.StatusOK, templates.PickerChoices(p))
 }
+
+// pickerID is what a picker's element ids may be made of.
+var pickerID = regexp.MustCompile(`^[a-z_-]{1,40}$`)
 
 // validField reports whether a picker's field name is one the console uses;
 // it becomes element ids.

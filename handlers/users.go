@@ -165,9 +165,9 @@ func (f *bulkForm) bind(c echo.Context) (templates.BulkConfirmProps, error) {
 		Typed: f.ConfirmCount, Until: f.Until}
 	switch f.Action {
 	case bulkMove:
-		p.Picker = &templates.PickerProps{Kind: "org-units", Field: "org_unit_id", Label: "Org unit to move them to", Query: f.OrgUnitQ}
+		p.Picker = &templates.PickerProps{Kind: "org-units", Field: "org_unit_id", ID: "bulk-org-unit", Label: "Org unit to move them to", Query: f.OrgUnitQ}
 	case bulkJoin, bulkQuit:
-		p.Picker = &templates.PickerProps{Kind: "groups", Field: "group_id", Label: "Group", Query: f.GroupQ}
+		p.Picker = &templates.PickerProps{Kind: "groups", Field: "group_id", ID: "bulk-group", Label: "Group for them", Query: f.GroupQ}
 	}
 	return p, nil
 }
