@@ -62,7 +62,8 @@ func TestCommands(t *testing.T) {
 	if out, err := cli(t, db, "admin", "password", "--username", "carol", "--password", "a new long password"); err != nil || !strings.Contains(out, "password changed") {
 		t.Fatalf("admin password = %q, %v", out, err)
 	}
-	if out, err := cli(t, db, "seed", "--tenant", "acme", "--users", "500", "--seed", "3"); err != nil || !strings.Contains(out, "seeded 500 users into acme") {
+	if out, err := cli(t, db, "seed", "--tenant", "acme", "--users", "500", "--org-units", "20", "--groups", "3", "--properties", "4", "--seed", "3"); err != nil ||
+		!strings.Contains(out, "seeded 500 users, 20 org units, 3 groups and 4 properties into acme") {
 		t.Fatalf("seed = %q, %v", out, err)
 	}
 	if _, err := cli(t, db, "frobnicate"); err == nil {
@@ -80,6 +81,12 @@ func TestCommands(t *testing.T) {
 	acme, _ := st.GetTenantByAlias(t.Context(), "acme")
 	if l, _ := st.ListUsers(t.Context(), acme.ID, store.UserFilter{}); l.Total != 500 {
 		t.Fatalf("users after seed = %d, want 500", l.Total)
+	}
+	if units, _ := st.ListOrgUnits(t.Context(), acme.ID, store.OrgUnitFilter{}); units.Total != 21 {
+		t.Fatalf("org units after seed = %d, want the root and 20", units.Total)
+	}
+	if props, _ := st.ListProperties(t.Context(), acme.ID); len(props) != 4 {
+		t.Fatalf("properties after seed = %d, want 4", len(props))
 	}
 	k, err := st.AuthenticateAPIKey(t.Context(), token[1])
 	if err != nil || k.Role != store.RoleViewer {

@@ -17,12 +17,18 @@ func seedCmd(ctx context.Context, args []string, getenv func(string) string, out
 	db := dbFlag(fs, getenv)
 	tenant := fs.String("tenant", "default", "alias of the tenant to fill (created if missing)")
 	users := fs.Int("users", 1_000_000, "how many users to add")
+	units := fs.Int("org-units", 0, "org units to add under the root (depth up to 8)")
+	groups := fs.Int("groups", 0, "groups to add, of 1 to 50,000 members")
+	props := fs.Int("properties", 0, "custom properties to add, with values for 2-40 % of the users")
 	seed := fs.Uint64("seed", 1, "random seed: the same seed gives the same users")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *users < 1 {
 		return fmt.Errorf("--users must be at least 1")
+	}
+	if *units < 0 || *groups < 0 || *props < 0 {
+		return fmt.Errorf("--org-units, --groups and --properties cannot be negative")
 	}
 	st, err := openStore(ctx, *db)
 	if err != nil {
@@ -56,15 +62,16 @@ func seedCmd(ctx context.Context, args []string, getenv func(string) string, out
 			fmt.Fprint(out, "\nbuilding indexes and the search index…")
 		}
 	}
-	if err := st.SeedUsers(ctx, t.ID, store.SeedOptions{Users: *users, Seed: *seed, Progress: progress}); err != nil {
+	if err := st.SeedUsers(ctx, t.ID, store.SeedOptions{Users: *users, OrgUnits: *units, Groups: *groups,
+		Properties: *props, Seed: *seed, Progress: progress}); err != nil {
 		return err
 	}
 	el := time.Since(start)
 	if tty {
 		fmt.Fprintln(out)
 	}
-	fmt.Fprintf(out, "seeded %d users into %s in %s (%.0f users/s, indexes included)\n",
-		*users, t.Alias, el.Round(time.Millisecond), float64(*users)/el.Seconds())
+	fmt.Fprintf(out, "seeded %d users, %d org units, %d groups and %d properties into %s in %s (%.0f users/s, indexes included)\n",
+		*users, *units, *groups, *props, t.Alias, el.Round(time.Millisecond), float64(*users)/el.Seconds())
 	return nil
 }
 

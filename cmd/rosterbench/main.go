@@ -34,6 +34,9 @@ import (
 type options struct {
 	roster   string
 	users    int
+	units    int // org units
+	groups   int
+	props    int // custom properties
 	seed     uint64
 	cache    string
 	duration time.Duration
@@ -45,6 +48,9 @@ func main() {
 	var o options
 	flag.StringVar(&o.roster, "roster", "bin/roster", "the roster binary to measure")
 	flag.IntVar(&o.users, "users", 1_000_000, "users in the benchmark tenant")
+	flag.IntVar(&o.units, "org-units", 10_000, "org units in the benchmark tenant")
+	flag.IntVar(&o.groups, "groups", 1_000, "groups in the benchmark tenant")
+	flag.IntVar(&o.props, "properties", 20, "custom properties in the benchmark tenant")
 	flag.Uint64Var(&o.seed, "seed", 1, "seed of the generated users")
 	flag.StringVar(&o.cache, "cache", ".cache/bench", "folder for seeded databases, reused while their parameters match")
 	flag.DurationVar(&o.duration, "duration", 10*time.Second, "how long each scenario runs")
@@ -120,6 +126,10 @@ func run(ctx context.Context, o options) error {
 	if err := getJSON(api("/users?username_prefix=whitfield.&max_results=1"), &deep); err != nil || deep.NextToken == "" || len(deep.Items) == 0 {
 		return fmt.Errorf("deep cursor: %v", err)
 	}
+	dir, err := directoryTargets(api)
+	if err != nil {
+		return err
+	}
 	jar, _ := cookiejar.New(nil)
 	console := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	if err := signIn(console, srv.url, "bench", pw); err != nil {
@@ -137,6 +147,12 @@ func run(ctx context.Context, o options) error {
 		{"keyword substring, 3 letters", func() *http.Request { return api("/users?q=ath") }, nil},
 		{"keyword substring, 8 letters, every user matches", func() *http.Request { return api("/users?q=example.") }, nil},
 		{"status filter", func() *http.Request { return api("/users?status=disabled") }, nil},
+		{"org subtree, largest division", func() *http.Request {
+			return api("/users?include_descendants=true&org_unit_id=" + dir.division)
+		}, nil},
+		{"group members, largest group", func() *http.Request { return api("/groups/" + dir.group + "/members") }, nil},
+		{"property value filter", func() *http.Request { return api("/users?property=" + url.QueryEscape(dir.property)) }, nil},
+		{"org tree layer (root's children)", func() *http.Request { return api("/org-units/" + dir.root + "/children") }, nil},
 		{"user page (JSON)", func() *http.Request { return api("/users/" + deep.Items[0].ID) }, nil},
 		{"users list as an HTML page", func() *http.Request {
 			r, _ := http.NewRequest("GET", srv.url+"/users", nil)
@@ -191,13 +207,97 @@ func run(ctx context.Context, o options) error {
 	return nil
 }
 
+// targets are the directory objects the directory scenarios read.
+type targets struct {
+	root, division, group, property string
+}
+
+// directoryTargets finds, through the API, the root unit, its division
+// with the most users, the largest group and the first value of the first
+// select property.
+func directoryTargets(api func(string) *http.Request) (targets, error) {
+	var t targets
+	var users struct {
+		Items []struct {
+			OrgUnitID string `json:"org_unit_id"`
+		} `json:"items"`
+	}
+	if err := getJSON(api("/users?max_results=1"), &users); err != nil || len(users.Items) == 0 {
+		return t, fmt.Errorf("a user: %v", err)
+	}
+	var unit struct {
+		Path []struct {
+			ID string `json:"id"`
+		} `json:"path"`
+	}
+	if err := getJSON(api("/org-units/"+users.Items[0].OrgUnitID), &unit); err != nil || len(unit.Path) == 0 {
+		return t, fmt.Errorf("the root unit: %v", err)
+	}
+	t.root = unit.Path[0].ID
+	var layer struct {
+		Items []struct {
+			ID      string `json:"id"`
+			Subtree int    `json:"subtree_user_count"`
+		} `json:"items"`
+	}
+	if err := getJSON(api("/org-units/"+t.root+"/children?max_results=100"), &layer); err != nil || len(layer.Items) == 0 {
+		return t, fmt.Errorf("the divisions: %v (seed with --org-units)", err)
+	}
+	best := 0
+	for i, it := range layer.Items {
+		if it.Subtree > layer.Items[best].Subtree {
+			best = i
+		}
+	}
+	t.division = layer.Items[best].ID
+	var groups struct {
+		Items []struct {
+			ID      string `json:"id"`
+			Members int    `json:"member_count"`
+		} `json:"items"`
+	}
+	if err := getJSON(api("/groups?max_results=100"), &groups); err != nil || len(groups.Items) == 0 {
+		return t, fmt.Errorf("the groups: %v (seed with --groups)", err)
+	}
+	best = 0
+	for i, g := range groups.Items {
+		if g.Members > groups.Items[best].Members {
+			best = i
+		}
+	}
+	t.group = groups.Items[best].ID
+	var props struct {
+		Items []struct {
+			Key    string `json:"key"`
+			Type   string `json:"type"`
+			Values []struct {
+				Value string `json:"value"`
+			} `json:"values"`
+		} `json:"items"`
+	}
+	if err := getJSON(api("/properties"), &props); err != nil {
+		return t, fmt.Errorf("the properties: %v", err)
+	}
+	for _, p := range props.Items {
+		if p.Type == "select" && len(p.Values) > 0 {
+			t.property = p.Key + ":" + p.Values[0].Value
+			break
+		}
+	}
+	if t.property == "" {
+		return t, errors.New("no select property (seed with --properties)")
+	}
+	return t, nil
+}
+
 // seeded returns the cached database for these parameters, seeding it with
 // the roster binary itself when missing.
 func seeded(ctx context.Context, o options) (string, error) {
 	if err := os.MkdirAll(o.cache, 0o755); err != nil {
 		return "", err
 	}
-	path := filepath.Join(o.cache, fmt.Sprintf("users-%d-seed-%d.db", o.users, o.seed))
+	path := filepath.Join(o.cache, fmt.Sprintf("users-%d-units-%d-groups-%d-props-%d-seed-%d.db",
+		o.users, o.units, o.groups, o.props, o.seed))
 	if _, err := os.Stat(path); err == nil {
 		return path, nil
 	}
@@ -206,7 +306,9 @@ func seeded(ctx context.Context, o options) (string, error) {
 		os.Remove(tmp + s)
 	}
 	fmt.Fprintf(os.Stderr, "seeding %d users into %s (kept for later runs)\n", o.users, path)
-	cmd := exec.CommandContext(ctx, o.roster, "seed", "--db", tmp, "--users", strconv.Itoa(o.users), "--seed", strconv.FormatUint(o.seed, 10))
+	cmd := exec.CommandContext(ctx, o.roster, "seed", "--db", tmp, "--users", strconv.Itoa(o.users),
+		"--org-units", strconv.Itoa(o.units), "--groups", strconv.Itoa(o.groups), "--properties", strconv.Itoa(o.props),
+		"--seed", strconv.FormatUint(o.seed, 10))
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	if err := cmd.Run(); err != nil {
 		return "", fmt.Errorf("seeding: %w", err)
@@ -431,6 +533,6 @@ func report(o options, results []result, idle, peak float64) {
 		fmt.Fprintf(w, "| %s | %.0f | %.0f %% | %s | %s | %s |\n", r.name, r.rps, share,
 			r.p50.Round(time.Microsecond), r.p99.Round(time.Microsecond), r.note)
 	}
-	fmt.Fprintf(w, "\n%d users, %d connections, %s per scenario. Server RSS: %.0f MiB idle, %.0f MiB peak.\n",
-		o.users, o.conns, o.duration, idle, peak)
+	fmt.Fprintf(w, "\n%d users, %d org units, %d groups, %d properties; %d connections, %s per scenario. Server RSS: %.0f MiB idle, %.0f MiB peak.\n",
+		o.users, o.units, o.groups, o.props, o.conns, o.duration, idle, peak)
 }

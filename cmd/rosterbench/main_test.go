@@ -20,14 +20,15 @@ func TestSmokeBenchmark(t *testing.T) {
 		t.Fatalf("building roster: %v\n%s", err, out)
 	}
 	var out bytes.Buffer
-	err := run(t.Context(), options{roster: bin, users: 10_000, seed: 1, cache: t.TempDir(),
+	err := run(t.Context(), options{roster: bin, users: 10_000, units: 100, groups: 20, props: 8, seed: 1, cache: t.TempDir(),
 		duration: time.Second, conns: 4, out: &out})
 	if err != nil {
 		t.Fatal(err)
 	}
 	report := out.String()
 	for _, want := range []string{"users first page (JSON)", "deep page by cursor", "keyword substring, 8 letters",
-		"users list as an HTML page", "batch create, 500 users a request", "Server RSS:"} {
+		"users list as an HTML page", "batch create, 500 users a request", "org subtree", "group members",
+		"property value filter", "org tree layer", "Server RSS:"} {
 		if !strings.Contains(report, want) {
 			t.Errorf("report lacks %q:\n%s", want, report)
 		}
