@@ -51,8 +51,12 @@ func listParams(c echo.Context) (store.Page, string, error) {
 	return p, c.QueryParam("name"), nil
 }
 
-// boolParam reads an optional true/false query parameter.
-func boolParam(c echo.Context, name string) (bool, error) {
+// flagParam reads the one query parameter a route takes, an optional
+// true/false flag; any other parameter is refused.
+func flagParam(c echo.Context, name string) (bool, error) {
+	if err := onlyParams(c, name); err != nil {
+		return false, err
+	}
 	v := c.QueryParam(name)
 	if v == "" {
 		return false, nil
@@ -121,7 +125,7 @@ func (h *Handler) apiListOrgUnits(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	l, err := h.store.ListOrgUnits(c.Request().Context(), apiKeyOf(c).TenantID, store.OrgUnitFilter{Name: name, Page: p})
+	l, err := h.store.ListOrgUnits(c.Request().Context(), apiKeyOf(c).TenantID, store.NameFilter{Name: name, Page: p})
 	if err != nil {
 		return listError(err)
 	}
@@ -187,10 +191,7 @@ func (h *Handler) apiDeleteOrgUnit(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := onlyParams(c, "move_users_to_parent"); err != nil {
-		return err
-	}
-	move, err := boolParam(c, "move_users_to_parent")
+	move, err := flagParam(c, "move_users_to_parent")
 	if err != nil {
 		return err
 	}
@@ -301,7 +302,7 @@ func (h *Handler) apiListGroups(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	l, err := h.store.ListGroups(c.Request().Context(), apiKeyOf(c).TenantID, store.GroupFilter{Name: name, Page: p})
+	l, err := h.store.ListGroups(c.Request().Context(), apiKeyOf(c).TenantID, store.NameFilter{Name: name, Page: p})
 	if err != nil {
 		return listError(err)
 	}
@@ -555,10 +556,7 @@ func (h *Handler) apiUpdateProperty(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := onlyParams(c, "confirm"); err != nil {
-		return err
-	}
-	confirm, err := boolParam(c, "confirm")
+	confirm, err := flagParam(c, "confirm")
 	if err != nil {
 		return err
 	}
@@ -586,10 +584,7 @@ func (h *Handler) apiDeleteProperty(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := onlyParams(c, "confirm"); err != nil {
-		return err
-	}
-	confirm, err := boolParam(c, "confirm")
+	confirm, err := flagParam(c, "confirm")
 	if err != nil {
 		return err
 	}
@@ -729,7 +724,7 @@ func (h *Handler) apiListResourceGroups(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	l, err := h.store.ListResourceGroups(c.Request().Context(), apiKeyOf(c).TenantID, store.ResourceGroupFilter{Name: name, Page: p})
+	l, err := h.store.ListResourceGroups(c.Request().Context(), apiKeyOf(c).TenantID, store.NameFilter{Name: name, Page: p})
 	if err != nil {
 		return listError(err)
 	}

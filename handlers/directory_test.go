@@ -30,7 +30,7 @@ func TestConsoleOrganization(t *testing.T) {
 
 	r := b.post("/org-units/"+root.PublicID()+"/children", url.Values{"child_name": {"Engineering"}})
 	wantPage(t, r, http.StatusSeeOther)
-	eng, _ := a.st.ListOrgUnits(ctx, a.acme.ID, store.OrgUnitFilter{Name: "Engineering"})
+	eng, _ := a.st.ListOrgUnits(ctx, a.acme.ID, store.NameFilter{Name: "Engineering"})
 	engID := eng.Items[0].PublicID()
 	wantPage(t, b.post("/org-units/"+engID+"/children", url.Values{"child_name": {"Web"}}), http.StatusSeeOther)
 	r = b.post("/org-units/"+engID+"/children", url.Values{"child_name": {"Web"}})
@@ -48,9 +48,9 @@ func TestConsoleOrganization(t *testing.T) {
 	wantPage(t, b.get("/org-units?search=we"), 200, "1 unit found")
 	wantPage(t, b.get("/pick/org-units?field=parent_id&label=New+parent&parent_id_q=sal"), 200, "Tenant acme / Sales", `type="radio"`)
 
-	web, _ := a.st.ListOrgUnits(ctx, a.acme.ID, store.OrgUnitFilter{Name: "Web"})
+	web, _ := a.st.ListOrgUnits(ctx, a.acme.ID, store.NameFilter{Name: "Web"})
 	webID := web.Items[0].PublicID()
-	sales, _ := a.st.ListOrgUnits(ctx, a.acme.ID, store.OrgUnitFilter{Name: "Sales"})
+	sales, _ := a.st.ListOrgUnits(ctx, a.acme.ID, store.NameFilter{Name: "Sales"})
 	r = b.post("/org-units/"+engID+"/move", url.Values{"parent_id": {webID}})
 	wantPage(t, r, http.StatusUnprocessableEntity, "cannot move under itself or its own descendants")
 	wantPage(t, b.post("/org-units/"+webID+"/move", url.Values{"parent_id": {sales.Items[0].PublicID()}}), http.StatusSeeOther)
@@ -87,7 +87,7 @@ func TestConsoleGroupsAndPickers(t *testing.T) {
 	wantPage(t, b.post("/groups", url.Values{"name": {""}}), http.StatusUnprocessableEntity, "Name is required.")
 	wantPage(t, b.post("/groups", url.Values{"name": {"Pilots"}, "description": {"Fly"}}), http.StatusSeeOther)
 	wantPage(t, b.post("/groups", url.Values{"name": {"pilots"}}), http.StatusUnprocessableEntity, "A group with this name already exists.")
-	gs, _ := a.st.ListGroups(ctx, a.acme.ID, store.GroupFilter{})
+	gs, _ := a.st.ListGroups(ctx, a.acme.ID, store.NameFilter{})
 	gid := gs.Items[0].PublicID()
 
 	r := b.post("/users/bulk", url.Values{"action": {"add_group"}, "user_ids": {us[0].PublicID(), us[1].PublicID()}, "group_id": {gid}})
@@ -174,7 +174,7 @@ func TestConsoleResourceGroups(t *testing.T) {
 	}
 	wantPage(t, b.post("/resource-groups", url.Values{"platform": {"windows"}}), http.StatusUnprocessableEntity, "Name is required.")
 	wantPage(t, b.post("/resource-groups", url.Values{"name": {"Desktops"}, "platform": {"windows"}}), http.StatusSeeOther)
-	l, _ := a.st.ListResourceGroups(ctx, a.acme.ID, store.ResourceGroupFilter{})
+	l, _ := a.st.ListResourceGroups(ctx, a.acme.ID, store.NameFilter{})
 	page := "/resource-groups/" + l.Items[0].PublicID()
 	wantPage(t, b.post(page+"/resources", url.Values{"action": {"add"}, "type": {""}, "resource_id": {"d1"}}), http.StatusUnprocessableEntity, "A resource needs a type and an id.")
 	wantPage(t, b.post(page+"/resources", url.Values{"action": {"add"}, "type": {"desktop"}, "resource_id": {"d1"}, "resource_name": {"Desk 1"}}), http.StatusSeeOther)

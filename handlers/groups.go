@@ -22,7 +22,7 @@ func (h *Handler) renderGroups(c echo.Context, code int, p templates.GroupsProps
 		return badParam(fe)
 	}
 	p.Search = q.Get("name")
-	l, err := h.store.ListGroups(c.Request().Context(), shell(c).Tenant.ID, store.GroupFilter{Name: p.Search, Page: page})
+	l, err := h.store.ListGroups(c.Request().Context(), shell(c).Tenant.ID, store.NameFilter{Name: p.Search, Page: page})
 	if err != nil {
 		return listError(err)
 	}

@@ -56,7 +56,7 @@ func (h *Handler) renderOrg(c echo.Context, code int, unit string, errs store.Fi
 	}
 	p.Children = children.Items
 	if p.Search != "" {
-		found, err := h.store.ListOrgUnits(ctx, tenant, store.OrgUnitFilter{Name: p.Search, Page: store.Page{Size: 50}})
+		found, err := h.store.ListOrgUnits(ctx, tenant, store.NameFilter{Name: p.Search, Page: store.Page{Size: 50}})
 		var fe store.FieldErrors
 		if asFieldErrors(err, &fe) {
 			p.Errors = fe
@@ -193,7 +193,7 @@ func (h *Handler) unitChoices(c echo.Context, q, checked string) ([]templates.Ch
 		}
 	}
 	if q != "" {
-		l, err := h.store.ListOrgUnits(ctx, tenant, store.OrgUnitFilter{Name: q, Page: store.Page{Size: 20}})
+		l, err := h.store.ListOrgUnits(ctx, tenant, store.NameFilter{Name: q, Page: store.Page{Size: 20}})
 		if err != nil && !errors.As(err, new(store.FieldErrors)) {
 			return nil, err
 		}
@@ -233,7 +233,7 @@ func (h *Handler) groupChoices(c echo.Context, q, checked string) ([]templates.C
 	if q == "" {
 		return out, nil
 	}
-	l, err := h.store.ListGroups(ctx, tenant, store.GroupFilter{Name: q, Page: store.Page{Size: 20}})
+	l, err := h.store.ListGroups(ctx, tenant, store.NameFilter{Name: q, Page: store.Page{Size: 20}})
 	if err != nil && !errors.As(err, new(store.FieldErrors)) {
 		return nil, err
 	}

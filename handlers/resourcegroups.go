@@ -21,7 +21,7 @@ func (h *Handler) renderResourceGroups(c echo.Context, code int, errs store.Fiel
 		return badParam(fe)
 	}
 	p := templates.ResourceGroupsProps{Search: q.Get("name"), Errors: errs, Form: f}
-	l, err := h.store.ListResourceGroups(c.Request().Context(), shell(c).Tenant.ID, store.ResourceGroupFilter{Name: p.Search, Page: page})
+	l, err := h.store.ListResourceGroups(c.Request().Context(), shell(c).Tenant.ID, store.NameFilter{Name: p.Search, Page: page})
 	if err != nil {
 		return listError(err)
 	}

@@ -135,7 +135,7 @@ func BenchmarkDirectory(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	units, err := s.ListOrgUnits(ctx, t.ID, store.OrgUnitFilter{Page: store.Page{Size: 100}})
+	units, err := s.ListOrgUnits(ctx, t.ID, store.NameFilter{Page: store.Page{Size: 100}})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -157,7 +157,7 @@ func BenchmarkDirectory(b *testing.B) {
 			big = o
 		}
 	}
-	groups, _ := s.ListGroups(ctx, t.ID, store.GroupFilter{Page: store.Page{Size: 100}})
+	groups, _ := s.ListGroups(ctx, t.ID, store.NameFilter{Page: store.Page{Size: 100}})
 	pickGroup := func(want int) store.Group {
 		best := groups.Items[0]
 		for _, g := range groups.Items {
@@ -233,7 +233,7 @@ func BenchmarkDirectory(b *testing.B) {
 	})
 	b.Run("unit_search", func(b *testing.B) {
 		for b.Loop() {
-			if _, err := s.ListOrgUnits(ctx, t.ID, store.OrgUnitFilter{Name: "lovelace 12"}); err != nil {
+			if _, err := s.ListOrgUnits(ctx, t.ID, store.NameFilter{Name: "lovelace 12"}); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -203,7 +203,7 @@ func TestOrgUnitRules(t *testing.T) {
 		layer.Items[0].SubtreeUserCount != 1 || layer.Items[0].UserCount != 1 {
 		t.Errorf("root layer = %+v, %v", layer, err)
 	}
-	found, _ := s.ListOrgUnits(ctx, tn.ID, store.OrgUnitFilter{Name: "WE"})
+	found, _ := s.ListOrgUnits(ctx, tn.ID, store.NameFilter{Name: "WE"})
 	if len(found.Items) != 1 || found.Items[0].ID != web.ID {
 		t.Errorf("search units by name = %+v", found.Items)
 	}

@@ -155,25 +155,12 @@ func (s *Store) RemoveGroups(ctx context.Context, tenant int64, ids []string) (B
 	return res, err
 }
 
-// GroupFilter narrows ListGroups.
-type GroupFilter struct {
-	Name string // substring, without case
-	Page Page
-}
-
-// ListGroups returns a tenant's groups by name.
-func (s *Store) ListGroups(ctx context.Context, tenant int64, f GroupFilter) (List[Group], error) {
-	where, args := []string{"g.tenant_id = ?"}, []any{tenant}
-	if f.Name != "" {
-		fe := FieldErrors{}
-		if checkText(fe, "name", "Name", f.Name, 64); len(fe) > 0 {
-			return List[Group]{}, fe
-		}
-		where, args = append(where, "g.name LIKE ? ESCAPE '\\'"), append(args, likeContains(f.Name))
-	}
+// ListGroups returns a tenant's groups by name, optionally those whose name
+// contains f.Name.
+func (s *Store) ListGroups(ctx context.Context, tenant int64, f NameFilter) (List[Group], error) {
 	return named[Group]{cols: groupColumns, from: "user_groups g", nameCol: "g.name", idCol: "g.id",
-		where: where, args: args, scan: scanGroup,
-		key: func(g Group) (string, int64) { return g.Name, g.ID }}.list(ctx, s, f.Page)
+		where: []string{"g.tenant_id = ?"}, args: []any{tenant}, scan: scanGroup,
+		key: func(g Group) (string, int64) { return g.Name, g.ID }}.search(ctx, s, f)
 }
 
 // AddGroupMembers adds up to MaxBatch users (public ids) to a group. A user

@@ -109,6 +109,13 @@ func decodeNameCursor(c string) (string, int64, error) {
 	return parts[2], id, nil
 }
 
+// NameFilter narrows a name-ordered list (org units, groups, resource
+// groups) to names containing Name, without case.
+type NameFilter struct {
+	Name string
+	Page Page
+}
+
 // named is a list query ordered by a name column then id: the directory's
 // org units, groups, properties and resource groups all page this way.
 // from is "table alias", where the conditions (values bound by args), cols
@@ -122,6 +129,20 @@ type named[T any] struct {
 }
 
 type rowScanner interface{ Scan(...any) error }
+
+// search returns one page of the rows whose name contains f.Name (a
+// tenant has thousands of these, not millions: a scan of its names is
+// cheap and finds any part of a name).
+func (n named[T]) search(ctx context.Context, s *Store, f NameFilter) (List[T], error) {
+	if f.Name != "" {
+		fe := FieldErrors{}
+		if checkText(fe, "name", "Name", f.Name, 64); len(fe) > 0 {
+			return List[T]{}, fe
+		}
+		n.where, n.args = append(slices.Clone(n.where), n.nameCol+` LIKE ? ESCAPE '\'`), append(slices.Clone(n.args), likeContains(f.Name))
+	}
+	return n.list(ctx, s, f.Page)
+}
 
 // list returns one page by keyset on (name, id), with the count capped at
 // CountCap.

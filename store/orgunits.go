@@ -305,26 +305,10 @@ func (s *Store) OrgUnitChildren(ctx context.Context, tenant, parent int64, p Pag
 	return orgUnitList([]string{"o.tenant_id = ?", "o.parent_id = ?"}, []any{tenant, parent}).list(ctx, s, p)
 }
 
-// OrgUnitFilter narrows ListOrgUnits.
-type OrgUnitFilter struct {
-	Name string // substring, without case
-	Page Page
-}
-
 // ListOrgUnits returns a tenant's units by name, optionally those whose
 // name contains f.Name.
-func (s *Store) ListOrgUnits(ctx context.Context, tenant int64, f OrgUnitFilter) (List[OrgUnit], error) {
-	where, args := []string{"o.tenant_id = ?"}, []any{tenant}
-	if f.Name != "" {
-		fe := FieldErrors{}
-		if checkText(fe, "name", "Name", f.Name, 64); len(fe) > 0 {
-			return List[OrgUnit]{}, fe
-		}
-		// A tenant has thousands of units, not millions: a scan of its name
-		// index is cheap and finds any part of a name.
-		where, args = append(where, "o.name LIKE ? ESCAPE '\\'"), append(args, likeContains(f.Name))
-	}
-	return orgUnitList(where, args).list(ctx, s, f.Page)
+func (s *Store) ListOrgUnits(ctx context.Context, tenant int64, f NameFilter) (List[OrgUnit], error) {
+	return orgUnitList([]string{"o.tenant_id = ?"}, []any{tenant}).search(ctx, s, f)
 }
 
 func orgUnitList(where []string, args []any) named[OrgUnit] {

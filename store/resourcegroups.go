@@ -174,25 +174,12 @@ func (s *Store) RemoveResourceGroup(ctx context.Context, tenant, id int64) error
 	})
 }
 
-// ResourceGroupFilter narrows ListResourceGroups.
-type ResourceGroupFilter struct {
-	Name string // substring, without case
-	Page Page
-}
-
-// ListResourceGroups returns a tenant's resource groups by name.
-func (s *Store) ListResourceGroups(ctx context.Context, tenant int64, f ResourceGroupFilter) (List[ResourceGroup], error) {
-	where, args := []string{"r.tenant_id = ?"}, []any{tenant}
-	if f.Name != "" {
-		fe := FieldErrors{}
-		if checkText(fe, "name", "Name", f.Name, 64); len(fe) > 0 {
-			return List[ResourceGroup]{}, fe
-		}
-		where, args = append(where, "r.name LIKE ? ESCAPE '\\'"), append(args, likeContains(f.Name))
-	}
+// ListResourceGroups returns a tenant's resource groups by name,
+// optionally those whose name contains f.Name.
+func (s *Store) ListResourceGroups(ctx context.Context, tenant int64, f NameFilter) (List[ResourceGroup], error) {
 	return named[ResourceGroup]{cols: resourceGroupColumns, from: "resource_groups r", nameCol: "r.name", idCol: "r.id",
-		where: where, args: args, scan: scanResourceGroup,
-		key: func(r ResourceGroup) (string, int64) { return r.Name, r.ID }}.list(ctx, s, f.Page)
+		where: []string{"r.tenant_id = ?"}, args: []any{tenant}, scan: scanResourceGroup,
+		key: func(r ResourceGroup) (string, int64) { return r.Name, r.ID }}.search(ctx, s, f)
 }
 
 // Resources returns the resources of a resource group of tenant.

@@ -675,7 +675,7 @@ func TestSearchIndexStaysInStep(t *testing.T) {
 func checkDirectoryCounts(t *testing.T, s *store.Store, tenant int64) {
 	t.Helper()
 	ctx := t.Context()
-	units, err := s.ListOrgUnits(ctx, tenant, store.OrgUnitFilter{Page: store.Page{Size: 100}})
+	units, err := s.ListOrgUnits(ctx, tenant, store.NameFilter{Page: store.Page{Size: 100}})
 	if err != nil || len(units.Items) < 2 {
 		t.Fatalf("units = %d, %v", len(units.Items), err)
 	}
@@ -703,7 +703,7 @@ func checkDirectoryCounts(t *testing.T, s *store.Store, tenant int64) {
 			t.Errorf("unit %s subtree: %d users, counter says %d", o.Name, got, o.SubtreeUserCount)
 		}
 	}
-	groups, _ := s.ListGroups(ctx, tenant, store.GroupFilter{})
+	groups, _ := s.ListGroups(ctx, tenant, store.NameFilter{})
 	if len(groups.Items) == 0 {
 		t.Fatal("no groups")
 	}

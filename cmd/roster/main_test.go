@@ -82,7 +82,7 @@ func TestCommands(t *testing.T) {
 	if l, _ := st.ListUsers(t.Context(), acme.ID, store.UserFilter{}); l.Total != 500 {
 		t.Fatalf("users after seed = %d, want 500", l.Total)
 	}
-	if units, _ := st.ListOrgUnits(t.Context(), acme.ID, store.OrgUnitFilter{}); units.Total != 21 {
+	if units, _ := st.ListOrgUnits(t.Context(), acme.ID, store.NameFilter{}); units.Total != 21 {
 		t.Fatalf("org units after seed = %d, want the root and 20", units.Total)
 	}
 	if props, _ := st.ListProperties(t.Context(), acme.ID); len(props) != 4 {
