@@ -479,15 +479,16 @@ type StatItem struct {
 var UserStatDims = []string{"status", "source_type", "created_month", "org_unit"}
 
 // UserStats counts a tenant's users by status, source type, month of
-// creation (maintained counters) or org unit (an index scan).
+// creation or org unit (users directly in each), all from maintained
+// counters.
 func (s *Store) UserStats(ctx context.Context, tenant int64, groupBy string) ([]StatItem, error) {
 	var query string
 	switch groupBy {
 	case "status", "source_type", "created_month":
 		query = `SELECT key, n FROM user_counts WHERE tenant_id = ? AND dim = ? AND n > 0 ORDER BY key`
 	case "org_unit":
-		query = `SELECT org_unit_id, count(*) FROM users WHERE tenant_id = ? AND ? != ''
-		         GROUP BY org_unit_id ORDER BY count(*) DESC, org_unit_id`
+		query = `SELECT id, user_count FROM org_units WHERE tenant_id = ? AND ? != '' AND user_count > 0
+		         ORDER BY user_count DESC, id`
 	default:
 		return nil, FieldErrors{"group_by": "group_by must be one of " + strings.Join(UserStatDims, ", ") + "."}
 	}

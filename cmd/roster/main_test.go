@@ -161,3 +161,19 @@ func TestServePrintsFirstOwnerOnceAndShutsDownGracefully(t *testing.T) {
 		t.Fatalf("printed password does not sign in: %v", err)
 	}
 }
+
+func TestServeConfigLimits(t *testing.T) {
+	env := map[string]string{"ROSTER_MAX_PROPERTIES": "5"}
+	getenv := func(k string) string { return env[k] }
+	c, err := parseServe([]string{"--max-property-values", "20"}, getenv)
+	if err != nil || c.Limits.Properties != 5 || c.Limits.PropertyValues != 20 {
+		t.Fatalf("limits = %+v, %v", c.Limits, err)
+	}
+	c, err = parseServe(nil, func(string) string { return "" })
+	if err != nil || c.Limits.Properties != store.DefaultMaxProperties || c.Limits.PropertyValues != store.DefaultMaxPropertyValues {
+		t.Fatalf("default limits = %+v, %v", c.Limits, err)
+	}
+	if _, err := parseServe([]string{"--max-properties", "none"}, getenv); err == nil || !strings.Contains(err.Error(), "--max-properties") {
+		t.Fatalf("bad limit = %v", err)
+	}
+}

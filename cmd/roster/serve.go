@@ -26,6 +26,7 @@ type config struct {
 	DB            string
 	BaseURL       string
 	SecureCookies bool
+	Limits        store.Limits
 }
 
 func envOr(getenv func(string) string, key, def string) string {
@@ -47,8 +48,23 @@ func parseServe(args []string, getenv func(string) string) (config, error) {
 	db := dbFlag(fs, getenv)
 	fs.StringVar(&c.BaseURL, "base-url", getenv("ROSTER_BASE_URL"), "URL people reach Roster at, for emailed links (ROSTER_BASE_URL; default from --addr)")
 	secure := fs.String("secure-cookies", getenv("ROSTER_SECURE_COOKIES"), "mark cookies Secure (ROSTER_SECURE_COOKIES; default: true when the base URL is https)")
+	maxProps := fs.String("max-properties", envOr(getenv, "ROSTER_MAX_PROPERTIES", strconv.Itoa(store.DefaultMaxProperties)),
+		"custom properties a tenant may define (ROSTER_MAX_PROPERTIES)")
+	maxValues := fs.String("max-property-values", envOr(getenv, "ROSTER_MAX_PROPERTY_VALUES", strconv.Itoa(store.DefaultMaxPropertyValues)),
+		"allowed values a list property may have (ROSTER_MAX_PROPERTY_VALUES)")
 	if err := fs.Parse(args); err != nil {
 		return config{}, err
+	}
+	for _, l := range []struct {
+		name string
+		v    *string
+		dst  *int
+	}{{"--max-properties", maxProps, &c.Limits.Properties}, {"--max-property-values", maxValues, &c.Limits.PropertyValues}} {
+		n, err := strconv.Atoi(*l.v)
+		if err != nil || n < 1 {
+			return config{}, fmt.Errorf("%s: %q is not a whole number from 1", l.name, *l.v)
+		}
+		*l.dst = n
 	}
 	c.DB = *db
 	if c.BaseURL == "" {
@@ -85,6 +101,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, logw 
 		return err
 	}
 	defer st.Close()
+	st.Limits = cfg.Limits
 
 	pw := store.GeneratePassword()
 	created, err := st.Bootstrap(ctx, pw)
