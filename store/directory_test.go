@@ -264,6 +264,15 @@ func TestGroupsAndMembers(t *testing.T) {
 	if _, err := s.ListUsers(ctx, tn.ID, store.UserFilter{GroupID: 999}); !isFieldError(err, "group_id") {
 		t.Errorf("filter by an unknown group = %v", err)
 	}
+	// Searching names takes % and _ literally.
+	for _, n := range []string{"50%_off", "500 off"} {
+		if _, err := s.CreateGroup(ctx, tn.ID, n, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if l, _ := s.ListGroups(ctx, tn.ID, store.NameFilter{Name: "0%_"}); len(l.Items) != 1 || l.Items[0].Name != "50%_off" {
+		t.Errorf("search for 0%%_ = %+v", l.Items)
+	}
 	res, err = s.RemoveGroups(ctx, tn.ID, []string{g.PublicID(), "g_zz"})
 	if err != nil || len(res.Succeeded) != 1 || res.Failed[0].Message != "No such group in this tenant." {
 		t.Fatalf("RemoveGroups = %+v, %v", res, err)
