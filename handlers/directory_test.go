@@ -62,6 +62,12 @@ func TestConsoleOrganization(t *testing.T) {
 	wantPage(t, b.get("/users?org_unit_id="+sales.Items[0].PublicID()+"&include_descendants=true"), 200, "2 users", ">ada</a>", ">alan</a>")
 	wantPage(t, b.get("/org-units?unit="+sales.Items[0].PublicID()+"&sub=1"), 200, "0 direct · 2 in subtree", ">ada</a>")
 
+	// From the unit's page: pick users and move them in.
+	wantPage(t, b.get("/org-units?unit="+engID+"&user_ids_q=ad"), 200, `value="`+us[0].PublicID()+`"`)
+	wantPage(t, b.post("/org-units/"+engID+"/users", nil), http.StatusUnprocessableEntity, "Tick at least one user.")
+	wantPage(t, b.post("/org-units/"+engID+"/users", url.Values{"user_ids": {us[0].PublicID()}}), http.StatusSeeOther)
+	wantPage(t, b.get("/org-units?unit="+engID), 200, "Moved 1 user here.", "1 direct · 1 in subtree")
+	wantPage(t, b.post("/users/bulk", url.Values{"action": {"move"}, "user_ids": {us[0].PublicID()}, "org_unit_id": {webID}}), http.StatusSeeOther)
 	r = b.post("/org-units/"+webID+"/remove", nil)
 	wantPage(t, r, http.StatusUnprocessableEntity, "has 2 users")
 	wantPage(t, b.post("/org-units/"+webID+"/remove", url.Values{"move_users_to_parent": {"true"}}), http.StatusSeeOther)

@@ -74,6 +74,11 @@ func (h *Handler) renderOrg(c echo.Context, code int, unit string, errs store.Fi
 	if p.Move.Choices, err = h.unitChoices(c, p.Move.Query, ""); err != nil {
 		return err
 	}
+	p.AddUsers = templates.PickerProps{Kind: "users", Field: "user_ids", Label: "Users to move here", Multiple: true,
+		Query: c.FormValue("user_ids_q"), Errors: errs}
+	if p.AddUsers.Choices, err = h.userChoices(c, p.AddUsers.Query); err != nil {
+		return err
+	}
 	return render(c, code, templates.OrgPage(p))
 }
 
@@ -159,6 +164,34 @@ func (h *Handler) moveUnit(c echo.Context) error {
 	}
 	h.flash(c, "Unit "+o.Name+" moved.")
 	return c.Redirect(http.StatusSeeOther, "/org-units?unit="+o.PublicID())
+}
+
+// moveUsersHere moves the ticked users into the unit of the URL.
+func (h *Handler) moveUsersHere(c echo.Context) error {
+	id, err := idParam(c, store.PrefixOrgUnit)
+	if err != nil {
+		return err
+	}
+	form, err := c.FormParams()
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, "Malformed form.")
+	}
+	if len(form["user_ids"]) == 0 {
+		return h.orgFormError(c, c.Param("id"), store.FieldErrors{"user_ids": "Tick at least one user."}, nil)
+	}
+	res, err := h.store.MoveUsers(c.Request().Context(), shell(c).Tenant.ID, id, form["user_ids"])
+	if err != nil {
+		return h.orgFormError(c, c.Param("id"), err, nil)
+	}
+	msg := "Moved " + strconv.Itoa(len(res.Succeeded)) + " users here."
+	if len(res.Succeeded) == 1 {
+		msg = "Moved 1 user here."
+	}
+	if len(res.Failed) > 0 {
+		msg += " " + strconv.Itoa(len(res.Failed)) + " could not be moved: " + res.Failed[0].Message
+	}
+	h.flash(c, msg)
+	return c.Redirect(http.StatusSeeOther, "/org-units?unit="+c.Param("id"))
 }
 
 func (h *Handler) removeUnit(c echo.Context) error {

@@ -120,6 +120,7 @@ func (h *Handler) routes(e *echo.Echo) {
 	in.POST("/org-units/:id", h.updateUnit, writer)
 	in.POST("/org-units/:id/children", h.createChildUnit, writer)
 	in.POST("/org-units/:id/move", h.moveUnit, writer)
+	in.POST("/org-units/:id/users", h.moveUsersHere, writer)
 	in.POST("/org-units/:id/remove", h.removeUnit, writer)
 	in.GET("/groups", h.listGroups)
 	in.POST("/groups", h.createGroup, writer)
