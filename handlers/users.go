@@ -99,7 +99,7 @@ func (h *Handler) listUsers(c echo.Context) error {
 	if p.Form.Group.Choices, err = h.groupChoices(c, p.Form.Group.Query, q.Get("group_id")); err != nil {
 		return err
 	}
-	if p.Form.Properties, err = h.store.ListProperties(ctx, tenant); err != nil {
+	if p.Form.Properties, err = h.store.PropertyDefinitions(ctx, tenant); err != nil {
 		return err
 	}
 	for _, s := range []struct {
@@ -653,7 +653,7 @@ func (h *Handler) userDirectory(c echo.Context, u store.User, p *templates.UserP
 	if p.Groups, err = h.store.UserGroups(ctx, tenant, u.ID); err != nil {
 		return err
 	}
-	if p.Properties, err = h.store.ListProperties(ctx, tenant); err != nil {
+	if p.Properties, err = h.store.PropertyDefinitions(ctx, tenant); err != nil {
 		return err
 	}
 	vals, err := h.store.UserProperties(ctx, tenant, []int64{u.ID})
@@ -685,7 +685,7 @@ func (h *Handler) setUserProperties(c echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, "Malformed form.")
 	}
 	ctx, tenant := c.Request().Context(), shell(c).Tenant.ID
-	props, err := h.store.ListProperties(ctx, tenant)
+	props, err := h.store.PropertyDefinitions(ctx, tenant)
 	if err != nil {
 		return err
 	}

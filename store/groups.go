@@ -218,8 +218,10 @@ func (s *Store) changeMembers(ctx context.Context, tenant, group int64, ids []st
 
 // UserGroups returns the groups a user of tenant belongs to, by name.
 func (s *Store) UserGroups(ctx context.Context, tenant, user int64) ([]Group, error) {
+	// CROSS JOIN keeps the user's memberships driving: the planner would
+	// otherwise walk every group of the tenant probing for the user.
 	rows, err := s.r.QueryContext(ctx, `SELECT `+groupColumns+` FROM group_members m
-		JOIN user_groups g ON g.id = m.group_id WHERE m.user_id = ? AND g.tenant_id = ? ORDER BY g.name`, user, tenant)
+		CROSS JOIN user_groups g ON g.id = m.group_id WHERE m.user_id = ? AND g.tenant_id = ? ORDER BY g.name`, user, tenant)
 	if err != nil {
 		return nil, fmt.Errorf("store: user groups: %w", err)
 	}

@@ -199,6 +199,33 @@ func (s *Store) GetProperty(ctx context.Context, tenant, id int64) (Property, er
 	return getProperty(ctx, s.r, tenant, id, "")
 }
 
+// PropertyDefinitions returns a tenant's properties by key with their
+// allowed values but no usage counts, from memory: every users page and
+// user object needs them, and they change rarely. Only this process
+// changes them (as with API keys), and every change drops the tenant's
+// entry.
+func (s *Store) PropertyDefinitions(ctx context.Context, tenant int64) ([]Property, error) {
+	if v, ok := s.propDefs.Load(tenant); ok {
+		return v.([]Property), nil
+	}
+	ps, err := s.ListProperties(ctx, tenant)
+	if err != nil {
+		return nil, err
+	}
+	for i := range ps {
+		ps[i].UserCount = 0
+		for j := range ps[i].Options {
+			ps[i].Options[j].UserCount = 0
+		}
+	}
+	s.propDefs.Store(tenant, ps)
+	return ps, nil
+}
+
+// forgetProperties drops a tenant's cached property definitions; called
+// after any change to them commits.
+func (s *Store) forgetProperties(tenant int64) { s.propDefs.Delete(tenant) }
+
 // ListProperties returns every property of a tenant, by key, with their
 // allowed values and usage counts. A tenant has at most Limits.Properties.
 func (s *Store) ListProperties(ctx context.Context, tenant int64) ([]Property, error) {
@@ -279,6 +306,7 @@ func (s *Store) CreateProperty(ctx context.Context, tenant int64, n NewProperty)
 		return s.audit(ctx, tx, tenant, "property.create", "property", p.PublicID(), Changes{
 			"key": {After: p.Key}, "type": {After: p.Type}, "values": {After: optionValues(p.Options)}})
 	})
+	s.forgetProperties(tenant)
 	return p, err
 }
 
@@ -385,6 +413,7 @@ func (s *Store) UpdateProperty(ctx context.Context, tenant, id int64, upd Proper
 		}
 		return s.audit(ctx, tx, tenant, "property.update", "property", p.PublicID(), ch)
 	})
+	s.forgetProperties(tenant)
 	return p, err
 }
 
@@ -398,6 +427,7 @@ func haveOrHas(n int) string {
 // RemoveProperty removes a property; when users have values it needs
 // confirm, and removes their values too.
 func (s *Store) RemoveProperty(ctx context.Context, tenant, id int64, confirm bool) error {
+	defer s.forgetProperties(tenant)
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		p, err := getProperty(ctx, tx, tenant, id, "")
 		if err != nil {
@@ -639,27 +669,43 @@ func (s *Store) UserProperties(ctx context.Context, tenant int64, users []int64)
 	if len(users) == 0 {
 		return out, nil
 	}
+	defs, err := s.PropertyDefinitions(ctx, tenant)
+	if err != nil || len(defs) == 0 {
+		return out, err
+	}
+	byID := map[int64]Property{}
+	options := map[int64]string{}
+	for _, p := range defs {
+		byID[p.ID] = p
+		for _, o := range p.Options {
+			options[o.ID] = o.Value
+		}
+	}
 	marks, args := idList(users)
-	stmt, err := s.read(ctx, `SELECT v.user_id, `+propertyColumns+`, coalesce(o.value, v.value)
-		FROM user_property_values v JOIN properties p ON p.id = v.property_id
-		LEFT JOIN property_options o ON o.id = v.option_id
-		WHERE v.user_id IN (`+marks+`) AND p.tenant_id = ? ORDER BY v.user_id, p.key, o.id`)
+	// Only the tenant's properties count: a value row is kept only when its
+	// property is one of the tenant's definitions.
+	stmt, err := s.read(ctx, `SELECT user_id, property_id, option_id, value FROM user_property_values
+		WHERE user_id IN (`+marks+`) ORDER BY user_id, property_id, option_id`)
 	if err != nil {
 		return nil, fmt.Errorf("store: user properties: %w", err)
 	}
-	rows, err := stmt.QueryContext(ctx, append(args, tenant)...)
+	rows, err := stmt.QueryContext(ctx, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: user properties: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var uid int64
-		var p Property
-		var created, updated int64
+		var uid, pid, oid int64
 		var v string
-		if err := rows.Scan(&uid, &p.ID, &p.TenantID, &p.Key, &p.DisplayName, &p.Type, &p.Required, &p.UserCount,
-			&created, &updated, &v); err != nil {
+		if err := rows.Scan(&uid, &pid, &oid, &v); err != nil {
 			return nil, fmt.Errorf("store: user properties: %w", err)
+		}
+		p, ok := byID[pid]
+		if !ok {
+			continue
+		}
+		if oid != 0 {
+			v = options[oid]
 		}
 		if out[uid] == nil {
 			out[uid] = map[string]PropertyValue{}

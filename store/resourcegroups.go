@@ -270,7 +270,7 @@ func (s *Store) ResourceGroupAssignments(ctx context.Context, tenant, id int64) 
 		return Assignments{}, err
 	}
 	var a Assignments
-	rows, err := s.r.QueryContext(ctx, `SELECT `+userColumns+` FROM resource_group_users x JOIN users u ON u.id = x.user_id
+	rows, err := s.r.QueryContext(ctx, `SELECT `+userColumns+` FROM resource_group_users x CROSS JOIN users u ON u.id = x.user_id
 		WHERE x.resource_group_id = ? AND u.tenant_id = ? ORDER BY u.username`, id, tenant)
 	if err != nil {
 		return a, fmt.Errorf("store: assignments: %w", err)
@@ -278,7 +278,7 @@ func (s *Store) ResourceGroupAssignments(ctx context.Context, tenant, id int64) 
 	if a.Users, err = collect(rows, scanUser); err != nil {
 		return a, err
 	}
-	rows, err = s.r.QueryContext(ctx, `SELECT `+groupColumns+` FROM resource_group_groups x JOIN user_groups g ON g.id = x.group_id
+	rows, err = s.r.QueryContext(ctx, `SELECT `+groupColumns+` FROM resource_group_groups x CROSS JOIN user_groups g ON g.id = x.group_id
 		WHERE x.resource_group_id = ? AND g.tenant_id = ? ORDER BY g.name`, id, tenant)
 	if err != nil {
 		return a, fmt.Errorf("store: assignments: %w", err)
@@ -380,8 +380,8 @@ func (s *Store) UserResourceGroups(ctx context.Context, tenant, user int64) ([]U
 		FROM (SELECT resource_group_id, NULL AS group_id FROM resource_group_users WHERE user_id = ?1
 		      UNION ALL
 		      SELECT x.resource_group_id, x.group_id FROM group_members m
-		      JOIN resource_group_groups x ON x.group_id = m.group_id WHERE m.user_id = ?1) a
-		JOIN resource_groups r ON r.id = a.resource_group_id
+		      CROSS JOIN resource_group_groups x ON x.group_id = m.group_id WHERE m.user_id = ?1) a
+		CROSS JOIN resource_groups r ON r.id = a.resource_group_id
 		LEFT JOIN user_groups g ON g.id = a.group_id
 		WHERE r.tenant_id = ?2 ORDER BY r.name, r.id, g.name`, user, tenant)
 	if err != nil {

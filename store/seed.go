@@ -66,6 +66,7 @@ func (s *Store) SeedUsers(ctx context.Context, tenant int64, o SeedOptions) erro
 		return err
 	}
 	defer s.w.ExecContext(context.WithoutCancel(ctx), `PRAGMA cache_size = -32000`)
+	defer s.forgetProperties(tenant)
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		// The planner statistics of users are the hand-written ones of the
 		// migration (a tenant of a million users); dropping the indexes drops

@@ -32,7 +32,8 @@ type Store struct {
 	// Limits bounds what a tenant may define; zero fields take defaults.
 	Limits Limits
 
-	keys apiKeyCache
+	keys     apiKeyCache
+	propDefs sync.Map // tenant id -> []Property, see PropertyDefinitions
 	// stmts caches prepared read statements by their SQL: parsing and
 	// planning cost more than running a page query (toolchain.md: +25-80 %).
 	// List queries are built from fixed fragments, so their number is bounded.
