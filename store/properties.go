@@ -205,21 +205,36 @@ func (s *Store) GetProperty(ctx context.Context, tenant, id int64) (Property, er
 // changes them (as with API keys), and every change drops the tenant's
 // entry.
 func (s *Store) PropertyDefinitions(ctx context.Context, tenant int64) ([]Property, error) {
+	d, err := s.propertyDefs(ctx, tenant)
+	return d.list, err
+}
+
+// propertyDefs is a tenant's cached definitions with their lookups.
+type propertyDefs struct {
+	list    []Property
+	byID    map[int64]Property
+	options map[int64]string // option id -> value
+}
+
+func (s *Store) propertyDefs(ctx context.Context, tenant int64) (propertyDefs, error) {
 	if v, ok := s.propDefs.Load(tenant); ok {
-		return v.([]Property), nil
+		return v.(propertyDefs), nil
 	}
 	ps, err := s.ListProperties(ctx, tenant)
 	if err != nil {
-		return nil, err
+		return propertyDefs{}, err
 	}
+	d := propertyDefs{list: ps, byID: map[int64]Property{}, options: map[int64]string{}}
 	for i := range ps {
 		ps[i].UserCount = 0
 		for j := range ps[i].Options {
 			ps[i].Options[j].UserCount = 0
+			d.options[ps[i].Options[j].ID] = ps[i].Options[j].Value
 		}
+		d.byID[ps[i].ID] = ps[i]
 	}
-	s.propDefs.Store(tenant, ps)
-	return ps, nil
+	s.propDefs.Store(tenant, d)
+	return d, nil
 }
 
 // forgetProperties drops a tenant's cached property definitions; called
@@ -669,21 +684,11 @@ func (s *Store) UserProperties(ctx context.Context, tenant int64, users []int64)
 	if len(users) == 0 {
 		return out, nil
 	}
-	defs, err := s.PropertyDefinitions(ctx, tenant)
-	if err != nil || len(defs) == 0 {
+	defs, err := s.propertyDefs(ctx, tenant)
+	if err != nil || len(defs.list) == 0 {
 		return out, err
 	}
-	byID := map[int64]Property{}
-	options := map[int64]string{}
-	for _, p := range defs {
-		byID[p.ID] = p
-		for _, o := range p.Options {
-			options[o.ID] = o.Value
-		}
-	}
 	marks, args := idList(users)
-	// Only the tenant's properties count: a value row is kept only when its
-	// property is one of the tenant's definitions.
 	stmt, err := s.read(ctx, `SELECT user_id, property_id, option_id, value FROM user_property_values
 		WHERE user_id IN (`+marks+`) ORDER BY user_id, property_id, option_id`)
 	if err != nil {
@@ -700,12 +705,13 @@ func (s *Store) UserProperties(ctx context.Context, tenant int64, users []int64)
 		if err := rows.Scan(&uid, &pid, &oid, &v); err != nil {
 			return nil, fmt.Errorf("store: user properties: %w", err)
 		}
-		p, ok := byID[pid]
+		// Only the tenant's properties count.
+		p, ok := defs.byID[pid]
 		if !ok {
 			continue
 		}
 		if oid != 0 {
-			v = options[oid]
+			v = defs.options[oid]
 		}
 		if out[uid] == nil {
 			out[uid] = map[string]PropertyValue{}

@@ -33,7 +33,7 @@ type Store struct {
 	Limits Limits
 
 	keys     apiKeyCache
-	propDefs sync.Map // tenant id -> []Property, see PropertyDefinitions
+	propDefs sync.Map // tenant id -> propertyDefs, see PropertyDefinitions
 	// stmts caches prepared read statements by their SQL: parsing and
 	// planning cost more than running a page query (toolchain.md: +25-80 %).
 	// List queries are built from fixed fragments, so their number is bounded.
