@@ -31,6 +31,9 @@ type Store struct {
 
 	// Limits bounds what a tenant may define; zero fields take defaults.
 	Limits Limits
+	// Compose writes the emails the store queues (the web layer's
+	// templates); nil refuses every change that sends one.
+	Compose func(EmailData) Email
 
 	keys     apiKeyCache
 	propDefs sync.Map // tenant id -> propertyDefs, see PropertyDefinitions

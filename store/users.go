@@ -113,6 +113,8 @@ type NewUser struct {
 	Timezone          string
 	Tags              map[string]string
 	OrgUnitID         int64
+	// Invite emails a pending user (no password) a link to set one.
+	Invite bool
 }
 
 // UserUpdate changes the fields that are not nil. A pointer to a zero time
@@ -267,30 +269,6 @@ func (u *User) validate() FieldErrors {
 	return fe
 }
 
-// UserPasswordRules checks a password against the default policy of spec §2
-// (at least 10 characters, 3 of the 4 character classes, not the username or
-// email). The email issue makes the policy a tenant setting.
-func UserPasswordRules(pw, username, email string) string {
-	classes := 0
-	for _, has := range []func(rune) bool{unicode.IsLower, unicode.IsUpper, unicode.IsDigit,
-		func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }} {
-		if strings.ContainsFunc(pw, has) {
-			classes++
-		}
-	}
-	switch {
-	case utf8.RuneCountInString(pw) < 10:
-		return "Password must be at least 10 characters."
-	case len(pw) > maxPasswordBytes:
-		return fmt.Sprintf("Password must be at most %d bytes.", maxPasswordBytes)
-	case classes < 3:
-		return "Password must mix at least 3 of: lower-case letters, upper-case letters, digits, symbols."
-	case strings.EqualFold(pw, username) || (email != "" && strings.EqualFold(pw, email)):
-		return "Password must not be the username or email address."
-	}
-	return ""
-}
-
 // candidate turns a NewUser into the User it would create, with defaults.
 func (n NewUser) candidate(t Tenant, root int64) User {
 	u := User{Username: n.Username, DisplayName: n.DisplayName, Description: n.Description, Email: n.Email,
@@ -411,6 +389,10 @@ func (s *Store) createUsers(ctx context.Context, tenant int64, items []NewUser) 
 	if err := s.r.QueryRowContext(ctx, `SELECT id FROM org_units WHERE tenant_id = ? AND parent_id IS NULL`, tenant).Scan(&root); err != nil {
 		return BatchResult{}, nil, fmt.Errorf("store: root org unit: %w", err)
 	}
+	policy, err := s.GetPasswordPolicy(ctx, tenant)
+	if err != nil {
+		return BatchResult{}, nil, err
+	}
 	// Validate and hash outside the transaction: bcrypt is the slow part and
 	// must not hold the write lock.
 	out := make([]created, len(items))
@@ -421,9 +403,14 @@ func (s *Store) createUsers(ctx context.Context, tenant int64, items []NewUser) 
 		u.normalize()
 		fe := u.validate()
 		if n.Password != "" {
-			if msg := UserPasswordRules(n.Password, u.Username, u.Email); msg != "" {
+			if msg := policy.Check(n.Password, u.Username, u.Email); msg != "" {
 				fe["password"] = msg
 			}
+		}
+		if n.Invite && n.Password != "" {
+			fe["invite"] = "A user given a password needs no invitation."
+		} else if n.Invite && u.Email == "" {
+			fe["email"] = "An invitation needs an email address."
 		}
 		out[i].user = u
 		if j, dup := seen[u.Username]; dup && fe["username"] == "" {
@@ -457,6 +444,11 @@ func (s *Store) createUsers(ctx context.Context, tenant int64, items []NewUser) 
 				}
 				res.fail(i, out[i].user.Username, out[i].err)
 				continue
+			}
+			if items[i].Invite {
+				if err := s.sendLink(ctx, tx, t, out[i].user, TokenInvite, "an administrator"); err != nil {
+					return err
+				}
 			}
 			res.Succeeded = append(res.Succeeded, BatchOK{Index: i, ID: out[i].user.PublicID(), Key: out[i].user.Username})
 			ids = append(ids, out[i].user.ID)

@@ -159,6 +159,12 @@ func (s *Store) UpdateUser(ctx context.Context, tenant, id int64, upd UserUpdate
 		if err != nil {
 			return fmt.Errorf("store: update user: %w", err)
 		}
+		if !strings.EqualFold(old.Email, u.Email) {
+			// Verification links were for the old address.
+			if _, err := tx.ExecContext(ctx, `DELETE FROM user_tokens WHERE user_id = ? AND kind = 'verify' AND used_at IS NULL`, id); err != nil {
+				return fmt.Errorf("store: update user: %w", err)
+			}
+		}
 		return s.audit(ctx, tx, tenant, "user.update", "user", u.PublicID(), ch)
 	})
 	return u, err

@@ -1,0 +1,562 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"database/sql"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"math/big"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Token kinds and lifetimes, spec §1.
+const (
+	TokenReset  = "reset"
+	TokenInvite = "invite"
+	TokenVerify = "verify"
+
+	ResetTTL  = time.Hour
+	InviteTTL = 72 * time.Hour
+	VerifyTTL = 24 * time.Hour
+)
+
+// End-user sign-in lockout, spec §2.
+const (
+	MaxFailedLogins = 5
+	FailedLoginLock = 15 * time.Minute
+	maxCodeTries    = 5
+)
+
+var (
+	// ErrAccountUnavailable means the credentials were right but the account
+	// cannot sign in (disabled, pending, locked or expired). It says no more.
+	ErrAccountUnavailable = errors.New("account unavailable")
+)
+
+// TokenError is a link or code that cannot be used; Reason is for the
+// person holding it.
+type TokenError struct{ Reason string }
+
+func (e TokenError) Error() string { return "token: " + e.Reason }
+
+var (
+	tokenUnknown = TokenError{"This link is not valid. Check that you opened the whole link from the email, or ask for a new one."}
+	tokenUsed    = TokenError{"This link has already been used. Ask for a new one if you still need it."}
+	tokenExpired = TokenError{"This link has expired. Ask for a new one."}
+)
+
+// EmailData is what an email's text is made from; Store.Compose turns it
+// into an Email.
+type EmailData struct {
+	Kind        string // password_reset, invitation, verify_email
+	Tenant      Tenant
+	User        User
+	Path        string // the link's path, e.g. /account/acme/reset?token=…
+	Code        string // the 6-digit code of a verification
+	ValidFor    time.Duration
+	RequestedBy string // "you" or "an administrator"
+}
+
+func hashToken(t string) []byte {
+	h := sha256.Sum256([]byte(t))
+	return h[:]
+}
+
+// codeHashOf hashes a verification code with its token's hash, which is
+// stored: a code is only worth anything with its own token.
+func codeHashOf(tokenHash []byte, code string) []byte {
+	h := sha256.Sum256(append(append([]byte{}, tokenHash...), ":"+code...))
+	return h[:]
+}
+
+// issueToken creates a token for user and returns it; withCode adds a
+// 6-digit code (verification). Earlier unused tokens of the same kind end.
+func (s *Store) issueToken(ctx context.Context, tx *sql.Tx, u User, kind string, ttl time.Duration, withCode bool) (token, code string, err error) {
+	raw := make([]byte, 32)
+	_, _ = rand.Read(raw)
+	token = base64.RawURLEncoding.EncodeToString(raw)
+	var codeHash []byte
+	if withCode {
+		n, _ := rand.Int(rand.Reader, big.NewInt(1_000_000))
+		code = fmt.Sprintf("%06d", n.Int64())
+		codeHash = codeHashOf(hashToken(token), code)
+	}
+	now := s.nowMillis()
+	if _, err := tx.ExecContext(ctx, `DELETE FROM user_tokens WHERE user_id = ? AND kind = ? AND used_at IS NULL`, u.ID, kind); err != nil {
+		return "", "", fmt.Errorf("store: token: %w", err)
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO user_tokens (tenant_id, user_id, kind, token_hash, code_hash, email, expires_at, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, u.TenantID, u.ID, kind, hashToken(token), codeHash, u.Email, now+ttl.Milliseconds(), now)
+	if err != nil {
+		return "", "", fmt.Errorf("store: token: %w", err)
+	}
+	return token, code, nil
+}
+
+// userToken is a stored token found by its text.
+type userToken struct {
+	id       int64
+	user     User
+	kind     string
+	email    string
+	codeHash []byte
+	tries    int
+}
+
+// findToken looks a token up in tenant among kinds; it is refused when
+// unknown (or another tenant's), used or expired.
+func (s *Store) findToken(ctx context.Context, q querier, tenant int64, token string, kinds ...string) (userToken, error) {
+	var t userToken
+	var uid, expires int64
+	var used sql.NullInt64
+	err := q.QueryRowContext(ctx, `SELECT id, user_id, kind, email, code_hash, code_tries, expires_at, used_at FROM user_tokens
+		WHERE token_hash = ? AND tenant_id = ?`, hashToken(token), tenant).Scan(&t.id, &uid, &t.kind, &t.email, &t.codeHash,
+		&t.tries, &expires, &used)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && !slices.Contains(kinds, t.kind)) {
+		return t, tokenUnknown
+	}
+	if err != nil {
+		return t, fmt.Errorf("store: token: %w", err)
+	}
+	if used.Valid {
+		return t, tokenUsed
+	}
+	if expires <= s.nowMillis() {
+		return t, tokenExpired
+	}
+	t.user, err = getUser(ctx, q, tenant, uid)
+	if errors.Is(err, ErrNotFound) {
+		return t, tokenUnknown
+	}
+	return t, err
+}
+
+// CheckResetToken returns the user a reset or invitation link is for, or
+// a TokenError, without using it.
+func (s *Store) CheckResetToken(ctx context.Context, tenant int64, token string) (User, error) {
+	t, err := s.findToken(ctx, s.r, tenant, token, TokenReset, TokenInvite)
+	return t.user, err
+}
+
+// sendLink issues a token of kind for u and queues its email, inside tx.
+func (s *Store) sendLink(ctx context.Context, tx *sql.Tx, t Tenant, u User, kind string, requestedBy string) error {
+	if s.Compose == nil {
+		return errors.New("store: no email composer")
+	}
+	var ttl time.Duration
+	var path, mail string
+	switch kind {
+	case TokenReset:
+		ttl, path, mail = ResetTTL, "/reset", "password_reset"
+	case TokenInvite:
+		ttl, path, mail = InviteTTL, "/reset", "invitation"
+	case TokenVerify:
+		ttl, path, mail = VerifyTTL, "/verify", "verify_email"
+	}
+	token, code, err := s.issueToken(ctx, tx, u, kind, ttl, kind == TokenVerify)
+	if err != nil {
+		return err
+	}
+	e := s.Compose(EmailData{Kind: mail, Tenant: t, User: u, Path: "/account/" + t.Alias + path + "?token=" + token,
+		Code: code, ValidFor: ttl, RequestedBy: requestedBy})
+	e.Kind, e.To = mail, u.Email
+	return s.enqueue(ctx, tx, t.ID, u.ID, e)
+}
+
+// SendPasswordResets emails a reset link to up to MaxBatch users (public
+// ids); requireChange also asks them to change their password at next
+// sign-in. Users without an email address are failed items.
+func (s *Store) SendPasswordResets(ctx context.Context, tenant int64, ids []string, requireChange bool) (BatchResult, error) {
+	if len(ids) > MaxBatch {
+		return BatchResult{}, FieldErrors{"user_ids": fmt.Sprintf("A batch takes at most %d users; this one has %d.", MaxBatch, len(ids))}
+	}
+	t, err := s.GetTenant(ctx, tenant)
+	if err != nil {
+		return BatchResult{}, err
+	}
+	var res BatchResult
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		res = BatchResult{}
+		return eachUser(ids, &res, func(id int64) error {
+			u, err := getUser(ctx, tx, tenant, id)
+			if err != nil {
+				return err
+			}
+			if u.Email == "" {
+				return FieldErrors{"email": u.Username + " has no email address."}
+			}
+			if requireChange && !slices.Contains(u.RequiredActions, "update_password") {
+				acts := append(slices.Clone(u.RequiredActions), "update_password")
+				slices.Sort(acts)
+				if _, err := tx.ExecContext(ctx, `UPDATE users SET required_actions = ?, updated_at = ? WHERE id = ?`,
+					strings.Join(acts, ","), s.nowMillis(), id); err != nil {
+					return fmt.Errorf("store: reset: %w", err)
+				}
+			}
+			if err := s.sendLink(ctx, tx, t, u, TokenReset, "an administrator"); err != nil {
+				return err
+			}
+			return s.audit(ctx, tx, tenant, "user.reset_password", "user", u.PublicID(), Changes{
+				"require_password_change": {After: requireChange}})
+		})
+	})
+	return res, err
+}
+
+// RequestPasswordReset is the end user's "forgot password": login is a
+// username or email address. It answers nil whether or not an account
+// matched, so the answer reveals nothing; a matching user with an email
+// gets a reset link.
+func (s *Store) RequestPasswordReset(ctx context.Context, tenant int64, login string) error {
+	t, err := s.GetTenant(ctx, tenant)
+	if err != nil {
+		return err
+	}
+	u, err := s.userByLogin(ctx, s.r, tenant, login)
+	if errors.Is(err, ErrNotFound) || (err == nil && (u.Email == "" || u.Status == StatusDisabled)) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := s.sendLink(ctx, tx, t, u, TokenReset, "you"); err != nil {
+			return err
+		}
+		return s.audit(WithActor(ctx, Actor{Type: ActorUser, ID: u.PublicID(), Name: u.Username}), tx, tenant,
+			"user.forgot_password", "user", u.PublicID(), nil)
+	})
+}
+
+// userByLogin finds a user by username, or by email when exactly one user
+// has it.
+func (s *Store) userByLogin(ctx context.Context, q querier, tenant int64, login string) (User, error) {
+	login = strings.TrimSpace(login)
+	if login == "" {
+		return User{}, fmt.Errorf("store: user: %w", ErrNotFound)
+	}
+	u, err := scanUser(q.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users u WHERE u.tenant_id = ? AND u.username = ?`,
+		tenant, strings.ToLower(login)))
+	if err == nil {
+		return u, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return User{}, fmt.Errorf("store: user: %w", err)
+	}
+	rows, err := q.QueryContext(ctx, `SELECT `+userColumns+` FROM users u WHERE u.tenant_id = ? AND u.email = ? LIMIT 2`, tenant, login)
+	if err != nil {
+		return User{}, fmt.Errorf("store: user: %w", err)
+	}
+	us, err := collect(rows, scanUser)
+	if err != nil {
+		return User{}, err
+	}
+	if len(us) != 1 {
+		return User{}, fmt.Errorf("store: user: %w", ErrNotFound)
+	}
+	return us[0], nil
+}
+
+// ResetPassword sets a new password from a reset or invitation link: the
+// token is used up, the password must meet the tenant's policy, a pending
+// user becomes enabled, and "update_password" is done.
+func (s *Store) ResetPassword(ctx context.Context, tenant int64, token, password string) (User, error) {
+	var u User
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		t, err := s.findToken(ctx, tx, tenant, token, TokenReset, TokenInvite)
+		if err != nil {
+			return err
+		}
+		ctx := WithActor(ctx, Actor{Type: ActorUser, ID: t.user.PublicID(), Name: t.user.Username})
+		// Used first: the new password ends every unused link.
+		if _, err := tx.ExecContext(ctx, `UPDATE user_tokens SET used_at = ? WHERE id = ?`, s.nowMillis(), t.id); err != nil {
+			return fmt.Errorf("store: reset: %w", err)
+		}
+		u, err = s.setPassword(ctx, tx, t.user, password)
+		return err
+	})
+	return u, err
+}
+
+// ChangePassword is the signed-in end user's change: current must match
+// unless the user is completing a forced change right after signing in.
+func (s *Store) ChangePassword(ctx context.Context, tenant, user int64, current, password string, forced bool) (User, error) {
+	var u User
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		old, err := getUser(ctx, tx, tenant, user)
+		if err != nil {
+			return err
+		}
+		if !forced {
+			var hash sql.NullString
+			if err := tx.QueryRowContext(ctx, `SELECT password_hash FROM users WHERE id = ?`, user).Scan(&hash); err != nil {
+				return fmt.Errorf("store: change password: %w", err)
+			}
+			if !hash.Valid || !passwordMatches(hash.String, current) {
+				return FieldErrors{"current_password": "This is not your current password."}
+			}
+		}
+		u, err = s.setPassword(ctx, tx, old, password)
+		return err
+	})
+	return u, err
+}
+
+// setPassword checks password against the tenant's policy and history and
+// stores it, with every consequence of a new password: pending users are
+// enabled, reset links end, "update_password" is done, history is kept.
+func (s *Store) setPassword(ctx context.Context, tx *sql.Tx, u User, password string) (User, error) {
+	p, err := passwordPolicy(ctx, tx, u.TenantID)
+	if err != nil {
+		return User{}, err
+	}
+	if msg := p.Check(password, u.Username, u.Email); msg != "" {
+		return User{}, FieldErrors{"password": msg}
+	}
+	var current sql.NullString
+	if err := tx.QueryRowContext(ctx, `SELECT password_hash FROM users WHERE id = ?`, u.ID).Scan(&current); err != nil {
+		return User{}, fmt.Errorf("store: password: %w", err)
+	}
+	if p.History > 0 {
+		hashes := []string{}
+		if current.Valid {
+			hashes = append(hashes, current.String)
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT hash FROM password_history WHERE user_id = ? ORDER BY created_at DESC LIMIT ?`, u.ID, p.History)
+		if err != nil {
+			return User{}, fmt.Errorf("store: password history: %w", err)
+		}
+		old, err := collect(rows, func(sc rowScanner) (string, error) {
+			var h string
+			return h, sc.Scan(&h)
+		})
+		if err != nil {
+			return User{}, err
+		}
+		hashes = append(hashes, old...)
+		for _, h := range hashes[:min(len(hashes), p.History)] {
+			if passwordMatches(h, password) {
+				return User{}, FieldErrors{"password": fmt.Sprintf("Choose a password you have not used for your last %d passwords.", p.History)}
+			}
+		}
+	}
+	hash, err := hashPassword(password)
+	if err != nil {
+		return User{}, err
+	}
+	now := s.nowMillis()
+	if current.Valid {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO password_history (user_id, hash, created_at) VALUES (?, ?, ?)`, u.ID, current.String, now); err != nil {
+			return User{}, fmt.Errorf("store: password history: %w", err)
+		}
+	}
+	acts := slices.DeleteFunc(slices.Clone(u.RequiredActions), func(a string) bool { return a == "update_password" })
+	status := u.Status
+	if status == StatusPending {
+		status = StatusEnabled
+	}
+	var expires sql.NullInt64
+	if p.ExpiryDays > 0 {
+		expires = sql.NullInt64{Int64: now + int64(p.ExpiryDays)*24*time.Hour.Milliseconds(), Valid: true}
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE users SET password_hash = ?, password_changed_at = ?, registered_at = coalesce(registered_at, ?),
+		status = ?, required_actions = ?, password_expires_at = ?, failed_logins = 0, updated_at = ? WHERE id = ?`,
+		hash, now, now, status, strings.Join(acts, ","), expires, now, u.ID)
+	if err != nil {
+		return User{}, fmt.Errorf("store: password: %w", err)
+	}
+	// A new password ends every reset and invitation link.
+	if _, err := tx.ExecContext(ctx, `DELETE FROM user_tokens WHERE user_id = ? AND kind IN ('reset', 'invite') AND used_at IS NULL`, u.ID); err != nil {
+		return User{}, fmt.Errorf("store: password: %w", err)
+	}
+	ch := Changes{"password": {After: "changed"}}
+	ch.set("status", u.Status, status)
+	if err := s.audit(ctx, tx, u.TenantID, "user.set_password", "user", u.PublicID(), ch); err != nil {
+		return User{}, err
+	}
+	return getUser(ctx, tx, u.TenantID, u.ID)
+}
+
+// AuthenticateUser signs an end user in by username (or email) and
+// password. Wrong credentials are ErrInvalidCredentials; five in a row lock
+// the user for 15 minutes. Right credentials on an account that cannot
+// sign in are ErrAccountUnavailable. A password past its expiry adds
+// "update_password".
+func (s *Store) AuthenticateUser(ctx context.Context, tenant int64, login, password string) (User, error) {
+	var u User
+	var outcome error
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		u, err = s.userByLogin(ctx, tx, tenant, login)
+		if errors.Is(err, ErrNotFound) {
+			passwordMatches(string(dummyHash), password) // same time whether or not the user exists
+			outcome = ErrInvalidCredentials
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		var hash sql.NullString
+		var failed int
+		if err := tx.QueryRowContext(ctx, `SELECT password_hash, failed_logins FROM users WHERE id = ?`, u.ID).Scan(&hash, &failed); err != nil {
+			return fmt.Errorf("store: sign in: %w", err)
+		}
+		now := s.now()
+		actx := WithActor(ctx, Actor{Type: ActorUser, ID: u.PublicID(), Name: u.Username})
+		if !hash.Valid || !passwordMatches(hash.String, password) {
+			outcome = ErrInvalidCredentials
+			if u.Locked(now) {
+				return nil // a locked user's failures do not extend the lock
+			}
+			failed++
+			if failed >= MaxFailedLogins {
+				until := now.Add(FailedLoginLock).UnixMilli()
+				if _, err := tx.ExecContext(ctx, `UPDATE users SET failed_logins = 0, locked_at = ?, lock_until = ?, lock_reason = ?
+					WHERE id = ?`, now.UnixMilli(), until, LockFailedLogins, u.ID); err != nil {
+					return fmt.Errorf("store: sign in: %w", err)
+				}
+				return s.audit(actx, tx, tenant, "user.lock", "user", u.PublicID(), Changes{
+					"locked": {Before: false, After: true}, "lock_reason": {After: LockFailedLogins}})
+			}
+			_, err := tx.ExecContext(ctx, `UPDATE users SET failed_logins = ? WHERE id = ?`, failed, u.ID)
+			return err
+		}
+		if u.Status != StatusEnabled || u.Locked(now) || (u.AccountExpiresAt != nil && !u.AccountExpiresAt.After(now)) {
+			outcome = ErrAccountUnavailable
+			return nil
+		}
+		acts := u.RequiredActions
+		p, err := passwordPolicy(ctx, tx, tenant)
+		if err != nil {
+			return err
+		}
+		expired := u.PasswordExpiresAt != nil && !u.PasswordExpiresAt.After(now)
+		if p.ExpiryDays > 0 && u.PasswordChangedAt != nil && now.Sub(*u.PasswordChangedAt) > time.Duration(p.ExpiryDays)*24*time.Hour {
+			expired = true
+		}
+		if expired && !slices.Contains(acts, "update_password") {
+			acts = append(slices.Clone(acts), "update_password")
+			slices.Sort(acts)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET failed_logins = 0, last_login_at = ?, required_actions = ? WHERE id = ?`,
+			now.UnixMilli(), strings.Join(acts, ","), u.ID); err != nil {
+			return fmt.Errorf("store: sign in: %w", err)
+		}
+		u.RequiredActions, u.LastLoginAt = acts, &now
+		return s.audit(actx, tx, tenant, "user.sign_in", "user", u.PublicID(), nil)
+	})
+	if err != nil {
+		return User{}, err
+	}
+	if outcome != nil {
+		return User{}, outcome
+	}
+	return u, nil
+}
+
+// SendVerification emails a user a verification link and code for their
+// current address.
+func (s *Store) SendVerification(ctx context.Context, tenant, user int64) error {
+	t, err := s.GetTenant(ctx, tenant)
+	if err != nil {
+		return err
+	}
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		u, err := getUser(ctx, tx, tenant, user)
+		if err != nil {
+			return err
+		}
+		if u.Email == "" {
+			return FieldErrors{"email": "This user has no email address to verify."}
+		}
+		if err := s.sendLink(ctx, tx, t, u, TokenVerify, ""); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, tenant, "user.send_verification", "user", u.PublicID(), Changes{"email": {After: u.Email}})
+	})
+}
+
+// ConfirmEmail verifies the address a verification link was sent to, if
+// it is still the user's address.
+func (s *Store) ConfirmEmail(ctx context.Context, tenant int64, token string) (User, error) {
+	var u User
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		t, err := s.findToken(ctx, tx, tenant, token, TokenVerify)
+		if err != nil {
+			return err
+		}
+		u, err = s.confirm(ctx, tx, t)
+		return err
+	})
+	return u, err
+}
+
+// ConfirmEmailCode verifies a signed-in user's address by the 6-digit code
+// of their latest verification email; five wrong codes end it.
+func (s *Store) ConfirmEmailCode(ctx context.Context, tenant, user int64, code string) (User, error) {
+	var u User
+	var refused error
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var id, expires int64
+		var tokenHash, codeHash []byte
+		var tries int
+		var email string
+		err := tx.QueryRowContext(ctx, `SELECT id, token_hash, code_hash, code_tries, expires_at, email FROM user_tokens
+			WHERE tenant_id = ? AND user_id = ? AND kind = 'verify' AND used_at IS NULL ORDER BY id DESC LIMIT 1`,
+			tenant, user).Scan(&id, &tokenHash, &codeHash, &tries, &expires, &email)
+		if errors.Is(err, sql.ErrNoRows) || (err == nil && tries >= maxCodeTries) {
+			refused = FieldErrors{"code": "There is no code waiting for you; send a new verification email."}
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("store: confirm code: %w", err)
+		}
+		if expires <= s.nowMillis() {
+			refused = FieldErrors{"code": "This code has expired; send a new verification email."}
+			return nil
+		}
+		if subtle.ConstantTimeCompare(codeHashOf(tokenHash, strings.TrimSpace(code)), codeHash) != 1 {
+			if _, err := tx.ExecContext(ctx, `UPDATE user_tokens SET code_tries = code_tries + 1 WHERE id = ?`, id); err != nil {
+				return fmt.Errorf("store: confirm code: %w", err)
+			}
+			refused = FieldErrors{"code": "That code is not right. Check the email and try again."}
+			return nil
+		}
+		cu, err := getUser(ctx, tx, tenant, user)
+		if err != nil {
+			return err
+		}
+		u, err = s.confirm(ctx, tx, userToken{id: id, user: cu, kind: TokenVerify, email: email})
+		return err
+	})
+	if err == nil && refused != nil {
+		return User{}, refused
+	}
+	return u, err
+}
+
+func (s *Store) confirm(ctx context.Context, tx *sql.Tx, t userToken) (User, error) {
+	if !strings.EqualFold(t.email, t.user.Email) {
+		return User{}, TokenError{"This link was for an address that is no longer yours; ask for a new one."}
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE user_tokens SET used_at = ? WHERE id = ?`, s.nowMillis(), t.id); err != nil {
+		return User{}, fmt.Errorf("store: confirm: %w", err)
+	}
+	acts := slices.DeleteFunc(slices.Clone(t.user.RequiredActions), func(a string) bool { return a == "verify_email" })
+	if _, err := tx.ExecContext(ctx, `UPDATE users SET email_verified = 1, required_actions = ?, updated_at = ? WHERE id = ?`,
+		strings.Join(acts, ","), s.nowMillis(), t.user.ID); err != nil {
+		return User{}, fmt.Errorf("store: confirm: %w", err)
+	}
+	actx := WithActor(ctx, Actor{Type: ActorUser, ID: t.user.PublicID(), Name: t.user.Username})
+	if err := s.audit(actx, tx, t.user.TenantID, "user.verify_email", "user", t.user.PublicID(), Changes{
+		"email_verified": {Before: t.user.EmailVerified, After: true}}); err != nil {
+		return User{}, err
+	}
+	return getUser(ctx, tx, t.user.TenantID, t.user.ID)
+}
