@@ -27,6 +27,7 @@ type config struct {
 	BaseURL       string
 	SecureCookies bool
 	Limits        store.Limits
+	SMTP          *smtpConfig // nil: emails stay in the outbox
 }
 
 func envOr(getenv func(string) string, key, def string) string {
@@ -48,6 +49,8 @@ func parseServe(args []string, getenv func(string) string) (config, error) {
 	db := dbFlag(fs, getenv)
 	fs.StringVar(&c.BaseURL, "base-url", getenv("ROSTER_BASE_URL"), "URL people reach Roster at, for emailed links (ROSTER_BASE_URL; default from --addr)")
 	secure := fs.String("secure-cookies", getenv("ROSTER_SECURE_COOKIES"), "mark cookies Secure (ROSTER_SECURE_COOKIES; default: true when the base URL is https)")
+	smtpURL := fs.String("smtp-url", getenv("ROSTER_SMTP_URL"), "SMTP server for emails, smtp://user:pass@host:587[?starttls=required] or smtps://… (ROSTER_SMTP_URL; unset: emails stay in the outbox)")
+	smtpFrom := fs.String("smtp-from", getenv("ROSTER_SMTP_FROM"), "sender address of emails (ROSTER_SMTP_FROM; default roster@ the SMTP host)")
 	maxProps := fs.String("max-properties", envOr(getenv, "ROSTER_MAX_PROPERTIES", strconv.Itoa(store.DefaultMaxProperties)),
 		"custom properties a tenant may define (ROSTER_MAX_PROPERTIES)")
 	maxValues := fs.String("max-property-values", envOr(getenv, "ROSTER_MAX_PROPERTY_VALUES", strconv.Itoa(store.DefaultMaxPropertyValues)),
@@ -66,6 +69,11 @@ func parseServe(args []string, getenv func(string) string) (config, error) {
 		}
 		*l.dst = n
 	}
+	smtp, err := parseSMTP(*smtpURL, *smtpFrom)
+	if err != nil {
+		return config{}, err
+	}
+	c.SMTP = smtp
 	c.DB = *db
 	if c.BaseURL == "" {
 		c.BaseURL = "http://" + c.Addr
@@ -127,6 +135,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, logw 
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	if cfg.SMTP != nil {
+		snd := &sender{st: st, smtp: cfg.SMTP, log: log, every: 2 * time.Second}
+		go snd.run(ctx)
+		log.Info("emails delivered through " + cfg.SMTP.host + ":" + strconv.Itoa(cfg.SMTP.port))
+	} else {
+		log.Info("no SMTP server configured (ROSTER_SMTP_URL): emails stay queued in the outbox; see Settings → Email")
+	}
 	log.Info("roster listening", "addr", "http://"+ln.Addr().String(), "db", cfg.DB, "version", buildVersion())
 	log.Info("sign in at " + cfg.BaseURL + "/login")
 
