@@ -98,6 +98,7 @@ type apiUserInput struct {
 	Timezone          *string            `json:"timezone"`
 	Tags              *map[string]string `json:"tags"`
 	OrgUnitID         *string            `json:"org_unit_id"`
+	SendInvitation    *bool              `json:"send_invitation"` // create only: email a link to choose a password
 }
 
 func str(p *string) string {
@@ -157,6 +158,7 @@ func (in apiUserInput) newUser() (store.NewUser, store.FieldErrors) {
 	if in.Tags != nil {
 		n.Tags = *in.Tags
 	}
+	n.Invite = in.SendInvitation != nil && *in.SendInvitation
 	if t := rawTime(in.AccountExpiresAt, "account_expires_at", fe); t != nil {
 		n.AccountExpiresAt = *t
 	}
@@ -174,6 +176,9 @@ func (in apiUserInput) update() (store.UserUpdate, store.FieldErrors) {
 	}
 	if in.Status != nil {
 		fe["status"] = "Status is changed with POST /users/enable or /users/disable."
+	}
+	if in.SendInvitation != nil {
+		fe["send_invitation"] = "Invitations go with creation; for an existing user send a reset with POST /users/reset-password."
 	}
 	upd := store.UserUpdate{Username: in.Username, DisplayName: in.DisplayName, Description: in.Description,
 		Email: in.Email, EmailVerified: in.EmailVerified, PhoneRegion: in.PhoneRegion, PhoneNumber: in.PhoneNumber,

@@ -11,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"roster/store"
+	"roster/web/templates"
 )
 
 // Config is what the HTTP layer needs from the command line.
@@ -24,7 +25,10 @@ type Config struct {
 	SessionIdle time.Duration
 	// Version is shown in the footer and served by /healthz.
 	Version string
-	Log     *slog.Logger
+	// SMTPConfigured says emails are delivered (else they wait in the
+	// outbox, which Settings → Email then says).
+	SMTPConfigured bool
+	Log            *slog.Logger
 }
 
 // Handler holds what every handler needs. It has no other state than the
@@ -65,6 +69,9 @@ func New(st *store.Store, cfg Config) (*echo.Echo, func()) {
 	sm.Cookie.Secure = cfg.SecureCookies
 	sm.Cookie.Persist = false
 
+	// The store queues emails written by the web layer's templates, with
+	// links to this server.
+	st.Compose = func(d store.EmailData) store.Email { return templates.ComposeEmail(cfg.BaseURL, d) }
 	h := &Handler{store: st, sessions: sm, log: cfg.Log, cfg: cfg, signins: newLimiter(10, time.Minute)}
 	e := echo.New()
 	e.HideBanner = true

@@ -126,25 +126,28 @@ var bulkVerbs = map[string][2]string{
 	bulkMove:            {"Move", "Moved"},
 	bulkJoin:            {"Add to group", "Added to the group"},
 	bulkQuit:            {"Remove from group", "Removed from the group"},
+	bulkReset:           {"Send a password reset to", "Sent a password reset to"},
 }
 
 // Bulk actions of the directory, beside the store's user actions.
 const (
-	bulkMove = "move"
-	bulkJoin = "add_group"
-	bulkQuit = "remove_group"
+	bulkMove  = "move"
+	bulkJoin  = "add_group"
+	bulkQuit  = "remove_group"
+	bulkReset = "reset_password"
 )
 
 type bulkForm struct {
-	Action       string   `form:"action"`
-	UserIDs      []string `form:"user_ids"`
-	Return       string   `form:"return"`
-	ConfirmCount string   `form:"confirm_count"`
-	Until        string   `form:"until"`
-	OrgUnitID    string   `form:"org_unit_id"`
-	OrgUnitQ     string   `form:"org_unit_id_q"`
-	GroupID      string   `form:"group_id"`
-	GroupQ       string   `form:"group_id_q"`
+	Action        string   `form:"action"`
+	UserIDs       []string `form:"user_ids"`
+	Return        string   `form:"return"`
+	ConfirmCount  string   `form:"confirm_count"`
+	Until         string   `form:"until"`
+	OrgUnitID     string   `form:"org_unit_id"`
+	OrgUnitQ      string   `form:"org_unit_id_q"`
+	GroupID       string   `form:"group_id"`
+	GroupQ        string   `form:"group_id_q"`
+	RequireChange bool     `form:"require_change"`
 }
 
 func (f *bulkForm) bind(c echo.Context) (templates.BulkConfirmProps, error) {
@@ -162,7 +165,7 @@ func (f *bulkForm) bind(c echo.Context) (templates.BulkConfirmProps, error) {
 		f.Return = ""
 	}
 	p := templates.BulkConfirmProps{Action: f.Action, Verb: verbs[0], IDs: f.UserIDs, Return: f.Return,
-		Typed: f.ConfirmCount, Until: f.Until}
+		Typed: f.ConfirmCount, Until: f.Until, RequireChange: f.RequireChange}
 	switch f.Action {
 	case bulkMove:
 		p.Picker = &templates.PickerProps{Kind: "org-units", Field: "org_unit_id", ID: "bulk-org-unit", Label: "Org unit to move them to", Query: f.OrgUnitQ}
@@ -260,6 +263,8 @@ func (h *Handler) applyBulk(c echo.Context) error {
 		} else if res, err = change(ctx, tenant, group, f.UserIDs); errors.Is(err, store.ErrNotFound) {
 			err = store.FieldErrors{"group_id": "That group no longer exists."}
 		}
+	case bulkReset:
+		res, err = h.store.SendPasswordResets(ctx, tenant, f.UserIDs, f.RequireChange)
 	default:
 		res, err = h.store.ApplyUserAction(ctx, tenant, act, f.UserIDs)
 	}
@@ -302,6 +307,7 @@ type newUserForm struct {
 	Password    string `form:"password"`
 	Language    string `form:"language"`
 	Timezone    string `form:"timezone"`
+	Invite      bool   `form:"invite"`
 }
 
 // createUser creates one user from the console form.
@@ -312,11 +318,12 @@ func (h *Handler) createUser(c echo.Context) error {
 	}
 	u, err := h.store.CreateUser(c.Request().Context(), shell(c).Tenant.ID, store.NewUser{Username: f.Username,
 		DisplayName: f.DisplayName, Description: f.Description, Email: f.Email, PhoneRegion: f.PhoneRegion,
-		PhoneNumber: f.PhoneNumber, Password: f.Password, Language: f.Language, Timezone: f.Timezone})
+		PhoneNumber: f.PhoneNumber, Password: f.Password, Language: f.Language, Timezone: f.Timezone, Invite: f.Invite})
 	var fe store.FieldErrors
 	if errors.As(err, &fe) {
 		view := templates.UserForm{Username: f.Username, DisplayName: f.DisplayName, Description: f.Description,
-			Email: f.Email, PhoneRegion: f.PhoneRegion, PhoneNumber: f.PhoneNumber, Language: f.Language, Timezone: f.Timezone}
+			Email: f.Email, PhoneRegion: f.PhoneRegion, PhoneNumber: f.PhoneNumber, Language: f.Language, Timezone: f.Timezone,
+			Invite: f.Invite}
 		return render(c, http.StatusUnprocessableEntity, templates.NewUserPage(view, fe))
 	}
 	if err != nil {
@@ -758,5 +765,45 @@ func (h *Handler) moveUser(c echo.Context) error {
 		return err
 	}
 	h.flash(c, "User moved.")
+	return c.Redirect(http.StatusSeeOther, "/users/"+u.PublicID())
+}
+
+// userMail sends a user a password reset, an invitation or a verification
+// email, or marks their address verified.
+func (h *Handler) userMail(c echo.Context) error {
+	u, err := h.userOf(c)
+	if err != nil {
+		return err
+	}
+	ctx, tenant := c.Request().Context(), shell(c).Tenant.ID
+	var done string
+	switch c.FormValue("action") {
+	case "reset":
+		var res store.BatchResult
+		res, err = h.store.SendPasswordResets(ctx, tenant, []string{u.PublicID()}, c.FormValue("require_change") == "true")
+		if err == nil && len(res.Failed) > 0 {
+			err = store.FieldErrors{"mail": res.Failed[0].Message}
+		}
+		done = "Password reset sent to " + u.Email + "."
+	case "invite":
+		err, done = h.store.SendInvitation(ctx, tenant, u.ID), "Invitation sent to "+u.Email+"."
+	case "verify":
+		err, done = h.store.SendVerification(ctx, tenant, u.ID), "Verification email sent to "+u.Email+"."
+	case "mark_verified":
+		yes := true
+		_, err = h.store.UpdateUser(ctx, tenant, u.ID, store.UserUpdate{EmailVerified: &yes})
+		done = "Email address marked verified."
+	default:
+		return echo.NewHTTPError(http.StatusBadRequest, "Unknown action.")
+	}
+	var fe store.FieldErrors
+	if errors.As(err, &fe) {
+		_, msg := fe.First()
+		return h.renderUser(c, http.StatusUnprocessableEntity, u, store.FieldErrors{"mail": msg}, nil)
+	}
+	if err != nil {
+		return err
+	}
+	h.flash(c, done)
 	return c.Redirect(http.StatusSeeOther, "/users/"+u.PublicID())
 }

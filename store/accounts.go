@@ -460,6 +460,31 @@ func (s *Store) AuthenticateUser(ctx context.Context, tenant int64, login, passw
 	return u, nil
 }
 
+// SendInvitation emails a pending user a link to choose their first
+// password.
+func (s *Store) SendInvitation(ctx context.Context, tenant, user int64) error {
+	t, err := s.GetTenant(ctx, tenant)
+	if err != nil {
+		return err
+	}
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		u, err := getUser(ctx, tx, tenant, user)
+		if err != nil {
+			return err
+		}
+		switch {
+		case u.Status != StatusPending:
+			return FieldErrors{"invite": "Only pending users (without a password yet) are invited; send a password reset instead."}
+		case u.Email == "":
+			return FieldErrors{"email": "An invitation needs an email address."}
+		}
+		if err := s.sendLink(ctx, tx, t, u, TokenInvite, "an administrator"); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, tenant, "user.invite", "user", u.PublicID(), Changes{"email": {After: u.Email}})
+	})
+}
+
 // SendVerification emails a user a verification link and code for their
 // current address.
 func (s *Store) SendVerification(ctx context.Context, tenant, user int64) error {

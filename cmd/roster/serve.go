@@ -129,7 +129,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, logw 
 		cfg.BaseURL = "http://" + ln.Addr().String()
 	}
 	e, stop := handlers.New(st, handlers.Config{BaseURL: cfg.BaseURL, SecureCookies: cfg.SecureCookies,
-		Version: buildVersion(), Log: log})
+		Version: buildVersion(), Log: log, SMTPConfigured: cfg.SMTP != nil})
 	defer stop()
 	srv := &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 

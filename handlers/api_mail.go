@@ -1,0 +1,86 @@
+package handlers
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"roster/store"
+)
+
+type resetRequest struct {
+	UserIDs               []string `json:"user_ids"`
+	RequirePasswordChange *bool    `json:"require_password_change"`
+}
+
+// apiResetPasswords emails reset links to up to 500 users (ResetUserPassword);
+// users without an email are failed items.
+func (h *Handler) apiResetPasswords(c echo.Context) error {
+	var req resetRequest
+	if err := bindJSON(c, &req); err != nil {
+		return err
+	}
+	if req.UserIDs == nil {
+		return store.FieldErrors{"user_ids": "user_ids is required: an array of user ids."}
+	}
+	res, err := h.store.SendPasswordResets(c.Request().Context(), apiKeyOf(c).TenantID, req.UserIDs,
+		req.RequirePasswordChange != nil && *req.RequirePasswordChange)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, toAPIBatch(res))
+}
+
+// apiVerifyEmail queues a verification email (link and code): 202.
+func (h *Handler) apiVerifyEmail(c echo.Context) error {
+	id, err := userParam(c)
+	if err != nil {
+		return err
+	}
+	if err := h.store.SendVerification(c.Request().Context(), apiKeyOf(c).TenantID, id); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusAccepted, map[string]string{"status": "queued"})
+}
+
+type apiMessage struct {
+	ID        string     `json:"id"`
+	Kind      string     `json:"kind"`
+	UserID    *string    `json:"user_id"`
+	To        string     `json:"to"`
+	Subject   string     `json:"subject"`
+	Status    string     `json:"status"`
+	Attempts  int        `json:"attempts"`
+	LastError string     `json:"last_error"`
+	CreatedAt time.Time  `json:"created_at"`
+	SentAt    *time.Time `json:"sent_at"`
+}
+
+// toAPIMessage shows a message's delivery, never its body: bodies of
+// queued messages carry live links.
+func toAPIMessage(m store.Message) apiMessage {
+	out := apiMessage{ID: m.PublicID(), Kind: m.Email.Kind, To: m.Email.To, Subject: m.Email.Subject, Status: m.Status,
+		Attempts: m.Attempts, LastError: m.LastError, CreatedAt: m.CreatedAt.UTC(), SentAt: utc(m.SentAt)}
+	if m.UserID != 0 {
+		id := store.PublicID(store.PrefixUser, m.UserID)
+		out.UserID = &id
+	}
+	return out
+}
+
+// apiListMessages lists the outbox, newest first (status filter).
+func (h *Handler) apiListMessages(c echo.Context) error {
+	if err := onlyParams(c, "status"); err != nil {
+		return err
+	}
+	p, fe := parsePage(c.QueryParams())
+	if len(fe) > 0 {
+		return badParam(fe)
+	}
+	l, err := h.store.ListMessages(c.Request().Context(), apiKeyOf(c).TenantID, c.QueryParam("status"), p)
+	if err != nil {
+		return listError(err)
+	}
+	return c.JSON(http.StatusOK, toAPIList(l, toAPIMessage))
+}
