@@ -35,10 +35,12 @@ type Config struct {
 // sign-in limiter: everything else lives in the store.
 type Handler struct {
 	store    *store.Store
-	sessions *scs.SessionManager
+	sessions *scs.SessionManager // administrators
+	accounts *scs.SessionManager // end users: another cookie, never the same session
 	log      *slog.Logger
 	cfg      Config
 	signins  *limiter
+	forgots  *limiter
 }
 
 // Session lifetimes: a console session ends after 30 idle minutes or 12
@@ -72,7 +74,17 @@ func New(st *store.Store, cfg Config) (*echo.Echo, func()) {
 	// The store queues emails written by the web layer's templates, with
 	// links to this server.
 	st.Compose = func(d store.EmailData) store.Email { return templates.ComposeEmail(cfg.BaseURL, d) }
-	h := &Handler{store: st, sessions: sm, log: cfg.Log, cfg: cfg, signins: newLimiter(10, time.Minute)}
+	am := scs.New()
+	am.Store = ss
+	am.Lifetime = sessionLifetime
+	am.IdleTimeout = sessionIdle
+	am.Cookie.Name = "roster_account"
+	am.Cookie.HttpOnly = true
+	am.Cookie.SameSite = http.SameSiteLaxMode
+	am.Cookie.Secure = cfg.SecureCookies
+	am.Cookie.Persist = false
+	h := &Handler{store: st, sessions: sm, accounts: am, log: cfg.Log, cfg: cfg,
+		signins: newLimiter(10, time.Minute), forgots: newLimiter(5, 15*time.Minute)}
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true

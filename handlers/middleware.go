@@ -68,33 +68,37 @@ func requestIDOf(c echo.Context) string {
 // loadSession loads the scs session and commits it just before the first
 // byte of the response, using Echo's Before hook, so pages written by the
 // error handler still carry the cookie and it is never written twice.
-func (h *Handler) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		var token string
-		if ck, err := c.Cookie(h.sessions.Cookie.Name); err == nil {
-			token = ck.Value
-		}
-		ctx, err := h.sessions.Load(c.Request().Context(), token)
-		if err != nil {
-			return err
-		}
-		c.SetRequest(c.Request().WithContext(ctx))
-		c.Response().Header().Add("Vary", "Cookie")
-		c.Response().Before(func() {
-			ctx := c.Request().Context()
-			switch h.sessions.Status(ctx) {
-			case scs.Modified:
-				tok, exp, err := h.sessions.Commit(ctx)
-				if err != nil {
-					h.log.Error("session commit", "err", err)
-					return
-				}
-				h.sessions.WriteSessionCookie(ctx, c.Response().Writer, tok, exp)
-			case scs.Destroyed:
-				h.sessions.WriteSessionCookie(ctx, c.Response().Writer, "", time.Time{})
+// sm is the console's sessions or the end users' (separate cookies, so one
+// never grants the other).
+func (h *Handler) loadSession(sm *scs.SessionManager) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			var token string
+			if ck, err := c.Cookie(sm.Cookie.Name); err == nil {
+				token = ck.Value
 			}
-		})
-		return next(c)
+			ctx, err := sm.Load(c.Request().Context(), token)
+			if err != nil {
+				return err
+			}
+			c.SetRequest(c.Request().WithContext(ctx))
+			c.Response().Header().Add("Vary", "Cookie")
+			c.Response().Before(func() {
+				ctx := c.Request().Context()
+				switch sm.Status(ctx) {
+				case scs.Modified:
+					tok, exp, err := sm.Commit(ctx)
+					if err != nil {
+						h.log.Error("session commit", "err", err)
+						return
+					}
+					sm.WriteSessionCookie(ctx, c.Response().Writer, tok, exp)
+				case scs.Destroyed:
+					sm.WriteSessionCookie(ctx, c.Response().Writer, "", time.Time{})
+				}
+			})
+			return next(c)
+		}
 	}
 }
 
@@ -105,13 +109,19 @@ const csrfSessionKey = "csrf"
 // <body>. Echo's CSRF middleware was not used: from v4.15 it skips the token
 // whenever the browser sends Sec-Fetch-Site: same-origin, and we want both
 // checks. Cross-site requests are refused outright by their fetch metadata.
-func (h *Handler) csrf(next echo.HandlerFunc) echo.HandlerFunc {
+func (h *Handler) csrf(sm *scs.SessionManager) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return h.checkCSRF(sm, next)
+	}
+}
+
+func (h *Handler) checkCSRF(sm *scs.SessionManager, next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		ctx := c.Request().Context()
-		token := h.sessions.GetString(ctx, csrfSessionKey)
+		token := sm.GetString(ctx, csrfSessionKey)
 		if token == "" {
 			token = newCSRFToken()
-			h.sessions.Put(ctx, csrfSessionKey, token)
+			sm.Put(ctx, csrfSessionKey, token)
 		}
 		c.Set(shellKey, templates.Shell{CSRF: token, Version: h.cfg.Version})
 		switch c.Request().Method {

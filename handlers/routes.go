@@ -93,8 +93,26 @@ func (h *Handler) routes(e *echo.Echo) {
 	api.POST("/resource-groups/:id/assignments/remove", h.apiChangeAssignments(false))
 	api.Any("/*", func(c echo.Context) error { return echo.ErrNotFound })
 
+	// End-user pages: their own sessions and CSRF, per tenant.
+	acct := e.Group("/account/:alias", h.loadSession(h.accounts), h.csrf(h.accounts), h.loadAccountTenant)
+	acct.GET("/login", h.showAccountLogin)
+	acct.POST("/login", h.accountLogin)
+	acct.GET("/forgot", h.showAccountForgot)
+	acct.POST("/forgot", h.accountForgot)
+	acct.GET("/reset", h.showAccountReset)
+	acct.POST("/reset", h.accountReset)
+	acct.GET("/verify", h.accountVerifyLink)
+	signed := acct.Group("", h.requireEndUser)
+	signed.GET("/", h.showAccountProfile)
+	signed.POST("/profile", h.accountProfile)
+	signed.GET("/password", h.showAccountPassword)
+	signed.POST("/password", h.accountPassword)
+	signed.POST("/verify", h.accountVerifyCode)
+	signed.POST("/verify/send", h.accountSendVerification)
+	signed.POST("/logout", h.accountLogout)
+
 	// The console: sessions and CSRF on everything below.
-	con := e.Group("", h.loadSession, h.csrf)
+	con := e.Group("", h.loadSession(h.sessions), h.csrf(h.sessions))
 	con.GET("/login", h.showLogin)
 	con.POST("/login", h.login)
 	con.POST("/logout", h.logout)

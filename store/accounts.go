@@ -585,3 +585,41 @@ func (s *Store) confirm(ctx context.Context, tx *sql.Tx, t userToken) (User, err
 	}
 	return getUser(ctx, tx, t.user.TenantID, t.user.ID)
 }
+
+// UpdateOwnProfile is an end user editing their display name, language and
+// time zone; it completes "update_profile".
+func (s *Store) UpdateOwnProfile(ctx context.Context, tenant, user int64, displayName, language, timezone string) (User, error) {
+	var u User
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		old, err := getUser(ctx, tx, tenant, user)
+		if err != nil {
+			return err
+		}
+		u = old
+		u.DisplayName, u.Language, u.Timezone = displayName, language, timezone
+		u.RequiredActions = slices.DeleteFunc(slices.Clone(u.RequiredActions), func(a string) bool { return a == "update_profile" })
+		u.normalize()
+		fe := u.validate()
+		for k := range fe {
+			if k != "display_name" && k != "language" && k != "timezone" {
+				delete(fe, k) // only what the person can change is theirs to fix
+			}
+		}
+		if len(fe) > 0 {
+			return fe
+		}
+		ch := userChanges(old, u)
+		if len(ch) == 0 {
+			return nil
+		}
+		u.UpdatedAt = fromMillis(s.nowMillis())
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET display_name = ?, language = ?, timezone = ?, required_actions = ?,
+			updated_at = ? WHERE id = ?`, u.DisplayName, u.Language, u.Timezone, strings.Join(u.RequiredActions, ","),
+			u.UpdatedAt.UnixMilli(), user); err != nil {
+			return fmt.Errorf("store: profile: %w", err)
+		}
+		actx := WithActor(ctx, Actor{Type: ActorUser, ID: u.PublicID(), Name: u.Username})
+		return s.audit(actx, tx, tenant, "user.update_profile", "user", u.PublicID(), ch)
+	})
+	return u, err
+}
