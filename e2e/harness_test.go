@@ -120,14 +120,15 @@ var (
 )
 
 // startRoster runs the binary on a free loopback port with a fresh database
-// and waits until it serves; it is stopped with SIGTERM when the test ends.
-func startRoster(t *testing.T) *app {
+// (and any extra serve flags) and waits until it serves; it is stopped with
+// SIGTERM when the test ends.
+func startRoster(t *testing.T, flags ...string) *app {
 	t.Helper()
 	if skipWhy != "" {
 		t.Skip(skipWhy)
 	}
 	a := &app{DB: filepath.Join(t.TempDir(), "roster.db")}
-	cmd := exec.Command(binary, "serve", "--addr", "127.0.0.1:0", "--db", a.DB)
+	cmd := exec.Command(binary, append([]string{"serve", "--addr", "127.0.0.1:0", "--db", a.DB}, flags...)...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
