@@ -26,7 +26,7 @@ func TestUserLifecycleInTheConsole(t *testing.T) {
 	checkA11y(t, page)
 	fill(t, page.GetByLabel("Username"), "ada lovelace")
 	fill(t, page.GetByLabel("Display name"), "Ada Lovelace")
-	fill(t, page.GetByLabel("Email"), "ada@example.com")
+	fill(t, page.GetByLabel("Email", playwright.PageGetByLabelOptions{Exact: playwright.Bool(true)}), "ada@example.com")
 	click(t, role(page, "button", "Create user"))
 	mustSee(t, page.GetByText("Username must be 3 to 64 characters").First(), "the username field error")
 	checkA11y(t, page)
