@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -28,6 +29,7 @@ type config struct {
 	SecureCookies bool
 	Limits        store.Limits
 	SMTP          *smtpConfig // nil: emails stay in the outbox
+	DebugAddr     string      // net/http/pprof, off when empty
 }
 
 func envOr(getenv func(string) string, key, def string) string {
@@ -49,6 +51,7 @@ func parseServe(args []string, getenv func(string) string) (config, error) {
 	db := dbFlag(fs, getenv)
 	fs.StringVar(&c.BaseURL, "base-url", getenv("ROSTER_BASE_URL"), "URL people reach Roster at, for emailed links (ROSTER_BASE_URL; default from --addr)")
 	secure := fs.String("secure-cookies", getenv("ROSTER_SECURE_COOKIES"), "mark cookies Secure (ROSTER_SECURE_COOKIES; default: true when the base URL is https)")
+	fs.StringVar(&c.DebugAddr, "debug-addr", getenv("ROSTER_DEBUG_ADDR"), "address for Go's profiling endpoints /debug/pprof/ (ROSTER_DEBUG_ADDR; off when empty; keep it on loopback)")
 	smtpURL := fs.String("smtp-url", getenv("ROSTER_SMTP_URL"), "SMTP server for emails, smtp://user:pass@host:587[?starttls=required] or smtps://… (ROSTER_SMTP_URL; unset: emails stay in the outbox)")
 	smtpFrom := fs.String("smtp-from", getenv("ROSTER_SMTP_FROM"), "sender address of emails (ROSTER_SMTP_FROM; default roster@ the SMTP host)")
 	maxProps := fs.String("max-properties", envOr(getenv, "ROSTER_MAX_PROPERTIES", strconv.Itoa(store.DefaultMaxProperties)),
@@ -135,6 +138,19 @@ func serve(ctx context.Context, args []string, getenv func(string) string, logw 
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	if cfg.DebugAddr != "" {
+		dl, err := net.Listen("tcp", cfg.DebugAddr)
+		if err != nil {
+			return err
+		}
+		mux := http.NewServeMux()
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		dbg := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		go dbg.Serve(dl)
+		defer dbg.Close()
+		log.Info("debug listening", "addr", "http://"+dl.Addr().String())
+	}
 	if cfg.SMTP != nil {
 		snd := &sender{st: st, smtp: cfg.SMTP, log: log, every: 2 * time.Second}
 		go snd.run(ctx)

@@ -72,6 +72,8 @@ type result struct {
 	p50, p99 time.Duration
 	floor    float64 // requests/s of the bare handler in the same run
 	note     string
+	target   float64 // spec §6's requests/s; 0 when it sets none
+	profile  string  // top of the server's CPU profile, when the target is missed
 }
 
 func run(ctx context.Context, o options) error {
@@ -136,28 +138,31 @@ func run(ctx context.Context, o options) error {
 		return err
 	}
 	var batchN atomic.Int64
+	// target is spec §6's requests/s (0: none); batch create's 10,000
+	// users/s is 20 requests of 500.
 	scenarios := []struct {
-		name string
-		req  func() *http.Request
-		c    *http.Client
+		name   string
+		req    func() *http.Request
+		c      *http.Client
+		target float64
 	}{
-		{"users first page (JSON)", func() *http.Request { return api("/users") }, nil},
-		{"deep page by cursor", func() *http.Request { return api("/users?next_token=" + url.QueryEscape(deep.NextToken)) }, nil},
-		{"username prefix", func() *http.Request { return api("/users?username_prefix=grace.hop") }, nil},
-		{"keyword substring, 3 letters", func() *http.Request { return api("/users?q=ath") }, nil},
-		{"keyword substring, 8 letters, every user matches", func() *http.Request { return api("/users?q=example.") }, nil},
-		{"status filter", func() *http.Request { return api("/users?status=disabled") }, nil},
+		{"users first page (JSON)", func() *http.Request { return api("/users") }, nil, 10000},
+		{"deep page by cursor", func() *http.Request { return api("/users?next_token=" + url.QueryEscape(deep.NextToken)) }, nil, 10000},
+		{"username prefix", func() *http.Request { return api("/users?username_prefix=grace.hop") }, nil, 8000},
+		{"keyword substring, 3 letters", func() *http.Request { return api("/users?q=ath") }, nil, 1000},
+		{"keyword substring, 8 letters, every user matches", func() *http.Request { return api("/users?q=example.") }, nil, 1000},
+		{"status filter", func() *http.Request { return api("/users?status=disabled") }, nil, 10000},
 		{"org subtree, largest division", func() *http.Request {
 			return api("/users?include_descendants=true&org_unit_id=" + dir.division)
-		}, nil},
-		{"group members, largest group", func() *http.Request { return api("/groups/" + dir.group + "/members") }, nil},
-		{"property value filter", func() *http.Request { return api("/users?property=" + url.QueryEscape(dir.property)) }, nil},
-		{"org tree layer (root's children)", func() *http.Request { return api("/org-units/" + dir.root + "/children") }, nil},
-		{"user page (JSON)", func() *http.Request { return api("/users/" + deep.Items[0].ID) }, nil},
+		}, nil, 10000},
+		{"group members, largest group", func() *http.Request { return api("/groups/" + dir.group + "/members") }, nil, 10000},
+		{"property value filter", func() *http.Request { return api("/users?property=" + url.QueryEscape(dir.property)) }, nil, 10000},
+		{"org tree layer (root's children)", func() *http.Request { return api("/org-units/" + dir.root + "/children") }, nil, 0},
+		{"user page (JSON)", func() *http.Request { return api("/users/" + deep.Items[0].ID) }, nil, 0},
 		{"users list as an HTML page", func() *http.Request {
 			r, _ := http.NewRequest("GET", srv.url+"/users", nil)
 			return r
-		}, console},
+		}, console, 8000},
 		{"batch create, 500 users a request", func() *http.Request {
 			n := batchN.Add(1)
 			var b bytes.Buffer
@@ -173,7 +178,7 @@ func run(ctx context.Context, o options) error {
 			r.Header.Set("Authorization", "Bearer "+key[1])
 			r.Header.Set("Content-Type", "application/json")
 			return r
-		}, nil},
+		}, nil, 20},
 	}
 	var results []result
 	peak := idle
@@ -186,8 +191,15 @@ func run(ctx context.Context, o options) error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", sc.name, err)
 		}
+		// A CPU profile of the server while the scenario runs; kept when the
+		// scenario misses its target.
+		prof := make(chan []byte, 1)
+		go func() { prof <- cpuProfile(srv.debug, o.duration) }()
 		res := load(c, sc.req, o.conns, o.duration)
-		res.name = sc.name
+		res.name, res.target = sc.name, sc.target
+		if p := <-prof; res.target > 0 && res.rps < res.target && p != nil {
+			res.profile = topOfProfile(o, sc.name, p)
+		}
 		peak = max(peak, srv.rss())
 		res.floor = floor(size, o.conns, o.duration)
 		if strings.HasPrefix(sc.name, "batch") {
@@ -350,12 +362,13 @@ func copyFile(src, dst string) error {
 
 // server is the roster process under test.
 type server struct {
-	cmd *exec.Cmd
-	url string
+	cmd   *exec.Cmd
+	url   string
+	debug string // the server's /debug/pprof/ address
 }
 
 func start(bin, db string) (*server, error) {
-	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--db", db)
+	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--db", db, "--debug-addr", "127.0.0.1:0")
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		return nil, err
@@ -363,19 +376,24 @@ func start(bin, db string) (*server, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
-	addr := make(chan string, 1)
+	addr := make(chan [2]string, 1)
 	go func() {
-		re := regexp.MustCompile(`msg="roster listening" addr=(\S+)`)
+		listening := regexp.MustCompile(`msg="roster listening" addr=(\S+)`)
+		debug := regexp.MustCompile(`msg="debug listening" addr=(\S+)`)
+		var dbg string
 		sc := bufio.NewScanner(stderr)
 		for sc.Scan() {
-			if m := re.FindStringSubmatch(sc.Text()); m != nil {
-				addr <- m[1]
+			if m := debug.FindStringSubmatch(sc.Text()); m != nil {
+				dbg = m[1]
+			}
+			if m := listening.FindStringSubmatch(sc.Text()); m != nil {
+				addr <- [2]string{m[1], dbg}
 			}
 		}
 	}()
 	select {
 	case u := <-addr:
-		return &server{cmd: cmd, url: u}, nil
+		return &server{cmd: cmd, url: u[0], debug: u[1]}, nil
 	case <-time.After(30 * time.Second):
 		cmd.Process.Kill()
 		return nil, errors.New("roster did not start within 30s")
@@ -524,15 +542,75 @@ func floor(size, conns int, d time.Duration) float64 {
 
 func report(o options, results []result, idle, peak float64) {
 	w := o.out
-	fmt.Fprintf(w, "| scenario | requests/s | share of floor | p50 | p99 | note |\n|---|---:|---:|---:|---:|---|\n")
+	fmt.Fprintf(w, "| scenario | requests/s | share of floor | p50 | p99 | target | met | note |\n|---|---:|---:|---:|---:|---:|---|---|\n")
 	for _, r := range results {
 		share := 0.0
 		if r.floor > 0 {
 			share = 100 * r.rps / r.floor
 		}
-		fmt.Fprintf(w, "| %s | %.0f | %.0f %% | %s | %s | %s |\n", r.name, r.rps, share,
-			r.p50.Round(time.Microsecond), r.p99.Round(time.Microsecond), r.note)
+		target, met := "—", "—"
+		if r.target > 0 {
+			target, met = fmt.Sprintf("%.0f", r.target), "no"
+			if r.rps >= r.target {
+				met = "yes"
+			}
+		}
+		fmt.Fprintf(w, "| %s | %.0f | %.0f %% | %s | %s | %s | %s | %s |\n", r.name, r.rps, share,
+			r.p50.Round(time.Microsecond), r.p99.Round(time.Microsecond), target, met, r.note)
 	}
 	fmt.Fprintf(w, "\n%d users, %d org units, %d groups, %d properties; %d connections, %s per scenario. Server RSS: %.0f MiB idle, %.0f MiB peak.\n",
 		o.users, o.units, o.groups, o.props, o.conns, o.duration, idle, peak)
+	for _, r := range results {
+		if r.profile != "" {
+			fmt.Fprintf(w, "\n### %s: top of the server's CPU profile\n\n```\n%s```\n", r.name, r.profile)
+		}
+	}
+}
+
+// cpuProfile records the server's CPU for about d (net/http/pprof).
+func cpuProfile(debug string, d time.Duration) []byte {
+	if debug == "" {
+		return nil
+	}
+	secs := max(1, int(d.Seconds())-1)
+	resp, err := http.Get(fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", debug, secs))
+	if err != nil {
+		return nil
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		return nil
+	}
+	return b
+}
+
+// topOfProfile saves a profile next to the cached databases and returns
+// its top entries by cumulative time, as `go tool pprof -top` prints them.
+func topOfProfile(o options, name string, p []byte) string {
+	dir := filepath.Join(o.cache, "profiles")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return ""
+	}
+	file := filepath.Join(dir, strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
+			return r
+		}
+		return '-'
+	}, strings.ToLower(name))+".pprof")
+	if err := os.WriteFile(file, p, 0o644); err != nil {
+		return ""
+	}
+	out, err := exec.Command("go", "tool", "pprof", "-top", "-cum", "-nodecount=15", o.roster, file).Output()
+	if err != nil {
+		return ""
+	}
+	// Keep the table, not pprof's header lines.
+	lines := strings.Split(string(out), "\n")
+	for i, l := range lines {
+		if strings.Contains(l, "flat%") {
+			return strings.Join(lines[i:], "\n")
+		}
+	}
+	return string(out)
 }

@@ -28,7 +28,7 @@ func TestSmokeBenchmark(t *testing.T) {
 	report := out.String()
 	for _, want := range []string{"users first page (JSON)", "deep page by cursor", "keyword substring, 8 letters",
 		"users list as an HTML page", "batch create, 500 users a request", "org subtree", "group members",
-		"property value filter", "org tree layer", "Server RSS:"} {
+		"property value filter", "org tree layer", "Server RSS:", "| target | met |", "top of the server's CPU profile", "flat%"} {
 		if !strings.Contains(report, want) {
 			t.Errorf("report lacks %q:\n%s", want, report)
 		}
