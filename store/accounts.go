@@ -140,7 +140,7 @@ func (s *Store) findToken(ctx context.Context, q querier, tenant int64, token st
 // CheckResetToken returns the user a reset or invitation link is for, or
 // a TokenError, without using it.
 func (s *Store) CheckResetToken(ctx context.Context, tenant int64, token string) (User, error) {
-	t, err := s.findToken(ctx, s.r, tenant, token, TokenReset, TokenInvite)
+	t, err := s.findToken(ctx, s.rd, tenant, token, TokenReset, TokenInvite)
 	return t.user, err
 }
 
@@ -218,7 +218,7 @@ func (s *Store) RequestPasswordReset(ctx context.Context, tenant int64, login st
 	if err != nil {
 		return err
 	}
-	u, err := s.userByLogin(ctx, s.r, tenant, login)
+	u, err := s.userByLogin(ctx, s.rd, tenant, login)
 	if errors.Is(err, ErrNotFound) || (err == nil && (u.Email == "" || u.Status == StatusDisabled)) {
 		return nil
 	}

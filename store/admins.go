@@ -242,7 +242,7 @@ func (s *Store) AddMember(ctx context.Context, tenant int64, username string, ro
 func (s *Store) AuthenticateAdmin(ctx context.Context, username, pw string) (Admin, error) {
 	username = strings.ToLower(strings.TrimSpace(username))
 	var hash string
-	a, err := scanAdmin(s.r.QueryRowContext(ctx,
+	a, err := scanAdmin(s.rd.QueryRowContext(ctx,
 		`SELECT `+adminColumns+`, a.password_hash FROM administrators a WHERE a.username = ?`, username), &hash)
 	if errors.Is(err, sql.ErrNoRows) {
 		passwordMatches(string(dummyHash), pw)
@@ -293,7 +293,7 @@ func (s *Store) SetAdminPassword(ctx context.Context, username, pw string) error
 
 // GetAdmin returns an administrator by id, or ErrNotFound.
 func (s *Store) GetAdmin(ctx context.Context, id int64) (Admin, error) {
-	return getAdmin(ctx, s.r, id)
+	return getAdmin(ctx, s.rd, id)
 }
 
 // rowQuerier is what *sql.DB and *sql.Tx share, so one lookup serves reads
@@ -320,7 +320,7 @@ func getAdmin(ctx context.Context, q rowQuerier, id int64) (Admin, error) {
 
 // Memberships returns the tenants an administrator belongs to, by name.
 func (s *Store) Memberships(ctx context.Context, admin int64) ([]Membership, error) {
-	rows, err := s.r.QueryContext(ctx, `
+	rows, err := s.rd.QueryContext(ctx, `
 		SELECT t.id, t.name, t.alias, t.default_language, t.created_at, m.role
 		FROM tenant_members m JOIN tenants t ON t.id = m.tenant_id
 		WHERE m.admin_id = ? ORDER BY t.name, t.id`, admin)
@@ -343,7 +343,7 @@ func (s *Store) Memberships(ctx context.Context, admin int64) ([]Membership, err
 
 // ListMembers returns a tenant's administrators by username.
 func (s *Store) ListMembers(ctx context.Context, tenant int64) ([]Member, error) {
-	rows, err := s.r.QueryContext(ctx, `
+	rows, err := s.rd.QueryContext(ctx, `
 		SELECT `+adminColumns+`, m.role, m.created_at
 		FROM tenant_members m JOIN administrators a ON a.id = m.admin_id
 		WHERE m.tenant_id = ? ORDER BY a.username`, tenant)

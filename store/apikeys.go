@@ -107,7 +107,7 @@ func scanAPIKey(sc interface{ Scan(...any) error }, extra ...any) (APIKey, error
 
 // ListAPIKeys returns a tenant's keys, newest first, revoked ones included.
 func (s *Store) ListAPIKeys(ctx context.Context, tenant int64) ([]APIKey, error) {
-	rows, err := s.r.QueryContext(ctx, `
+	rows, err := s.rd.QueryContext(ctx, `
 		SELECT `+apiKeyColumns+`
 		FROM api_keys k LEFT JOIN administrators a ON a.id = k.created_by
 		WHERE k.tenant_id = ? ORDER BY k.id DESC`, tenant)
@@ -177,7 +177,7 @@ func (s *Store) AuthenticateAPIKey(ctx context.Context, token string) (APIKey, e
 	s.keys.mu.Unlock()
 	if ck == nil {
 		var hash []byte
-		k, err := scanAPIKey(s.r.QueryRowContext(ctx, `
+		k, err := scanAPIKey(s.rd.QueryRowContext(ctx, `
 			SELECT `+apiKeyColumns+`, k.secret_hash
 			FROM api_keys k LEFT JOIN administrators a ON a.id = k.created_by
 			WHERE k.public_id = ?`, publicID), &hash)

@@ -152,7 +152,7 @@ func (s *Store) ListAuditEvents(ctx context.Context, tenant int64, f AuditFilter
 	limit := f.Page.limit()
 	q += " ORDER BY id DESC LIMIT ? OFFSET ?"
 	pageArgs = append(pageArgs, limit+1, f.Page.offset())
-	rows, err := s.r.QueryContext(ctx, q, pageArgs...)
+	rows, err := s.rd.QueryContext(ctx, q, pageArgs...)
 	if err != nil {
 		return List[AuditEvent]{}, fmt.Errorf("store: list audit events: %w", err)
 	}

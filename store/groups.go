@@ -64,7 +64,7 @@ func getGroup(ctx context.Context, q rowQuerier, tenant, id int64) (Group, error
 
 // GetGroup returns a group of tenant, or ErrNotFound.
 func (s *Store) GetGroup(ctx context.Context, tenant, id int64) (Group, error) {
-	return getGroup(ctx, s.r, tenant, id)
+	return getGroup(ctx, s.rd, tenant, id)
 }
 
 // CreateGroup adds a group; names are unique per tenant without case.
@@ -220,7 +220,7 @@ func (s *Store) changeMembers(ctx context.Context, tenant, group int64, ids []st
 func (s *Store) UserGroups(ctx context.Context, tenant, user int64) ([]Group, error) {
 	// CROSS JOIN keeps the user's memberships driving: the planner would
 	// otherwise walk every group of the tenant probing for the user.
-	rows, err := s.r.QueryContext(ctx, `SELECT `+groupColumns+` FROM group_members m
+	rows, err := s.rd.QueryContext(ctx, `SELECT `+groupColumns+` FROM group_members m
 		CROSS JOIN user_groups g ON g.id = m.group_id WHERE m.user_id = ? AND g.tenant_id = ? ORDER BY g.name`, user, tenant)
 	if err != nil {
 		return nil, fmt.Errorf("store: user groups: %w", err)
@@ -235,7 +235,7 @@ func (s *Store) JoinedAt(ctx context.Context, group int64, users []int64) (map[i
 		return out, nil
 	}
 	marks, args := idList(users)
-	rows, err := s.r.QueryContext(ctx, `SELECT user_id, joined_at FROM group_members WHERE group_id = ? AND user_id IN (`+marks+`)`,
+	rows, err := s.rd.QueryContext(ctx, `SELECT user_id, joined_at FROM group_members WHERE group_id = ? AND user_id IN (`+marks+`)`,
 		append([]any{group}, args...)...)
 	if err != nil {
 		return nil, fmt.Errorf("store: joined at: %w", err)

@@ -56,7 +56,7 @@ type List[T any] struct {
 // count counts the rows of query (a SELECT of matching rows) up to CountCap.
 func (s *Store) count(ctx context.Context, query string, args []any) (n int, capped bool, err error) {
 	q := "SELECT count(*) FROM (" + query + " LIMIT " + strconv.Itoa(CountCap+1) + ")"
-	if err := s.r.QueryRowContext(ctx, q, args...).Scan(&n); err != nil {
+	if err := s.rd.QueryRowContext(ctx, q, args...).Scan(&n); err != nil {
 		return 0, false, err
 	}
 	if n > CountCap {

@@ -88,12 +88,12 @@ func getOrgUnit(ctx context.Context, q rowQuerier, tenant, id int64) (OrgUnit, e
 
 // GetOrgUnit returns a unit of tenant, or ErrNotFound.
 func (s *Store) GetOrgUnit(ctx context.Context, tenant, id int64) (OrgUnit, error) {
-	return getOrgUnit(ctx, s.r, tenant, id)
+	return getOrgUnit(ctx, s.rd, tenant, id)
 }
 
 // RootOrgUnit returns the tenant's root unit.
 func (s *Store) RootOrgUnit(ctx context.Context, tenant int64) (OrgUnit, error) {
-	o, err := scanOrgUnit(s.r.QueryRowContext(ctx, `SELECT `+orgUnitColumns+` FROM org_units o
+	o, err := scanOrgUnit(s.rd.QueryRowContext(ctx, `SELECT `+orgUnitColumns+` FROM org_units o
 		WHERE o.tenant_id = ? AND o.parent_id IS NULL`, tenant))
 	if err != nil {
 		return OrgUnit{}, fmt.Errorf("store: root org unit: %w", err)
@@ -319,7 +319,7 @@ func orgUnitList(where []string, args []any) named[OrgUnit] {
 
 // OrgUnitPath returns the units from the root down to id, id included.
 func (s *Store) OrgUnitPath(ctx context.Context, tenant, id int64) ([]OrgUnit, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+orgUnitColumns+` FROM org_closure p
+	rows, err := s.rd.QueryContext(ctx, `SELECT `+orgUnitColumns+` FROM org_closure p
 		JOIN org_units o ON o.id = p.ancestor WHERE p.descendant = ? AND o.tenant_id = ? ORDER BY p.depth DESC`, id, tenant)
 	if err != nil {
 		return nil, fmt.Errorf("store: org unit path: %w", err)
@@ -342,7 +342,7 @@ func (s *Store) OrgUnitNames(ctx context.Context, tenant int64, ids []int64) (ma
 		return out, nil
 	}
 	marks, args := idList(ids)
-	rows, err := s.r.QueryContext(ctx, `SELECT id, name FROM org_units WHERE tenant_id = ? AND id IN (`+marks+`)`,
+	rows, err := s.rd.QueryContext(ctx, `SELECT id, name FROM org_units WHERE tenant_id = ? AND id IN (`+marks+`)`,
 		append([]any{tenant}, args...)...)
 	if err != nil {
 		return nil, fmt.Errorf("store: org unit names: %w", err)
@@ -432,7 +432,7 @@ func eachID(prefix, field string, ids []string, res *BatchResult, fn func(id int
 // SubtreeSize counts the units in id's subtree, id included.
 func (s *Store) SubtreeSize(ctx context.Context, tenant, id int64) (int, error) {
 	var n int
-	err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM org_closure c JOIN org_units o ON o.id = c.ancestor
+	err := s.rd.QueryRowContext(ctx, `SELECT count(*) FROM org_closure c JOIN org_units o ON o.id = c.ancestor
 		WHERE c.ancestor = ? AND o.tenant_id = ?`, id, tenant).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("store: subtree size: %w", err)

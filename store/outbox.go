@@ -77,7 +77,7 @@ func scanMessage(sc rowScanner) (Message, error) {
 // DueMessages returns up to n queued messages whose next attempt is due,
 // oldest first, for the sender.
 func (s *Store) DueMessages(ctx context.Context, n int) ([]Message, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+messageColumns+` FROM outbox
+	rows, err := s.rd.QueryContext(ctx, `SELECT `+messageColumns+` FROM outbox
 		WHERE status = 'queued' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`, s.nowMillis(), n)
 	if err != nil {
 		return nil, fmt.Errorf("store: due messages: %w", err)
@@ -188,7 +188,7 @@ func (s *Store) ListMessages(ctx context.Context, tenant int64, status string, p
 	if p.Cursor == "" {
 		off = p.offset()
 	}
-	rows, err := s.r.QueryContext(ctx, q, append(args, limit+1, off)...)
+	rows, err := s.rd.QueryContext(ctx, q, append(args, limit+1, off)...)
 	if err != nil {
 		return out, fmt.Errorf("store: list messages: %w", err)
 	}

@@ -74,7 +74,7 @@ func (p PasswordPolicy) validate() FieldErrors {
 
 // GetPasswordPolicy returns a tenant's password policy.
 func (s *Store) GetPasswordPolicy(ctx context.Context, tenant int64) (PasswordPolicy, error) {
-	return passwordPolicy(ctx, s.r, tenant)
+	return passwordPolicy(ctx, s.rd, tenant)
 }
 
 func passwordPolicy(ctx context.Context, q rowQuerier, tenant int64) (PasswordPolicy, error) {

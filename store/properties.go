@@ -196,7 +196,7 @@ func getProperty(ctx context.Context, q querier, tenant, id int64, key string) (
 
 // GetProperty returns a property of tenant with its allowed values.
 func (s *Store) GetProperty(ctx context.Context, tenant, id int64) (Property, error) {
-	return getProperty(ctx, s.r, tenant, id, "")
+	return getProperty(ctx, s.rd, tenant, id, "")
 }
 
 // PropertyDefinitions returns a tenant's properties by key with their
@@ -244,7 +244,7 @@ func (s *Store) forgetProperties(tenant int64) { s.propDefs.Delete(tenant) }
 // ListProperties returns every property of a tenant, by key, with their
 // allowed values and usage counts. A tenant has at most Limits.Properties.
 func (s *Store) ListProperties(ctx context.Context, tenant int64) ([]Property, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+propertyColumns+` FROM properties p WHERE p.tenant_id = ? ORDER BY p.key`, tenant)
+	rows, err := s.rd.QueryContext(ctx, `SELECT `+propertyColumns+` FROM properties p WHERE p.tenant_id = ? ORDER BY p.key`, tenant)
 	if err != nil {
 		return nil, fmt.Errorf("store: list properties: %w", err)
 	}
@@ -256,7 +256,7 @@ func (s *Store) ListProperties(ctx context.Context, tenant int64) ([]Property, e
 		if !props[i].IsSelect() {
 			continue
 		}
-		rows, err := s.r.QueryContext(ctx, `SELECT id, value, display_name, user_count FROM property_options
+		rows, err := s.rd.QueryContext(ctx, `SELECT id, value, display_name, user_count FROM property_options
 			WHERE property_id = ? ORDER BY id`, props[i].ID)
 		if err != nil {
 			return nil, fmt.Errorf("store: property values: %w", err)

@@ -75,7 +75,7 @@ func getResourceGroup(ctx context.Context, q rowQuerier, tenant, id int64) (Reso
 
 // GetResourceGroup returns a resource group of tenant, or ErrNotFound.
 func (s *Store) GetResourceGroup(ctx context.Context, tenant, id int64) (ResourceGroup, error) {
-	return getResourceGroup(ctx, s.r, tenant, id)
+	return getResourceGroup(ctx, s.rd, tenant, id)
 }
 
 const resourceGroupTaken = "A resource group with this name already exists."
@@ -187,7 +187,7 @@ func (s *Store) Resources(ctx context.Context, tenant, id int64) ([]Resource, er
 	if _, err := s.GetResourceGroup(ctx, tenant, id); err != nil {
 		return nil, err
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT type, resource_id, name, added_at FROM resource_group_resources
+	rows, err := s.rd.QueryContext(ctx, `SELECT type, resource_id, name, added_at FROM resource_group_resources
 		WHERE resource_group_id = ? ORDER BY type, resource_id`, id)
 	if err != nil {
 		return nil, fmt.Errorf("store: resources: %w", err)
@@ -270,7 +270,7 @@ func (s *Store) ResourceGroupAssignments(ctx context.Context, tenant, id int64) 
 		return Assignments{}, err
 	}
 	var a Assignments
-	rows, err := s.r.QueryContext(ctx, `SELECT `+userColumns+` FROM resource_group_users x CROSS JOIN users u ON u.id = x.user_id
+	rows, err := s.rd.QueryContext(ctx, `SELECT `+userColumns+` FROM resource_group_users x CROSS JOIN users u ON u.id = x.user_id
 		WHERE x.resource_group_id = ? AND u.tenant_id = ? ORDER BY u.username`, id, tenant)
 	if err != nil {
 		return a, fmt.Errorf("store: assignments: %w", err)
@@ -278,7 +278,7 @@ func (s *Store) ResourceGroupAssignments(ctx context.Context, tenant, id int64) 
 	if a.Users, err = collect(rows, scanUser); err != nil {
 		return a, err
 	}
-	rows, err = s.r.QueryContext(ctx, `SELECT `+groupColumns+` FROM resource_group_groups x CROSS JOIN user_groups g ON g.id = x.group_id
+	rows, err = s.rd.QueryContext(ctx, `SELECT `+groupColumns+` FROM resource_group_groups x CROSS JOIN user_groups g ON g.id = x.group_id
 		WHERE x.resource_group_id = ? AND g.tenant_id = ? ORDER BY g.name`, id, tenant)
 	if err != nil {
 		return a, fmt.Errorf("store: assignments: %w", err)
@@ -375,7 +375,7 @@ func (s *Store) UserResourceGroups(ctx context.Context, tenant, user int64) ([]U
 	if _, err := s.GetUser(ctx, tenant, user); err != nil {
 		return nil, err
 	}
-	rows, err := s.r.QueryContext(ctx, `
+	rows, err := s.rd.QueryContext(ctx, `
 		SELECT `+resourceGroupColumns+`, coalesce(g.id, 0), coalesce(g.name, '')
 		FROM (SELECT resource_group_id, NULL AS group_id FROM resource_group_users WHERE user_id = ?1
 		      UNION ALL

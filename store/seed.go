@@ -44,7 +44,7 @@ const seedChunk = 50000
 // one audit event for the whole load instead of one per user.
 func (s *Store) SeedUsers(ctx context.Context, tenant int64, o SeedOptions) error {
 	var root int64
-	if err := s.r.QueryRowContext(ctx, `SELECT id FROM org_units WHERE tenant_id = ? AND parent_id IS NULL`, tenant).Scan(&root); err != nil {
+	if err := s.rd.QueryRowContext(ctx, `SELECT id FROM org_units WHERE tenant_id = ? AND parent_id IS NULL`, tenant).Scan(&root); err != nil {
 		return fmt.Errorf("store: seed: root org unit: %w", err)
 	}
 	rng := rand.New(rand.NewPCG(o.Seed, o.Seed^0x9e3779b97f4a7c15))
@@ -52,7 +52,7 @@ func (s *Store) SeedUsers(ctx context.Context, tenant int64, o SeedOptions) erro
 	start := end.AddDate(-2, 0, 0)
 	span := end.Sub(start).Milliseconds()
 	var base int
-	if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM users WHERE tenant_id = ?`, tenant).Scan(&base); err != nil {
+	if err := s.rd.QueryRowContext(ctx, `SELECT count(*) FROM users WHERE tenant_id = ?`, tenant).Scan(&base); err != nil {
 		return fmt.Errorf("store: seed: %w", err)
 	}
 	// One transaction: the secondary indexes and triggers of users are

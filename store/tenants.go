@@ -112,13 +112,13 @@ func (s *Store) createTenant(ctx context.Context, tx *sql.Tx, name, alias string
 
 // GetTenant returns a tenant by id, or ErrNotFound.
 func (s *Store) GetTenant(ctx context.Context, id int64) (Tenant, error) {
-	return s.scanTenant(s.r.QueryRowContext(ctx,
+	return s.scanTenant(s.rd.QueryRowContext(ctx,
 		`SELECT id, name, alias, default_language, created_at FROM tenants WHERE id = ?`, id))
 }
 
 // GetTenantByAlias returns a tenant by alias, or ErrNotFound.
 func (s *Store) GetTenantByAlias(ctx context.Context, alias string) (Tenant, error) {
-	return s.scanTenant(s.r.QueryRowContext(ctx,
+	return s.scanTenant(s.rd.QueryRowContext(ctx,
 		`SELECT id, name, alias, default_language, created_at FROM tenants WHERE alias = ?`, alias))
 }
 
@@ -138,7 +138,7 @@ func (s *Store) scanTenant(row *sql.Row) (Tenant, error) {
 
 // ListTenants returns every tenant by alias; for the command line.
 func (s *Store) ListTenants(ctx context.Context) ([]Tenant, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT id, name, alias, default_language, created_at FROM tenants ORDER BY alias`)
+	rows, err := s.rd.QueryContext(ctx, `SELECT id, name, alias, default_language, created_at FROM tenants ORDER BY alias`)
 	if err != nil {
 		return nil, fmt.Errorf("store: list tenants: %w", err)
 	}

@@ -386,7 +386,7 @@ func (s *Store) createUsers(ctx context.Context, tenant int64, items []NewUser) 
 		return BatchResult{}, nil, err
 	}
 	var root int64
-	if err := s.r.QueryRowContext(ctx, `SELECT id FROM org_units WHERE tenant_id = ? AND parent_id IS NULL`, tenant).Scan(&root); err != nil {
+	if err := s.rd.QueryRowContext(ctx, `SELECT id FROM org_units WHERE tenant_id = ? AND parent_id IS NULL`, tenant).Scan(&root); err != nil {
 		return BatchResult{}, nil, fmt.Errorf("store: root org unit: %w", err)
 	}
 	policy, err := s.GetPasswordPolicy(ctx, tenant)

@@ -48,7 +48,7 @@ func scanUser(sc rowScanner) (User, error) {
 
 // GetUser returns a user of tenant by id, or ErrNotFound.
 func (s *Store) GetUser(ctx context.Context, tenant, id int64) (User, error) {
-	return getUser(ctx, s.r, tenant, id)
+	return getUser(ctx, s.rd, tenant, id)
 }
 
 func getUser(ctx context.Context, q rowQuerier, tenant, id int64) (User, error) {

@@ -148,7 +148,7 @@ func (s *Store) memberSets(ctx context.Context, tenant int64, f UserFilter) (mem
 // propertySet is the set of users holding any of values of the property
 // key. msg says why the filter cannot be used.
 func (s *Store) propertySet(ctx context.Context, tenant int64, key string, values []string) (memberSet, string, error) {
-	p, err := getProperty(ctx, s.r, tenant, 0, key)
+	p, err := getProperty(ctx, s.rd, tenant, 0, key)
 	if errors.Is(err, ErrNotFound) {
 		return memberSet{}, fmt.Sprintf("No property with key %q.", key), nil
 	}
@@ -186,7 +186,7 @@ func (s *Store) propertySet(ctx context.Context, tenant int64, key string, value
 		}
 		// No counter per free value: a capped count is enough to choose
 		// between driving and walking.
-		err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM user_property_values v
+		err := s.rd.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM user_property_values v
 			WHERE v.property_id = ? AND `+match+` LIMIT `+fmt.Sprint(freeValueCountCap+1)+`)`, m.args...).Scan(&m.size)
 		if err != nil {
 			return memberSet{}, "", fmt.Errorf("store: property filter: %w", err)

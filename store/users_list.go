@@ -492,7 +492,7 @@ func (s *Store) UserStats(ctx context.Context, tenant int64, groupBy string) ([]
 	default:
 		return nil, FieldErrors{"group_by": "group_by must be one of " + strings.Join(UserStatDims, ", ") + "."}
 	}
-	rows, err := s.r.QueryContext(ctx, query, tenant, groupBy)
+	rows, err := s.rd.QueryContext(ctx, query, tenant, groupBy)
 	if err != nil {
 		return nil, fmt.Errorf("store: user stats: %w", err)
 	}

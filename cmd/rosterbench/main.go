@@ -601,7 +601,11 @@ func topOfProfile(o options, name string, p []byte) string {
 	if err := os.WriteFile(file, p, 0o644); err != nil {
 		return ""
 	}
-	out, err := exec.Command("go", "tool", "pprof", "-top", "-cum", "-nodecount=15", o.roster, file).Output()
+	// The HTTP plumbing above the handler is hidden: it is on every stack
+	// and would fill the top of a cumulative listing.
+	out, err := exec.Command("go", "tool", "pprof", "-top", "-cum", "-nodecount=18",
+		`-hide=^(net/http\.|github\.com/labstack/|roster/handlers\.requestID|roster/handlers\.\(\*Handler\)\.(routes|apiAuth|securityHeaders))`,
+		o.roster, file).Output()
 	if err != nil {
 		return ""
 	}
