@@ -60,29 +60,16 @@ func New(st *store.Store, cfg Config) (*echo.Echo, func()) {
 		cfg.Log = slog.Default()
 	}
 	ss := st.Sessions(5 * time.Minute)
-	sm := scs.New()
-	sm.Store = ss
-	// No scs IdleTimeout: it rewrites the session row on every request.
-	// requireAdmin enforces the idle limit, touching the session once a minute.
-	sm.Lifetime = sessionLifetime
-	sm.Cookie.Name = "roster_session"
-	sm.Cookie.HttpOnly = true
-	sm.Cookie.SameSite = http.SameSiteLaxMode
-	sm.Cookie.Secure = cfg.SecureCookies
-	sm.Cookie.Persist = false
+	// No scs IdleTimeout for administrators: it rewrites the session row on
+	// every request. requireAdmin enforces the idle limit, touching the
+	// session once a minute. End users' sessions are fewer and shorter.
+	sm := newSessions(ss, "roster_session", cfg.SecureCookies)
+	am := newSessions(ss, "roster_account", cfg.SecureCookies)
+	am.IdleTimeout = sessionIdle
 
 	// The store queues emails written by the web layer's templates, with
 	// links to this server.
 	st.Compose = func(d store.EmailData) store.Email { return templates.ComposeEmail(cfg.BaseURL, d) }
-	am := scs.New()
-	am.Store = ss
-	am.Lifetime = sessionLifetime
-	am.IdleTimeout = sessionIdle
-	am.Cookie.Name = "roster_account"
-	am.Cookie.HttpOnly = true
-	am.Cookie.SameSite = http.SameSiteLaxMode
-	am.Cookie.Secure = cfg.SecureCookies
-	am.Cookie.Persist = false
 	h := &Handler{store: st, sessions: sm, accounts: am, log: cfg.Log, cfg: cfg,
 		signins: newLimiter(10, time.Minute), forgots: newLimiter(5, 15*time.Minute)}
 	e := echo.New()
@@ -91,4 +78,18 @@ func New(st *store.Store, cfg Config) (*echo.Echo, func()) {
 	e.HTTPErrorHandler = h.handleError
 	h.routes(e)
 	return e, ss.StopCleanup
+}
+
+// newSessions is a session manager on the shared store with its own cookie:
+// HttpOnly, SameSite=Lax, Secure behind TLS, gone with the browser.
+func newSessions(ss scs.Store, cookie string, secure bool) *scs.SessionManager {
+	sm := scs.New()
+	sm.Store = ss
+	sm.Lifetime = sessionLifetime
+	sm.Cookie.Name = cookie
+	sm.Cookie.HttpOnly = true
+	sm.Cookie.SameSite = http.SameSiteLaxMode
+	sm.Cookie.Secure = secure
+	sm.Cookie.Persist = false
+	return sm
 }

@@ -101,12 +101,10 @@ func (s *Store) issueToken(ctx context.Context, tx *sql.Tx, u User, kind string,
 
 // userToken is a stored token found by its text.
 type userToken struct {
-	id       int64
-	user     User
-	kind     string
-	email    string
-	codeHash []byte
-	tries    int
+	id    int64
+	user  User
+	kind  string
+	email string
 }
 
 // findToken looks a token up in tenant among kinds; it is refused when
@@ -115,9 +113,8 @@ func (s *Store) findToken(ctx context.Context, q querier, tenant int64, token st
 	var t userToken
 	var uid, expires int64
 	var used sql.NullInt64
-	err := q.QueryRowContext(ctx, `SELECT id, user_id, kind, email, code_hash, code_tries, expires_at, used_at FROM user_tokens
-		WHERE token_hash = ? AND tenant_id = ?`, hashToken(token), tenant).Scan(&t.id, &uid, &t.kind, &t.email, &t.codeHash,
-		&t.tries, &expires, &used)
+	err := q.QueryRowContext(ctx, `SELECT id, user_id, kind, email, expires_at, used_at FROM user_tokens
+		WHERE token_hash = ? AND tenant_id = ?`, hashToken(token), tenant).Scan(&t.id, &uid, &t.kind, &t.email, &expires, &used)
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && !slices.Contains(kinds, t.kind)) {
 		return t, tokenUnknown
 	}
@@ -463,31 +460,31 @@ func (s *Store) AuthenticateUser(ctx context.Context, tenant int64, login, passw
 // SendInvitation emails a pending user a link to choose their first
 // password.
 func (s *Store) SendInvitation(ctx context.Context, tenant, user int64) error {
-	t, err := s.GetTenant(ctx, tenant)
-	if err != nil {
-		return err
-	}
-	return s.inTx(ctx, func(tx *sql.Tx) error {
-		u, err := getUser(ctx, tx, tenant, user)
-		if err != nil {
-			return err
-		}
+	return s.mailUser(ctx, tenant, user, TokenInvite, "user.invite", func(u User) error {
 		switch {
 		case u.Status != StatusPending:
 			return FieldErrors{"invite": "Only pending users (without a password yet) are invited; send a password reset instead."}
 		case u.Email == "":
 			return FieldErrors{"email": "An invitation needs an email address."}
 		}
-		if err := s.sendLink(ctx, tx, t, u, TokenInvite, "an administrator"); err != nil {
-			return err
-		}
-		return s.audit(ctx, tx, tenant, "user.invite", "user", u.PublicID(), Changes{"email": {After: u.Email}})
+		return nil
 	})
 }
 
 // SendVerification emails a user a verification link and code for their
 // current address.
 func (s *Store) SendVerification(ctx context.Context, tenant, user int64) error {
+	return s.mailUser(ctx, tenant, user, TokenVerify, "user.send_verification", func(u User) error {
+		if u.Email == "" {
+			return FieldErrors{"email": "This user has no email address to verify."}
+		}
+		return nil
+	})
+}
+
+// mailUser sends one user a link of kind when check allows it, with its
+// audit event.
+func (s *Store) mailUser(ctx context.Context, tenant, user int64, kind, action string, check func(User) error) error {
 	t, err := s.GetTenant(ctx, tenant)
 	if err != nil {
 		return err
@@ -497,13 +494,13 @@ func (s *Store) SendVerification(ctx context.Context, tenant, user int64) error 
 		if err != nil {
 			return err
 		}
-		if u.Email == "" {
-			return FieldErrors{"email": "This user has no email address to verify."}
-		}
-		if err := s.sendLink(ctx, tx, t, u, TokenVerify, ""); err != nil {
+		if err := check(u); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, tenant, "user.send_verification", "user", u.PublicID(), Changes{"email": {After: u.Email}})
+		if err := s.sendLink(ctx, tx, t, u, kind, "an administrator"); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, tenant, action, "user", u.PublicID(), Changes{"email": {After: u.Email}})
 	})
 }
 
