@@ -65,6 +65,7 @@ func TestEndUserResetFlowAndSessions(t *testing.T) {
 	r = b.post("/account/acme/reset", url.Values{"token": {tok}, "password": {"New-password-2"}, "confirm": {"New-password-2"}})
 	wantPage(t, r, 200, "Password set")
 	wantPage(t, b.get("/account/acme/reset?token="+tok), http.StatusGone, "already been used")
+	wantPage(t, b.get("/account/acme/reset?token=not-a-token"), http.StatusGone, "This link is not valid", "Ask for a new link")
 	// The other session ended with the new password.
 	wantPage(t, other.get("/account/acme/"), http.StatusSeeOther)
 	wantPage(t, b.endUserSignIn("ada", "New-password-2"), http.StatusSeeOther)
@@ -210,4 +211,34 @@ func TestEmailAPI(t *testing.T) {
 	}
 	a.wantError(t, 400, "status", "GET", "/api/v1/messages?status=lost", a.viewer, "")
 	a.wantError(t, 422, "invite", "POST", "/api/v1/users", a.admin, `{"username":"cyd","email":"c@example.com","password":"Long-password-1","send_invitation":true}`)
+}
+
+func TestExpiredLinksAndVerificationLinks(t *testing.T) {
+	a := newTestApp(t)
+	ctx := t.Context()
+	now := time.Now()
+	a.st.SetClock(func() time.Time { return now })
+	u, err := a.st.CreateUser(ctx, a.acme.ID, store.NewUser{Username: "ada", Email: "ada@example.com", Invite: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	invite := lastLink(t, a.st, a.acme.ID)
+	if err := a.st.SendVerification(ctx, a.acme.ID, u.ID); err != nil {
+		t.Fatal(err)
+	}
+	verify := lastLink(t, a.st, a.acme.ID)
+	b := a.browser(t)
+	wantPage(t, b.get("/account/acme/verify?token="+verify), 200, "Email address confirmed")
+	wantPage(t, b.get("/account/acme/verify?token="+verify), http.StatusGone, "already been used")
+	wantPage(t, b.get("/account/other/verify?token="+verify), http.StatusGone, "This link is not valid")
+	// An invitation lasts 72 hours.
+	now = now.Add(71 * time.Hour)
+	wantPage(t, b.get("/account/acme/reset?token="+invite), 200, "Choose a new password")
+	now = now.Add(2 * time.Hour)
+	wantPage(t, b.get("/account/acme/reset?token="+invite), http.StatusGone, "This link has expired.")
+	r := b.post("/account/acme/reset", url.Values{"token": {invite}, "password": {"Late-password-1"}, "confirm": {"Late-password-1"}})
+	wantPage(t, r, http.StatusGone, "This link has expired.")
+	if got, _ := a.st.GetUser(ctx, a.acme.ID, u.ID); got.Status != store.StatusPending || got.PasswordSet {
+		t.Fatalf("an expired invitation set a password: %+v", got)
+	}
 }
