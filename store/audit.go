@@ -74,11 +74,11 @@ func (s *Store) audit(ctx context.Context, tx *sql.Tx, tenant int64, action, tar
 	if err != nil {
 		return fmt.Errorf("store: audit %s: %w", action, err)
 	}
-	_, err = tx.ExecContext(ctx, `
-		INSERT INTO audit_events (tenant_id, actor_type, actor_id, actor_name, action,
-		                          target_type, target_id, changes, request_id, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		tenant, a.Type, a.ID, a.Name, action, targetType, targetID, string(js), rid, s.nowMillis())
+	st, err := s.txStmt(ctx, tx, sqlInsertAudit)
+	if err != nil {
+		return fmt.Errorf("store: audit %s: %w", action, err)
+	}
+	_, err = st.ExecContext(ctx, tenant, a.Type, a.ID, a.Name, action, targetType, targetID, string(js), rid, s.nowMillis())
 	if err != nil {
 		return fmt.Errorf("store: audit %s: %w", action, err)
 	}
@@ -182,3 +182,8 @@ func (s *Store) ListAuditEvents(ctx context.Context, tenant int64, f AuditFilter
 	}
 	return l, nil
 }
+
+const sqlInsertAudit = `
+	INSERT INTO audit_events (tenant_id, actor_type, actor_id, actor_name, action,
+	                          target_type, target_id, changes, request_id, created_at)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`

@@ -42,6 +42,10 @@ type Store struct {
 	// planning cost more than running a page query (toolchain.md: +25-80 %).
 	// List queries are built from fixed fragments, so their number is bounded.
 	stmts sync.Map
+	// wstmts caches prepared statements of the write connection, used in
+	// transactions through tx.StmtContext: an INSERT into users compiles
+	// its triggers when prepared, which cost more than the insert itself.
+	wstmts sync.Map
 	// onListQuery, when set, sees each list query before it runs: tests check
 	// its plan with EXPLAIN QUERY PLAN.
 	onListQuery func(query string, args []any)
@@ -73,6 +77,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	r.SetMaxIdleConns(n)
 	s := &Store{w: w, r: r, now: time.Now, keys: apiKeyCache{m: map[string]*cachedKey{}}}
 	s.rd = reader{s}
+	if err := s.prepareWrites(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -114,6 +122,7 @@ func migrate(ctx context.Context, db *sql.DB) error {
 // Close closes both connection pools.
 func (s *Store) Close() error {
 	s.stmts.Range(func(_, v any) bool { v.(*sql.Stmt).Close(); return true })
+	s.wstmts.Range(func(_, v any) bool { v.(*sql.Stmt).Close(); return true })
 	return errors.Join(s.r.Close(), s.w.Close())
 }
 
@@ -131,6 +140,28 @@ func (s *Store) read(ctx context.Context, query string) (*sql.Stmt, error) {
 		return prev.(*sql.Stmt), nil
 	}
 	return st, nil
+}
+
+// txStmt returns query for use in tx: the statement prepared at Open when
+// it is one of writeStatements, else prepared in tx. (The write pool has
+// one connection, held by tx, so nothing can be prepared on it meanwhile.)
+func (s *Store) txStmt(ctx context.Context, tx *sql.Tx, query string) (*sql.Stmt, error) {
+	if st, ok := s.wstmts.Load(query); ok {
+		return tx.StmtContext(ctx, st.(*sql.Stmt)), nil
+	}
+	return tx.PrepareContext(ctx, query)
+}
+
+// prepareWrites prepares writeStatements on the write connection.
+func (s *Store) prepareWrites(ctx context.Context) error {
+	for _, q := range writeStatements {
+		st, err := s.w.PrepareContext(ctx, q)
+		if err != nil {
+			return fmt.Errorf("store: prepare %q: %w", q, err)
+		}
+		s.wstmts.Store(q, st)
+	}
+	return nil
 }
 
 // reader runs queries on the read pool as prepared statements from the

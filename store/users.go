@@ -465,7 +465,11 @@ func (s *Store) createUsers(ctx context.Context, tenant int64, items []NewUser) 
 // take seconds per user).
 func (s *Store) insertUser(ctx context.Context, tx *sql.Tx, u *User, hash string) error {
 	var one int
-	err := tx.QueryRowContext(ctx, `SELECT 1 FROM users WHERE tenant_id = ? AND username = ?`, u.TenantID, u.Username).Scan(&one)
+	st, err := s.txStmt(ctx, tx, sqlUsernameTaken)
+	if err != nil {
+		return err
+	}
+	err = st.QueryRowContext(ctx, u.TenantID, u.Username).Scan(&one)
 	if err == nil {
 		return conflict("username", "A user with this username already exists.")
 	}
@@ -473,8 +477,11 @@ func (s *Store) insertUser(ctx context.Context, tx *sql.Tx, u *User, hash string
 		return fmt.Errorf("store: check username: %w", err)
 	}
 	if u.ExternalID != "" {
-		err := tx.QueryRowContext(ctx, `SELECT 1 FROM users WHERE tenant_id = ? AND source_type = ? AND source_id = ? AND external_id = ?`,
-			u.TenantID, u.SourceType, u.SourceID, u.ExternalID).Scan(&one)
+		st, err := s.txStmt(ctx, tx, sqlExternalTaken)
+		if err != nil {
+			return err
+		}
+		err = st.QueryRowContext(ctx, u.TenantID, u.SourceType, u.SourceID, u.ExternalID).Scan(&one)
 		if err == nil {
 			return conflict("external_id", "This external id is already used by another user of the same source.")
 		}
@@ -487,7 +494,11 @@ func (s *Store) insertUser(ctx context.Context, tx *sql.Tx, u *User, hash string
 
 func (s *Store) insertUserRow(ctx context.Context, tx *sql.Tx, u *User, hash string) error {
 	var ok int
-	err := tx.QueryRowContext(ctx, `SELECT 1 FROM org_units WHERE tenant_id = ? AND id = ?`, u.TenantID, u.OrgUnitID).Scan(&ok)
+	st, err := s.txStmt(ctx, tx, sqlOrgUnitExists)
+	if err != nil {
+		return err
+	}
+	err = st.QueryRowContext(ctx, u.TenantID, u.OrgUnitID).Scan(&ok)
 	if errors.Is(err, sql.ErrNoRows) {
 		return FieldErrors{"org_unit_id": "No such org unit in this tenant."}
 	}
@@ -505,13 +516,11 @@ func (s *Store) insertUserRow(ctx context.Context, tx *sql.Tx, u *User, hash str
 		u.PasswordChangedAt, u.RegisteredAt = fromNullMillis(changed), fromNullMillis(registered)
 	}
 	tags, _ := json.Marshal(u.Tags)
-	err = tx.QueryRowContext(ctx, `
-		INSERT INTO users (tenant_id, username, display_name, description, email, email_verified,
-		    phone_region, phone_number, status, account_expires_at, password_expires_at,
-		    password_hash, password_changed_at, required_actions, user_type, source_type, source_id,
-		    external_id, language, timezone, tags, org_unit_id, registered_at, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		RETURNING id`,
+	ins, err := s.txStmt(ctx, tx, sqlInsertUser)
+	if err != nil {
+		return err
+	}
+	err = ins.QueryRowContext(ctx,
 		u.TenantID, u.Username, u.DisplayName, u.Description, u.Email, u.EmailVerified,
 		u.PhoneRegion, u.PhoneNumber, u.Status, toNullMillis(u.AccountExpiresAt), toNullMillis(u.PasswordExpiresAt),
 		hashCol, changed, strings.Join(u.RequiredActions, ","), u.UserType, u.SourceType, u.SourceID,
@@ -639,3 +648,22 @@ func kindOf(id string) string {
 	}
 	return "user"
 }
+
+// Statements of creating users, prepared once (see writeStatements).
+const (
+	sqlUsernameTaken = `SELECT 1 FROM users WHERE tenant_id = ? AND username = ?`
+	sqlExternalTaken = `SELECT 1 FROM users WHERE tenant_id = ? AND source_type = ? AND source_id = ? AND external_id = ?`
+	sqlOrgUnitExists = `SELECT 1 FROM org_units WHERE tenant_id = ? AND id = ?`
+	sqlInsertUser    = `
+		INSERT INTO users (tenant_id, username, display_name, description, email, email_verified,
+		    phone_region, phone_number, status, account_expires_at, password_expires_at,
+		    password_hash, password_changed_at, required_actions, user_type, source_type, source_id,
+		    external_id, language, timezone, tags, org_unit_id, registered_at, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		RETURNING id`
+)
+
+// writeStatements are the statements run in write transactions often
+// enough to keep prepared: batch creation runs each once per user, and
+// every change writes an audit event.
+var writeStatements = []string{sqlUsernameTaken, sqlExternalTaken, sqlOrgUnitExists, sqlInsertUser, sqlInsertAudit}
