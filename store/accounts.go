@@ -88,10 +88,10 @@ func (s *Store) issueToken(ctx context.Context, tx *sql.Tx, u User, kind string,
 		codeHash = codeHashOf(hashToken(token), code)
 	}
 	now := s.nowMillis()
-	if _, err := tx.ExecContext(ctx, `DELETE FROM user_tokens WHERE user_id = ? AND kind = ? AND used_at IS NULL`, u.ID, kind); err != nil {
+	if _, err := s.exec(ctx, tx, `DELETE FROM user_tokens WHERE user_id = ? AND kind = ? AND used_at IS NULL`, u.ID, kind); err != nil {
 		return "", "", fmt.Errorf("store: token: %w", err)
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO user_tokens (tenant_id, user_id, kind, token_hash, code_hash, email, expires_at, created_at)
+	_, err = s.exec(ctx, tx, `INSERT INTO user_tokens (tenant_id, user_id, kind, token_hash, code_hash, email, expires_at, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, u.TenantID, u.ID, kind, hashToken(token), codeHash, u.Email, now+ttl.Milliseconds(), now)
 	if err != nil {
 		return "", "", fmt.Errorf("store: token: %w", err)
@@ -181,7 +181,7 @@ func (s *Store) SendPasswordResets(ctx context.Context, tenant int64, ids []stri
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		res = BatchResult{}
 		return eachUser(ids, &res, func(id int64) error {
-			u, err := getUser(ctx, tx, tenant, id)
+			u, err := getUser(ctx, s.in(tx), tenant, id)
 			if err != nil {
 				return err
 			}
@@ -191,7 +191,7 @@ func (s *Store) SendPasswordResets(ctx context.Context, tenant int64, ids []stri
 			if requireChange && !slices.Contains(u.RequiredActions, "update_password") {
 				acts := append(slices.Clone(u.RequiredActions), "update_password")
 				slices.Sort(acts)
-				if _, err := tx.ExecContext(ctx, `UPDATE users SET required_actions = ?, updated_at = ? WHERE id = ?`,
+				if _, err := s.exec(ctx, tx, `UPDATE users SET required_actions = ?, updated_at = ? WHERE id = ?`,
 					strings.Join(acts, ","), s.nowMillis(), id); err != nil {
 					return fmt.Errorf("store: reset: %w", err)
 				}
@@ -272,7 +272,7 @@ func (s *Store) ResetPassword(ctx context.Context, tenant int64, token, password
 		}
 		ctx := WithActor(ctx, Actor{Type: ActorUser, ID: t.user.PublicID(), Name: t.user.Username})
 		// Used first: the new password ends every unused link.
-		if _, err := tx.ExecContext(ctx, `UPDATE user_tokens SET used_at = ? WHERE id = ?`, s.nowMillis(), t.id); err != nil {
+		if _, err := s.exec(ctx, tx, `UPDATE user_tokens SET used_at = ? WHERE id = ?`, s.nowMillis(), t.id); err != nil {
 			return fmt.Errorf("store: reset: %w", err)
 		}
 		u, err = s.setPassword(ctx, tx, t.user, password)
@@ -286,7 +286,7 @@ func (s *Store) ResetPassword(ctx context.Context, tenant int64, token, password
 func (s *Store) ChangePassword(ctx context.Context, tenant, user int64, current, password string, forced bool) (User, error) {
 	var u User
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		old, err := getUser(ctx, tx, tenant, user)
+		old, err := getUser(ctx, s.in(tx), tenant, user)
 		if err != nil {
 			return err
 		}
@@ -309,7 +309,7 @@ func (s *Store) ChangePassword(ctx context.Context, tenant, user int64, current,
 // stores it, with every consequence of a new password: pending users are
 // enabled, reset links end, "update_password" is done, history is kept.
 func (s *Store) setPassword(ctx context.Context, tx *sql.Tx, u User, password string) (User, error) {
-	p, err := passwordPolicy(ctx, tx, u.TenantID)
+	p, err := passwordPolicy(ctx, s.in(tx), u.TenantID)
 	if err != nil {
 		return User{}, err
 	}
@@ -349,7 +349,7 @@ func (s *Store) setPassword(ctx context.Context, tx *sql.Tx, u User, password st
 	}
 	now := s.nowMillis()
 	if current.Valid {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO password_history (user_id, hash, created_at) VALUES (?, ?, ?)`, u.ID, current.String, now); err != nil {
+		if _, err := s.exec(ctx, tx, `INSERT INTO password_history (user_id, hash, created_at) VALUES (?, ?, ?)`, u.ID, current.String, now); err != nil {
 			return User{}, fmt.Errorf("store: password history: %w", err)
 		}
 	}
@@ -362,14 +362,14 @@ func (s *Store) setPassword(ctx context.Context, tx *sql.Tx, u User, password st
 	if p.ExpiryDays > 0 {
 		expires = sql.NullInt64{Int64: now + int64(p.ExpiryDays)*24*time.Hour.Milliseconds(), Valid: true}
 	}
-	_, err = tx.ExecContext(ctx, `UPDATE users SET password_hash = ?, password_changed_at = ?, registered_at = coalesce(registered_at, ?),
+	_, err = s.exec(ctx, tx, `UPDATE users SET password_hash = ?, password_changed_at = ?, registered_at = coalesce(registered_at, ?),
 		status = ?, required_actions = ?, password_expires_at = ?, failed_logins = 0, updated_at = ? WHERE id = ?`,
 		hash, now, now, status, strings.Join(acts, ","), expires, now, u.ID)
 	if err != nil {
 		return User{}, fmt.Errorf("store: password: %w", err)
 	}
 	// A new password ends every reset and invitation link.
-	if _, err := tx.ExecContext(ctx, `DELETE FROM user_tokens WHERE user_id = ? AND kind IN ('reset', 'invite') AND used_at IS NULL`, u.ID); err != nil {
+	if _, err := s.exec(ctx, tx, `DELETE FROM user_tokens WHERE user_id = ? AND kind IN ('reset', 'invite') AND used_at IS NULL`, u.ID); err != nil {
 		return User{}, fmt.Errorf("store: password: %w", err)
 	}
 	ch := Changes{"password": {After: "changed"}}
@@ -377,7 +377,7 @@ func (s *Store) setPassword(ctx context.Context, tx *sql.Tx, u User, password st
 	if err := s.audit(ctx, tx, u.TenantID, "user.set_password", "user", u.PublicID(), ch); err != nil {
 		return User{}, err
 	}
-	return getUser(ctx, tx, u.TenantID, u.ID)
+	return getUser(ctx, s.in(tx), u.TenantID, u.ID)
 }
 
 // AuthenticateUser signs an end user in by username (or email) and
@@ -414,14 +414,14 @@ func (s *Store) AuthenticateUser(ctx context.Context, tenant int64, login, passw
 			failed++
 			if failed >= MaxFailedLogins {
 				until := now.Add(FailedLoginLock).UnixMilli()
-				if _, err := tx.ExecContext(ctx, `UPDATE users SET failed_logins = 0, locked_at = ?, lock_until = ?, lock_reason = ?
+				if _, err := s.exec(ctx, tx, `UPDATE users SET failed_logins = 0, locked_at = ?, lock_until = ?, lock_reason = ?
 					WHERE id = ?`, now.UnixMilli(), until, LockFailedLogins, u.ID); err != nil {
 					return fmt.Errorf("store: sign in: %w", err)
 				}
 				return s.audit(actx, tx, tenant, "user.lock", "user", u.PublicID(), Changes{
 					"locked": {Before: false, After: true}, "lock_reason": {After: LockFailedLogins}})
 			}
-			_, err := tx.ExecContext(ctx, `UPDATE users SET failed_logins = ? WHERE id = ?`, failed, u.ID)
+			_, err := s.exec(ctx, tx, `UPDATE users SET failed_logins = ? WHERE id = ?`, failed, u.ID)
 			return err
 		}
 		if u.Status != StatusEnabled || u.Locked(now) || (u.AccountExpiresAt != nil && !u.AccountExpiresAt.After(now)) {
@@ -429,7 +429,7 @@ func (s *Store) AuthenticateUser(ctx context.Context, tenant int64, login, passw
 			return nil
 		}
 		acts := u.RequiredActions
-		p, err := passwordPolicy(ctx, tx, tenant)
+		p, err := passwordPolicy(ctx, s.in(tx), tenant)
 		if err != nil {
 			return err
 		}
@@ -441,7 +441,7 @@ func (s *Store) AuthenticateUser(ctx context.Context, tenant int64, login, passw
 			acts = append(slices.Clone(acts), "update_password")
 			slices.Sort(acts)
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE users SET failed_logins = 0, last_login_at = ?, required_actions = ? WHERE id = ?`,
+		if _, err := s.exec(ctx, tx, `UPDATE users SET failed_logins = 0, last_login_at = ?, required_actions = ? WHERE id = ?`,
 			now.UnixMilli(), strings.Join(acts, ","), u.ID); err != nil {
 			return fmt.Errorf("store: sign in: %w", err)
 		}
@@ -490,7 +490,7 @@ func (s *Store) mailUser(ctx context.Context, tenant, user int64, kind, action s
 		return err
 	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		u, err := getUser(ctx, tx, tenant, user)
+		u, err := getUser(ctx, s.in(tx), tenant, user)
 		if err != nil {
 			return err
 		}
@@ -544,13 +544,13 @@ func (s *Store) ConfirmEmailCode(ctx context.Context, tenant, user int64, code s
 			return nil
 		}
 		if subtle.ConstantTimeCompare(codeHashOf(tokenHash, strings.TrimSpace(code)), codeHash) != 1 {
-			if _, err := tx.ExecContext(ctx, `UPDATE user_tokens SET code_tries = code_tries + 1 WHERE id = ?`, id); err != nil {
+			if _, err := s.exec(ctx, tx, `UPDATE user_tokens SET code_tries = code_tries + 1 WHERE id = ?`, id); err != nil {
 				return fmt.Errorf("store: confirm code: %w", err)
 			}
 			refused = FieldErrors{"code": "That code is not right. Check the email and try again."}
 			return nil
 		}
-		cu, err := getUser(ctx, tx, tenant, user)
+		cu, err := getUser(ctx, s.in(tx), tenant, user)
 		if err != nil {
 			return err
 		}
@@ -567,11 +567,11 @@ func (s *Store) confirm(ctx context.Context, tx *sql.Tx, t userToken) (User, err
 	if !strings.EqualFold(t.email, t.user.Email) {
 		return User{}, TokenError{"This link was for an address that is no longer yours; ask for a new one."}
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE user_tokens SET used_at = ? WHERE id = ?`, s.nowMillis(), t.id); err != nil {
+	if _, err := s.exec(ctx, tx, `UPDATE user_tokens SET used_at = ? WHERE id = ?`, s.nowMillis(), t.id); err != nil {
 		return User{}, fmt.Errorf("store: confirm: %w", err)
 	}
 	acts := slices.DeleteFunc(slices.Clone(t.user.RequiredActions), func(a string) bool { return a == "verify_email" })
-	if _, err := tx.ExecContext(ctx, `UPDATE users SET email_verified = 1, required_actions = ?, updated_at = ? WHERE id = ?`,
+	if _, err := s.exec(ctx, tx, `UPDATE users SET email_verified = 1, required_actions = ?, updated_at = ? WHERE id = ?`,
 		strings.Join(acts, ","), s.nowMillis(), t.user.ID); err != nil {
 		return User{}, fmt.Errorf("store: confirm: %w", err)
 	}
@@ -580,7 +580,7 @@ func (s *Store) confirm(ctx context.Context, tx *sql.Tx, t userToken) (User, err
 		"email_verified": {Before: t.user.EmailVerified, After: true}}); err != nil {
 		return User{}, err
 	}
-	return getUser(ctx, tx, t.user.TenantID, t.user.ID)
+	return getUser(ctx, s.in(tx), t.user.TenantID, t.user.ID)
 }
 
 // UpdateOwnProfile is an end user editing their display name, language and
@@ -588,7 +588,7 @@ func (s *Store) confirm(ctx context.Context, tx *sql.Tx, t userToken) (User, err
 func (s *Store) UpdateOwnProfile(ctx context.Context, tenant, user int64, displayName, language, timezone string) (User, error) {
 	var u User
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		old, err := getUser(ctx, tx, tenant, user)
+		old, err := getUser(ctx, s.in(tx), tenant, user)
 		if err != nil {
 			return err
 		}
@@ -610,7 +610,7 @@ func (s *Store) UpdateOwnProfile(ctx context.Context, tenant, user int64, displa
 			return nil
 		}
 		u.UpdatedAt = fromMillis(s.nowMillis())
-		if _, err := tx.ExecContext(ctx, `UPDATE users SET display_name = ?, language = ?, timezone = ?, required_actions = ?,
+		if _, err := s.exec(ctx, tx, `UPDATE users SET display_name = ?, language = ?, timezone = ?, required_actions = ?,
 			updated_at = ? WHERE id = ?`, u.DisplayName, u.Language, u.Timezone, strings.Join(u.RequiredActions, ","),
 			u.UpdatedAt.UnixMilli(), user); err != nil {
 			return fmt.Errorf("store: profile: %w", err)

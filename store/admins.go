@@ -283,7 +283,7 @@ func (s *Store) SetAdminPassword(ctx context.Context, username, pw string) error
 			return fmt.Errorf("store: set password: %w", err)
 		}
 		// One audit event in each tenant the administrator belongs to.
-		_, err = tx.ExecContext(ctx, `
+		_, err = s.exec(ctx, tx, `
 			INSERT INTO audit_events (tenant_id, actor_type, actor_name, action, target_type, target_id, created_at)
 			SELECT tenant_id, 'system', 'system', 'admin.password_set', 'admin', ?, ? FROM tenant_members WHERE admin_id = ?`,
 			PublicID(PrefixAdmin, id), s.nowMillis(), id)
@@ -404,7 +404,7 @@ func (s *Store) SetMemberRole(ctx context.Context, tenant, admin int64, role Rol
 		if m.Role == RoleOwner && owners <= 1 {
 			return FieldErrors{"role": lastOwner}
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE tenant_members SET role = ? WHERE tenant_id = ? AND admin_id = ?`,
+		if _, err := s.exec(ctx, tx, `UPDATE tenant_members SET role = ? WHERE tenant_id = ? AND admin_id = ?`,
 			role, tenant, admin); err != nil {
 			return fmt.Errorf("store: set role: %w", err)
 		}
@@ -424,7 +424,7 @@ func (s *Store) RemoveMember(ctx context.Context, tenant, admin int64) error {
 		if m.Role == RoleOwner && owners <= 1 {
 			return FieldErrors{"role": lastOwner}
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM tenant_members WHERE tenant_id = ? AND admin_id = ?`,
+		if _, err := s.exec(ctx, tx, `DELETE FROM tenant_members WHERE tenant_id = ? AND admin_id = ?`,
 			tenant, admin); err != nil {
 			return fmt.Errorf("store: remove member: %w", err)
 		}

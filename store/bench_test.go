@@ -290,3 +290,34 @@ func abs(n int) int {
 	}
 	return n
 }
+
+// BenchmarkBulkLock locks and unlocks 500 users a call, as the bulk
+// actions of the console and the API do.
+func BenchmarkBulkLock(b *testing.B) {
+	s, t := benchStore(b)
+	ctx := context.Background()
+	l, err := s.ListUsers(ctx, t.ID, store.UserFilter{UsernamePrefix: "ada.", Page: store.Page{Size: store.MaxPageSize}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var ids []string
+	for len(ids) < store.MaxBatch {
+		for _, u := range l.Items {
+			ids = append(ids, u.PublicID())
+		}
+		if l.Next == "" {
+			break
+		}
+		l, _ = s.ListUsers(ctx, t.ID, store.UserFilter{UsernamePrefix: "ada.", Page: store.Page{Size: store.MaxPageSize, Cursor: l.Next}})
+	}
+	ids = ids[:store.MaxBatch]
+	kinds := []string{store.ActionLock, store.ActionUnlock}
+	i := 0
+	for b.Loop() {
+		if _, err := s.ApplyUserAction(ctx, t.ID, store.UserAction{Kind: kinds[i%2]}, ids); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+	b.ReportMetric(float64(store.MaxBatch*b.N)/b.Elapsed().Seconds(), "users/s")
+}

@@ -85,7 +85,7 @@ func (s *Store) CreateGroup(ctx context.Context, tenant int64, name, description
 		if err != nil {
 			return fmt.Errorf("store: create group: %w", err)
 		}
-		if g, err = getGroup(ctx, tx, tenant, id); err != nil {
+		if g, err = getGroup(ctx, s.in(tx), tenant, id); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, tenant, "group.create", "group", g.PublicID(), Changes{"name": {After: name}})
@@ -97,7 +97,7 @@ func (s *Store) CreateGroup(ctx context.Context, tenant int64, name, description
 func (s *Store) UpdateGroup(ctx context.Context, tenant, id int64, name, description *string) (Group, error) {
 	var g Group
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		old, err := getGroup(ctx, tx, tenant, id)
+		old, err := getGroup(ctx, s.in(tx), tenant, id)
 		if err != nil {
 			return err
 		}
@@ -118,7 +118,7 @@ func (s *Store) UpdateGroup(ctx context.Context, tenant, id int64, name, descrip
 			return nil
 		}
 		g.UpdatedAt = fromMillis(s.nowMillis())
-		_, err = tx.ExecContext(ctx, `UPDATE user_groups SET name = ?, description = ?, updated_at = ? WHERE tenant_id = ? AND id = ?`,
+		_, err = s.exec(ctx, tx, `UPDATE user_groups SET name = ?, description = ?, updated_at = ? WHERE tenant_id = ? AND id = ?`,
 			g.Name, g.Description, g.UpdatedAt.UnixMilli(), tenant, id)
 		if isUniqueViolation(err) {
 			return conflict("name", groupTaken)
@@ -141,11 +141,11 @@ func (s *Store) RemoveGroups(ctx context.Context, tenant int64, ids []string) (B
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		res = BatchResult{}
 		return eachID(PrefixGroup, "group_ids", ids, &res, func(id int64) error {
-			g, err := getGroup(ctx, tx, tenant, id)
+			g, err := getGroup(ctx, s.in(tx), tenant, id)
 			if err != nil {
 				return err
 			}
-			if _, err := tx.ExecContext(ctx, `DELETE FROM user_groups WHERE tenant_id = ? AND id = ?`, tenant, id); err != nil {
+			if _, err := s.exec(ctx, tx, `DELETE FROM user_groups WHERE tenant_id = ? AND id = ?`, tenant, id); err != nil {
 				return fmt.Errorf("store: remove group: %w", err)
 			}
 			return s.audit(ctx, tx, tenant, "group.delete", "group", g.PublicID(), Changes{
@@ -181,7 +181,7 @@ func (s *Store) changeMembers(ctx context.Context, tenant, group int64, ids []st
 	}
 	var res BatchResult
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		g, err := getGroup(ctx, tx, tenant, group)
+		g, err := getGroup(ctx, s.in(tx), tenant, group)
 		if err != nil {
 			return err
 		}
@@ -198,11 +198,11 @@ func (s *Store) changeMembers(ctx context.Context, tenant, group int64, ids []st
 			var r sql.Result
 			action := "group.add_member"
 			if add {
-				r, err = tx.ExecContext(ctx, `INSERT INTO group_members (group_id, user_id, joined_at) VALUES (?, ?, ?)
+				r, err = s.exec(ctx, tx, `INSERT INTO group_members (group_id, user_id, joined_at) VALUES (?, ?, ?)
 					ON CONFLICT DO NOTHING`, group, id, s.nowMillis())
 			} else {
 				action = "group.remove_member"
-				r, err = tx.ExecContext(ctx, `DELETE FROM group_members WHERE group_id = ? AND user_id = ?`, group, id)
+				r, err = s.exec(ctx, tx, `DELETE FROM group_members WHERE group_id = ? AND user_id = ?`, group, id)
 			}
 			if err != nil {
 				return fmt.Errorf("store: %s: %w", action, err)

@@ -114,7 +114,7 @@ func (s *Store) CreateOrgUnit(ctx context.Context, tenant int64, n NewOrgUnit) (
 			if err := tx.QueryRowContext(ctx, `SELECT id FROM org_units WHERE tenant_id = ? AND parent_id IS NULL`, tenant).Scan(&parent); err != nil {
 				return fmt.Errorf("store: root org unit: %w", err)
 			}
-		} else if _, err := getOrgUnit(ctx, tx, tenant, parent); err != nil {
+		} else if _, err := getOrgUnit(ctx, s.in(tx), tenant, parent); err != nil {
 			if errors.Is(err, ErrNotFound) {
 				return FieldErrors{"parent_id": "No such parent unit in this tenant."}
 			}
@@ -132,12 +132,12 @@ func (s *Store) CreateOrgUnit(ctx context.Context, tenant int64, n NewOrgUnit) (
 		}
 		// The new unit's ancestors are its parent's, one level further, and
 		// itself at depth 0.
-		if _, err := tx.ExecContext(ctx, `INSERT INTO org_closure (ancestor, descendant, depth)
+		if _, err := s.exec(ctx, tx, `INSERT INTO org_closure (ancestor, descendant, depth)
 			SELECT ancestor, ?1, depth + 1 FROM org_closure WHERE descendant = ?2
 			UNION ALL SELECT ?1, ?1, 0`, id, parent); err != nil {
 			return fmt.Errorf("store: create org unit: %w", err)
 		}
-		if o, err = getOrgUnit(ctx, tx, tenant, id); err != nil {
+		if o, err = getOrgUnit(ctx, s.in(tx), tenant, id); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, tenant, "org_unit.create", "org_unit", o.PublicID(), Changes{
@@ -150,7 +150,7 @@ func (s *Store) CreateOrgUnit(ctx context.Context, tenant int64, n NewOrgUnit) (
 func (s *Store) UpdateOrgUnit(ctx context.Context, tenant, id int64, upd OrgUnitUpdate) (OrgUnit, error) {
 	var o OrgUnit
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		old, err := getOrgUnit(ctx, tx, tenant, id)
+		old, err := getOrgUnit(ctx, s.in(tx), tenant, id)
 		if err != nil {
 			return err
 		}
@@ -171,7 +171,7 @@ func (s *Store) UpdateOrgUnit(ctx context.Context, tenant, id int64, upd OrgUnit
 			return nil
 		}
 		o.UpdatedAt = fromMillis(s.nowMillis())
-		_, err = tx.ExecContext(ctx, `UPDATE org_units SET name = ?, description = ?, updated_at = ?
+		_, err = s.exec(ctx, tx, `UPDATE org_units SET name = ?, description = ?, updated_at = ?
 			WHERE tenant_id = ? AND id = ?`, o.Name, o.Description, o.UpdatedAt.UnixMilli(), tenant, id)
 		if isUniqueViolation(err) {
 			return conflict("name", siblingTaken)
@@ -189,14 +189,14 @@ func (s *Store) UpdateOrgUnit(ctx context.Context, tenant, id int64, upd OrgUnit
 func (s *Store) MoveOrgUnit(ctx context.Context, tenant, id, parent int64) (OrgUnit, error) {
 	var o OrgUnit
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		old, err := getOrgUnit(ctx, tx, tenant, id)
+		old, err := getOrgUnit(ctx, s.in(tx), tenant, id)
 		if err != nil {
 			return err
 		}
 		if old.IsRoot() {
 			return FieldErrors{"parent_id": "The root unit cannot be moved."}
 		}
-		np, err := getOrgUnit(ctx, tx, tenant, parent)
+		np, err := getOrgUnit(ctx, s.in(tx), tenant, parent)
 		if errors.Is(err, ErrNotFound) {
 			return FieldErrors{"parent_id": "No such parent unit in this tenant."}
 		}
@@ -233,11 +233,11 @@ func (s *Store) MoveOrgUnit(ctx context.Context, tenant, id, parent int64) (OrgU
 			  WHERE id IN (SELECT ancestor FROM org_closure WHERE descendant = ? AND depth > 0)`, []any{old.SubtreeUserCount, id}},
 		}
 		for _, st := range steps {
-			if _, err := tx.ExecContext(ctx, st.q, st.args...); err != nil {
+			if _, err := s.exec(ctx, tx, st.q, st.args...); err != nil {
 				return fmt.Errorf("store: move org unit: %w", err)
 			}
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE org_units SET parent_id = ?, updated_at = ? WHERE tenant_id = ? AND id = ?`,
+		_, err = s.exec(ctx, tx, `UPDATE org_units SET parent_id = ?, updated_at = ? WHERE tenant_id = ? AND id = ?`,
 			parent, s.nowMillis(), tenant, id)
 		if isUniqueViolation(err) {
 			return conflict("parent_id", fmt.Sprintf("%q already has a unit named %q.", np.Name, old.Name))
@@ -245,7 +245,7 @@ func (s *Store) MoveOrgUnit(ctx context.Context, tenant, id, parent int64) (OrgU
 		if err != nil {
 			return fmt.Errorf("store: move org unit: %w", err)
 		}
-		if o, err = getOrgUnit(ctx, tx, tenant, id); err != nil {
+		if o, err = getOrgUnit(ctx, s.in(tx), tenant, id); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, tenant, "org_unit.move", "org_unit", o.PublicID(), Changes{
@@ -258,7 +258,7 @@ func (s *Store) MoveOrgUnit(ctx context.Context, tenant, id, parent int64) (OrgU
 // is refused unless moveUsers is set, which moves them to the parent first.
 func (s *Store) RemoveOrgUnit(ctx context.Context, tenant, id int64, moveUsers bool) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		o, err := getOrgUnit(ctx, tx, tenant, id)
+		o, err := getOrgUnit(ctx, s.in(tx), tenant, id)
 		if err != nil {
 			return err
 		}
@@ -273,12 +273,12 @@ func (s *Store) RemoveOrgUnit(ctx context.Context, tenant, id int64, moveUsers b
 				o.Name, plural(o.UserCount, "user"))}
 		}
 		if o.UserCount > 0 {
-			if _, err := tx.ExecContext(ctx, `UPDATE users SET org_unit_id = ?, updated_at = ?
+			if _, err := s.exec(ctx, tx, `UPDATE users SET org_unit_id = ?, updated_at = ?
 				WHERE tenant_id = ? AND org_unit_id = ?`, o.ParentID, s.nowMillis(), tenant, id); err != nil {
 				return fmt.Errorf("store: remove org unit: %w", err)
 			}
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM org_units WHERE tenant_id = ? AND id = ?`, tenant, id); err != nil {
+		if _, err := s.exec(ctx, tx, `DELETE FROM org_units WHERE tenant_id = ? AND id = ?`, tenant, id); err != nil {
 			return fmt.Errorf("store: remove org unit: %w", err)
 		}
 		ch := Changes{"name": {Before: o.Name}, "parent_id": {Before: orgUnitText(o.ParentID)}}
@@ -367,7 +367,7 @@ func (s *Store) MoveUsers(ctx context.Context, tenant, unit int64, ids []string)
 	}
 	var res BatchResult
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		if _, err := getOrgUnit(ctx, tx, tenant, unit); err != nil {
+		if _, err := getOrgUnit(ctx, s.in(tx), tenant, unit); err != nil {
 			if errors.Is(err, ErrNotFound) {
 				return FieldErrors{"org_unit_id": "No such org unit in this tenant."}
 			}
@@ -383,7 +383,7 @@ func (s *Store) MoveUsers(ctx context.Context, tenant, unit int64, ids []string)
 			if err != nil || old == unit {
 				return err
 			}
-			if _, err := tx.ExecContext(ctx, `UPDATE users SET org_unit_id = ?, updated_at = ? WHERE tenant_id = ? AND id = ?`,
+			if _, err := s.exec(ctx, tx, `UPDATE users SET org_unit_id = ?, updated_at = ? WHERE tenant_id = ? AND id = ?`,
 				unit, s.nowMillis(), tenant, id); err != nil {
 				return fmt.Errorf("store: move user: %w", err)
 			}

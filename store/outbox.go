@@ -52,7 +52,7 @@ func (m Message) PublicID() string { return PublicID(PrefixMessage, m.ID) }
 // enqueue writes an email to the outbox inside tx.
 func (s *Store) enqueue(ctx context.Context, tx *sql.Tx, tenant, user int64, e Email) error {
 	now := s.nowMillis()
-	_, err := tx.ExecContext(ctx, `INSERT INTO outbox (tenant_id, user_id, kind, to_address, subject, text_body, html_body,
+	_, err := s.exec(ctx, tx, `INSERT INTO outbox (tenant_id, user_id, kind, to_address, subject, text_body, html_body,
 		status, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?)`,
 		tenant, user, e.Kind, e.To, e.Subject, e.Text, e.HTML, now, now)
 	if err != nil {
@@ -95,7 +95,7 @@ func (s *Store) MessageSent(ctx context.Context, id int64) error {
 			return fmt.Errorf("store: message sent: %w", err)
 		}
 		now := s.nowMillis()
-		_, err := tx.ExecContext(ctx, `UPDATE outbox SET status = 'sent', attempts = attempts + 1, last_error = '',
+		_, err := s.exec(ctx, tx, `UPDATE outbox SET status = 'sent', attempts = attempts + 1, last_error = '',
 			sent_at = ?, text_body = ?, html_body = ? WHERE id = ?`, now, scrubTokens(text), scrubTokens(html), id)
 		if err != nil {
 			return fmt.Errorf("store: message sent: %w", err)
@@ -145,7 +145,7 @@ func (s *Store) MessageFailed(ctx context.Context, id int64, cause error) error 
 		if len(msg) > 500 {
 			msg = msg[:500]
 		}
-		_, err := tx.ExecContext(ctx, `UPDATE outbox SET status = ?, attempts = ?, last_error = ?, next_attempt_at = ? WHERE id = ?`,
+		_, err := s.exec(ctx, tx, `UPDATE outbox SET status = ?, attempts = ?, last_error = ?, next_attempt_at = ? WHERE id = ?`,
 			status, attempts, msg, next, id)
 		if err != nil {
 			return fmt.Errorf("store: message failed: %w", err)
@@ -218,7 +218,7 @@ func (s *Store) ResendMessage(ctx context.Context, tenant, id int64) error {
 		if status == MessageSent {
 			return FieldErrors{"id": "This message was sent; its link is no longer stored. Send a new one from the user's page."}
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE outbox SET status = 'queued', attempts = 0, next_attempt_at = ? WHERE id = ?`,
+		if _, err := s.exec(ctx, tx, `UPDATE outbox SET status = 'queued', attempts = 0, next_attempt_at = ? WHERE id = ?`,
 			s.nowMillis(), id); err != nil {
 			return fmt.Errorf("store: resend: %w", err)
 		}

@@ -96,7 +96,7 @@ func (s *Store) SetPasswordPolicy(ctx context.Context, tenant int64, p PasswordP
 		return fe
 	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		old, err := passwordPolicy(ctx, tx, tenant)
+		old, err := passwordPolicy(ctx, s.in(tx), tenant)
 		if err != nil {
 			return err
 		}
@@ -108,7 +108,7 @@ func (s *Store) SetPasswordPolicy(ctx context.Context, tenant int64, p PasswordP
 		if len(ch) == 0 {
 			return nil
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE tenants SET pw_min_length = ?, pw_classes = ?, pw_history = ?, pw_expiry_days = ?
+		if _, err := s.exec(ctx, tx, `UPDATE tenants SET pw_min_length = ?, pw_classes = ?, pw_history = ?, pw_expiry_days = ?
 			WHERE id = ?`, p.MinLength, p.Classes, p.History, p.ExpiryDays, tenant); err != nil {
 			return fmt.Errorf("store: password policy: %w", err)
 		}

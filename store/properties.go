@@ -310,12 +310,12 @@ func (s *Store) CreateProperty(ctx context.Context, tenant int64, n NewProperty)
 			return fmt.Errorf("store: create property: %w", err)
 		}
 		for _, o := range n.Options {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO property_options (property_id, value, display_name) VALUES (?, ?, ?)`,
+			if _, err := s.exec(ctx, tx, `INSERT INTO property_options (property_id, value, display_name) VALUES (?, ?, ?)`,
 				id, o.Value, o.DisplayName); err != nil {
 				return fmt.Errorf("store: create property value: %w", err)
 			}
 		}
-		if p, err = getProperty(ctx, tx, tenant, id, ""); err != nil {
+		if p, err = getProperty(ctx, s.in(tx), tenant, id, ""); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, tenant, "property.create", "property", p.PublicID(), Changes{
@@ -338,7 +338,7 @@ func optionValues(opts []PropertyOption) string {
 func (s *Store) UpdateProperty(ctx context.Context, tenant, id int64, upd PropertyUpdate) (Property, error) {
 	var p Property
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		old, err := getProperty(ctx, tx, tenant, id, "")
+		old, err := getProperty(ctx, s.in(tx), tenant, id, "")
 		if err != nil {
 			return err
 		}
@@ -390,15 +390,15 @@ func (s *Store) UpdateProperty(ctx context.Context, tenant, id int64, upd Proper
 		ch.set("required", old.Required, p.Required)
 		for _, o := range removed {
 			// Clearing values fires the counters' triggers, then the option goes.
-			if _, err := tx.ExecContext(ctx, `DELETE FROM user_property_values WHERE property_id = ? AND option_id = ?`, id, o.ID); err != nil {
+			if _, err := s.exec(ctx, tx, `DELETE FROM user_property_values WHERE property_id = ? AND option_id = ?`, id, o.ID); err != nil {
 				return fmt.Errorf("store: remove property value: %w", err)
 			}
-			if _, err := tx.ExecContext(ctx, `DELETE FROM property_options WHERE id = ?`, o.ID); err != nil {
+			if _, err := s.exec(ctx, tx, `DELETE FROM property_options WHERE id = ?`, o.ID); err != nil {
 				return fmt.Errorf("store: remove property value: %w", err)
 			}
 		}
 		for oid, o := range keep {
-			if _, err := tx.ExecContext(ctx, `UPDATE property_options SET value = ?, display_name = ? WHERE id = ?`,
+			if _, err := s.exec(ctx, tx, `UPDATE property_options SET value = ?, display_name = ? WHERE id = ?`,
 				o.Value, o.DisplayName, oid); err != nil {
 				if isUniqueViolation(err) {
 					return FieldErrors{"values": fmt.Sprintf("The value %q is used twice.", o.Value)}
@@ -407,7 +407,7 @@ func (s *Store) UpdateProperty(ctx context.Context, tenant, id int64, upd Proper
 			}
 		}
 		for _, o := range added {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO property_options (property_id, value, display_name) VALUES (?, ?, ?)`,
+			if _, err := s.exec(ctx, tx, `INSERT INTO property_options (property_id, value, display_name) VALUES (?, ?, ?)`,
 				id, o.Value, o.DisplayName); err != nil {
 				if isUniqueViolation(err) {
 					return FieldErrors{"values": fmt.Sprintf("The value %q is used twice.", o.Value)}
@@ -415,11 +415,11 @@ func (s *Store) UpdateProperty(ctx context.Context, tenant, id int64, upd Proper
 				return fmt.Errorf("store: add property value: %w", err)
 			}
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE properties SET display_name = ?, required = ?, updated_at = ? WHERE id = ?`,
+		if _, err := s.exec(ctx, tx, `UPDATE properties SET display_name = ?, required = ?, updated_at = ? WHERE id = ?`,
 			p.DisplayName, p.Required, s.nowMillis(), id); err != nil {
 			return fmt.Errorf("store: update property: %w", err)
 		}
-		if p, err = getProperty(ctx, tx, tenant, id, ""); err != nil {
+		if p, err = getProperty(ctx, s.in(tx), tenant, id, ""); err != nil {
 			return err
 		}
 		ch.set("values", optionValues(old.Options), optionValues(p.Options))
@@ -444,7 +444,7 @@ func haveOrHas(n int) string {
 func (s *Store) RemoveProperty(ctx context.Context, tenant, id int64, confirm bool) error {
 	defer s.forgetProperties(tenant)
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		p, err := getProperty(ctx, tx, tenant, id, "")
+		p, err := getProperty(ctx, s.in(tx), tenant, id, "")
 		if err != nil {
 			return err
 		}
@@ -452,7 +452,7 @@ func (s *Store) RemoveProperty(ctx context.Context, tenant, id int64, confirm bo
 			return conflict("confirm", fmt.Sprintf("%s a value for %s; confirm to remove the property and their values.",
 				plural(p.UserCount, "user")+" "+strings.TrimSuffix(haveOrHas(p.UserCount), " one"), p.Key))
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM properties WHERE tenant_id = ? AND id = ?`, tenant, id); err != nil {
+		if _, err := s.exec(ctx, tx, `DELETE FROM properties WHERE tenant_id = ? AND id = ?`, tenant, id); err != nil {
 			return fmt.Errorf("store: remove property: %w", err)
 		}
 		return s.audit(ctx, tx, tenant, "property.delete", "property", p.PublicID(), Changes{
@@ -536,10 +536,10 @@ func canonical(p Property, values []string) (optionIDs []int64, text string, msg
 // SetUserProperty replaces a user's value of the property with key.
 func (s *Store) SetUserProperty(ctx context.Context, tenant, user int64, key string, values []string) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		if _, err := getUser(ctx, tx, tenant, user); err != nil {
+		if _, err := getUser(ctx, s.in(tx), tenant, user); err != nil {
 			return err
 		}
-		p, err := getProperty(ctx, tx, tenant, 0, key)
+		p, err := getProperty(ctx, s.in(tx), tenant, 0, key)
 		if err != nil {
 			return err
 		}
@@ -556,12 +556,12 @@ func (s *Store) SetUserProperty(ctx context.Context, tenant, user int64, key str
 // value refuses them all, with FieldErrors keyed by property key.
 func (s *Store) SetUserProperties(ctx context.Context, tenant, user int64, values map[string][]string) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		if _, err := getUser(ctx, tx, tenant, user); err != nil {
+		if _, err := getUser(ctx, s.in(tx), tenant, user); err != nil {
 			return err
 		}
 		fe := FieldErrors{}
 		for key, vs := range values {
-			p, err := getProperty(ctx, tx, tenant, 0, key)
+			p, err := getProperty(ctx, s.in(tx), tenant, 0, key)
 			if errors.Is(err, ErrNotFound) {
 				fe[key] = "No such property."
 				continue
@@ -604,14 +604,14 @@ func (s *Store) writeUserProperty(ctx context.Context, tx *sql.Tx, p Property, u
 	if err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM user_property_values WHERE property_id = ? AND user_id = ?`, p.ID, user); err != nil {
+	if _, err := s.exec(ctx, tx, `DELETE FROM user_property_values WHERE property_id = ? AND user_id = ?`, p.ID, user); err != nil {
 		return fmt.Errorf("store: set property: %w", err)
 	}
 	if opts == nil {
 		opts = []int64{0}
 	}
 	for _, o := range opts {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO user_property_values (property_id, option_id, value, user_id) VALUES (?, ?, ?, ?)`,
+		if _, err := s.exec(ctx, tx, `INSERT INTO user_property_values (property_id, option_id, value, user_id) VALUES (?, ?, ?, ?)`,
 			p.ID, o, text, user); err != nil {
 			return fmt.Errorf("store: set property: %w", err)
 		}
@@ -628,10 +628,10 @@ func (s *Store) writeUserProperty(ctx context.Context, tx *sql.Tx, p Property, u
 // required property's value cannot be removed.
 func (s *Store) ClearUserProperty(ctx context.Context, tenant, user int64, key string) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		if _, err := getUser(ctx, tx, tenant, user); err != nil {
+		if _, err := getUser(ctx, s.in(tx), tenant, user); err != nil {
 			return err
 		}
-		p, err := getProperty(ctx, tx, tenant, 0, key)
+		p, err := getProperty(ctx, s.in(tx), tenant, 0, key)
 		if err != nil {
 			return err
 		}
@@ -651,7 +651,7 @@ func (s *Store) clearUserProperty(ctx context.Context, tx *sql.Tx, p Property, u
 	if p.Required {
 		return fmt.Sprintf("%s is required; change the value instead.", p.Label()), nil
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM user_property_values WHERE property_id = ? AND user_id = ?`, p.ID, user); err != nil {
+	if _, err := s.exec(ctx, tx, `DELETE FROM user_property_values WHERE property_id = ? AND user_id = ?`, p.ID, user); err != nil {
 		return "", fmt.Errorf("store: clear property: %w", err)
 	}
 	return "", s.audit(ctx, tx, p.TenantID, "user.clear_property", "user", PublicID(PrefixUser, user), Changes{

@@ -98,7 +98,7 @@ func (s *Store) CreateResourceGroup(ctx context.Context, tenant int64, in Resour
 		if err != nil {
 			return fmt.Errorf("store: create resource group: %w", err)
 		}
-		if r, err = getResourceGroup(ctx, tx, tenant, id); err != nil {
+		if r, err = getResourceGroup(ctx, s.in(tx), tenant, id); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, tenant, "resource_group.create", "resource_group", r.PublicID(), Changes{
@@ -129,7 +129,7 @@ func (r ResourceGroup) check() FieldErrors {
 func (s *Store) UpdateResourceGroup(ctx context.Context, tenant, id int64, in ResourceGroupInput) (ResourceGroup, error) {
 	var r ResourceGroup
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		old, err := getResourceGroup(ctx, tx, tenant, id)
+		old, err := getResourceGroup(ctx, s.in(tx), tenant, id)
 		if err != nil {
 			return err
 		}
@@ -146,7 +146,7 @@ func (s *Store) UpdateResourceGroup(ctx context.Context, tenant, id int64, in Re
 			return nil
 		}
 		r.UpdatedAt = fromMillis(s.nowMillis())
-		_, err = tx.ExecContext(ctx, `UPDATE resource_groups SET name = ?, description = ?, platform = ?, updated_at = ?
+		_, err = s.exec(ctx, tx, `UPDATE resource_groups SET name = ?, description = ?, platform = ?, updated_at = ?
 			WHERE tenant_id = ? AND id = ?`, r.Name, r.Description, r.Platform, r.UpdatedAt.UnixMilli(), tenant, id)
 		if isUniqueViolation(err) {
 			return conflict("name", resourceGroupTaken)
@@ -163,11 +163,11 @@ func (s *Store) UpdateResourceGroup(ctx context.Context, tenant, id int64, in Re
 // assignments.
 func (s *Store) RemoveResourceGroup(ctx context.Context, tenant, id int64) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		r, err := getResourceGroup(ctx, tx, tenant, id)
+		r, err := getResourceGroup(ctx, s.in(tx), tenant, id)
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM resource_groups WHERE tenant_id = ? AND id = ?`, tenant, id); err != nil {
+		if _, err := s.exec(ctx, tx, `DELETE FROM resource_groups WHERE tenant_id = ? AND id = ?`, tenant, id); err != nil {
 			return fmt.Errorf("store: remove resource group: %w", err)
 		}
 		return s.audit(ctx, tx, tenant, "resource_group.delete", "resource_group", r.PublicID(), Changes{"name": {Before: r.Name}})
@@ -227,17 +227,17 @@ func (s *Store) ChangeResources(ctx context.Context, tenant, id int64, add bool,
 	}
 	var r ResourceGroup
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		if _, err := getResourceGroup(ctx, tx, tenant, id); err != nil {
+		if _, err := getResourceGroup(ctx, s.in(tx), tenant, id); err != nil {
 			return err
 		}
 		var keys []string
 		for _, it := range items {
 			var err error
 			if add {
-				_, err = tx.ExecContext(ctx, `INSERT INTO resource_group_resources (resource_group_id, type, resource_id, name, added_at)
+				_, err = s.exec(ctx, tx, `INSERT INTO resource_group_resources (resource_group_id, type, resource_id, name, added_at)
 					VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET name = excluded.name`, id, it.Type, it.ID, it.Name, s.nowMillis())
 			} else {
-				_, err = tx.ExecContext(ctx, `DELETE FROM resource_group_resources WHERE resource_group_id = ? AND type = ? AND resource_id = ?`,
+				_, err = s.exec(ctx, tx, `DELETE FROM resource_group_resources WHERE resource_group_id = ? AND type = ? AND resource_id = ?`,
 					id, it.Type, it.ID)
 			}
 			if err != nil {
@@ -246,7 +246,7 @@ func (s *Store) ChangeResources(ctx context.Context, tenant, id int64, add bool,
 			keys = append(keys, it.Type+":"+it.ID)
 		}
 		var err error
-		if r, err = getResourceGroup(ctx, tx, tenant, id); err != nil {
+		if r, err = getResourceGroup(ctx, s.in(tx), tenant, id); err != nil {
 			return err
 		}
 		action, ch := "resource_group.add_resources", Changes{"resources": {After: strings.Join(keys, ",")}}
@@ -299,7 +299,7 @@ func (s *Store) ChangeAssignments(ctx context.Context, tenant, id int64, add boo
 	}
 	var res BatchResult
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		r, err := getResourceGroup(ctx, tx, tenant, id)
+		r, err := getResourceGroup(ctx, s.in(tx), tenant, id)
 		if err != nil {
 			return err
 		}
@@ -329,10 +329,10 @@ func (s *Store) ChangeAssignments(ctx context.Context, tenant, id int64, add boo
 				}
 				var res sql.Result
 				if add {
-					res, err = tx.ExecContext(ctx, `INSERT INTO `+k.table+` (resource_group_id, `+k.col+`, assigned_at)
+					res, err = s.exec(ctx, tx, `INSERT INTO `+k.table+` (resource_group_id, `+k.col+`, assigned_at)
 						VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, id, oid, s.nowMillis())
 				} else {
-					res, err = tx.ExecContext(ctx, `DELETE FROM `+k.table+` WHERE resource_group_id = ? AND `+k.col+` = ?`, id, oid)
+					res, err = s.exec(ctx, tx, `DELETE FROM `+k.table+` WHERE resource_group_id = ? AND `+k.col+` = ?`, id, oid)
 				}
 				if err != nil {
 					return fmt.Errorf("store: %s resource group: %w", verb, err)

@@ -105,7 +105,7 @@ func (s *Store) SeedUsers(ctx context.Context, tenant int64, o SeedOptions) erro
 		}
 		rows.Close()
 		for _, d := range drops {
-			if _, err := tx.ExecContext(ctx, d); err != nil {
+			if _, err := s.exec(ctx, tx, d); err != nil {
 				return fmt.Errorf("store: seed: %s: %w", d, err)
 			}
 		}
@@ -173,7 +173,7 @@ func (s *Store) SeedUsers(ctx context.Context, tenant int64, o SeedOptions) erro
 			return err
 		}
 		for _, ddl := range schema {
-			if _, err := tx.ExecContext(ctx, ddl); err != nil {
+			if _, err := s.exec(ctx, tx, ddl); err != nil {
 				return fmt.Errorf("store: seed: rebuild: %w", err)
 			}
 		}
@@ -206,19 +206,19 @@ func (s *Store) SeedUsers(ctx context.Context, tenant int64, o SeedOptions) erro
 			if strings.Contains(q, "?") {
 				args = []any{tenant}
 			}
-			if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+			if _, err := s.exec(ctx, tx, q, args...); err != nil {
 				return fmt.Errorf("store: seed: %w", err)
 			}
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM sqlite_stat1 WHERE tbl = 'users'`); err != nil {
+		if _, err := s.exec(ctx, tx, `DELETE FROM sqlite_stat1 WHERE tbl = 'users'`); err != nil {
 			return err
 		}
 		for _, st := range stats {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES ('users', ?, ?)`, st[0], st[1]); err != nil {
+			if _, err := s.exec(ctx, tx, `INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES ('users', ?, ?)`, st[0], st[1]); err != nil {
 				return err
 			}
 		}
-		if _, err := tx.ExecContext(ctx, `ANALYZE sqlite_schema`); err != nil {
+		if _, err := s.exec(ctx, tx, `ANALYZE sqlite_schema`); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, tenant, "tenant.seed", "tenant", PublicID(PrefixTenant, tenant), Changes{

@@ -45,7 +45,9 @@ type Store struct {
 	// wstmts caches prepared statements of the write connection, used in
 	// transactions through tx.StmtContext: an INSERT into users compiles
 	// its triggers when prepared, which cost more than the insert itself.
-	wstmts sync.Map
+	wstmts  sync.Map
+	txMu    sync.Mutex
+	txStmts map[string]*sql.Stmt // statements of the current write transaction
 	// onListQuery, when set, sees each list query before it runs: tests check
 	// its plan with EXPLAIN QUERY PLAN.
 	onListQuery func(query string, args []any)
@@ -143,13 +145,59 @@ func (s *Store) read(ctx context.Context, query string) (*sql.Stmt, error) {
 }
 
 // txStmt returns query for use in tx: the statement prepared at Open when
-// it is one of writeStatements, else prepared in tx. (The write pool has
-// one connection, held by tx, so nothing can be prepared on it meanwhile.)
+// it is one of writeStatements, else one prepared in tx the first time it
+// runs there. (The write pool's one connection is held by tx, so nothing
+// can be prepared on the pool meanwhile; and there is one transaction at a
+// time, so one per-transaction cache serves.)
 func (s *Store) txStmt(ctx context.Context, tx *sql.Tx, query string) (*sql.Stmt, error) {
 	if st, ok := s.wstmts.Load(query); ok {
 		return tx.StmtContext(ctx, st.(*sql.Stmt)), nil
 	}
-	return tx.PrepareContext(ctx, query)
+	s.txMu.Lock()
+	defer s.txMu.Unlock()
+	if st, ok := s.txStmts[query]; ok {
+		return st, nil
+	}
+	st, err := tx.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	s.txStmts[query] = st
+	return st, nil
+}
+
+// exec runs a statement in tx through txStmt.
+func (s *Store) exec(ctx context.Context, tx *sql.Tx, query string, args ...any) (sql.Result, error) {
+	st, err := s.txStmt(ctx, tx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(ctx, args...)
+}
+
+// in is tx as a querier whose statements go through txStmt, for the
+// lookups shared by reads and writes (getUser, getGroup, …).
+func (s *Store) in(tx *sql.Tx) querier { return txQuerier{s, tx} }
+
+type txQuerier struct {
+	s  *Store
+	tx *sql.Tx
+}
+
+func (q txQuerier) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	st, err := q.s.txStmt(ctx, q.tx, query)
+	if err != nil {
+		return q.tx.QueryRowContext(ctx, query, args...) // reports the same error
+	}
+	return st.QueryRowContext(ctx, args...)
+}
+
+func (q txQuerier) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	st, err := q.s.txStmt(ctx, q.tx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
 }
 
 // prepareWrites prepares writeStatements on the write connection.
@@ -197,6 +245,15 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		return fmt.Errorf("store: begin: %w", err)
 	}
 	defer tx.Rollback() // no-op once committed
+	s.txMu.Lock()
+	s.txStmts = map[string]*sql.Stmt{}
+	s.txMu.Unlock()
+	defer func() {
+		// A transaction's statements end with it.
+		s.txMu.Lock()
+		s.txStmts = nil
+		s.txMu.Unlock()
+	}()
 	if err := fn(tx); err != nil {
 		return err
 	}

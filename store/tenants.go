@@ -72,7 +72,7 @@ func (s *Store) CreateTenantFor(ctx context.Context, name, alias string, admin i
 	}
 	var t Tenant
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		a, err := getAdmin(ctx, tx, admin)
+		a, err := getAdmin(ctx, s.in(tx), admin)
 		if err != nil {
 			return err
 		}
@@ -102,7 +102,7 @@ func (s *Store) createTenant(ctx context.Context, tx *sql.Tx, name, alias string
 		VALUES (?, NULL, ?, ?, ?) RETURNING id`, t.ID, name, now, now).Scan(&root); err != nil {
 		return Tenant{}, fmt.Errorf("store: create root org unit: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO org_closure (ancestor, descendant, depth) VALUES (?, ?, 0)`, root, root); err != nil {
+	if _, err := s.exec(ctx, tx, `INSERT INTO org_closure (ancestor, descendant, depth) VALUES (?, ?, 0)`, root, root); err != nil {
 		return Tenant{}, fmt.Errorf("store: create root org unit: %w", err)
 	}
 	err = s.audit(ctx, tx, t.ID, "tenant.create", "tenant", t.PublicID(),
@@ -188,7 +188,7 @@ func (s *Store) UpdateTenant(ctx context.Context, tenant int64, upd TenantUpdate
 		if len(ch) == 0 {
 			return nil
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE tenants SET name = ?, alias = ? WHERE id = ?`, t.Name, t.Alias, tenant)
+		_, err = s.exec(ctx, tx, `UPDATE tenants SET name = ?, alias = ? WHERE id = ?`, t.Name, t.Alias, tenant)
 		if isUniqueViolation(err) {
 			return conflict("alias", aliasTaken)
 		}

@@ -116,7 +116,7 @@ func (upd UserUpdate) apply(u *User) {
 func (s *Store) UpdateUser(ctx context.Context, tenant, id int64, upd UserUpdate) (User, error) {
 	var u User
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		old, err := getUser(ctx, tx, tenant, id)
+		old, err := getUser(ctx, s.in(tx), tenant, id)
 		if err != nil {
 			return err
 		}
@@ -142,7 +142,7 @@ func (s *Store) UpdateUser(ctx context.Context, tenant, id int64, upd UserUpdate
 		}
 		u.UpdatedAt = fromMillis(s.nowMillis())
 		tags, _ := json.Marshal(u.Tags)
-		_, err = tx.ExecContext(ctx, `
+		_, err = s.exec(ctx, tx, `
 			UPDATE users SET username = ?, display_name = ?, description = ?, email = ?, email_verified = ?,
 			    phone_region = ?, phone_number = ?, phone_verified = ?, account_expires_at = ?,
 			    password_expires_at = ?, required_actions = ?, user_type = ?, source_type = ?, source_id = ?,
@@ -161,7 +161,7 @@ func (s *Store) UpdateUser(ctx context.Context, tenant, id int64, upd UserUpdate
 		}
 		if !strings.EqualFold(old.Email, u.Email) {
 			// Verification links were for the old address.
-			if _, err := tx.ExecContext(ctx, `DELETE FROM user_tokens WHERE user_id = ? AND kind = 'verify' AND used_at IS NULL`, id); err != nil {
+			if _, err := s.exec(ctx, tx, `DELETE FROM user_tokens WHERE user_id = ? AND kind = 'verify' AND used_at IS NULL`, id); err != nil {
 				return fmt.Errorf("store: update user: %w", err)
 			}
 		}
@@ -222,7 +222,7 @@ func (s *Store) ApplyUserAction(ctx context.Context, tenant int64, act UserActio
 }
 
 func (s *Store) userAction(ctx context.Context, tx *sql.Tx, tenant, id int64, act UserAction) error {
-	u, err := getUser(ctx, tx, tenant, id)
+	u, err := getUser(ctx, s.in(tx), tenant, id)
 	if err != nil {
 		return err
 	}
@@ -255,7 +255,7 @@ func (s *Store) userAction(ctx context.Context, tx *sql.Tx, tenant, id int64, ac
 			ch["email"] = Change{Before: u.Email}
 		}
 	}
-	if _, err := tx.ExecContext(ctx, q+` WHERE tenant_id = ? AND id = ?`, append(args, tenant, id)...); err != nil {
+	if _, err := s.exec(ctx, tx, q+` WHERE tenant_id = ? AND id = ?`, append(args, tenant, id)...); err != nil {
 		return fmt.Errorf("store: %s user: %w", act.Kind, err)
 	}
 	return s.audit(ctx, tx, tenant, "user."+act.Kind, "user", u.PublicID(), ch)
