@@ -124,6 +124,7 @@ func (h *Handler) routes(e *echo.Echo) {
 	in.GET("/whoami", h.consoleWhoami)
 	in.POST("/tenant/switch", h.switchTenant)
 	in.GET("/users", h.listUsers)
+	in.GET("/users/stats", h.userStats)
 	in.GET("/users/new", h.showNewUser, writer)
 	in.POST("/users/new", h.createUser, writer)
 	in.GET("/users/batch", h.showBatch, writer)

@@ -102,19 +102,29 @@ func (h *Handler) listUsers(c echo.Context) error {
 	if p.Form.Properties, err = h.store.PropertyDefinitions(ctx, tenant); err != nil {
 		return err
 	}
-	for _, s := range []struct {
-		dim string
-		dst *[]store.StatItem
-	}{{"status", &p.Stats.ByStatus}, {"source_type", &p.Stats.BySource}, {"created_month", &p.Stats.ByMonth}} {
-		if *s.dst, err = h.store.UserStats(ctx, tenant, s.dim); err != nil {
-			return err
-		}
-	}
 	code := http.StatusOK
 	if len(fe) > 0 {
 		code = http.StatusBadRequest
 	}
 	return render(c, code, templates.UsersPage(p))
+}
+
+// userStats is the statistics panel's charts (htmx) or page.
+func (h *Handler) userStats(c echo.Context) error {
+	var p templates.UserStatsProps
+	for _, s := range []struct {
+		dim string
+		dst *[]store.StatItem
+	}{{"status", &p.ByStatus}, {"source_type", &p.BySource}, {"created_month", &p.ByMonth}} {
+		var err error
+		if *s.dst, err = h.store.UserStats(c.Request().Context(), shell(c).Tenant.ID, s.dim); err != nil {
+			return err
+		}
+	}
+	if isHTMX(c) {
+		return render(c, http.StatusOK, templates.UserStatsCharts(p))
+	}
+	return render(c, http.StatusOK, templates.UserStatsPage(p))
 }
 
 var bulkVerbs = map[string][2]string{

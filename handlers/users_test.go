@@ -47,6 +47,14 @@ func TestConsoleUsersList(t *testing.T) {
 	if !strings.Contains(r.body, "Next page") || !strings.Contains(r.body, "3 users") {
 		t.Fatal("paged list has no next link or count")
 	}
+	// The statistics load when their panel opens (htmx), or as a page.
+	r = b.do("GET", "/users/stats", nil, map[string]string{"HX-Request": "true"})
+	if strings.Contains(r.body, "<html") || !strings.Contains(r.body, "By status") || !strings.Contains(r.body, "pending") {
+		t.Fatalf("stats fragment = %.300s", r.body)
+	}
+	if r := b.get("/users/stats"); r.StatusCode != 200 || !strings.Contains(r.body, "<h1>User statistics</h1>") {
+		t.Fatalf("stats page = %d", r.StatusCode)
+	}
 	if r := b.get("/users?sort=nonsense"); r.StatusCode != http.StatusBadRequest || !strings.Contains(r.body, "Sort must be one of") {
 		t.Fatalf("bad sort = %d", r.StatusCode)
 	}
