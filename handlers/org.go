@@ -232,6 +232,14 @@ func (h *Handler) unitChoices(c echo.Context, q, checked string) ([]templates.Ch
 		}
 		units = append(units, l.Items...)
 	}
+	var ids []int64
+	for _, o := range units {
+		ids = append(ids, o.ID)
+	}
+	paths, err := h.store.OrgUnitPaths(ctx, tenant, ids)
+	if err != nil {
+		return nil, err
+	}
 	var out []templates.Choice
 	seen := map[int64]bool{}
 	for _, o := range units {
@@ -239,15 +247,7 @@ func (h *Handler) unitChoices(c echo.Context, q, checked string) ([]templates.Ch
 			continue
 		}
 		seen[o.ID] = true
-		path, err := h.store.OrgUnitPath(ctx, tenant, o.ID)
-		if err != nil {
-			return nil, err
-		}
-		var names []string
-		for _, p := range path {
-			names = append(names, p.Name)
-		}
-		out = append(out, templates.Choice{ID: o.PublicID(), Label: strings.Join(names, " / "), Checked: o.PublicID() == checked})
+		out = append(out, templates.Choice{ID: o.PublicID(), Label: strings.Join(paths[o.ID], " / "), Checked: o.PublicID() == checked})
 	}
 	return out, nil
 }

@@ -334,27 +334,28 @@ func (s *Store) OrgUnitPath(ctx context.Context, tenant, id int64) ([]OrgUnit, e
 	return out, nil
 }
 
-// OrgUnitNames returns the names of the given units of tenant by id, for
-// showing a user's unit without one lookup per row.
-func (s *Store) OrgUnitNames(ctx context.Context, tenant int64, ids []int64) (map[int64]string, error) {
-	out := map[int64]string{}
+// OrgUnitPaths returns, for each of the given units of tenant, the names
+// on its path from the root, in one query (pickers label units this way).
+func (s *Store) OrgUnitPaths(ctx context.Context, tenant int64, ids []int64) (map[int64][]string, error) {
+	out := map[int64][]string{}
 	if len(ids) == 0 {
 		return out, nil
 	}
 	marks, args := idList(ids)
-	rows, err := s.rd.QueryContext(ctx, `SELECT id, name FROM org_units WHERE tenant_id = ? AND id IN (`+marks+`)`,
-		append([]any{tenant}, args...)...)
+	rows, err := s.rd.QueryContext(ctx, `SELECT c.descendant, o.name FROM org_closure c
+		JOIN org_units o ON o.id = c.ancestor WHERE c.descendant IN (`+marks+`) AND o.tenant_id = ?
+		ORDER BY c.descendant, c.depth DESC`, append(args, tenant)...)
 	if err != nil {
-		return nil, fmt.Errorf("store: org unit names: %w", err)
+		return nil, fmt.Errorf("store: org unit paths: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var id int64
 		var name string
 		if err := rows.Scan(&id, &name); err != nil {
-			return nil, fmt.Errorf("store: org unit names: %w", err)
+			return nil, fmt.Errorf("store: org unit paths: %w", err)
 		}
-		out[id] = name
+		out[id] = append(out[id], name)
 	}
 	return out, rows.Err()
 }

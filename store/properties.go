@@ -249,23 +249,29 @@ func (s *Store) ListProperties(ctx context.Context, tenant int64) ([]Property, e
 		return nil, fmt.Errorf("store: list properties: %w", err)
 	}
 	props, err := collect(rows, scanProperty)
-	if err != nil {
-		return nil, err
+	if err != nil || len(props) == 0 {
+		return props, err
 	}
-	for i := range props {
-		if !props[i].IsSelect() {
-			continue
-		}
-		rows, err := s.rd.QueryContext(ctx, `SELECT id, value, display_name, user_count FROM property_options
-			WHERE property_id = ? ORDER BY id`, props[i].ID)
-		if err != nil {
+	// Every property's allowed values in one query.
+	rows, err = s.rd.QueryContext(ctx, `SELECT o.property_id, o.id, o.value, o.display_name, o.user_count
+		FROM property_options o JOIN properties p ON p.id = o.property_id WHERE p.tenant_id = ? ORDER BY o.property_id, o.id`, tenant)
+	if err != nil {
+		return nil, fmt.Errorf("store: property values: %w", err)
+	}
+	defer rows.Close()
+	at := map[int64]int{}
+	for i, p := range props {
+		at[p.ID] = i
+	}
+	for rows.Next() {
+		var pid int64
+		var o PropertyOption
+		if err := rows.Scan(&pid, &o.ID, &o.Value, &o.DisplayName, &o.UserCount); err != nil {
 			return nil, fmt.Errorf("store: property values: %w", err)
 		}
-		if props[i].Options, err = collect(rows, scanOption); err != nil {
-			return nil, err
-		}
+		props[at[pid]].Options = append(props[at[pid]].Options, o)
 	}
-	return props, nil
+	return props, rows.Err()
 }
 
 // CreateProperty defines a property.
