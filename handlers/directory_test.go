@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -191,4 +192,23 @@ func TestConsoleResourceGroups(t *testing.T) {
 	wantPage(t, b.get("/resource-groups?name=desk"), 200, ">Desktops</a>")
 	wantPage(t, b.post(page+"/remove", nil), http.StatusSeeOther)
 	wantPage(t, b.get(page), http.StatusNotFound)
+}
+
+// A layer of more units than a page says so and points to the search.
+func TestConsoleOrganizationSaysWhenALayerIsCut(t *testing.T) {
+	a := newTestApp(t)
+	ctx := t.Context()
+	big, err := a.st.CreateOrgUnit(ctx, a.acme.ID, store.NewOrgUnit{Name: "Big"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range store.MaxPageSize + 1 {
+		if _, err := a.st.CreateOrgUnit(ctx, a.acme.ID, store.NewOrgUnit{ParentID: big.ID, Name: fmt.Sprintf("unit %03d", i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b := a.browser(t)
+	b.mustSignIn("owner-acme")
+	wantPage(t, b.get("/org-units?unit="+big.PublicID()), 200, "The first 100 of 101 units by name")
+	wantPage(t, b.get("/org-units/"+big.PublicID()+"/node?open=1"), 200, "The first 100 of 101 units by name")
 }

@@ -13,7 +13,7 @@ import (
 // scenario answered without errors. It keeps the benchmark from rotting.
 func TestSmokeBenchmark(t *testing.T) {
 	if testing.Short() {
-		t.Skip("the smoke benchmark takes about 30 s")
+		t.Skip("skipped under -short only: the smoke benchmark takes about 30 s; make test always runs it")
 	}
 	bin := filepath.Join(t.TempDir(), "roster")
 	if out, err := exec.Command("go", "build", "-o", bin, "../roster").CombinedOutput(); err != nil {
