@@ -36,8 +36,8 @@ func scanGroup(sc rowScanner) (Group, error) {
 	return g, err
 }
 
-// checkNamed validates the name and description shared by groups and
-// resource groups.
+// checkNamed validates the (trimmed) name and description of org units,
+// groups and resource groups.
 func checkNamed(name, description string) FieldErrors {
 	fe := FieldErrors{}
 	if name == "" {

@@ -61,17 +61,6 @@ func scanOrgUnit(sc rowScanner) (OrgUnit, error) {
 	return o, err
 }
 
-func checkOrgUnit(name, description string) FieldErrors {
-	fe := FieldErrors{}
-	if strings.TrimSpace(name) == "" {
-		fe["name"] = "Name is required."
-	} else {
-		checkText(fe, "name", "Name", name, 64)
-	}
-	checkText(fe, "description", "Description", description, 256)
-	return fe
-}
-
 const siblingTaken = "Another unit under the same parent already has this name."
 
 func getOrgUnit(ctx context.Context, q rowQuerier, tenant, id int64) (OrgUnit, error) {
@@ -104,7 +93,7 @@ func (s *Store) RootOrgUnit(ctx context.Context, tenant int64) (OrgUnit, error) 
 // CreateOrgUnit adds a unit under n.ParentID (the root when 0).
 func (s *Store) CreateOrgUnit(ctx context.Context, tenant int64, n NewOrgUnit) (OrgUnit, error) {
 	n.Name, n.Description = strings.TrimSpace(n.Name), strings.TrimSpace(n.Description)
-	if fe := checkOrgUnit(n.Name, n.Description); len(fe) > 0 {
+	if fe := checkNamed(n.Name, n.Description); len(fe) > 0 {
 		return OrgUnit{}, fe
 	}
 	var o OrgUnit
@@ -161,7 +150,7 @@ func (s *Store) UpdateOrgUnit(ctx context.Context, tenant, id int64, upd OrgUnit
 		if upd.Description != nil {
 			o.Description = strings.TrimSpace(*upd.Description)
 		}
-		if fe := checkOrgUnit(o.Name, o.Description); len(fe) > 0 {
+		if fe := checkNamed(o.Name, o.Description); len(fe) > 0 {
 			return fe
 		}
 		ch := Changes{}
