@@ -415,7 +415,7 @@ func (h *Handler) apiGroupMembers(c echo.Context) error {
 			out.Items[i].JoinedAt = &t
 		}
 	}
-	if err := h.addProperties(c, out.Items); err != nil {
+	if err := h.addProperties(c, l.Items, out.Items); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, out)
@@ -665,7 +665,7 @@ func (h *Handler) apiSetUserProperty(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return h.userJSON(c, http.StatusOK, toAPIUser(u))
+	return h.userJSON(c, http.StatusOK, u)
 }
 
 func (h *Handler) apiClearUserProperty(c echo.Context) error {

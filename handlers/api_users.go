@@ -220,7 +220,7 @@ func (h *Handler) apiListUsers(c echo.Context) error {
 		return err
 	}
 	out := apiUserList{apiList: toAPIList(l.List, toAPIUser), PrevToken: l.Prev, SortedBy: l.SortedBy}
-	if err := h.addProperties(c, out.Items); err != nil {
+	if err := h.addProperties(c, l.Items, out.Items); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, out)
@@ -254,7 +254,10 @@ func (h *Handler) apiGetUser(c echo.Context) error {
 	for _, g := range gs {
 		out.Groups = append(out.Groups, apiRef{ID: g.PublicID(), Name: g.Name})
 	}
-	return h.userJSON(c, http.StatusOK, out)
+	if err := h.addProperties(c, []store.User{u}, []apiUser{out}); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, out)
 }
 
 func (h *Handler) apiCreateUser(c echo.Context) error {
@@ -270,7 +273,7 @@ func (h *Handler) apiCreateUser(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return h.userJSON(c, http.StatusCreated, toAPIUser(u))
+	return h.userJSON(c, http.StatusCreated, u)
 }
 
 func (h *Handler) apiUpdateUser(c echo.Context) error {
@@ -290,7 +293,7 @@ func (h *Handler) apiUpdateUser(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return h.userJSON(c, http.StatusOK, toAPIUser(u))
+	return h.userJSON(c, http.StatusOK, u)
 }
 
 // apiDeleteUser removes one user: 204, or 404 for an unknown id.
@@ -453,7 +456,7 @@ func (h *Handler) apiSetRequiredActions(c echo.Context) error {
 		}
 		return err
 	}
-	return h.userJSON(c, http.StatusOK, toAPIUser(u))
+	return h.userJSON(c, http.StatusOK, u)
 }
 
 type apiStats struct {
@@ -489,30 +492,26 @@ type apiRef struct {
 	Name string `json:"name"`
 }
 
-// addProperties fills the property values of users in one query.
-func (h *Handler) addProperties(c echo.Context, users []apiUser) error {
-	ids := make([]int64, 0, len(users))
-	for _, u := range users {
-		id, _ := store.ParseID(store.PrefixUser, u.ID)
-		ids = append(ids, id)
-	}
-	vals, err := h.store.UserProperties(c.Request().Context(), apiKeyOf(c).TenantID, ids)
-	if err != nil {
-		return err
-	}
-	for i, id := range ids {
-		for k, v := range vals[id] {
-			users[i].Properties[k] = v.JSON()
+// addProperties fills the property values of items, the API objects of
+// users.
+func (h *Handler) addProperties(c echo.Context, users []store.User, items []apiUser) error {
+	for i, u := range users {
+		vals, err := h.store.UserProperties(c.Request().Context(), apiKeyOf(c).TenantID, u)
+		if err != nil {
+			return err
+		}
+		for k, v := range vals {
+			items[i].Properties[k] = v.JSON()
 		}
 	}
 	return nil
 }
 
 // userJSON answers with one user object, its property values included.
-func (h *Handler) userJSON(c echo.Context, code int, u apiUser) error {
-	one := []apiUser{u}
-	if err := h.addProperties(c, one); err != nil {
+func (h *Handler) userJSON(c echo.Context, code int, u store.User) error {
+	out := toAPIUser(u)
+	if err := h.addProperties(c, []store.User{u}, []apiUser{out}); err != nil {
 		return err
 	}
-	return c.JSON(code, one[0])
+	return c.JSON(code, out)
 }

@@ -134,7 +134,9 @@ func TestConsolePropertiesAndUserValues(t *testing.T) {
 	wantPage(t, b.get(user), 200, `<select id="prop_team" name="prop_team">`, `type="number"`)
 	r = b.post(user+"/properties", url.Values{"prop_team": {"ops"}, "prop_level": {"lots"}})
 	wantPage(t, r, http.StatusUnprocessableEntity, "&#34;lots&#34; is not a number.")
-	if vals, _ := a.st.UserProperties(ctx, a.acme.ID, []int64{us[0].ID}); len(vals) != 0 {
+	if u, _ := a.st.GetUser(ctx, a.acme.ID, us[0].ID); u.ID == 0 {
+		t.Fatal("no user")
+	} else if vals, _ := a.st.UserProperties(ctx, a.acme.ID, u); len(vals) != 0 {
 		t.Fatalf("a refused save wrote %v", vals)
 	}
 	wantPage(t, b.post(user+"/properties", url.Values{"prop_team": {"ops"}, "prop_level": {"3"}}), http.StatusSeeOther)

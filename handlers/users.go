@@ -673,11 +673,9 @@ func (h *Handler) userDirectory(c echo.Context, u store.User, p *templates.UserP
 	if p.Properties, err = h.store.PropertyDefinitions(ctx, tenant); err != nil {
 		return err
 	}
-	vals, err := h.store.UserProperties(ctx, tenant, []int64{u.ID})
-	if err != nil {
+	if p.Values, err = h.store.UserProperties(ctx, tenant, u); err != nil {
 		return err
 	}
-	p.Values = vals[u.ID]
 	if p.ResourceGroups, err = h.store.UserResourceGroups(ctx, tenant, u.ID); err != nil {
 		return err
 	}

@@ -321,8 +321,7 @@ func TestPropertyValuesAreValidatedByType(t *testing.T) {
 			if err := s.SetUserProperty(ctx, tn.ID, u.ID, p.Key, tt.good[0]); err != nil {
 				t.Fatal(err)
 			}
-			vals, _ := s.UserProperties(ctx, tn.ID, []int64{u.ID})
-			got := vals[u.ID][p.Key].Values
+			got := userProps(t, s, tn.ID, u.ID)[p.Key].Values
 			slices.Sort(got)
 			want := slices.Sorted(slices.Values(tt.stored))
 			if !slices.Equal(got, want) {
@@ -391,12 +390,11 @@ func TestRemovingAUsedValueNeedsConfirmationAndClearsIt(t *testing.T) {
 	if got := optionNames(p); !slices.Equal(got, []string{"frontend:1", "data:1", "sec:0"}) || p.UserCount != 2 {
 		t.Errorf("after the edit: %v, %d users", got, p.UserCount)
 	}
-	vals, _ := s.UserProperties(ctx, tn.ID, []int64{ada.ID, bob.ID})
-	if got := vals[ada.ID]["team"].Values; !slices.Equal(got, []string{"frontend"}) {
+	if got := userProps(t, s, tn.ID, ada.ID)["team"].Values; !slices.Equal(got, []string{"frontend"}) {
 		t.Errorf("ada keeps %v, want the renamed value only", got)
 	}
-	if _, ok := vals[bob.ID]["team"]; ok {
-		t.Errorf("bob still has %v", vals[bob.ID])
+	if vals := userProps(t, s, tn.ID, bob.ID); len(vals) != 0 {
+		t.Errorf("bob still has %v", vals)
 	}
 	if got := usernames(t, s, tn.ID, store.UserFilter{Properties: map[string][]string{"team": {"frontend"}}}); !slices.Equal(got, []string{"ada"}) {
 		t.Errorf("filter by the renamed value: %v", got)
@@ -410,9 +408,31 @@ func TestRemovingAUsedValueNeedsConfirmationAndClearsIt(t *testing.T) {
 	if err := s.RemoveProperty(ctx, tn.ID, p.ID, true); err != nil {
 		t.Fatal(err)
 	}
-	if vals, _ := s.UserProperties(ctx, tn.ID, []int64{ada.ID}); len(vals) != 0 {
+	if vals := userProps(t, s, tn.ID, ada.ID); len(vals) != 0 {
 		t.Errorf("values left after removing the property: %v", vals)
 	}
+	// The next property takes the removed one's id: a value of the old one
+	// left in the user's copy would show up as a value of the new one.
+	if _, err := s.CreateProperty(ctx, tn.ID, store.NewProperty{Key: "mentor", Type: "text"}); err != nil {
+		t.Fatal(err)
+	}
+	if vals := userProps(t, s, tn.ID, ada.ID); len(vals) != 0 {
+		t.Errorf("a new property shows the removed one's values: %v", vals)
+	}
+}
+
+// userProps reads a user's property values as the API and the console do.
+func userProps(t *testing.T, s *store.Store, tenant, id int64) map[string]store.PropertyValue {
+	t.Helper()
+	u, err := s.GetUser(t.Context(), tenant, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vals, err := s.UserProperties(t.Context(), tenant, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return vals
 }
 
 func optionNames(p store.Property) []string {

@@ -683,49 +683,53 @@ func userValueText(ctx context.Context, tx *sql.Tx, p Property, user int64) (str
 	return v, nil
 }
 
-// UserProperties returns the property values of the given users of tenant,
-// by user id and then property key.
-func (s *Store) UserProperties(ctx context.Context, tenant int64, users []int64) (map[int64]map[string]PropertyValue, error) {
-	out := map[int64]map[string]PropertyValue{}
-	if len(users) == 0 {
-		return out, nil
+// UserProperties returns the property values of u, a user of tenant read
+// by this store, by property key. They come from the user row's copy
+// (migration 00005), so a page of users costs no further query.
+func (s *Store) UserProperties(ctx context.Context, tenant int64, u User) (map[string]PropertyValue, error) {
+	if u.propertyValues == "" {
+		return nil, nil
 	}
 	defs, err := s.propertyDefs(ctx, tenant)
-	if err != nil || len(defs.list) == 0 {
-		return out, err
-	}
-	marks, args := idList(users)
-	stmt, err := s.read(ctx, `SELECT user_id, property_id, option_id, value FROM user_property_values
-		WHERE user_id IN (`+marks+`) ORDER BY user_id, property_id, option_id`)
 	if err != nil {
-		return nil, fmt.Errorf("store: user properties: %w", err)
+		return nil, err
 	}
-	rows, err := stmt.QueryContext(ctx, args...)
-	if err != nil {
-		return nil, fmt.Errorf("store: user properties: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var uid, pid, oid int64
-		var v string
-		if err := rows.Scan(&uid, &pid, &oid, &v); err != nil {
-			return nil, fmt.Errorf("store: user properties: %w", err)
+	var out map[string]PropertyValue
+	for rest := u.propertyValues; rest != ""; {
+		var pid, oid, n int64
+		var ok bool
+		if pid, rest, ok = cutInt(rest); ok {
+			if oid, rest, ok = cutInt(rest); ok {
+				n, rest, ok = cutInt(rest)
+			}
 		}
+		if !ok || n > int64(len(rest)) {
+			return nil, fmt.Errorf("store: property values of user %d: malformed copy", u.ID)
+		}
+		v := rest[:n]
+		rest = rest[n:]
 		// Only the tenant's properties count.
-		p, ok := defs.byID[pid]
-		if !ok {
+		p, known := defs.byID[pid]
+		if !known {
 			continue
 		}
 		if oid != 0 {
 			v = defs.options[oid]
 		}
-		if out[uid] == nil {
-			out[uid] = map[string]PropertyValue{}
+		if out == nil {
+			out = map[string]PropertyValue{}
 		}
-		pv := out[uid][p.Key]
+		pv := out[p.Key]
 		pv.Property = p
 		pv.Values = append(pv.Values, v)
-		out[uid][p.Key] = pv
+		out[p.Key] = pv
 	}
-	return out, rows.Err()
+	return out, nil
+}
+
+// cutInt reads a decimal number ended by a comma from the front of s.
+func cutInt(s string) (int64, string, bool) {
+	num, rest, found := strings.Cut(s, ",")
+	n, err := strconv.ParseInt(num, 10, 64)
+	return n, rest, found && err == nil
 }

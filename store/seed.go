@@ -194,6 +194,12 @@ func (s *Store) SeedUsers(ctx context.Context, tenant int64, o SeedOptions) erro
 			     WHERE u.tenant_id = ?1 AND u.org_unit_id = org_units.id) WHERE tenant_id = ?1`,
 			`UPDATE user_groups SET member_count = (SELECT count(*) FROM group_members m
 			     WHERE m.group_id = user_groups.id) WHERE tenant_id = ?1`,
+			// So were the triggers keeping each user's copy of their values.
+			`UPDATE users SET property_values = (
+			     SELECT group_concat(v.property_id || ',' || v.option_id || ',' || octet_length(v.value) || ',' || v.value, ''
+			                         ORDER BY v.property_id, v.option_id, v.value)
+			     FROM user_property_values v WHERE v.user_id = users.id)
+			 WHERE tenant_id = ?1 AND id IN (SELECT user_id FROM user_property_values)`,
 			`UPDATE property_options SET user_count = (SELECT count(*) FROM user_property_values v
 			     WHERE v.property_id = property_options.property_id AND v.option_id = property_options.id)
 			 WHERE property_id IN (SELECT id FROM properties WHERE tenant_id = ?1)`,

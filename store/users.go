@@ -78,6 +78,9 @@ type User struct {
 	CreatedAt         time.Time
 	UpdatedAt         time.Time
 	LastLoginAt       *time.Time
+	// propertyValues is the row's copy of the user's property values
+	// (migration 00005); UserProperties reads it.
+	propertyValues string
 }
 
 // PublicID is the user's id as shown in URLs and the API.

@@ -16,7 +16,7 @@ const userColumns = `u.id, u.tenant_id, u.username, u.display_name, u.descriptio
 	coalesce(u.lock_reason, ''), u.account_expires_at, u.password_expires_at, u.password_hash IS NOT NULL,
 	u.password_changed_at, u.required_actions, u.user_type, u.source_type, u.source_id,
 	coalesce(u.external_id, ''), u.language, u.timezone, u.tags, u.org_unit_id, u.registered_at,
-	u.created_at, u.updated_at, u.last_login_at`
+	u.created_at, u.updated_at, u.last_login_at, u.property_values`
 
 func scanUser(sc rowScanner) (User, error) {
 	var u User
@@ -28,7 +28,7 @@ func scanUser(sc rowScanner) (User, error) {
 		&u.LockReason, &accExp, &pwExp, &u.PasswordSet,
 		&pwChanged, &actions, &u.UserType, &u.SourceType, &u.SourceID,
 		&u.ExternalID, &u.Language, &u.Timezone, &tags, &u.OrgUnitID, &registered,
-		&created, &updated, &lastLogin)
+		&created, &updated, &lastLogin, &u.propertyValues)
 	if err != nil {
 		return User{}, err
 	}

@@ -628,6 +628,33 @@ func TestSeedUsersKeepsSchemaSearchAndCounts(t *testing.T) {
 		t.Fatalf("status filter plan changed after seeding:\n%s\nwas\n%s", got, planBefore)
 	}
 	checkDirectoryCounts(t, s, tn.ID)
+	// Each user row's copy of its property values agrees with the values
+	// table the property counters were recomputed from.
+	holders := map[string]int{}
+	for page := (store.Page{Size: store.MaxPageSize}); ; {
+		l, err := s.ListUsers(t.Context(), tn.ID, store.UserFilter{Page: page})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, u := range l.Items {
+			vals, err := s.UserProperties(t.Context(), tn.ID, u)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for k := range vals {
+				holders[k]++
+			}
+		}
+		if page.Cursor = l.Next; l.Next == "" {
+			break
+		}
+	}
+	props, _ := s.ListProperties(t.Context(), tn.ID)
+	for _, p := range props {
+		if holders[p.Key] != p.UserCount || p.UserCount == 0 {
+			t.Errorf("%s: %d users hold it in their rows, %d in the values table", p.Key, holders[p.Key], p.UserCount)
+		}
+	}
 	// Triggers are back: a new user is searchable and counted.
 	mustUser(t, s, tn.ID, store.NewUser{Username: "after-seed-zebra"})
 	if l, _ := s.ListUsers(t.Context(), tn.ID, store.UserFilter{Query: "zebra"}); l.Total != 1 {
