@@ -418,7 +418,7 @@ func (h *Handler) apiGroupMembers(c echo.Context) error {
 	if err := h.addProperties(c, l.Items, out.Items); err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, out)
+	return sendUsers(c, http.StatusOK, func(b []byte) []byte { return appendUserList(b, &out) })
 }
 
 type userIDsRequest struct {

@@ -223,7 +223,7 @@ func (h *Handler) apiListUsers(c echo.Context) error {
 	if err := h.addProperties(c, l.Items, out.Items); err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, out)
+	return sendUsers(c, http.StatusOK, func(b []byte) []byte { return appendUserList(b, &out) })
 }
 
 // userParam reads the {id} of a users route; an id that is not a user id is
@@ -257,7 +257,7 @@ func (h *Handler) apiGetUser(c echo.Context) error {
 	if err := h.addProperties(c, []store.User{u}, []apiUser{out}); err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, out)
+	return sendUser(c, http.StatusOK, &out)
 }
 
 func (h *Handler) apiCreateUser(c echo.Context) error {
@@ -513,5 +513,5 @@ func (h *Handler) userJSON(c echo.Context, code int, u store.User) error {
 	if err := h.addProperties(c, []store.User{u}, []apiUser{out}); err != nil {
 		return err
 	}
-	return c.JSON(code, out)
+	return sendUser(c, code, &out)
 }
