@@ -5,7 +5,7 @@ PW_DIR     := $(CURDIR)/.cache/pwdriver
 CHROMIUM   := /usr/bin/chromium
 SUDO       := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: run build generate check-generated test e2e-setup vendor bench-store bench
+.PHONY: run build generate check-generated test e2e-setup bench-setup vendor bench-store bench
 
 ## run: generate, build and start Roster on ./data/roster.db (the first start prints the owner's password)
 run: build
@@ -37,8 +37,12 @@ e2e-setup:
 	@$(PW_DIR)/node $(PW_DIR)/package/cli.js --version | grep -qx "Version $(PW_VERSION)" || \
 		{ echo "Playwright driver is not $(PW_VERSION)"; exit 1; }
 
+## bench-setup: wrk (Debian's package) drives the benchmark's GET scenarios, as spec §6 was measured
+bench-setup:
+	@command -v wrk >/dev/null 2>&1 || { $(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends wrk; }
+
 ## test: install what the tests need, then vet, format and generated-code checks and every test, e2e included
-test: e2e-setup check-generated
+test: e2e-setup bench-setup check-generated
 	go vet ./...
 	@test -z "$$(gofmt -l cmd handlers store web e2e)" || { echo "gofmt needed:"; gofmt -l cmd handlers store web e2e; exit 1; }
 	ROSTER_E2E_REQUIRED=1 PLAYWRIGHT_DRIVER_PATH=$(PW_DIR) CHROMIUM_PATH=$(CHROMIUM) \
@@ -60,5 +64,5 @@ bench-store:
 
 ## bench: seed (or reuse) a million-user database, start Roster on loopback and drive every scenario
 ## at 8 connections next to a bare net/http floor; prints the table for BENCHMARKS.md
-bench: build
+bench: build bench-setup
 	go run ./cmd/rosterbench --roster bin/roster --users 1000000 --conns 8 --duration 10s

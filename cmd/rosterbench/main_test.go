@@ -34,3 +34,31 @@ func TestSmokeBenchmark(t *testing.T) {
 		}
 	}
 }
+
+func TestParseWrk(t *testing.T) {
+	out := `Running 1s test @ http://127.0.0.1:8090/api/v1/users
+  2 threads and 8 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency     3.92ms    2.10ms  40.00ms   80.00%
+  Latency Distribution
+     50%  850.00us
+     75%    3.00ms
+     90%    6.00ms
+     99%    1.20s
+  18600 requests in 10.00s, 263.89MB read
+  Socket errors: connect 0, read 2, write 0, timeout 1
+  Non-2xx or 3xx responses: 5
+Requests/sec:   1859.75
+Transfer/sec:     26.39MB
+`
+	r, err := parseWrk(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.rps != 1859.75 || r.requests != 18600 || r.p50 != 850*time.Microsecond || r.p99 != 1200*time.Millisecond || r.errors != 8 {
+		t.Errorf("parsed %+v", r)
+	}
+	if _, err := parseWrk("wrk: connection refused"); err == nil {
+		t.Error("no figures, no error")
+	}
+}
