@@ -419,6 +419,9 @@ func TestRemovingAUsedValueNeedsConfirmationAndClearsIt(t *testing.T) {
 	if vals := userProps(t, s, tn.ID, ada.ID); len(vals) != 0 {
 		t.Errorf("a new property shows the removed one's values: %v", vals)
 	}
+	if n, err := s.StalePropertyCopies(ctx); n != 0 || err != nil {
+		t.Errorf("%d users' rows hold other property values than the values table (%v)", n, err)
+	}
 }
 
 // userProps reads a user's property values as the API and the console do.

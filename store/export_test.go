@@ -47,3 +47,14 @@ func SetWalkBias(c float64) float64 {
 	walkBias = c
 	return old
 }
+
+// StalePropertyCopies counts the users whose row's copy of their property
+// values differs from what the triggers of migration 00005 would write.
+func (s *Store) StalePropertyCopies(ctx context.Context) (int, error) {
+	var n int
+	err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM users WHERE property_values != coalesce((
+		SELECT group_concat(v.property_id || ',' || v.option_id || ',' || octet_length(v.value) || ',' || v.value, ''
+		                    ORDER BY v.property_id, v.option_id, v.value)
+		FROM user_property_values v WHERE v.user_id = users.id), '')`).Scan(&n)
+	return n, err
+}

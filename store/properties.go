@@ -727,6 +727,18 @@ func (s *Store) UserProperties(ctx context.Context, tenant int64, u User) (map[s
 	return out, nil
 }
 
+// appendPropertyValue adds one value to a user's copy of their values, as
+// the triggers of migration 00005 write it and UserProperties reads it.
+func appendPropertyValue(b []byte, property, option int64, value string) []byte {
+	b = strconv.AppendInt(b, property, 10)
+	b = append(b, ',')
+	b = strconv.AppendInt(b, option, 10)
+	b = append(b, ',')
+	b = strconv.AppendInt(b, int64(len(value)), 10)
+	b = append(b, ',')
+	return append(b, value...)
+}
+
 // cutInt reads a decimal number ended by a comma from the front of s.
 func cutInt(s string) (int64, string, bool) {
 	num, rest, found := strings.Cut(s, ",")

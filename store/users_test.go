@@ -649,6 +649,9 @@ func TestSeedUsersKeepsSchemaSearchAndCounts(t *testing.T) {
 			break
 		}
 	}
+	if n, err := s.StalePropertyCopies(t.Context()); n != 0 || err != nil {
+		t.Errorf("%d users' rows hold other property values than the values table (%v)", n, err)
+	}
 	props, _ := s.ListProperties(t.Context(), tn.ID)
 	for _, p := range props {
 		if holders[p.Key] != p.UserCount || p.UserCount == 0 {
