@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pressly/goose/v3"
@@ -36,7 +37,11 @@ type Store struct {
 	// templates); nil refuses every change that sends one.
 	Compose func(EmailData) Email
 
-	keys     apiKeyCache
+	keys apiKeyCache
+	// commits counts this store's write transactions; counts cached
+	// from before the latest one are not used.
+	commits  atomic.Uint64
+	counts   countCache
 	propDefs sync.Map // tenant id -> propertyDefs, see PropertyDefinitions
 	// stmts caches prepared read statements by their SQL: parsing and
 	// planning cost more than running a page query (toolchain.md: +25-80 %).
@@ -266,6 +271,7 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("store: commit: %w", err)
 	}
+	s.commits.Add(1)
 	return nil
 }
 

@@ -3,6 +3,7 @@ package store_test
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -752,5 +753,60 @@ func checkDirectoryCounts(t *testing.T, s *store.Store, tenant int64) {
 				t.Errorf("%s=%s: %d users, counter says %d", p.Key, o.Value, got, o.UserCount)
 			}
 		}
+	}
+}
+
+// Counts of a search are kept between pages, but a change through the
+// store is counted at once, and one made by another process (another
+// Store on the file) within a few seconds.
+func TestSearchCountsFollowChanges(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "roster.db")
+	s, err := store.Open(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	now := time.Now()
+	s.SetClock(func() time.Time { return now })
+	tn, _ := mustTenant(t, s, "acme")
+	total := func(f store.UserFilter) int {
+		t.Helper()
+		l, err := s.ListUsers(t.Context(), tn.ID, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l.Total
+	}
+	search := store.UserFilter{Query: "zebra", Page: store.Page{Size: 1}}
+	prefix := store.UserFilter{UsernamePrefix: "zebra", Status: store.StatusEnabled, Page: store.Page{Size: 1}}
+	for i := range 3 {
+		mustUser(t, s, tn.ID, store.NewUser{Username: fmt.Sprintf("zebra-%d", i), Password: "Correct horse 9"})
+	}
+	if got := total(search); got != 3 {
+		t.Fatalf("search total = %d, want 3", got)
+	}
+	if got := total(prefix); got != 3 {
+		t.Fatalf("prefix total = %d, want 3", got)
+	}
+	u := mustUser(t, s, tn.ID, store.NewUser{Username: "zebra-3", Password: "Correct horse 9"})
+	if got, got2 := total(search), total(prefix); got != 4 || got2 != 4 {
+		t.Fatalf("after a create: %d and %d, want 4", got, got2)
+	}
+	if _, err := s.ApplyUserAction(t.Context(), tn.ID, store.UserAction{Kind: store.ActionDisable}, []string{u.PublicID()}); err != nil {
+		t.Fatal(err)
+	}
+	if got, got2 := total(search), total(prefix); got != 4 || got2 != 3 {
+		t.Fatalf("after disabling one: %d and %d, want 4 and 3", got, got2)
+	}
+
+	other, err := store.Open(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	mustUser(t, other, tn.ID, store.NewUser{Username: "zebra-4"})
+	now = now.Add(6 * time.Second)
+	if got := total(search); got != 5 {
+		t.Fatalf("a user added by another process, seconds later: %d, want 5", got)
 	}
 }
