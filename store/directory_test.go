@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"roster/store"
@@ -470,8 +471,14 @@ func TestCombinedDirectoryFilters(t *testing.T) {
 		t.Fatal(err)
 	}
 	f := store.UserFilter{OrgUnitID: eng.ID, SubUnits: true, GroupID: g.ID, Properties: map[string][]string{"level": {"1", "2"}}}
-	for _, cost := range []float64{1e300, 0} {
-		old := store.SetWalkBias(cost)
+	// Driving, walking, and walking the group's members in username order.
+	for _, way := range []struct {
+		cost    float64
+		ordered bool
+	}{{1e300, false}, {0, false}, {0, true}} {
+		cost := way.cost
+		old, oldOrdered := store.SetWalkBias(cost), store.SetOrderedReads(way.ordered)
+		defer store.SetOrderedReads(oldOrdered)
 		if got := usernames(t, s, tn.ID, f); !slices.Equal(got, []string{"usr1", "usr2"}) {
 			t.Errorf("walk cost %g: %v", cost, got)
 		}
@@ -542,5 +549,87 @@ func TestResourceGroups(t *testing.T) {
 	}
 	if got, _ := s.UserResourceGroups(ctx, tn.ID, ada.ID); len(got) != 0 {
 		t.Errorf("after removal: %+v", got)
+	}
+}
+
+// A group's members are listed in username order whichever way the page is
+// read, page after page, and follow a renamed member.
+func TestGroupMembersInUsernameOrder(t *testing.T) {
+	s := newTestStore(t)
+	ctx := t.Context()
+	tn, _ := mustTenant(t, s, "acme")
+	g, _ := s.CreateGroup(ctx, tn.ID, "Readers", "")
+	var members []store.User
+	var want []string
+	rng := rand.New(rand.NewPCG(3, 4))
+	for i := range 30 {
+		u := mustUser(t, s, tn.ID, store.NewUser{Username: fmt.Sprintf("%c%c-%d", 'a'+rng.IntN(26), 'a'+rng.IntN(26), i)})
+		if i%3 == 0 {
+			members, want = append(members, u), append(want, u.Username)
+		}
+	}
+	if _, err := s.AddGroupMembers(ctx, tn.ID, g.ID, pubIDs(members...)); err != nil {
+		t.Fatal(err)
+	}
+	pages := func(sort string) []string {
+		t.Helper()
+		var got []string
+		for page := (store.Page{Size: 3}); ; {
+			l, err := s.ListUsers(ctx, tn.ID, store.UserFilter{GroupID: g.ID, Sort: sort, Page: page})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if l.Total != len(want) {
+				t.Fatalf("total %d, want %d", l.Total, len(want))
+			}
+			for _, u := range l.Items {
+				got = append(got, u.Username)
+			}
+			if page.Cursor = l.Next; l.Next == "" {
+				return got
+			}
+		}
+	}
+	for _, way := range []struct {
+		cost    float64
+		ordered bool
+	}{{1e300, false}, {0, false}, {0, true}, {1, true}} {
+		old, oldOrdered := store.SetWalkBias(way.cost), store.SetOrderedReads(way.ordered)
+		slices.Sort(want)
+		if got := pages(""); !slices.Equal(got, want) {
+			t.Errorf("%+v: %v, want %v", way, got, want)
+		}
+		back := slices.Clone(want)
+		slices.Reverse(back)
+		if got := pages("-username"); !slices.Equal(got, back) {
+			t.Errorf("%+v, newest name first: %v, want %v", way, got, back)
+		}
+		store.SetWalkBias(old)
+		store.SetOrderedReads(oldOrdered)
+	}
+	// The membership follows a rename.
+	renamed := "zz-renamed"
+	if _, err := s.UpdateUser(ctx, tn.ID, members[0].ID, store.UserUpdate{Username: &renamed}); err != nil {
+		t.Fatal(err)
+	}
+	want = slices.DeleteFunc(want, func(n string) bool { return n == members[0].Username })
+	want = append(want, renamed)
+	slices.Sort(want)
+	if got := pages(""); !slices.Equal(got, want) {
+		t.Errorf("after a rename: %v, want %v", got, want)
+	}
+	if n, err := s.StaleMemberNames(ctx); n != 0 || err != nil {
+		t.Errorf("%d memberships hold another username than their user's (%v)", n, err)
+	}
+	// A group larger than a page is read that way (forced here: this one
+	// is small enough to sort).
+	old := store.SetWalkBias(0)
+	defer store.SetWalkBias(old)
+	plan, err := s.ListPlan(ctx, tn.ID, store.UserFilter{GroupID: g.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(plan, "group_members_username") || strings.Contains(plan, "TEMP B-TREE") {
+		t.Errorf("a group's first page does not read its username index in order:\n%s", plan)
 	}
 }

@@ -15,6 +15,11 @@ func (s *Store) ListPlan(ctx context.Context, tenant int64, f UserFilter) (strin
 	if _, err := s.ListUsers(ctx, tenant, f); err != nil {
 		return "", err
 	}
+	return s.Plan(ctx, query, args...)
+}
+
+// Plan returns SQLite's plan of query, one step a line.
+func (s *Store) Plan(ctx context.Context, query string, args ...any) (string, error) {
 	rows, err := s.r.QueryContext(ctx, "EXPLAIN QUERY PLAN "+query, args...)
 	if err != nil {
 		return "", err
@@ -56,5 +61,22 @@ func (s *Store) StalePropertyCopies(ctx context.Context) (int, error) {
 		SELECT group_concat(v.property_id || ',' || v.option_id || ',' || octet_length(v.value) || ',' || v.value, ''
 		                    ORDER BY v.property_id, v.option_id, v.value)
 		FROM user_property_values v WHERE v.user_id = users.id), '')`).Scan(&n)
+	return n, err
+}
+
+// SetOrderedReads lets (or stops) a group's memberships give the page's
+// username order, so tests cover the other ways too.
+func SetOrderedReads(on bool) bool {
+	old := orderedReads
+	orderedReads = on
+	return old
+}
+
+// StaleMemberNames counts the memberships whose copy of the username is not
+// their user's (migration 00006).
+func (s *Store) StaleMemberNames(ctx context.Context) (int, error) {
+	var n int
+	err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM group_members m JOIN users u ON u.id = m.user_id
+		WHERE m.username != u.username`).Scan(&n)
 	return n, err
 }

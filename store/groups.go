@@ -198,8 +198,8 @@ func (s *Store) changeMembers(ctx context.Context, tenant, group int64, ids []st
 			var r sql.Result
 			action := "group.add_member"
 			if add {
-				r, err = s.exec(ctx, tx, `INSERT INTO group_members (group_id, user_id, joined_at) VALUES (?, ?, ?)
-					ON CONFLICT DO NOTHING`, group, id, s.nowMillis())
+				r, err = s.exec(ctx, tx, `INSERT INTO group_members (group_id, user_id, joined_at, username)
+					VALUES (?1, ?2, ?3, (SELECT username FROM users WHERE id = ?2)) ON CONFLICT DO NOTHING`, group, id, s.nowMillis())
 			} else {
 				action = "group.remove_member"
 				r, err = s.exec(ctx, tx, `DELETE FROM group_members WHERE group_id = ? AND user_id = ?`, group, id)

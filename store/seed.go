@@ -123,10 +123,12 @@ func (s *Store) SeedUsers(ctx context.Context, tenant int64, o SeedOptions) erro
 		ins := newBulk(ctx, tx, `INSERT INTO users (tenant_id, username, display_name, email, status, locked_at,
 			lock_reason, source_type, language, org_unit_id, created_at, updated_at) VALUES`, "", 12)
 		defer ins.close()
+		names := make([]string, o.Users) // the new users' usernames, for their memberships
 		for i := range o.Users {
 			k := base + i
 			first, last := seedFirst[rng.IntN(len(seedFirst))], seedLast[rng.IntN(len(seedLast))]
 			username := first + "." + last + strconv.Itoa(k)
+			names[i] = username
 			status := StatusEnabled
 			switch r := rng.IntN(100); {
 			case r < 2:
@@ -165,7 +167,7 @@ func (s *Store) SeedUsers(ctx context.Context, tenant int64, o SeedOptions) erro
 		if o.Progress != nil && o.Users%seedChunk != 0 {
 			o.Progress(o.Users)
 		}
-		if err := seedGroups(ctx, tx, tenant, firstUser, o, rng, s.nowMillis()); err != nil {
+		if err := seedGroups(ctx, tx, tenant, firstUser, names, o, rng, s.nowMillis()); err != nil {
 			return err
 		}
 		if err := seedProperties(ctx, tx, tenant, firstUser, o, rng, s.nowMillis()); err != nil {
@@ -281,7 +283,7 @@ func seedOrgUnits(ctx context.Context, tx *sql.Tx, tenant, root int64, n int, rn
 
 // seedGroups adds o.Groups groups with log-uniform sizes from 1 to 50,000
 // (capped at the users seeded), members drawn from the new users.
-func seedGroups(ctx context.Context, tx *sql.Tx, tenant, firstUser int64, o SeedOptions, rng *rand.Rand, now int64) error {
+func seedGroups(ctx context.Context, tx *sql.Tx, tenant, firstUser int64, names []string, o SeedOptions, rng *rand.Rand, now int64) error {
 	if o.Groups == 0 || o.Users == 0 {
 		return nil
 	}
@@ -290,7 +292,7 @@ func seedGroups(ctx context.Context, tx *sql.Tx, tenant, firstUser int64, o Seed
 		return err
 	}
 	defer ins.Close()
-	member := newBulk(ctx, tx, `INSERT INTO group_members (group_id, user_id, joined_at) VALUES`, "", 3)
+	member := newBulk(ctx, tx, `INSERT INTO group_members (group_id, user_id, joined_at, username) VALUES`, "", 4)
 	defer member.close()
 	for i := range o.Groups {
 		var id int64
@@ -299,7 +301,7 @@ func seedGroups(ctx context.Context, tx *sql.Tx, tenant, firstUser int64, o Seed
 		}
 		size := min(int(math.Pow(50000, rng.Float64())), o.Users)
 		for _, u := range sample(rng, o.Users, size) {
-			if err := member.add(id, firstUser+int64(u), now); err != nil {
+			if err := member.add(id, firstUser+int64(u), now, names[u]); err != nil {
 				return fmt.Errorf("store: seed group member: %w", err)
 			}
 		}

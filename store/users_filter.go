@@ -33,6 +33,10 @@ type memberSet struct {
 	// probe; a unit's users come sorted by username from users_org_unit,
 	// a group's members each need a fetch of the user.
 	walkCost, driveCost float64
+	// ordered, when set, reads the set's users in username order from an
+	// index (a group's memberships carry their usernames): its FROM clause
+	// (with cond) and the column holding the username.
+	orderedFrom, orderedCol string
 }
 
 type memberSets []memberSet
@@ -48,34 +52,71 @@ func (ms memberSets) smallest() int {
 	return best
 }
 
-// shouldDrive decides how a page of limit users out of total is read.
-func (ms memberSets) shouldDrive(total, limit int) bool {
+// orderedReads lets a set that holds usernames give the page's order;
+// tests turn it off to cover the other two ways.
+var orderedReads = true
+
+// userFetchCost is the cost in microseconds of reading a user's row by id.
+const userFetchCost = 2.4
+
+// plan decides how a page of limit users out of total is read: driven
+// from the smallest set (drive), walking users in the page's order
+// (neither), or walking the users of the set ordered names (ordered >= 0)
+// when the page is in username order.
+func (ms memberSets) plan(total, limit int, byUsername bool) (ordered int, drive bool) {
+	ordered = -1
 	i := ms.smallest()
 	if i < 0 {
-		return false
+		return ordered, false
 	}
-	rows, perRow := float64(limit), 0.0
+	// Walking visits about limit × N/|set| users for each set, testing
+	// each against every set.
+	walkRows, perRow := float64(limit), 0.0
 	for _, m := range ms {
-		rows *= float64(total) / float64(max(m.size, 1))
+		walkRows *= float64(total) / float64(max(m.size, 1))
 		perRow = max(perRow, m.walkCost)
 	}
-	return float64(ms[i].size)*ms[i].driveCost < walkBias*rows*perRow
+	driveCost, walkCost := float64(ms[i].size)*ms[i].driveCost, walkBias*walkRows*perRow
+	best := min(driveCost, walkCost)
+	for j, m := range ms {
+		if m.orderedFrom == "" || !byUsername || !orderedReads {
+			continue
+		}
+		// Walking one set's users visits limit × N/|other| of them for each
+		// other set, fetching each user's row.
+		rows, per := float64(limit), userFetchCost
+		for k, o := range ms {
+			if k != j {
+				rows *= float64(total) / float64(max(o.size, 1))
+				per = max(per, o.walkCost)
+			}
+		}
+		if c := walkBias * rows * per; c <= best {
+			ordered, best = j, c
+		}
+	}
+	return ordered, ordered < 0 && driveCost < walkCost
 }
 
 // apply adds the sets to q: the smallest one that can drive drives when
-// drive is set, the others test each user.
-func (ms memberSets) apply(q *userQuery, drive bool) {
+// drive is set, the set ordered gives the rows when it is not negative,
+// the others test each user.
+func (ms memberSets) apply(q *userQuery, drive bool, ordered int) {
 	d := -1
 	if drive {
 		d = ms.smallest()
 	}
 	for i, m := range ms {
-		if i == d {
+		switch i {
+		case d:
 			q.from = m.from
 			q.add(m.cond, m.args...)
-			continue
+		case ordered:
+			q.from = m.orderedFrom
+			q.add(m.cond, m.args...)
+		default:
+			q.add(m.exists, m.args...)
 		}
-		q.add(m.exists, m.args...)
 	}
 }
 
@@ -120,7 +161,9 @@ func (s *Store) memberSets(ctx context.Context, tenant int64, f UserFilter) (mem
 				from:   "group_members m CROSS JOIN users u ON u.id = m.user_id",
 				cond:   "m.group_id = ?",
 				exists: "EXISTS (SELECT 1 FROM group_members m WHERE m.group_id = ? AND m.user_id = u.id)",
-				args:   []any{g.ID}, size: g.MemberCount, exact: true, walkCost: 1.5, driveCost: 2.4})
+				args:   []any{g.ID}, size: g.MemberCount, exact: true, walkCost: 1.5, driveCost: userFetchCost,
+				orderedFrom: "group_members m INDEXED BY group_members_username CROSS JOIN users u ON u.id = m.user_id",
+				orderedCol:  "m.username"})
 		}
 	}
 	keys := make([]string, 0, len(f.Properties))

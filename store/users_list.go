@@ -249,16 +249,20 @@ func (s *Store) ListUsers(ctx context.Context, tenant int64, f UserFilter) (User
 	// The count needs no order, so it is always driven from the smallest
 	// set; the page only when that set is small enough to sort.
 	countQ := q.clone()
-	sets.apply(&countQ, kw == "")
-	driven := false
+	sets.apply(&countQ, kw == "", -1)
+	driven, ordered := false, -1
 	if kw == "" && len(sets) > 0 {
 		total, err := s.tenantUserCount(ctx, tenant)
 		if err != nil {
 			return UserList{}, err
 		}
-		driven = sets.shouldDrive(total, f.Page.limit())
+		ordered, driven = sets.plan(total, f.Page.limit(), strings.TrimPrefix(sortKey, "-") == "username")
 	}
-	sets.apply(&q, driven)
+	sets.apply(&q, driven, ordered)
+	usernameCol := "u.username"
+	if ordered >= 0 {
+		usernameCol = sets[ordered].orderedCol
+	}
 
 	var out UserList
 	capAt := CountCap
@@ -300,6 +304,9 @@ func (s *Store) ListUsers(ctx context.Context, tenant int64, f UserFilter) (User
 	if sortKey != matchOrder {
 		name := strings.TrimPrefix(sortKey, "-")
 		col, desc = sortColumns[name], strings.HasPrefix(sortKey, "-")
+		if col == "u.username" {
+			col = usernameCol
+		}
 	}
 	back := cur != nil && cur.back
 	if cur != nil {
@@ -316,7 +323,7 @@ func (s *Store) ListUsers(ctx context.Context, tenant int64, f UserFilter) (User
 				return UserList{}, fmt.Errorf("store: %w", ErrBadCursor)
 			}
 			q.add("("+col+", u.id) "+op+" (?, ?)", v, cur.id)
-		case col == "u.username":
+		case col == usernameCol:
 			// Usernames are unique: no tie-break, so indexes that carry more
 			// columns after the username still give the order for free.
 			q.add(col+" "+op+" ?", cur.value)
@@ -329,7 +336,7 @@ func (s *Store) ListUsers(ctx context.Context, tenant int64, f UserFilter) (User
 		dir = "DESC"
 	}
 	order := col + " " + dir
-	if col != "u.id" && col != "f.rowid" && col != "u.username" {
+	if col != "u.id" && col != "f.rowid" && col != usernameCol {
 		order += ", u.id " + dir
 	}
 	limit := f.Page.limit()
@@ -392,7 +399,7 @@ func (s *Store) ListUsers(ctx context.Context, tenant int64, f UserFilter) (User
 	mk := func(u User, back bool) string {
 		c := userCursor{sort: sortKey, back: back, id: u.ID}
 		switch col {
-		case "u.username":
+		case usernameCol:
 			c.value = u.Username
 		case "u.display_name":
 			c.value = u.DisplayName

@@ -315,7 +315,7 @@ func directoryTargets(api func(string) *http.Request) (targets, error) {
 // seededSchema names the schema of cached databases: a database seeded
 // before a migration would migrate on every run (the copy is thrown away),
 // so a migration that rewrites users bumps it.
-const seededSchema = 5
+const seededSchema = 7
 
 // seeded returns the cached database for these parameters, seeding it with
 // the roster binary itself when missing.
