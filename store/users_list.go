@@ -422,15 +422,7 @@ func (s *Store) ListUsers(ctx context.Context, tenant int64, f UserFilter) (User
 
 // tenantUserCount is the number of a tenant's users, from the counters.
 func (s *Store) tenantUserCount(ctx context.Context, tenant int64) (int, error) {
-	var n int
-	stmt, err := s.read(ctx, `SELECT coalesce(sum(n), 0) FROM user_counts WHERE tenant_id = ? AND dim = 'all'`)
-	if err == nil {
-		err = stmt.QueryRowContext(ctx, tenant).Scan(&n)
-	}
-	if err != nil {
-		return 0, fmt.Errorf("store: count users: %w", err)
-	}
-	return n, nil
+	return s.cachedCount(ctx, `SELECT coalesce(sum(n), 0) FROM user_counts WHERE tenant_id = ? AND dim = 'all'`, tenant)
 }
 
 // countUsers counts matches up to capAt. With no filter, or only a status
@@ -446,37 +438,39 @@ func (s *Store) countUsers(ctx context.Context, tenant int64, f UserFilter, sets
 		if f.Status != "" {
 			dim, key = "status", f.Status
 		}
-		var n int
-		stmt, err := s.read(ctx, `SELECT coalesce(sum(n), 0) FROM user_counts WHERE tenant_id = ? AND dim = ? AND key = ?`)
-		if err == nil {
-			err = stmt.QueryRowContext(ctx, tenant, dim, key).Scan(&n)
-		}
-		if err != nil {
-			return 0, false, fmt.Errorf("store: count users: %w", err)
-		}
-		return n, false, nil
+		n, err := s.cachedCount(ctx, `SELECT coalesce(sum(n), 0) FROM user_counts WHERE tenant_id = ? AND dim = ? AND key = ?`, tenant, dim, key)
+		return n, false, err
 	}
-	query := `SELECT count(*) FROM (SELECT 1 FROM ` + q.from + ` WHERE ` +
-		strings.Join(q.where, " AND ") + ` LIMIT ` + strconv.Itoa(capAt+1) + `)`
-	key := query + fmt.Sprintf("\x00%#v", q.args)
-	// Read before counting: a write committed meanwhile makes this count
-	// one that is never used.
-	commits := s.commits.Load()
-	n, ok := s.counts.get(key, commits, s.now())
-	if !ok {
-		stmt, err := s.read(ctx, query)
-		if err == nil {
-			err = stmt.QueryRowContext(ctx, q.args...).Scan(&n)
-		}
-		if err != nil {
-			return 0, false, fmt.Errorf("store: count users: %w", err)
-		}
-		s.counts.put(key, n, commits, s.now())
+	n, err := s.cachedCount(ctx, `SELECT count(*) FROM (SELECT 1 FROM `+q.from+` WHERE `+
+		strings.Join(q.where, " AND ")+` LIMIT `+strconv.Itoa(capAt+1)+`)`, q.args...)
+	if err != nil {
+		return 0, false, err
 	}
 	if n > capAt {
 		return capAt, true, nil
 	}
 	return n, false, nil
+}
+
+// cachedCount runs query, which counts users, through the count cache.
+func (s *Store) cachedCount(ctx context.Context, query string, args ...any) (int, error) {
+	key := query + fmt.Sprintf("\x00%#v", args)
+	// Read before counting: a write committed meanwhile makes this count
+	// one that is never used.
+	commits := s.commits.Load()
+	if n, ok := s.counts.get(key, commits, s.now()); ok {
+		return n, nil
+	}
+	var n int
+	stmt, err := s.read(ctx, query)
+	if err == nil {
+		err = stmt.QueryRowContext(ctx, args...).Scan(&n)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("store: count users: %w", err)
+	}
+	s.counts.put(key, n, commits, s.now())
+	return n, nil
 }
 
 func isZeroFilter(f UserFilter) bool {
@@ -531,11 +525,10 @@ func (s *Store) UserStats(ctx context.Context, tenant int64, groupBy string) ([]
 	return out, rows.Err()
 }
 
-// countCache keeps the counts of filtered lists that have no counter (a
-// keyword, a prefix, combined filters) while nothing is written: paging
+// countCache keeps the counts of lists while nothing is written: paging
 // through a search or reloading it counted the same matches every time,
 // and for a keyword matching most users the count was three fifths of the
-// page's cost (make bench). An entry is used only while no write
+// page's cost (make bench); even a counter's row is a query a page. An entry is used only while no write
 // transaction of this store has committed since it was counted, and for
 // a few seconds at most, which bounds how long a change made by another
 // process (roster seed, roster admin) goes unseen.

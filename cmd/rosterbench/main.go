@@ -312,10 +312,10 @@ func directoryTargets(api func(string) *http.Request) (targets, error) {
 	return t, nil
 }
 
-// seededSchema names the schema of cached databases: a database seeded
-// before a migration would migrate on every run (the copy is thrown away),
-// so a migration that rewrites users bumps it.
-const seededSchema = 7
+// seedVersion names cached databases: one seeded before a migration would
+// migrate on every run (the copy is thrown away), and one seeded by an
+// older roster seed is not what it writes now; either change bumps it.
+const seedVersion = 8
 
 // seeded returns the cached database for these parameters, seeding it with
 // the roster binary itself when missing.
@@ -323,8 +323,8 @@ func seeded(ctx context.Context, o options) (string, error) {
 	if err := os.MkdirAll(o.cache, 0o755); err != nil {
 		return "", err
 	}
-	path := filepath.Join(o.cache, fmt.Sprintf("schema-%d-users-%d-units-%d-groups-%d-props-%d-seed-%d.db",
-		seededSchema, o.users, o.units, o.groups, o.props, o.seed))
+	path := filepath.Join(o.cache, fmt.Sprintf("v%d-users-%d-units-%d-groups-%d-props-%d-seed-%d.db",
+		seedVersion, o.users, o.units, o.groups, o.props, o.seed))
 	if _, err := os.Stat(path); err == nil {
 		return path, nil
 	}
