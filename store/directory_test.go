@@ -552,30 +552,40 @@ func TestResourceGroups(t *testing.T) {
 	}
 }
 
-// A group's members are listed in username order whichever way the page is
-// read, page after page, and follow a renamed member.
-func TestGroupMembersInUsernameOrder(t *testing.T) {
+// A group's members, and the holders of a property value, are listed in
+// username order whichever way the page is read, page after page, and
+// follow a renamed user.
+func TestMemberSetsInUsernameOrder(t *testing.T) {
 	s := newTestStore(t)
 	ctx := t.Context()
 	tn, _ := mustTenant(t, s, "acme")
 	g, _ := s.CreateGroup(ctx, tn.ID, "Readers", "")
+	if _, err := s.CreateProperty(ctx, tn.ID, store.NewProperty{Key: "team", Type: "select",
+		Options: []store.OptionInput{{Value: "web"}, {Value: "ops"}}}); err != nil {
+		t.Fatal(err)
+	}
 	var members []store.User
 	var want []string
 	rng := rand.New(rand.NewPCG(3, 4))
 	for i := range 30 {
 		u := mustUser(t, s, tn.ID, store.NewUser{Username: fmt.Sprintf("%c%c-%d", 'a'+rng.IntN(26), 'a'+rng.IntN(26), i)})
+		team := "ops"
 		if i%3 == 0 {
-			members, want = append(members, u), append(want, u.Username)
+			members, want, team = append(members, u), append(want, u.Username), "web"
+		}
+		if err := s.SetUserProperty(ctx, tn.ID, u.ID, "team", []string{team}); err != nil {
+			t.Fatal(err)
 		}
 	}
 	if _, err := s.AddGroupMembers(ctx, tn.ID, g.ID, pubIDs(members...)); err != nil {
 		t.Fatal(err)
 	}
-	pages := func(sort string) []string {
+	filters := map[string]store.UserFilter{"group": {GroupID: g.ID}, "value": {Properties: map[string][]string{"team": {"web"}}}}
+	pages := func(f store.UserFilter) []string {
 		t.Helper()
 		var got []string
-		for page := (store.Page{Size: 3}); ; {
-			l, err := s.ListUsers(ctx, tn.ID, store.UserFilter{GroupID: g.ID, Sort: sort, Page: page})
+		for f.Page = (store.Page{Size: 3}); ; {
+			l, err := s.ListUsers(ctx, tn.ID, f)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -585,51 +595,56 @@ func TestGroupMembersInUsernameOrder(t *testing.T) {
 			for _, u := range l.Items {
 				got = append(got, u.Username)
 			}
-			if page.Cursor = l.Next; l.Next == "" {
+			if f.Page.Cursor = l.Next; l.Next == "" {
 				return got
 			}
 		}
 	}
-	for _, way := range []struct {
-		cost    float64
-		ordered bool
-	}{{1e300, false}, {0, false}, {0, true}, {1, true}} {
-		old, oldOrdered := store.SetWalkBias(way.cost), store.SetOrderedReads(way.ordered)
+	check := func(when string) {
+		t.Helper()
 		slices.Sort(want)
-		if got := pages(""); !slices.Equal(got, want) {
-			t.Errorf("%+v: %v, want %v", way, got, want)
-		}
 		back := slices.Clone(want)
 		slices.Reverse(back)
-		if got := pages("-username"); !slices.Equal(got, back) {
-			t.Errorf("%+v, newest name first: %v, want %v", way, got, back)
+		for _, way := range []struct {
+			cost    float64
+			ordered bool
+		}{{1e300, false}, {0, false}, {0, true}, {1, true}} {
+			old, oldOrdered := store.SetWalkBias(way.cost), store.SetOrderedReads(way.ordered)
+			for name, f := range filters {
+				if got := pages(f); !slices.Equal(got, want) {
+					t.Errorf("%s, %s %+v: %v, want %v", when, name, way, got, want)
+				}
+				f.Sort = "-username"
+				if got := pages(f); !slices.Equal(got, back) {
+					t.Errorf("%s, %s %+v, newest name first: %v, want %v", when, name, way, got, back)
+				}
+			}
+			store.SetWalkBias(old)
+			store.SetOrderedReads(oldOrdered)
 		}
-		store.SetWalkBias(old)
-		store.SetOrderedReads(oldOrdered)
+		if n, err := s.StaleMemberNames(ctx); n != 0 || err != nil {
+			t.Errorf("%s: %d memberships or values hold another username than their user's (%v)", when, n, err)
+		}
 	}
-	// The membership follows a rename.
+	check("created")
 	renamed := "zz-renamed"
 	if _, err := s.UpdateUser(ctx, tn.ID, members[0].ID, store.UserUpdate{Username: &renamed}); err != nil {
 		t.Fatal(err)
 	}
-	want = slices.DeleteFunc(want, func(n string) bool { return n == members[0].Username })
-	want = append(want, renamed)
-	slices.Sort(want)
-	if got := pages(""); !slices.Equal(got, want) {
-		t.Errorf("after a rename: %v, want %v", got, want)
-	}
-	if n, err := s.StaleMemberNames(ctx); n != 0 || err != nil {
-		t.Errorf("%d memberships hold another username than their user's (%v)", n, err)
-	}
-	// A group larger than a page is read that way (forced here: this one
-	// is small enough to sort).
+	want = append(slices.DeleteFunc(want, func(n string) bool { return n == members[0].Username }), renamed)
+	check("after a rename")
+
+	// A set larger than a page is read that way (forced here: these are
+	// small enough to sort).
 	old := store.SetWalkBias(0)
 	defer store.SetWalkBias(old)
-	plan, err := s.ListPlan(ctx, tn.ID, store.UserFilter{GroupID: g.ID})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(plan, "group_members_username") || strings.Contains(plan, "TEMP B-TREE") {
-		t.Errorf("a group's first page does not read its username index in order:\n%s", plan)
+	for name, f := range filters {
+		plan, err := s.ListPlan(ctx, tn.ID, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(plan, "_username") || strings.Contains(plan, "TEMP B-TREE") {
+			t.Errorf("%s: the first page does not read a username index in order:\n%s", name, plan)
+		}
 	}
 }

@@ -72,11 +72,12 @@ func SetOrderedReads(on bool) bool {
 	return old
 }
 
-// StaleMemberNames counts the memberships whose copy of the username is not
-// their user's (migration 00006).
+// StaleMemberNames counts the memberships and property values whose copy
+// of the username is not their user's (migrations 00006 and 00008).
 func (s *Store) StaleMemberNames(ctx context.Context) (int, error) {
 	var n int
-	err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM group_members m JOIN users u ON u.id = m.user_id
-		WHERE m.username != u.username`).Scan(&n)
+	err := s.r.QueryRowContext(ctx, `SELECT
+		(SELECT count(*) FROM group_members m JOIN users u ON u.id = m.user_id WHERE m.username != u.username) +
+		(SELECT count(*) FROM user_property_values v JOIN users u ON u.id = v.user_id WHERE v.username != u.username)`).Scan(&n)
 	return n, err
 }

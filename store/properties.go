@@ -617,8 +617,8 @@ func (s *Store) writeUserProperty(ctx context.Context, tx *sql.Tx, p Property, u
 		opts = []int64{0}
 	}
 	for _, o := range opts {
-		if _, err := s.exec(ctx, tx, `INSERT INTO user_property_values (property_id, option_id, value, user_id) VALUES (?, ?, ?, ?)`,
-			p.ID, o, text, user); err != nil {
+		if _, err := s.exec(ctx, tx, `INSERT INTO user_property_values (property_id, option_id, value, user_id, username)
+			VALUES (?1, ?2, ?3, ?4, (SELECT username FROM users WHERE id = ?4))`, p.ID, o, text, user); err != nil {
 			return fmt.Errorf("store: set property: %w", err)
 		}
 	}

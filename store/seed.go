@@ -170,7 +170,7 @@ func (s *Store) SeedUsers(ctx context.Context, tenant int64, o SeedOptions) erro
 		if err := seedGroups(ctx, tx, tenant, firstUser, names, o, rng, s.nowMillis()); err != nil {
 			return err
 		}
-		if err := seedProperties(ctx, tx, tenant, firstUser, o, rng, s.nowMillis()); err != nil {
+		if err := seedProperties(ctx, tx, tenant, firstUser, names, o, rng, s.nowMillis()); err != nil {
 			return err
 		}
 		for _, ddl := range schema {
@@ -332,12 +332,12 @@ func sample(rng *rand.Rand, n, k int) []int {
 // seedProperties adds o.Properties properties cycling through the types;
 // select types get 5-50 values chosen with a skew (the first values are
 // the common ones).
-func seedProperties(ctx context.Context, tx *sql.Tx, tenant, firstUser int64, o SeedOptions, rng *rand.Rand, now int64) error {
+func seedProperties(ctx context.Context, tx *sql.Tx, tenant, firstUser int64, names []string, o SeedOptions, rng *rand.Rand, now int64) error {
 	if o.Properties == 0 || o.Users == 0 {
 		return nil
 	}
 	types := []string{"select", "text", "number", "select", "boolean", "multiselect", "date", "select"}
-	ins := newBulk(ctx, tx, `INSERT INTO user_property_values (property_id, option_id, value, user_id) VALUES`, "", 4)
+	ins := newBulk(ctx, tx, `INSERT INTO user_property_values (property_id, option_id, value, user_id, username) VALUES`, "", 5)
 	defer ins.close()
 	copies := make([][]byte, o.Users) // each new user's copy of their values
 	for i := range o.Properties {
@@ -394,7 +394,7 @@ func seedProperties(ctx context.Context, tx *sql.Tx, tenant, firstUser int64, o 
 			return cmp.Or(cmp.Compare(a.option, b.option), strings.Compare(a.text, b.text), cmp.Compare(a.user, b.user))
 		})
 		for _, v := range vals {
-			if err := ins.add(pid, v.option, v.text, firstUser+int64(v.user)); err != nil {
+			if err := ins.add(pid, v.option, v.text, firstUser+int64(v.user), names[v.user]); err != nil {
 				return fmt.Errorf("store: seed property value: %w", err)
 			}
 			copies[v.user] = appendPropertyValue(copies[v.user], pid, v.option, v.text)

@@ -244,5 +244,10 @@ func (s *Store) propertySet(ctx context.Context, tenant int64, key string, value
 		m.from = "user_property_values v CROSS JOIN users u ON u.id = v.user_id"
 		m.cond = "v.property_id = ? AND " + match
 	}
+	// One value's holders are a range of an index in username order.
+	if len(values) == 1 {
+		m.orderedFrom = "user_property_values v INDEXED BY user_property_values_username CROSS JOIN users u ON u.id = v.user_id"
+		m.orderedCol = "v.username"
+	}
 	return m, "", nil
 }

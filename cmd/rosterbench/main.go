@@ -315,7 +315,7 @@ func directoryTargets(api func(string) *http.Request) (targets, error) {
 // seedVersion names cached databases: one seeded before a migration would
 // migrate on every run (the copy is thrown away), and one seeded by an
 // older roster seed is not what it writes now; either change bumps it.
-const seedVersion = 8
+const seedVersion = 9
 
 // seeded returns the cached database for these parameters, seeding it with
 // the roster binary itself when missing.
