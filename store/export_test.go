@@ -81,3 +81,11 @@ func (s *Store) StaleMemberNames(ctx context.Context) (int, error) {
 		(SELECT count(*) FROM user_property_values v JOIN users u ON u.id = v.user_id WHERE v.username != u.username)`).Scan(&n)
 	return n, err
 }
+
+// SearchSegments counts the segments of the keyword index (segment 0 holds
+// FTS5's own records).
+func (s *Store) SearchSegments(ctx context.Context) (int, error) {
+	var n int
+	err := s.r.QueryRowContext(ctx, `SELECT count(DISTINCT id >> 37) FROM users_fts_data WHERE id >> 37 > 0`).Scan(&n)
+	return n, err
+}

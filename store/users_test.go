@@ -833,3 +833,34 @@ func TestKeywordIndexMaintenanceUsesRanges(t *testing.T) {
 		}
 	}
 }
+
+// Merging the keyword index leaves one segment and the same answers.
+func TestOptimizeSearch(t *testing.T) {
+	s := newTestStore(t)
+	tn, _ := mustTenant(t, s, "acme")
+	for b := range 4 {
+		var batch []store.NewUser
+		for i := range 50 {
+			batch = append(batch, store.NewUser{Username: fmt.Sprintf("batch%d-user%d", b, i), Email: fmt.Sprintf("u%d.%d@example.org", b, i)})
+		}
+		if _, err := s.CreateUsers(t.Context(), tn.ID, batch); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, _ := s.SearchSegments(t.Context()); n < 2 {
+		t.Fatalf("%d segments before: the test needs several", n)
+	}
+	before := usernames(t, s, tn.ID, store.UserFilter{Query: "ch2-user1"})
+	if err := s.OptimizeSearch(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.SearchSegments(t.Context()); n != 1 || err != nil {
+		t.Errorf("%d segments after, %v", n, err)
+	}
+	if after := usernames(t, s, tn.ID, store.UserFilter{Query: "ch2-user1"}); !slices.Equal(after, before) || len(after) != 11 {
+		t.Errorf("after: %v, before: %v", after, before)
+	}
+	if err := s.CheckSearchIndex(t.Context()); err != nil {
+		t.Error(err)
+	}
+}

@@ -41,6 +41,7 @@ Commands:
   admin password   set an administrator's password (--username, [--password])
   apikey create    create an API key (--role, --name, [--tenant]); prints the key once
   seed             add generated users to a tenant (--users, --seed, [--tenant]) for benchmarks
+  optimize         merge the keyword search index into one segment (after large imports)
 
 Run "roster <command> -h" for a command's flags.
 `
@@ -64,6 +65,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return migrateCmd(ctx, rest, getenv, stdout)
 	case "seed":
 		return seedCmd(ctx, rest, getenv, stdout)
+	case "optimize":
+		return optimizeCmd(ctx, rest, getenv, stdout)
 	case "version":
 		fmt.Fprintln(stdout, "roster", buildVersion())
 		return nil

@@ -66,6 +66,9 @@ func TestCommands(t *testing.T) {
 		!strings.Contains(out, "seeded 500 users, 20 org units, 3 groups and 4 properties into acme") {
 		t.Fatalf("seed = %q, %v", out, err)
 	}
+	if out, err := cli(t, db, "optimize"); err != nil || !strings.Contains(out, "keyword index merged into one segment") {
+		t.Fatalf("optimize = %q, %v", out, err)
+	}
 	if _, err := cli(t, db, "frobnicate"); err == nil {
 		t.Fatal("an unknown command succeeded")
 	}

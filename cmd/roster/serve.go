@@ -195,6 +195,27 @@ func serve(ctx context.Context, args []string, getenv func(string) string, logw 
 	return nil
 }
 
+// optimizeCmd merges the keyword index (see store.OptimizeSearch); it can
+// run beside a serving Roster, whose writes wait for it.
+func optimizeCmd(ctx context.Context, args []string, getenv func(string) string, out io.Writer) error {
+	fs := flag.NewFlagSet("optimize", flag.ContinueOnError)
+	db := dbFlag(fs, getenv)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	st, err := openStore(ctx, *db)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	start := time.Now()
+	if err := st.OptimizeSearch(ctx); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "keyword index merged into one segment in %s\n", time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
 func migrateCmd(ctx context.Context, args []string, getenv func(string) string, out io.Writer) error {
 	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
 	db := dbFlag(fs, getenv)
