@@ -581,9 +581,12 @@ func TestMemberSetsInUsernameOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 	filters := map[string]store.UserFilter{"group": {GroupID: g.ID}, "value": {Properties: map[string][]string{"team": {"web"}}}}
+	// pages reads every page forward, then back from the last one with the
+	// previous-page cursors, and checks both give the same list.
 	pages := func(f store.UserFilter) []string {
 		t.Helper()
-		var got []string
+		var got, prev []string
+		var lasts []store.UserList
 		for f.Page = (store.Page{Size: 3}); ; {
 			l, err := s.ListUsers(ctx, tn.ID, f)
 			if err != nil {
@@ -592,13 +595,24 @@ func TestMemberSetsInUsernameOrder(t *testing.T) {
 			if l.Total != len(want) {
 				t.Fatalf("total %d, want %d", l.Total, len(want))
 			}
-			for _, u := range l.Items {
-				got = append(got, u.Username)
-			}
+			got = append(got, usernamesOf(l.Items)...)
+			lasts = append(lasts, l)
 			if f.Page.Cursor = l.Next; l.Next == "" {
-				return got
+				break
 			}
 		}
+		for l := lasts[len(lasts)-1]; l.Prev != ""; {
+			f.Page.Cursor = l.Prev
+			var err error
+			if l, err = s.ListUsers(ctx, tn.ID, f); err != nil {
+				t.Fatal(err)
+			}
+			prev = append(usernamesOf(l.Items), prev...)
+		}
+		if last := lasts[len(lasts)-1]; !slices.Equal(append(prev, usernamesOf(last.Items)...), got) {
+			t.Errorf("going back: %v, forward: %v", append(prev, usernamesOf(last.Items)...), got)
+		}
+		return got
 	}
 	check := func(when string) {
 		t.Helper()
@@ -647,4 +661,12 @@ func TestMemberSetsInUsernameOrder(t *testing.T) {
 			t.Errorf("%s: the first page does not read a username index in order:\n%s", name, plan)
 		}
 	}
+}
+
+func usernamesOf(us []store.User) []string {
+	var out []string
+	for _, u := range us {
+		out = append(out, u.Username)
+	}
+	return out
 }
