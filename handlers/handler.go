@@ -85,6 +85,7 @@ func New(st *store.Store, cfg Config) (*echo.Echo, func()) {
 func newSessions(ss scs.Store, cookie string, secure bool) *scs.SessionManager {
 	sm := scs.New()
 	sm.Store = ss
+	sm.Codec = sessionCodec{}
 	sm.Lifetime = sessionLifetime
 	sm.Cookie.Name = cookie
 	sm.Cookie.HttpOnly = true
