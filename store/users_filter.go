@@ -34,8 +34,8 @@ type memberSet struct {
 	// a group's members each need a fetch of the user.
 	walkCost, driveCost float64
 	// ordered, when set, reads the set's users in username order from an
-	// index (a group's memberships carry their usernames): its FROM clause
-	// (with cond) and the column holding the username.
+	// index (memberships and property values carry their user's username):
+	// its FROM clause (with cond) and the column holding the username.
 	orderedFrom, orderedCol string
 }
 
@@ -61,8 +61,8 @@ const userFetchCost = 2.4
 
 // plan decides how a page of limit users out of total is read: driven
 // from the smallest set (drive), walking users in the page's order
-// (neither), or walking the users of the set ordered names (ordered >= 0)
-// when the page is in username order.
+// (neither), or, when the page is in username order, walking the users of
+// the set ordered (>= 0) in that order.
 func (ms memberSets) plan(total, limit int, byUsername bool) (ordered int, drive bool) {
 	ordered = -1
 	i := ms.smallest()
