@@ -51,6 +51,7 @@ type Store struct {
 	// transactions through tx.StmtContext: an INSERT into users compiles
 	// its triggers when prepared, which cost more than the insert itself.
 	wstmts  sync.Map
+	writeMu sync.Mutex // one write transaction at a time, see inTx
 	txMu    sync.Mutex
 	txStmts map[string]*sql.Stmt // statements of the current write transaction
 	// onListQuery, when set, sees each list query before it runs: tests check
@@ -255,6 +256,12 @@ func (s *Store) SetClock(now func() time.Time) { s.now = now }
 // inTx runs fn in one write transaction; anything but a nil return rolls it
 // all back, audit events included.
 func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	// Waiting here instead of in database/sql's pool: it hands the one
+	// write connection to its waiters in no particular order, while a Mutex
+	// that has made a waiter wait over a millisecond hands over in arrival
+	// order, so no request waits through many others' transactions.
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)
