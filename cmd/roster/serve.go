@@ -208,6 +208,9 @@ func optimizeCmd(ctx context.Context, args []string, getenv func(string) string,
 		return err
 	}
 	defer st.Close()
+	// A minute or so at a million users, with nothing to report on the way:
+	// say so before starting.
+	fmt.Fprintln(out, "merging the keyword index (about a minute per million users; writes wait meanwhile)…")
 	start := time.Now()
 	if err := st.OptimizeSearch(ctx); err != nil {
 		return err
