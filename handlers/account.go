@@ -98,22 +98,24 @@ func (h *Handler) showAccountLogin(c echo.Context) error {
 	return render(c, http.StatusOK, templates.AccountLoginPage(a, "", ""))
 }
 
-// accountLogin signs an end user in. Ten failures a minute for one address
-// and username are refused before any password is checked; five wrong
-// passwords in a row lock the account for 15 minutes (the store).
+// accountLogin signs an end user in, with the console's limits per address
+// and username and per address; five wrong passwords in a row lock the
+// account for 15 minutes (the store), and a locked account answers exactly
+// as a wrong password does.
 func (h *Handler) accountLogin(c echo.Context) error {
 	a := account(c)
 	username, password := c.FormValue("username"), c.FormValue("password")
-	key := "account\x00" + a.Tenant.Alias + "\x00" + c.RealIP() + "\x00" + strings.ToLower(strings.TrimSpace(username))
-	if blocked, wait := h.signins.blocked(key); blocked {
+	release, wait, ok := h.limits.reserve(signInQuotas("account\x00"+a.Tenant.Alias, c.RealIP(), username)...)
+	if !ok {
 		return h.tooMany(c, wait, templates.AccountLoginPage(a, username, retryMessage(wait)))
 	}
 	ctx := c.Request().Context()
 	u, err := h.store.AuthenticateUser(ctx, a.Tenant.ID, username, password)
+	if errors.Is(err, store.ErrInvalidCredentials) {
+		return render(c, http.StatusUnauthorized, templates.AccountLoginPage(a, username, badSignIn))
+	}
+	release()
 	switch {
-	case errors.Is(err, store.ErrInvalidCredentials):
-		h.signins.fail(key)
-		return render(c, http.StatusUnauthorized, templates.AccountLoginPage(a, username, "Invalid username or password."))
 	case errors.Is(err, store.ErrAccountUnavailable):
 		return render(c, http.StatusForbidden, templates.AccountLoginPage(a, username,
 			"This account is unavailable. If you think this is a mistake, ask your administrator."))
@@ -154,15 +156,19 @@ func (h *Handler) showAccountForgot(c echo.Context) error {
 }
 
 // accountForgot sends a reset link if an account matches, and answers the
-// same either way. Five requests in 15 minutes from one address are enough.
+// same either way. Five requests in 15 minutes from one address, and three
+// for one username or address (each new link ends the previous one), are
+// enough.
 func (h *Handler) accountForgot(c echo.Context) error {
 	a := account(c)
-	key := "forgot\x00" + a.Tenant.Alias + "\x00" + c.RealIP()
-	if blocked, wait := h.forgots.blocked(key); blocked {
+	login := c.FormValue("login")
+	_, wait, ok := h.limits.reserve(
+		quota{"forgot\x00" + c.RealIP(), forgotPerAddress},
+		quota{"forgot\x00" + a.Tenant.Alias + "\x00" + strings.ToLower(strings.TrimSpace(login)), forgotPerLogin})
+	if !ok {
 		return h.tooMany(c, wait, templates.AccountForgotPage(a, false, retryMessage(wait)))
 	}
-	h.forgots.fail(key)
-	if err := h.store.RequestPasswordReset(c.Request().Context(), a.Tenant.ID, c.FormValue("login")); err != nil {
+	if err := h.store.RequestPasswordReset(c.Request().Context(), a.Tenant.ID, login); err != nil {
 		return err
 	}
 	return render(c, http.StatusOK, templates.AccountForgotPage(a, true, ""))

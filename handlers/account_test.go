@@ -111,7 +111,13 @@ func TestEndUserLockoutAndRequiredActions(t *testing.T) {
 	for range 5 {
 		b.endUserSignIn("ada", "wrong")
 	}
-	wantPage(t, b.endUserSignIn("ada", "Second-password-2"), http.StatusForbidden, "This account is unavailable.")
+	// The lock confirms no guess: the right password gets a wrong one's answer.
+	wrong := b.endUserSignIn("ada", "wrong")
+	right := b.endUserSignIn("ada", "Second-password-2")
+	wantPage(t, right, http.StatusUnauthorized, "Invalid username or password.")
+	if csrfRE.ReplaceAllString(right.body, "") != csrfRE.ReplaceAllString(wrong.body, "") {
+		t.Errorf("a locked account answers the right password differently from a wrong one")
+	}
 	admin := a.browser(t)
 	admin.mustSignIn("owner-acme")
 	users, _ := a.st.ListUsers(ctx, a.acme.ID, store.UserFilter{UsernamePrefix: "ada"})

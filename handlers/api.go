@@ -63,11 +63,8 @@ func bindJSON(c echo.Context, v any) error {
 	}
 	body, err := io.ReadAll(c.Request().Body)
 	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return echo.NewHTTPError(http.StatusRequestEntityTooLarge, "The request body is too large.")
-		}
-		return echo.NewHTTPError(http.StatusBadRequest, "The request body could not be read.")
+		// The error handler answers 413 or 408 when a body limit caused it.
+		return echo.NewHTTPError(http.StatusBadRequest, "The request body could not be read.").SetInternal(err)
 	}
 	// encoding/json would quietly turn invalid UTF-8 into U+FFFD; refuse it.
 	if !utf8.Valid(body) {

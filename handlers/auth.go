@@ -22,10 +22,24 @@ const (
 	sessTenant = "tenant_id"
 	sessFlash  = "flash"
 	sessSeen   = "seen" // unix milliseconds of the last request, for the idle limit
+	sessPWC    = "pwc"  // the administrator's PasswordChangedAt at sign-in: a newer password ends the session
 	shellKey   = "shell"
 )
 
-const badSignIn = "Invalid username or password."
+// badSignIn answers every refused password alike: a wrong one, an unknown
+// username, a locked account (which must not confirm a right guess).
+const badSignIn = "Invalid username or password. After 5 failed attempts in a row the account is locked for 15 minutes."
+
+// signInQuotas are the limits one sign-in attempt counts against: per
+// address and username on one surface (the console, or one tenant's
+// account pages), and per address across all of them.
+func signInQuotas(surface, addr, username string) []quota {
+	username = strings.ToLower(strings.TrimSpace(username))
+	return []quota{
+		{"signin\x00" + surface + "\x00" + addr + "\x00" + username, signInPerPair},
+		{"signin\x00" + addr, signInPerAddress},
+	}
+}
 
 func (h *Handler) showLogin(c echo.Context) error {
 	if h.sessions.GetInt64(c.Request().Context(), sessAdmin) != 0 {
@@ -40,16 +54,17 @@ type loginForm struct {
 	Next     string `form:"next"`
 }
 
-// login signs an administrator in. Ten failures a minute for one address and
-// username are refused with 429 before any password is checked.
+// login signs an administrator in. Attempts are limited per address and
+// username and per address (signInQuotas), reserved before the password is
+// checked; the store locks the account after repeated failures.
 func (h *Handler) login(c echo.Context) error {
 	var f loginForm
 	if err := c.Bind(&f); err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, "Malformed form.")
 	}
 	props := templates.LoginProps{Username: f.Username, Next: f.Next}
-	key := c.RealIP() + "\x00" + strings.ToLower(strings.TrimSpace(f.Username))
-	if blocked, wait := h.signins.blocked(key); blocked {
+	release, wait, ok := h.limits.reserve(signInQuotas("console", c.RealIP(), f.Username)...)
+	if !ok {
 		secs := int(math.Ceil(wait.Seconds()))
 		c.Response().Header().Set("Retry-After", strconv.Itoa(secs))
 		props.Error = fmt.Sprintf("Too many failed sign-ins. Try again in %d seconds.", secs)
@@ -58,10 +73,10 @@ func (h *Handler) login(c echo.Context) error {
 	ctx := c.Request().Context()
 	admin, err := h.store.AuthenticateAdmin(ctx, f.Username, f.Password)
 	if errors.Is(err, store.ErrInvalidCredentials) {
-		h.signins.fail(key)
 		props.Error = badSignIn
 		return render(c, http.StatusUnauthorized, templates.LoginPage(props))
 	}
+	release()
 	if err != nil {
 		return err
 	}
@@ -79,6 +94,7 @@ func (h *Handler) login(c echo.Context) error {
 		return err
 	}
 	h.sessions.Put(ctx, sessAdmin, admin.ID)
+	h.sessions.Put(ctx, sessPWC, admin.PasswordChangedAt)
 	h.sessions.Put(ctx, sessSeen, time.Now().UnixMilli())
 	h.sessions.Put(ctx, sessTenant, ms[0].Tenant.ID)
 	h.sessions.Put(ctx, csrfSessionKey, newCSRFToken())
@@ -112,7 +128,7 @@ func (h *Handler) requireAdmin(next echo.HandlerFunc) echo.HandlerFunc {
 			h.sessions.Put(ctx, sessSeen, now.UnixMilli())
 		}
 		admin, err := h.store.GetAdmin(ctx, id)
-		if errors.Is(err, store.ErrNotFound) {
+		if errors.Is(err, store.ErrNotFound) || (err == nil && admin.PasswordChangedAt != h.sessions.GetInt64(ctx, sessPWC)) {
 			_ = h.sessions.Destroy(ctx)
 			return redirectToLogin(c)
 		}

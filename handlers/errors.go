@@ -65,6 +65,9 @@ func (h *Handler) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
+	if be := bodyError(c); be != nil {
+		err = be
+	}
 	code, msg, field := http.StatusInternalServerError, "Something went wrong. It has been logged.", ""
 	var he *echo.HTTPError
 	var fe store.FieldErrors

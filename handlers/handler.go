@@ -4,6 +4,7 @@ package handlers
 
 import (
 	"log/slog"
+	"net"
 	"net/http"
 	"time"
 
@@ -28,19 +29,26 @@ type Config struct {
 	// SMTPConfigured says emails are delivered (else they wait in the
 	// outbox, which Settings → Email then says).
 	SMTPConfigured bool
-	Log            *slog.Logger
+	// TrustedProxies are the addresses of reverse proxies whose
+	// X-Forwarded-For is believed. Empty: the client is whoever connected,
+	// and the header is ignored (a client could otherwise choose its own
+	// address and escape every limit kept per address).
+	TrustedProxies []*net.IPNet
+	// BodyTimeout is how long a request's body may take to arrive once its
+	// headers have; 30 seconds when zero.
+	BodyTimeout time.Duration
+	Log         *slog.Logger
 }
 
 // Handler holds what every handler needs. It has no other state than the
-// sign-in limiter: everything else lives in the store.
+// limiter of sign-ins and reset requests: everything else lives in the store.
 type Handler struct {
 	store    *store.Store
 	sessions *scs.SessionManager // administrators
 	accounts *scs.SessionManager // end users: another cookie, never the same session
 	log      *slog.Logger
 	cfg      Config
-	signins  *limiter
-	forgots  *limiter
+	limits   *limiter
 }
 
 // Session lifetimes: a console session ends after 30 idle minutes or 12
@@ -56,6 +64,9 @@ func New(st *store.Store, cfg Config) (*echo.Echo, func()) {
 	if cfg.SessionIdle == 0 {
 		cfg.SessionIdle = sessionIdle
 	}
+	if cfg.BodyTimeout == 0 {
+		cfg.BodyTimeout = 30 * time.Second
+	}
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
@@ -70,11 +81,11 @@ func New(st *store.Store, cfg Config) (*echo.Echo, func()) {
 	// The store queues emails written by the web layer's templates, with
 	// links to this server.
 	st.Compose = func(d store.EmailData) store.Email { return templates.ComposeEmail(cfg.BaseURL, d) }
-	h := &Handler{store: st, sessions: sm, accounts: am, log: cfg.Log, cfg: cfg,
-		signins: newLimiter(10, time.Minute), forgots: newLimiter(5, 15*time.Minute)}
+	h := &Handler{store: st, sessions: sm, accounts: am, log: cfg.Log, cfg: cfg, limits: newLimiter()}
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
+	e.IPExtractor = clientIP(cfg.TrustedProxies)
 	e.HTTPErrorHandler = h.handleError
 	h.routes(e)
 	return e, ss.StopCleanup
@@ -93,4 +104,19 @@ func newSessions(ss scs.Store, cookie string, secure bool) *scs.SessionManager {
 	sm.Cookie.Secure = secure
 	sm.Cookie.Persist = false
 	return sm
+}
+
+// clientIP is where c.RealIP() finds the client's address: the connection's
+// peer, or, when that peer is a trusted proxy, the nearest address in
+// X-Forwarded-For that is not one. Echo's defaults would trust loopback and
+// private networks too; only the configured ranges are trusted here.
+func clientIP(trusted []*net.IPNet) echo.IPExtractor {
+	if len(trusted) == 0 {
+		return echo.ExtractIPDirect()
+	}
+	opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+	for _, n := range trusted {
+		opts = append(opts, echo.TrustIPRange(n))
+	}
+	return echo.ExtractIPFromXFFHeader(opts...)
 }

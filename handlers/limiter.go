@@ -1,63 +1,101 @@
 package handlers
 
 import (
+	"slices"
 	"sync"
 	"time"
 )
 
-// limiter counts failures per key in a sliding window. It lives in memory:
-// Roster is one process, and a restart forgetting failures is acceptable for a
-// limit measured in minutes.
-type limiter struct {
-	mu     sync.Mutex
+// A limit allows max attempts per sliding window.
+type limit struct {
 	max    int
 	window time.Duration
-	hits   map[string][]time.Time
-	now    func() time.Time
 }
 
-func newLimiter(max int, window time.Duration) *limiter {
-	return &limiter{max: max, window: window, hits: map[string][]time.Time{}, now: time.Now}
+// The limits on guessing passwords and on asking for reset emails. Per
+// address and username, a person mistyping is never slowed; per address
+// alone, one client trying one password on many usernames (spraying) is
+// stopped too. Accounts themselves lock after repeated failures (the store),
+// whatever the addresses the guesses come from.
+var (
+	signInPerPair    = limit{10, time.Minute}
+	signInPerAddress = limit{30, 5 * time.Minute}
+	forgotPerAddress = limit{5, 15 * time.Minute}
+	forgotPerLogin   = limit{3, 15 * time.Minute}
+)
+
+// quota is one key counted against a limit.
+type quota struct {
+	key string
+	limit
 }
 
-// blocked reports whether key has used up its failures, and when the oldest
-// of them leaves the window.
-func (l *limiter) blocked(key string) (bool, time.Duration) {
+// limiter counts attempts per key in memory. Attempts are reserved before
+// the work they guard (a bcrypt comparison, an email) and in one step for
+// all of a request's keys, so requests sent at once cannot all pass the
+// check before any of them is counted.
+type limiter struct {
+	mu   sync.Mutex
+	hits map[string][]time.Time
+	now  func() time.Time
+}
+
+func newLimiter() *limiter {
+	return &limiter{hits: map[string][]time.Time{}, now: time.Now}
+}
+
+// reserve takes one attempt from every quota, or from none: when any is
+// used up it returns ok false and the wait until that one frees an
+// attempt. A reservation stays counted unless release is called, which a
+// successful sign-in does (only failures count).
+func (l *limiter) reserve(qs ...quota) (release func(), wait time.Duration, ok bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	hits := l.prune(key)
-	if len(hits) < l.max {
-		return false, 0
+	now := l.now()
+	for _, q := range qs {
+		hits := l.prune(q.key, q.window, now)
+		if len(hits) >= q.max {
+			wait = max(wait, hits[len(hits)-q.max].Add(q.window).Sub(now))
+		}
 	}
-	return true, hits[0].Add(l.window).Sub(l.now())
+	if wait > 0 {
+		return nil, wait, false
+	}
+	for _, q := range qs {
+		l.hits[q.key] = append(l.hits[q.key], now)
+	}
+	// Bound memory: keys whose attempts have all left their window go.
+	if len(l.hits) > 10000 {
+		for k, hits := range l.hits {
+			if len(hits) == 0 || now.Sub(hits[len(hits)-1]) > time.Hour {
+				delete(l.hits, k)
+			}
+		}
+	}
+	return func() { l.release(qs, now) }, 0, true
 }
 
-// fail records one failure for key.
-func (l *limiter) fail(key string) {
+func (l *limiter) release(qs []quota, at time.Time) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.hits[key] = append(l.prune(key), l.now())
-	// Bound memory under a spray of distinct keys.
-	if len(l.hits) > 10000 {
-		for k := range l.hits {
-			l.prune(k)
+	for _, q := range qs {
+		hits := l.hits[q.key]
+		if i := slices.IndexFunc(hits, at.Equal); i >= 0 {
+			l.hits[q.key] = slices.Delete(hits, i, i+1)
 		}
 	}
 }
 
-// prune drops hits older than the window; the caller holds mu.
-func (l *limiter) prune(key string) []time.Time {
+// prune drops the hits of key older than window; the caller holds mu.
+func (l *limiter) prune(key string, window time.Duration, now time.Time) []time.Time {
 	hits := l.hits[key]
-	cut := l.now().Add(-l.window)
 	i := 0
-	for i < len(hits) && !hits[i].After(cut) {
+	for i < len(hits) && !hits[i].After(now.Add(-window)) {
 		i++
 	}
-	hits = hits[i:]
-	if len(hits) == 0 {
-		delete(l.hits, key)
-		return nil
+	if i > 0 {
+		hits = hits[i:]
+		l.hits[key] = hits
 	}
-	l.hits[key] = hits
 	return hits
 }

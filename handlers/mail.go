@@ -23,6 +23,13 @@ func (h *Handler) showEmailSettings(c echo.Context) error {
 	if err != nil {
 		return listError(err)
 	}
+	if !shell(c).Role.CanWrite() {
+		// Viewers are never sent a message's text, not even in a hidden
+		// element: an undelivered reset or invitation link is a way in.
+		for i := range l.Items {
+			l.Items[i].Email.Text, l.Items[i].Email.HTML = "", ""
+		}
+	}
 	p.List = l
 	if l.Next != "" {
 		p.NextURL = "/settings/email" + withParam(q, "next_token", l.Next)

@@ -4,10 +4,15 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/hex"
+	"errors"
+	"io"
 	"net/http"
+	"net/url"
+	"os"
 	"regexp"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/alexedwards/scs/v2"
 	"github.com/labstack/echo/v4"
@@ -37,6 +42,77 @@ func (h *Handler) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		return next(c)
 	}
+}
+
+// maxBody is the largest request body any route takes: a batch of 500
+// users, as JSON or pasted rows, is well under it.
+const maxBody = 1 << 20
+
+const bodyKey = "body"
+
+// body is a request body read through limits: at most maxBody bytes, and
+// no more than BodyTimeout to arrive. It remembers which limit a read ran
+// into, because handlers see only "could not read" (a JSON decoder, a form
+// parser) or nothing at all (FormValue), and the error handler answers 413
+// or 408 from it, whatever error came of it.
+type body struct {
+	io.ReadCloser
+	tooLarge, tooSlow bool
+}
+
+func (b *body) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &mbe):
+		b.tooLarge = true
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		b.tooSlow = true
+	}
+	return n, err
+}
+
+// limitBody applies maxBody and BodyTimeout to every request. A declared
+// length over the limit is refused before anything is read; a chunked body
+// is cut off where it passes it. The read deadline covers the body only
+// (the server's ReadHeaderTimeout covers the headers), so a client
+// trickling a byte a second is dropped instead of holding a connection.
+func (h *Handler) limitBody(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		if r.ContentLength > maxBody {
+			return errBodyTooLarge
+		}
+		if r.Body != nil && r.Body != http.NoBody {
+			// Not every connection can take a deadline (tests' in-memory
+			// ones); the size limit still holds there.
+			_ = http.NewResponseController(c.Response()).SetReadDeadline(time.Now().Add(h.cfg.BodyTimeout))
+			b := &body{ReadCloser: http.MaxBytesReader(c.Response().Writer, r.Body, maxBody)}
+			r.Body = b
+			c.Set(bodyKey, b)
+		}
+		return next(c)
+	}
+}
+
+var (
+	errBodyTooLarge = echo.NewHTTPError(http.StatusRequestEntityTooLarge, "The request body is larger than 1 MiB.")
+	errBodyTooSlow  = echo.NewHTTPError(http.StatusRequestTimeout, "The request body took too long to arrive.")
+)
+
+// bodyError is the error a request body's limits caused, if any: it wins
+// over whatever error a handler made of the failed read.
+func bodyError(c echo.Context) error {
+	b, _ := c.Get(bodyKey).(*body)
+	switch {
+	case b == nil:
+		return nil
+	case b.tooLarge:
+		return errBodyTooLarge
+	case b.tooSlow:
+		return errBodyTooSlow
+	}
+	return nil
 }
 
 var safeRequestID = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
@@ -153,10 +229,18 @@ func newCSRFToken() string {
 func isHTMX(c echo.Context) bool { return c.Request().Header.Get("HX-Request") == "true" }
 
 // localPath returns p when it is a path on this site, else fallback; it keeps
-// ?next= from redirecting anywhere else.
+// ?next= from redirecting anywhere else. Browsers drop tabs and newlines
+// from URLs and read a backslash as a slash, so "/\t/evil.example" and
+// "/\\evil.example" would leave the site: any control character or
+// backslash refuses the path, and what remains must parse as a path alone.
 func localPath(p, fallback string) string {
-	if strings.HasPrefix(p, "/") && !strings.HasPrefix(p, "//") && !strings.HasPrefix(p, "/\\") {
-		return p
+	if strings.ContainsRune(p, '\\') || strings.ContainsFunc(p, unicode.IsControl) ||
+		!strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") {
+		return fallback
 	}
-	return fallback
+	u, err := url.Parse(p)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil {
+		return fallback
+	}
+	return p
 }

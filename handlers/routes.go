@@ -20,6 +20,7 @@ func (h *Handler) routes(e *echo.Echo) {
 	reg := prometheus.NewRegistry()
 	e.Use(middleware.Recover())
 	e.Use(requestID)
+	e.Use(h.limitBody)
 	e.Use(echoprometheus.NewMiddlewareWithConfig(echoprometheus.MiddlewareConfig{
 		Namespace: "roster", Subsystem: "http", Registerer: reg,
 		Skipper: func(c echo.Context) bool { return c.Path() == "/metrics" },
@@ -36,7 +37,7 @@ func (h *Handler) routes(e *echo.Echo) {
 	e.GET("/metrics", echoprometheus.NewHandlerWithConfig(echoprometheus.HandlerConfig{Gatherer: reg}))
 	e.StaticFS("/static", static.FS)
 
-	api := e.Group("/api/v1", middleware.BodyLimit("1M"), h.apiAuth)
+	api := e.Group("/api/v1", h.apiAuth)
 	api.GET("/whoami", h.apiWhoami)
 	api.PUT("/tenant/alias", h.apiSetAlias)
 	api.GET("/audit-events", h.apiListAuditEvents)
@@ -175,6 +176,7 @@ func (h *Handler) routes(e *echo.Echo) {
 	in.POST("/settings/administrators", h.addAdmin, owner)
 	in.POST("/settings/administrators/:id/role", h.changeAdminRole, owner)
 	in.POST("/settings/administrators/:id/remove", h.removeAdmin, owner)
+	in.POST("/settings/administrators/:id/unlock", h.unlockAdmin, owner)
 	in.GET("/settings/api-keys", h.listAPIKeys)
 	in.POST("/settings/api-keys", h.createAPIKey, owner)
 	in.POST("/settings/api-keys/:id/revoke", h.revokeAPIKey, owner)

@@ -60,7 +60,7 @@ func (h *Handler) renderAdmins(c echo.Context, code int, p templates.AdminsProps
 	if err != nil {
 		return err
 	}
-	p.Members = ms
+	p.Members, p.Now = ms, time.Now()
 	return render(c, code, templates.AdminsPage(p))
 }
 
@@ -141,6 +141,16 @@ func (h *Handler) removeAdmin(c echo.Context) error {
 		return c.Redirect(http.StatusSeeOther, "/")
 	}
 	return h.afterAdminChange(c, err, "Administrator removed.")
+}
+
+// unlockAdmin lifts a lock an administrator earned with failed sign-ins.
+func (h *Handler) unlockAdmin(c echo.Context) error {
+	id, ok := store.ParseID(store.PrefixAdmin, c.Param("id"))
+	if !ok {
+		return echo.NewHTTPError(http.StatusNotFound, "Not found.")
+	}
+	err := h.store.UnlockAdmin(c.Request().Context(), shell(c).Tenant.ID, id)
+	return h.afterAdminChange(c, err, "Administrator unlocked: they can sign in again.")
 }
 
 // afterAdminChange shows a rule violation (the last owner) on the page and

@@ -264,9 +264,18 @@ func (s *Store) userByLogin(ctx context.Context, q querier, tenant int64, login 
 // token is used up, the password must meet the tenant's policy, a pending
 // user becomes enabled, and "update_password" is done.
 func (s *Store) ResetPassword(ctx context.Context, tenant int64, token, password string) (User, error) {
+	t, err := s.findToken(ctx, s.rd, tenant, token, TokenReset, TokenInvite)
+	if err != nil {
+		return User{}, err
+	}
+	np, err := s.newPassword(ctx, t.user, password)
+	if err != nil {
+		return User{}, err
+	}
 	var u User
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		t, err := s.findToken(ctx, tx, tenant, token, TokenReset, TokenInvite)
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		// Checked again: another request may have used the link meanwhile.
+		t, err := s.findToken(ctx, s.in(tx), tenant, token, TokenReset, TokenInvite)
 		if err != nil {
 			return err
 		}
@@ -275,7 +284,7 @@ func (s *Store) ResetPassword(ctx context.Context, tenant int64, token, password
 		if _, err := s.exec(ctx, tx, `UPDATE user_tokens SET used_at = ? WHERE id = ?`, s.nowMillis(), t.id); err != nil {
 			return fmt.Errorf("store: reset: %w", err)
 		}
-		u, err = s.setPassword(ctx, tx, t.user, password)
+		u, err = s.setPassword(ctx, tx, t.user, np)
 		return err
 	})
 	return u, err
@@ -284,68 +293,112 @@ func (s *Store) ResetPassword(ctx context.Context, tenant int64, token, password
 // ChangePassword is the signed-in end user's change: current must match
 // unless the user is completing a forced change right after signing in.
 func (s *Store) ChangePassword(ctx context.Context, tenant, user int64, current, password string, forced bool) (User, error) {
+	old, err := getUser(ctx, s.rd, tenant, user)
+	if err != nil {
+		return User{}, err
+	}
+	if !forced {
+		hash, err := s.passwordHash(ctx, user)
+		if err != nil {
+			return User{}, err
+		}
+		if !s.verifyPassword(hash, current) {
+			return User{}, FieldErrors{"current_password": "This is not your current password."}
+		}
+	}
+	np, err := s.newPassword(ctx, old, password)
+	if err != nil {
+		return User{}, err
+	}
 	var u User
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		old, err := getUser(ctx, s.in(tx), tenant, user)
 		if err != nil {
 			return err
 		}
-		if !forced {
-			var hash sql.NullString
-			if err := tx.QueryRowContext(ctx, `SELECT password_hash FROM users WHERE id = ?`, user).Scan(&hash); err != nil {
-				return fmt.Errorf("store: change password: %w", err)
-			}
-			if !hash.Valid || !passwordMatches(hash.String, current) {
-				return FieldErrors{"current_password": "This is not your current password."}
-			}
-		}
-		u, err = s.setPassword(ctx, tx, old, password)
+		u, err = s.setPassword(ctx, tx, old, np)
 		return err
 	})
 	return u, err
 }
 
-// setPassword checks password against the tenant's policy and history and
-// stores it, with every consequence of a new password: pending users are
-// enabled, reset links end, "update_password" is done, history is kept.
-func (s *Store) setPassword(ctx context.Context, tx *sql.Tx, u User, password string) (User, error) {
-	p, err := passwordPolicy(ctx, s.in(tx), u.TenantID)
+func (s *Store) passwordHash(ctx context.Context, user int64) (sql.NullString, error) {
+	var hash sql.NullString
+	if err := s.rd.QueryRowContext(ctx, `SELECT password_hash FROM users WHERE id = ?`, user).Scan(&hash); err != nil {
+		return hash, fmt.Errorf("store: password: %w", err)
+	}
+	return hash, nil
+}
+
+// newPasswordHash is a user's next password, checked and hashed before the
+// write transaction that stores it; replaces is the hash it was checked
+// against, which must still be current when it is stored.
+type newPasswordHash struct {
+	hash     string
+	replaces sql.NullString
+}
+
+// newPassword checks password against the tenant's policy and the user's
+// history and hashes it. The bcrypt work (a comparison per remembered
+// password, then the hash) happens here, outside any write transaction.
+func (s *Store) newPassword(ctx context.Context, u User, password string) (newPasswordHash, error) {
+	p, err := passwordPolicy(ctx, s.rd, u.TenantID)
 	if err != nil {
-		return User{}, err
+		return newPasswordHash{}, err
 	}
 	if msg := p.Check(password, u.Username, u.Email); msg != "" {
-		return User{}, FieldErrors{"password": msg}
+		return newPasswordHash{}, FieldErrors{"password": msg}
 	}
-	var current sql.NullString
-	if err := tx.QueryRowContext(ctx, `SELECT password_hash FROM users WHERE id = ?`, u.ID).Scan(&current); err != nil {
-		return User{}, fmt.Errorf("store: password: %w", err)
+	current, err := s.passwordHash(ctx, u.ID)
+	if err != nil {
+		return newPasswordHash{}, err
 	}
 	if p.History > 0 {
 		hashes := []string{}
 		if current.Valid {
 			hashes = append(hashes, current.String)
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT hash FROM password_history WHERE user_id = ? ORDER BY created_at DESC LIMIT ?`, u.ID, p.History)
+		rows, err := s.rd.QueryContext(ctx, `SELECT hash FROM password_history WHERE user_id = ? ORDER BY created_at DESC LIMIT ?`, u.ID, p.History)
 		if err != nil {
-			return User{}, fmt.Errorf("store: password history: %w", err)
+			return newPasswordHash{}, fmt.Errorf("store: password history: %w", err)
 		}
 		old, err := collect(rows, func(sc rowScanner) (string, error) {
 			var h string
 			return h, sc.Scan(&h)
 		})
 		if err != nil {
-			return User{}, err
+			return newPasswordHash{}, err
 		}
 		hashes = append(hashes, old...)
 		for _, h := range hashes[:min(len(hashes), p.History)] {
-			if passwordMatches(h, password) {
-				return User{}, FieldErrors{"password": fmt.Sprintf("Choose a password you have not used for your last %d passwords.", p.History)}
+			if s.verifyPassword(sql.NullString{String: h, Valid: true}, password) {
+				return newPasswordHash{}, FieldErrors{"password": fmt.Sprintf("Choose a password you have not used for your last %d passwords.", p.History)}
 			}
 		}
 	}
-	hash, err := hashPassword(password)
+	hash, err := s.hashPassword(password)
+	if err != nil {
+		return newPasswordHash{}, err
+	}
+	return newPasswordHash{hash: hash, replaces: current}, nil
+}
+
+// setPassword stores a password newPassword prepared, with every
+// consequence of a new password: pending users are enabled, reset links
+// end, "update_password" is done, history is kept. A password changed
+// since it was prepared is a conflict: the checks were made against the
+// old one.
+func (s *Store) setPassword(ctx context.Context, tx *sql.Tx, u User, np newPasswordHash) (User, error) {
+	p, err := passwordPolicy(ctx, s.in(tx), u.TenantID)
 	if err != nil {
 		return User{}, err
+	}
+	var current sql.NullString
+	if err := tx.QueryRowContext(ctx, `SELECT password_hash FROM users WHERE id = ?`, u.ID).Scan(&current); err != nil {
+		return User{}, fmt.Errorf("store: password: %w", err)
+	}
+	if current != np.replaces {
+		return User{}, conflict("password", "The password was changed meanwhile; try again.")
 	}
 	now := s.nowMillis()
 	if current.Valid {
@@ -364,7 +417,7 @@ func (s *Store) setPassword(ctx context.Context, tx *sql.Tx, u User, password st
 	}
 	_, err = s.exec(ctx, tx, `UPDATE users SET password_hash = ?, password_changed_at = ?, registered_at = coalesce(registered_at, ?),
 		status = ?, required_actions = ?, password_expires_at = ?, failed_logins = 0, updated_at = ? WHERE id = ?`,
-		hash, now, now, status, strings.Join(acts, ","), expires, now, u.ID)
+		np.hash, now, now, status, strings.Join(acts, ","), expires, now, u.ID)
 	if err != nil {
 		return User{}, fmt.Errorf("store: password: %w", err)
 	}
@@ -381,52 +434,59 @@ func (s *Store) setPassword(ctx context.Context, tx *sql.Tx, u User, password st
 }
 
 // AuthenticateUser signs an end user in by username (or email) and
-// password. Wrong credentials are ErrInvalidCredentials; five in a row lock
-// the user for 15 minutes. Right credentials on an account that cannot
-// sign in are ErrAccountUnavailable. A password past its expiry adds
-// "update_password".
+// password. Every refusal of the password is ErrInvalidCredentials after
+// one bcrypt comparison: an unknown user, a user without a password, a
+// wrong password and a locked account look and take alike. Five failures in
+// a row lock the user for 15 minutes. The right password on an account
+// that is disabled, pending or expired is ErrAccountUnavailable. A password
+// past its expiry adds "update_password".
+//
+// As for administrators, the attempt is counted in a write of its own
+// before the comparison, which runs outside any write transaction:
+// parallel guesses past the limit are refused whatever their password.
 func (s *Store) AuthenticateUser(ctx context.Context, tenant int64, login, password string) (User, error) {
-	var u User
-	var outcome error
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		var err error
-		u, err = s.userByLogin(ctx, tx, tenant, login)
-		if errors.Is(err, ErrNotFound) {
-			passwordMatches(string(dummyHash), password) // same time whether or not the user exists
-			outcome = ErrInvalidCredentials
-			return nil
+	u, err := s.userByLogin(ctx, s.rd, tenant, login)
+	now := s.now()
+	if errors.Is(err, ErrNotFound) || (err == nil && u.Locked(now)) {
+		s.verifyPassword(sql.NullString{}, password)
+		return User{}, ErrInvalidCredentials
+	}
+	if err != nil {
+		return User{}, err
+	}
+	var hash sql.NullString
+	var attempt int
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		return tx.QueryRowContext(ctx, `UPDATE users SET failed_logins = failed_logins + 1
+			WHERE id = ? AND (locked_at IS NULL OR lock_until <= ?) RETURNING password_hash, failed_logins`,
+			u.ID, now.UnixMilli()).Scan(&hash, &attempt)
+	})
+	if err != nil && !errors.Is(err, sql.ErrNoRows) { // no rows: locked meanwhile
+		return User{}, fmt.Errorf("store: sign in: %w", err)
+	}
+	if !s.verifyPassword(hash, password) || attempt > MaxFailedLogins {
+		if attempt >= MaxFailedLogins {
+			if err := s.lockUser(ctx, u); err != nil {
+				return User{}, err
+			}
 		}
+		return User{}, ErrInvalidCredentials
+	}
+	var outcome error
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		u, err = getUser(ctx, s.in(tx), tenant, u.ID)
 		if err != nil {
 			return err
 		}
-		var hash sql.NullString
-		var failed int
-		if err := tx.QueryRowContext(ctx, `SELECT password_hash, failed_logins FROM users WHERE id = ?`, u.ID).Scan(&hash, &failed); err != nil {
-			return fmt.Errorf("store: sign in: %w", err)
-		}
 		now := s.now()
-		actx := WithActor(ctx, Actor{Type: ActorUser, ID: u.PublicID(), Name: u.Username})
-		if !hash.Valid || !passwordMatches(hash.String, password) {
+		if u.Locked(now) { // by parallel failures meanwhile
 			outcome = ErrInvalidCredentials
-			if u.Locked(now) {
-				return nil // a locked user's failures do not extend the lock
-			}
-			failed++
-			if failed >= MaxFailedLogins {
-				until := now.Add(FailedLoginLock).UnixMilli()
-				if _, err := s.exec(ctx, tx, `UPDATE users SET failed_logins = 0, locked_at = ?, lock_until = ?, lock_reason = ?
-					WHERE id = ?`, now.UnixMilli(), until, LockFailedLogins, u.ID); err != nil {
-					return fmt.Errorf("store: sign in: %w", err)
-				}
-				return s.audit(actx, tx, tenant, "user.lock", "user", u.PublicID(), Changes{
-					"locked": {Before: false, After: true}, "lock_reason": {After: LockFailedLogins}})
-			}
-			_, err := s.exec(ctx, tx, `UPDATE users SET failed_logins = ? WHERE id = ?`, failed, u.ID)
-			return err
-		}
-		if u.Status != StatusEnabled || u.Locked(now) || (u.AccountExpiresAt != nil && !u.AccountExpiresAt.After(now)) {
-			outcome = ErrAccountUnavailable
 			return nil
+		}
+		if u.Status != StatusEnabled || (u.AccountExpiresAt != nil && !u.AccountExpiresAt.After(now)) {
+			outcome = ErrAccountUnavailable
+			_, err := s.exec(ctx, tx, `UPDATE users SET failed_logins = 0 WHERE id = ?`, u.ID)
+			return err
 		}
 		acts := u.RequiredActions
 		p, err := passwordPolicy(ctx, s.in(tx), tenant)
@@ -446,6 +506,7 @@ func (s *Store) AuthenticateUser(ctx context.Context, tenant int64, login, passw
 			return fmt.Errorf("store: sign in: %w", err)
 		}
 		u.RequiredActions, u.LastLoginAt = acts, &now
+		actx := WithActor(ctx, Actor{Type: ActorUser, ID: u.PublicID(), Name: u.Username})
 		return s.audit(actx, tx, tenant, "user.sign_in", "user", u.PublicID(), nil)
 	})
 	if err != nil {
@@ -455,6 +516,26 @@ func (s *Store) AuthenticateUser(ctx context.Context, tenant int64, login, passw
 		return User{}, outcome
 	}
 	return u, nil
+}
+
+// lockUser locks u for FailedLoginLock after too many failed sign-ins,
+// unless a lock (of any kind) is already in force.
+func (s *Store) lockUser(ctx context.Context, u User) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		now := s.now()
+		res, err := s.exec(ctx, tx, `UPDATE users SET failed_logins = 0, locked_at = ?, lock_until = ?, lock_reason = ?
+			WHERE id = ? AND (locked_at IS NULL OR lock_until <= ?)`,
+			now.UnixMilli(), now.Add(FailedLoginLock).UnixMilli(), LockFailedLogins, u.ID, now.UnixMilli())
+		if err != nil {
+			return fmt.Errorf("store: sign in: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil
+		}
+		actx := WithActor(ctx, Actor{Type: ActorUser, ID: u.PublicID(), Name: u.Username})
+		return s.audit(actx, tx, u.TenantID, "user.lock", "user", u.PublicID(), Changes{
+			"locked": {Before: false, After: true}, "lock_reason": {After: LockFailedLogins}})
+	})
 }
 
 // SendInvitation emails a pending user a link to choose their first

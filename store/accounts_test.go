@@ -167,8 +167,9 @@ func TestSignInLockoutAndChecks(t *testing.T) {
 			t.Fatalf("failure %d = %v", i+1, err)
 		}
 	}
-	if _, err := s.AuthenticateUser(ctx, tn.ID, "ada", "Right-password-1"); !errors.Is(err, store.ErrAccountUnavailable) {
-		t.Fatalf("right password while locked = %v", err)
+	// The lock confirms no guess: the right password is refused as a wrong one.
+	if _, err := s.AuthenticateUser(ctx, tn.ID, "ada", "Right-password-1"); !errors.Is(err, store.ErrInvalidCredentials) {
+		t.Fatalf("right password while locked = %v, want invalid credentials", err)
 	}
 	l, _ := s.ListUsers(ctx, tn.ID, store.UserFilter{UsernamePrefix: "ada"})
 	if !l.Items[0].Locked(now) || l.Items[0].LockReason != store.LockFailedLogins {

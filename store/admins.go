@@ -43,7 +43,16 @@ type Admin struct {
 	IsSystem    bool // may create tenants
 	CreatedAt   time.Time
 	LastLoginAt *time.Time
+	// LockedUntil is when a lock for failed sign-ins ends; nil or past when
+	// the account is not locked.
+	LockedUntil *time.Time
+	// PasswordChangedAt (unix milliseconds, 0 before the first change) is
+	// remembered by each console session: a newer password ends it.
+	PasswordChangedAt int64
 }
+
+// Locked reports whether the administrator is locked out at t.
+func (a Admin) Locked(t time.Time) bool { return a.LockedUntil != nil && a.LockedUntil.After(t) }
 
 // PublicID is the administrator's id as shown in the API.
 func (a Admin) PublicID() string { return PublicID(PrefixAdmin, a.ID) }
@@ -115,18 +124,21 @@ func (n *NewAdmin) validate() FieldErrors {
 	return fe
 }
 
-const adminColumns = `a.id, a.username, a.display_name, a.email, a.is_system, a.created_at, a.last_login_at`
+const adminColumns = `a.id, a.username, a.display_name, a.email, a.is_system, a.created_at, a.last_login_at,
+	a.locked_until, a.password_changed_at`
 
 func scanAdmin(sc interface{ Scan(...any) error }, extra ...any) (Admin, error) {
 	var a Admin
 	var created int64
-	var last sql.NullInt64
-	dest := append([]any{&a.ID, &a.Username, &a.DisplayName, &a.Email, &a.IsSystem, &created, &last}, extra...)
+	var last, locked sql.NullInt64
+	dest := append([]any{&a.ID, &a.Username, &a.DisplayName, &a.Email, &a.IsSystem, &created, &last,
+		&locked, &a.PasswordChangedAt}, extra...)
 	if err := sc.Scan(dest...); err != nil {
 		return Admin{}, err
 	}
 	a.CreatedAt = fromMillis(created)
 	a.LastLoginAt = fromNullMillis(last)
+	a.LockedUntil = fromNullMillis(locked)
 	return a, nil
 }
 
@@ -134,6 +146,15 @@ func scanAdmin(sc interface{ Scan(...any) error }, extra ...any) (Admin, error) 
 // and a first owner "admin" with password pw. It does nothing and returns
 // false when any administrator exists.
 func (s *Store) Bootstrap(ctx context.Context, pw string) (created bool, err error) {
+	// Every start but the first ends here, without paying for a hash.
+	var n int
+	if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM administrators`).Scan(&n); err != nil || n > 0 {
+		return false, err
+	}
+	hash, err := s.hashPassword(pw)
+	if err != nil {
+		return false, err
+	}
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		var n int
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM administrators`).Scan(&n); err != nil {
@@ -151,7 +172,7 @@ func (s *Store) Bootstrap(ctx context.Context, pw string) (created bool, err err
 			return err
 		}
 		if _, err := s.insertAdmin(ctx, tx, t.ID, NewAdmin{Username: "admin", DisplayName: "Administrator",
-			Password: pw, IsSystem: true}, RoleOwner); err != nil {
+			IsSystem: true}, hash, RoleOwner); err != nil {
 			return err
 		}
 		created = true
@@ -167,23 +188,23 @@ func (s *Store) CreateAdmin(ctx context.Context, tenant int64, n NewAdmin, role 
 	if fe := n.validate(); len(fe) > 0 {
 		return Admin{}, fe
 	}
+	hash, err := s.hashPassword(n.Password)
+	if err != nil {
+		return Admin{}, err
+	}
 	var a Admin
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		var err error
-		a, err = s.insertAdmin(ctx, tx, tenant, n, role)
+		a, err = s.insertAdmin(ctx, tx, tenant, n, hash, role)
 		return err
 	})
 	return a, err
 }
 
-func (s *Store) insertAdmin(ctx context.Context, tx *sql.Tx, tenant int64, n NewAdmin, role Role) (Admin, error) {
-	hash, err := hashPassword(n.Password)
-	if err != nil {
-		return Admin{}, err
-	}
+func (s *Store) insertAdmin(ctx context.Context, tx *sql.Tx, tenant int64, n NewAdmin, hash string, role Role) (Admin, error) {
 	now := s.nowMillis()
 	a := Admin{Username: n.Username, DisplayName: n.DisplayName, Email: n.Email, IsSystem: n.IsSystem, CreatedAt: fromMillis(now)}
-	err = tx.QueryRowContext(ctx, `
+	err := tx.QueryRowContext(ctx, `
 		INSERT INTO administrators (username, display_name, email, password_hash, is_system, created_at)
 		VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
 		n.Username, n.DisplayName, n.Email, hash, n.IsSystem, now).Scan(&a.ID)
@@ -237,57 +258,149 @@ func (s *Store) AddMember(ctx context.Context, tenant int64, username string, ro
 }
 
 // AuthenticateAdmin checks a username and password and records the sign-in.
-// Returns ErrInvalidCredentials for an unknown username or a wrong password
-// alike, after the same amount of hashing work.
+// Every refusal is ErrInvalidCredentials after one bcrypt comparison, so an
+// unknown username, a wrong password and a locked account look and take
+// alike. MaxFailedLogins failures in a row lock the account for
+// FailedLoginLock (until then even the right password is refused).
+//
+// The attempt is counted before the password is compared, in a write of its
+// own: parallel guesses each take a number, and those past the limit are
+// refused whatever their password. The comparison itself runs outside any
+// write transaction.
 func (s *Store) AuthenticateAdmin(ctx context.Context, username, pw string) (Admin, error) {
 	username = strings.ToLower(strings.TrimSpace(username))
-	var hash string
-	a, err := scanAdmin(s.rd.QueryRowContext(ctx,
-		`SELECT `+adminColumns+`, a.password_hash FROM administrators a WHERE a.username = ?`, username), &hash)
-	if errors.Is(err, sql.ErrNoRows) {
-		passwordMatches(string(dummyHash), pw)
+	a, err := scanAdmin(s.rd.QueryRowContext(ctx, `SELECT `+adminColumns+` FROM administrators a WHERE a.username = ?`, username))
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && a.Locked(s.now())) {
+		s.verifyPassword(sql.NullString{}, pw)
 		return Admin{}, ErrInvalidCredentials
 	}
 	if err != nil {
 		return Admin{}, fmt.Errorf("store: authenticate: %w", err)
 	}
-	if len(pw) > maxPasswordBytes || !passwordMatches(hash, pw) {
+	var hash sql.NullString
+	var attempt int
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		return tx.QueryRowContext(ctx, `UPDATE administrators SET failed_logins = failed_logins + 1
+			WHERE id = ? AND coalesce(locked_until, 0) <= ? RETURNING password_hash, failed_logins`,
+			a.ID, s.nowMillis()).Scan(&hash, &attempt)
+	})
+	if err != nil && !errors.Is(err, sql.ErrNoRows) { // no rows: locked meanwhile
+		return Admin{}, fmt.Errorf("store: authenticate: %w", err)
+	}
+	if !s.verifyPassword(hash, pw) || attempt > MaxFailedLogins {
+		if attempt >= MaxFailedLogins {
+			return Admin{}, s.lockAdmin(ctx, a)
+		}
 		return Admin{}, ErrInvalidCredentials
 	}
 	now := s.nowMillis()
-	if _, err := s.w.ExecContext(ctx, `UPDATE administrators SET last_login_at = ? WHERE id = ?`, now, a.ID); err != nil {
-		return Admin{}, fmt.Errorf("store: record sign-in: %w", err)
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := s.exec(ctx, tx, `UPDATE administrators SET failed_logins = 0, last_login_at = ?
+			WHERE id = ? AND coalesce(locked_until, 0) <= ?`, now, a.ID, now)
+		if err != nil {
+			return fmt.Errorf("store: record sign-in: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return ErrInvalidCredentials // locked by parallel failures meanwhile
+		}
+		return nil
+	})
+	if err != nil {
+		return Admin{}, err
 	}
 	a.LastLoginAt = new(fromMillis(now))
 	return a, nil
 }
 
+// lockAdmin locks a for FailedLoginLock after too many failed sign-ins,
+// with an audit event in each of their tenants, and answers
+// ErrInvalidCredentials: the lock is not announced to whoever guessed.
+func (s *Store) lockAdmin(ctx context.Context, a Admin) error {
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		now := s.nowMillis()
+		res, err := s.exec(ctx, tx, `UPDATE administrators SET failed_logins = 0, locked_until = ?
+			WHERE id = ? AND coalesce(locked_until, 0) <= ?`, now+FailedLoginLock.Milliseconds(), a.ID, now)
+		if err != nil {
+			return fmt.Errorf("store: lock administrator: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil // a parallel failure locked it first
+		}
+		return s.auditAdminEverywhere(ctx, tx, a.ID, "admin.lock", Changes{
+			"locked": {Before: false, After: true}, "lock_reason": {After: LockFailedLogins}})
+	})
+	if err != nil {
+		return err
+	}
+	return ErrInvalidCredentials
+}
+
+// auditAdminEverywhere records one event about administrator id in each
+// tenant they belong to, by the actor of ctx (the system when none).
+func (s *Store) auditAdminEverywhere(ctx context.Context, tx *sql.Tx, id int64, action string, ch Changes) error {
+	rows, err := tx.QueryContext(ctx, `SELECT tenant_id FROM tenant_members WHERE admin_id = ?`, id)
+	if err != nil {
+		return fmt.Errorf("store: audit: %w", err)
+	}
+	tenants, err := collect(rows, func(sc rowScanner) (int64, error) {
+		var t int64
+		return t, sc.Scan(&t)
+	})
+	if err != nil {
+		return err
+	}
+	for _, t := range tenants {
+		if err := s.audit(ctx, tx, t, action, "admin", PublicID(PrefixAdmin, id), ch); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// UnlockAdmin lifts a failed-sign-in lock of an administrator who is a
+// member of tenant (ErrNotFound otherwise). An owner's way to let someone
+// back in before the lock ends.
+func (s *Store) UnlockAdmin(ctx context.Context, tenant, admin int64) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		m, _, err := memberInTx(ctx, tx, tenant, admin)
+		if err != nil {
+			return err
+		}
+		if !m.Locked(s.now()) {
+			return nil
+		}
+		if _, err := s.exec(ctx, tx, `UPDATE administrators SET failed_logins = 0, locked_until = NULL WHERE id = ?`, admin); err != nil {
+			return fmt.Errorf("store: unlock administrator: %w", err)
+		}
+		return s.audit(ctx, tx, tenant, "admin.unlock", "admin", m.PublicID(), Changes{"locked": {Before: true, After: false}})
+	})
+}
+
 // SetAdminPassword replaces an administrator's password; the command line's
-// way back in when the printed password is lost.
+// way back in when the printed password is lost. It also lifts a lock, and
+// ends the administrator's console sessions (they remember the password
+// they began under).
 func (s *Store) SetAdminPassword(ctx context.Context, username, pw string) error {
 	if msg := CheckAdminPassword(pw); msg != "" {
 		return FieldErrors{"password": msg}
 	}
-	hash, err := hashPassword(pw)
+	hash, err := s.hashPassword(pw)
 	if err != nil {
 		return err
 	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		var id int64
-		err := tx.QueryRowContext(ctx, `UPDATE administrators SET password_hash = ? WHERE username = ? RETURNING id`,
-			hash, strings.ToLower(username)).Scan(&id)
+		// Strictly later than the previous change, even within a millisecond.
+		err := tx.QueryRowContext(ctx, `UPDATE administrators SET password_hash = ?, failed_logins = 0, locked_until = NULL,
+			password_changed_at = max(?, password_changed_at + 1) WHERE username = ? RETURNING id`,
+			hash, s.nowMillis(), strings.ToLower(username)).Scan(&id)
 		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("store: administrator %q: %w", username, ErrNotFound)
 		}
 		if err != nil {
 			return fmt.Errorf("store: set password: %w", err)
 		}
-		// One audit event in each tenant the administrator belongs to.
-		_, err = s.exec(ctx, tx, `
-			INSERT INTO audit_events (tenant_id, actor_type, actor_name, action, target_type, target_id, created_at)
-			SELECT tenant_id, 'system', 'system', 'admin.password_set', 'admin', ?, ? FROM tenant_members WHERE admin_id = ?`,
-			PublicID(PrefixAdmin, id), s.nowMillis(), id)
-		return err
+		return s.auditAdminEverywhere(ctx, tx, id, "admin.password_set", nil)
 	})
 }
 

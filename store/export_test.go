@@ -18,6 +18,18 @@ func (s *Store) ListPlan(ctx context.Context, tenant int64, f UserFilter) (strin
 	return s.Plan(ctx, query, args...)
 }
 
+// WatchBcrypt calls f before every bcrypt hash or comparison the store
+// runs, saying whether a write transaction held the write lock meanwhile.
+func (s *Store) WatchBcrypt(f func(underWriteLock bool)) {
+	s.onBcrypt = func() {
+		held := !s.writeMu.TryLock()
+		if !held {
+			s.writeMu.Unlock()
+		}
+		f(held)
+	}
+}
+
 // Plan returns SQLite's plan of query, one step a line.
 func (s *Store) Plan(ctx context.Context, query string, args ...any) (string, error) {
 	rows, err := s.r.QueryContext(ctx, "EXPLAIN QUERY PLAN "+query, args...)

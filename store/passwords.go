@@ -1,6 +1,7 @@
 package store
 
 import (
+	"database/sql"
 	"fmt"
 	"unicode/utf8"
 
@@ -14,8 +15,9 @@ const (
 	maxPasswordBytes    = 72
 )
 
-// dummyHash is compared against when a username is unknown, so a failed
-// sign-in takes as long whether or not the account exists.
+// dummyHash stands in for a hash that does not exist (an unknown username,
+// a user without a password yet), so every rejected password costs one
+// bcrypt comparison at the same cost as a real one.
 var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("roster-timing-equaliser"), bcrypt.DefaultCost)
 
 // CheckAdminPassword returns a message for a password that breaks the
@@ -30,7 +32,10 @@ func CheckAdminPassword(pw string) string {
 	return ""
 }
 
-func hashPassword(pw string) (string, error) {
+// hashPassword hashes pw with bcrypt. It takes tens of milliseconds, so it is
+// never called inside a write transaction (which would hold every writer).
+func (s *Store) hashPassword(pw string) (string, error) {
+	s.bcryptRuns()
 	h, err := bcrypt.GenerateFromPassword([]byte(pw), bcrypt.DefaultCost)
 	if err != nil {
 		return "", fmt.Errorf("store: hash password: %w", err)
@@ -38,8 +43,26 @@ func hashPassword(pw string) (string, error) {
 	return string(h), nil
 }
 
-func passwordMatches(hash, pw string) bool {
-	return bcrypt.CompareHashAndPassword([]byte(hash), []byte(pw)) == nil
+// verifyPassword reports whether pw matches hash. Whatever the input (no
+// hash, a password too long to have been set) it spends exactly one bcrypt
+// comparison, so a rejection takes as long as a wrong guess at a real
+// password and timing does not tell which accounts exist or have a
+// password. Like hashPassword, never inside a write transaction.
+func (s *Store) verifyPassword(hash sql.NullString, pw string) bool {
+	s.bcryptRuns()
+	usable := hash.Valid && len(pw) <= maxPasswordBytes
+	against := dummyHash
+	if usable {
+		against = []byte(hash.String)
+	}
+	probe := pw[:min(len(pw), maxPasswordBytes)]
+	return bcrypt.CompareHashAndPassword(against, []byte(probe)) == nil && usable
+}
+
+func (s *Store) bcryptRuns() {
+	if s.onBcrypt != nil {
+		s.onBcrypt()
+	}
 }
 
 // GeneratePassword returns a random password of 20 characters for first

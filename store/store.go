@@ -57,6 +57,9 @@ type Store struct {
 	// onListQuery, when set, sees each list query before it runs: tests check
 	// its plan with EXPLAIN QUERY PLAN.
 	onListQuery func(query string, args []any)
+	// onBcrypt, when set, runs before each bcrypt hash or comparison: tests
+	// check that none runs while a write transaction holds the lock.
+	onBcrypt func()
 }
 
 // Open opens (creating if needed) the database file at path and applies

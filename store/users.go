@@ -427,7 +427,7 @@ func (s *Store) createUsers(ctx context.Context, tenant int64, items []NewUser) 
 			continue
 		}
 		if n.Password != "" {
-			if hashes[i], err = hashPassword(n.Password); err != nil {
+			if hashes[i], err = s.hashPassword(n.Password); err != nil {
 				return BatchResult{}, nil, err
 			}
 		}

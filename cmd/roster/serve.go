@@ -31,6 +31,9 @@ type config struct {
 	Limits        store.Limits
 	SMTP          *smtpConfig // nil: emails stay in the outbox
 	DebugAddr     string      // net/http/pprof, off when empty
+	// TrustedProxies may set X-Forwarded-For; nobody else's is believed.
+	TrustedProxies []*net.IPNet
+	BodyTimeout    time.Duration
 }
 
 func envOr(getenv func(string) string, key, def string) string {
@@ -45,9 +48,8 @@ func dbFlag(fs *flag.FlagSet, getenv func(string) string) *string {
 	return fs.String("db", envOr(getenv, "ROSTER_DB", "./data/roster.db"), "SQLite database file (ROSTER_DB)")
 }
 
-func parseServe(args []string, getenv func(string) string) (config, error) {
+func parseServe(args []string, getenv func(string) string) (c config, err error) {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	var c config
 	fs.StringVar(&c.Addr, "addr", envOr(getenv, "ROSTER_ADDR", "127.0.0.1:8080"), "address to listen on (ROSTER_ADDR)")
 	db := dbFlag(fs, getenv)
 	fs.StringVar(&c.BaseURL, "base-url", getenv("ROSTER_BASE_URL"), "URL people reach Roster at, for emailed links (ROSTER_BASE_URL; default from --addr)")
@@ -59,8 +61,18 @@ func parseServe(args []string, getenv func(string) string) (config, error) {
 		"custom properties a tenant may define (ROSTER_MAX_PROPERTIES)")
 	maxValues := fs.String("max-property-values", envOr(getenv, "ROSTER_MAX_PROPERTY_VALUES", strconv.Itoa(store.DefaultMaxPropertyValues)),
 		"allowed values a list property may have (ROSTER_MAX_PROPERTY_VALUES)")
+	proxies := fs.String("trusted-proxies", getenv("ROSTER_TRUSTED_PROXIES"),
+		"comma-separated addresses or CIDR ranges of reverse proxies whose X-Forwarded-For is believed (ROSTER_TRUSTED_PROXIES; default none: the client is the connection's peer)")
+	bodyTimeout := fs.String("body-timeout", envOr(getenv, "ROSTER_BODY_TIMEOUT", "30s"),
+		"how long a request body may take to arrive (ROSTER_BODY_TIMEOUT)")
 	if err := fs.Parse(args); err != nil {
 		return config{}, err
+	}
+	if c.TrustedProxies, err = parseProxies(*proxies); err != nil {
+		return config{}, err
+	}
+	if c.BodyTimeout, err = time.ParseDuration(*bodyTimeout); err != nil || c.BodyTimeout <= 0 {
+		return config{}, fmt.Errorf("--body-timeout: %q is not a positive duration such as 30s", *bodyTimeout)
 	}
 	for _, l := range []struct {
 		name string
@@ -92,6 +104,34 @@ func parseServe(args []string, getenv func(string) string) (config, error) {
 		c.SecureCookies = v
 	}
 	return c, nil
+}
+
+// parseProxies reads a comma-separated list of addresses and CIDR ranges.
+func parseProxies(list string) ([]*net.IPNet, error) {
+	var out []*net.IPNet
+	for _, f := range strings.Split(list, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		if !strings.Contains(f, "/") {
+			ip := net.ParseIP(f)
+			if ip == nil {
+				return nil, fmt.Errorf("--trusted-proxies: %q is not an IP address or CIDR range", f)
+			}
+			bits := 128
+			if ip.To4() != nil {
+				bits = 32
+			}
+			f += "/" + strconv.Itoa(bits)
+		}
+		_, n, err := net.ParseCIDR(f)
+		if err != nil {
+			return nil, fmt.Errorf("--trusted-proxies: %q is not an IP address or CIDR range", f)
+		}
+		out = append(out, n)
+	}
+	return out, nil
 }
 
 // openStore opens the database, creating its folder on first use.
@@ -149,7 +189,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, logw 
 		cfg.BaseURL = "http://" + ln.Addr().String()
 	}
 	e, stop := handlers.New(st, handlers.Config{BaseURL: cfg.BaseURL, SecureCookies: cfg.SecureCookies,
-		Version: buildVersion(), Log: log, SMTPConfigured: cfg.SMTP != nil})
+		Version: buildVersion(), Log: log, SMTPConfigured: cfg.SMTP != nil,
+		TrustedProxies: cfg.TrustedProxies, BodyTimeout: cfg.BodyTimeout})
 	defer stop()
 	srv := &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 

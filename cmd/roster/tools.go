@@ -91,6 +91,7 @@ func tool(ctx context.Context, name string, args []string, getenv func(string) s
 			} else {
 				fmt.Fprintln(out, "password changed")
 			}
+			fmt.Fprintln(out, "their console sessions have ended and any sign-in lock is lifted")
 			return nil
 		}
 	case "apikey create":
