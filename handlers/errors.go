@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -67,6 +68,9 @@ func (h *Handler) handleError(err error, c echo.Context) {
 	}
 	if be := bodyError(c); be != nil {
 		err = be
+		// A failed read of the connection cancels the request's context;
+		// the answer is still written, with a context of its own.
+		c.SetRequest(c.Request().WithContext(context.WithoutCancel(c.Request().Context())))
 	}
 	code, msg, field := http.StatusInternalServerError, "Something went wrong. It has been logged.", ""
 	var he *echo.HTTPError

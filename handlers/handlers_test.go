@@ -32,11 +32,18 @@ type testApp struct {
 
 func newTestApp(t *testing.T) *testApp {
 	t.Helper()
+	return newTestAppWith(t, handlers.Config{})
+}
+
+// newTestAppWith is newTestApp with some of the configuration set.
+func newTestAppWith(t *testing.T, cfg handlers.Config) *testApp {
+	t.Helper()
 	st, err := store.Open(t.Context(), filepath.Join(t.TempDir(), "roster.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, stop := handlers.New(st, handlers.Config{BaseURL: "http://roster.test", Version: "test"})
+	cfg.BaseURL, cfg.Version = "http://roster.test", "test"
+	e, stop := handlers.New(st, cfg)
 	srv := httptest.NewServer(e)
 	t.Cleanup(func() { srv.Close(); stop(); st.Close() })
 	a := &testApp{st: st, srv: srv}

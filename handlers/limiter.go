@@ -24,6 +24,10 @@ var (
 	forgotPerLogin   = limit{3, 15 * time.Minute}
 )
 
+// longestWindow is the longest of the windows above: a key idle for longer
+// holds nothing that counts.
+const longestWindow = 15 * time.Minute
+
 // quota is one key counted against a limit.
 type quota struct {
 	key string
@@ -67,7 +71,7 @@ func (l *limiter) reserve(qs ...quota) (release func(), wait time.Duration, ok b
 	// Bound memory: keys whose attempts have all left their window go.
 	if len(l.hits) > 10000 {
 		for k, hits := range l.hits {
-			if len(hits) == 0 || now.Sub(hits[len(hits)-1]) > time.Hour {
+			if len(hits) == 0 || now.Sub(hits[len(hits)-1]) > longestWindow {
 				delete(l.hits, k)
 			}
 		}
