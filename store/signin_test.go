@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -232,26 +233,47 @@ func TestAdministratorLock(t *testing.T) {
 }
 
 // Guesses sent at once cannot all be evaluated before the failures are
-// counted: each takes a number first, and the account ends up locked once.
-func TestParallelGuessesLockOnce(t *testing.T) {
+// counted: each takes a number before its password is compared, and those
+// past MaxFailedLogins are refused whatever their password. Here all twelve
+// guesses are held until every one has taken its number (the bcrypt watch
+// is the meeting point), so they truly overlap.
+func TestParallelGuessesPastTheLimitAreRefused(t *testing.T) {
 	s := newTestStore(t)
 	ctx := t.Context()
 	tn, _ := mustTenant(t, s, "acme")
 	mustUser(t, s, tn.ID, store.NewUser{Username: "ada", Password: "Right-password-1"})
-	var wg sync.WaitGroup
-	errs := make(chan error, 12)
-	for range 12 {
-		wg.Go(func() { errs <- wantInvalid(s.AuthenticateUser(ctx, tn.ID, "ada", "Wrong-password-1")) })
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if err != nil {
+	const before, burst = 3, 12
+	for range before {
+		if err := wantInvalid(s.AuthenticateUser(ctx, tn.ID, "ada", "Wrong-password-1")); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := wantInvalid(s.AuthenticateUser(ctx, tn.ID, "ada", "Right-password-1")); err != nil {
-		t.Fatalf("right password after a burst of guesses: %v", err)
+	var mu sync.Mutex
+	arrived, all := 0, make(chan struct{})
+	s.WatchBcrypt(func(bool) {
+		mu.Lock()
+		if arrived++; arrived == burst {
+			close(all)
+		}
+		mu.Unlock()
+		select {
+		case <-all:
+		case <-time.After(2 * time.Second): // guesses that never overlap
+		}
+	})
+	var wg sync.WaitGroup
+	var signedIn atomic.Int32
+	for range burst {
+		wg.Go(func() {
+			if _, err := s.AuthenticateUser(ctx, tn.ID, "ada", "Right-password-1"); err == nil {
+				signedIn.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	if n := int(signedIn.Load()); n > store.MaxFailedLogins-before {
+		t.Errorf("%d of %d simultaneous attempts were evaluated and signed in after %d failures; at most %d may be",
+			n, burst, before, store.MaxFailedLogins-before)
 	}
 	l, _ := s.ListAuditEvents(ctx, tn.ID, store.AuditFilter{Action: "user.lock"})
 	if len(l.Items) != 1 {
