@@ -37,7 +37,7 @@ e2e-setup:
 	@$(PW_DIR)/node $(PW_DIR)/package/cli.js --version | grep -qx "Version $(PW_VERSION)" || \
 		{ echo "Playwright driver is not $(PW_VERSION)"; exit 1; }
 
-## bench-setup: wrk (Debian's package) drives the benchmark's GET scenarios, as spec §6 was measured
+## bench-setup: wrk (Debian's package) drives the benchmark's GET scenarios, as the targets in BENCHMARKS.md were set
 bench-setup:
 	@command -v wrk >/dev/null 2>&1 || { $(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends wrk; }
 

@@ -196,6 +196,8 @@ func TestUsersAPIBadInput(t *testing.T) {
 		{"action without ids", "POST", "/api/v1/users/lock", `{}`, 422, "user_ids"},
 		{"lock until the past", "POST", "/api/v1/users/lock", `{"user_ids":["` + id + `"],"until":"2001-01-01T00:00:00Z"}`, 422, "until"},
 		{"until on unlock", "POST", "/api/v1/users/unlock", `{"user_ids":["` + id + `"],"until":"2099-01-01T00:00:00Z"}`, 422, "until"},
+		{"verify-email with fields it does not take", "POST", "/api/v1/users/" + id + "/verify-email", `{"email":"new@example.com","force":true}`, 400, ""},
+		{"stats with a filter it does not take", "GET", "/api/v1/users/stats?group_by=status&status=locked", "", 400, "status"},
 		{"required actions missing", "PUT", "/api/v1/users/" + id + "/required-actions", `{}`, 422, "actions"},
 		{"required actions unknown", "PUT", "/api/v1/users/" + id + "/required-actions", `{"actions":["fly"]}`, 422, "actions"},
 		{"unknown sort", "GET", "/api/v1/users?sort=email", "", 400, "sort"},

@@ -1,16 +1,20 @@
-// Package handlers is Roster's HTTP layer: the console pages, the JSON API
-// and their middleware. Handlers bind, validate, call the store and render.
+// Package handlers is Roster's HTTP layer and its one entry point: it
+// builds Echo, adds the middleware every request passes, mounts the three
+// surfaces (api, console, account: each its own package, none importing
+// another) and keeps the one error handler. What the surfaces share lives
+// in request (parsing and answering), session, and limit.
 package handlers
 
 import (
 	"log/slog"
 	"net"
-	"net/http"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
 	"github.com/labstack/echo/v4"
 
+	"roster/handlers/limit"
+	"roster/handlers/session"
 	"roster/store"
 	"roster/web/templates"
 )
@@ -40,15 +44,16 @@ type Config struct {
 	Log         *slog.Logger
 }
 
-// Handler holds what every handler needs. It has no other state than the
-// limiter of sign-ins and reset requests: everything else lives in the store.
+// Handler holds what the surfaces are built from. It has no other state than
+// the limiter of sign-ins and reset requests: everything else lives in the
+// store.
 type Handler struct {
 	store    *store.Store
 	sessions *scs.SessionManager // administrators
 	accounts *scs.SessionManager // end users: another cookie, never the same session
 	log      *slog.Logger
 	cfg      Config
-	limits   *limiter
+	limits   *limit.Limiter
 }
 
 // Session lifetimes: a console session ends after 30 idle minutes or 12
@@ -74,14 +79,14 @@ func New(st *store.Store, cfg Config) (*echo.Echo, func()) {
 	// No scs IdleTimeout for administrators: it rewrites the session row on
 	// every request. requireAdmin enforces the idle limit, touching the
 	// session once a minute. End users' sessions are fewer and shorter.
-	sm := newSessions(ss, "roster_session", cfg.SecureCookies)
-	am := newSessions(ss, "roster_account", cfg.SecureCookies)
+	sm := session.New(ss, "roster_session", cfg.SecureCookies)
+	am := session.New(ss, "roster_account", cfg.SecureCookies)
 	am.IdleTimeout = sessionIdle
 
 	// The store queues emails written by the web layer's templates, with
 	// links to this server.
 	st.Compose = func(d store.EmailData) store.Email { return templates.ComposeEmail(cfg.BaseURL, d) }
-	h := &Handler{store: st, sessions: sm, accounts: am, log: cfg.Log, cfg: cfg, limits: newLimiter()}
+	h := &Handler{store: st, sessions: sm, accounts: am, log: cfg.Log, cfg: cfg, limits: limit.New()}
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
@@ -89,21 +94,6 @@ func New(st *store.Store, cfg Config) (*echo.Echo, func()) {
 	e.HTTPErrorHandler = h.handleError
 	h.routes(e)
 	return e, ss.StopCleanup
-}
-
-// newSessions is a session manager on the shared store with its own cookie:
-// HttpOnly, SameSite=Lax, Secure behind TLS, gone with the browser.
-func newSessions(ss scs.Store, cookie string, secure bool) *scs.SessionManager {
-	sm := scs.New()
-	sm.Store = ss
-	sm.Codec = sessionCodec{}
-	sm.Lifetime = sessionLifetime
-	sm.Cookie.Name = cookie
-	sm.Cookie.HttpOnly = true
-	sm.Cookie.SameSite = http.SameSiteLaxMode
-	sm.Cookie.Secure = secure
-	sm.Cookie.Persist = false
-	return sm
 }
 
 // clientIP is where c.RealIP() finds the client's address: the connection's

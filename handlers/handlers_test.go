@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/bcrypt"
+
 	"roster/handlers"
 	"roster/store"
 )
@@ -42,6 +44,7 @@ func newTestAppWith(t *testing.T, cfg handlers.Config) *testApp {
 	if err != nil {
 		t.Fatal(err)
 	}
+	st.PasswordCost = bcrypt.MinCost // a hash at the real cost takes most of a second under -race
 	cfg.BaseURL, cfg.Version = "http://roster.test", "test"
 	e, stop := handlers.New(st, cfg)
 	srv := httptest.NewServer(e)

@@ -15,7 +15,7 @@ import (
 	"time"
 )
 
-// Token kinds and lifetimes, spec §1.
+// Token kinds and lifetimes.
 const (
 	TokenReset  = "reset"
 	TokenInvite = "invite"
@@ -26,7 +26,7 @@ const (
 	VerifyTTL = 24 * time.Hour
 )
 
-// End-user sign-in lockout, spec §2.
+// Sign-in lockout, of end users and administrators alike.
 const (
 	MaxFailedLogins = 5
 	FailedLoginLock = 15 * time.Minute

@@ -41,7 +41,7 @@ func benchStore(b *testing.B) (*store.Store, store.Tenant) {
 			b.Fatal(err)
 		}
 		b.Logf("building %d users in %s (cached for later runs)", n, path)
-		// The directory of spec §6: 10,000 units, 1,000 groups, 20 properties.
+		// The benchmark's directory: 10,000 units, 1,000 groups, 20 properties.
 		if err := s.SeedUsers(ctx, t.ID, store.SeedOptions{Users: n, Seed: 1, OrgUnits: 10000, Groups: 1000, Properties: 20}); err != nil {
 			b.Fatal(err)
 		}
@@ -66,7 +66,7 @@ func benchStore(b *testing.B) (*store.Store, store.Tenant) {
 }
 
 // BenchmarkListUsers measures each users list query of issue 3 at a million
-// users; the target is under 10 ms each (spec §6).
+// users; the target is under 10 ms each (BENCHMARKS.md).
 func BenchmarkListUsers(b *testing.B) {
 	s, t := benchStore(b)
 	ctx := context.Background()

@@ -10,7 +10,7 @@ import (
 	"strings"
 )
 
-// Paging limits of spec §2.
+// Paging limits: pages of up to MaxPageSize, DefaultPageSize when unasked.
 const (
 	DefaultPageSize = 20
 	MaxPageSize     = 100

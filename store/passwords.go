@@ -17,8 +17,21 @@ const (
 
 // dummyHash stands in for a hash that does not exist (an unknown username,
 // a user without a password yet), so every rejected password costs one
-// bcrypt comparison at the same cost as a real one.
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("roster-timing-equaliser"), bcrypt.DefaultCost)
+// bcrypt comparison at the cost of a real one. It is made once per store,
+// at the store's cost.
+func (s *Store) dummyHash() []byte {
+	s.dummy.once.Do(func() {
+		s.dummy.hash, _ = bcrypt.GenerateFromPassword([]byte("roster-timing-equaliser"), s.passwordCost())
+	})
+	return s.dummy.hash
+}
+
+func (s *Store) passwordCost() int {
+	if s.PasswordCost == 0 {
+		return bcrypt.DefaultCost
+	}
+	return s.PasswordCost
+}
 
 // CheckAdminPassword returns a message for a password that breaks the
 // administrator password rules, or "".
@@ -36,7 +49,7 @@ func CheckAdminPassword(pw string) string {
 // never called inside a write transaction (which would hold every writer).
 func (s *Store) hashPassword(pw string) (string, error) {
 	s.bcryptRuns()
-	h, err := bcrypt.GenerateFromPassword([]byte(pw), bcrypt.DefaultCost)
+	h, err := bcrypt.GenerateFromPassword([]byte(pw), s.passwordCost())
 	if err != nil {
 		return "", fmt.Errorf("store: hash password: %w", err)
 	}
@@ -51,7 +64,7 @@ func (s *Store) hashPassword(pw string) (string, error) {
 func (s *Store) verifyPassword(hash sql.NullString, pw string) bool {
 	s.bcryptRuns()
 	usable := hash.Valid && len(pw) <= maxPasswordBytes
-	against := dummyHash
+	against := s.dummyHash()
 	if usable {
 		against = []byte(hash.String)
 	}

@@ -9,7 +9,7 @@ import (
 	"unicode/utf8"
 )
 
-// PasswordPolicy is a tenant's rules for end-user passwords, spec §2.
+// PasswordPolicy is a tenant's rules for end-user passwords.
 type PasswordPolicy struct {
 	MinLength  int // characters
 	Classes    int // of lower, upper, digit, symbol
@@ -17,7 +17,7 @@ type PasswordPolicy struct {
 	ExpiryDays int // a password older than this must be changed; 0 never
 }
 
-// DefaultPasswordPolicy is spec §2's policy, which new tenants get.
+// DefaultPasswordPolicy is the policy new tenants get.
 var DefaultPasswordPolicy = PasswordPolicy{MinLength: 10, Classes: 3, History: 3}
 
 // Check returns why pw breaks the policy (history aside), or "".

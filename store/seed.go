@@ -59,10 +59,10 @@ func (s *Store) SeedUsers(ctx context.Context, tenant int64, o SeedOptions) erro
 	// One transaction: the secondary indexes and triggers of users are
 	// dropped, the rows loaded, then the indexes rebuilt, the search index
 	// and the counters recomputed. Building an index once is several times
-	// faster than updating it a million times (toolchain.md), and if
+	// faster than updating it a million times (measured), and if
 	// anything fails the schema is back as it was.
 	// A large page cache while loading: building indexes over a million
-	// rows thrashes the default 32 MB one (toolchain.md: x1.4).
+	// rows thrashes the default 32 MB one (measured: x1.4).
 	if _, err := s.w.ExecContext(ctx, `PRAGMA cache_size = -1000000`); err != nil {
 		return err
 	}

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/bcrypt"
+
 	"roster/store"
 )
 
@@ -93,6 +95,7 @@ func errString(err error) string {
 // each compared with a wrong guess at a real password.
 func TestRefusedPasswordsTakeAlike(t *testing.T) {
 	s := newMailStore(t)
+	s.PasswordCost = bcrypt.DefaultCost // what production pays, so timing shows
 	ctx := t.Context()
 	tn, _ := mustTenant(t, s, "acme")
 	mustUser(t, s, tn.ID, store.NewUser{Username: "ada", Password: "Right-password-1"})

@@ -36,6 +36,15 @@ type Store struct {
 	// Compose writes the emails the store queues (the web layer's
 	// templates); nil refuses every change that sends one.
 	Compose func(EmailData) Email
+	// PasswordCost is bcrypt's cost for new password hashes; zero is
+	// bcrypt's default (10). Set it before the first password is hashed.
+	// Tests lower it: under the race detector one hash at cost 10 takes
+	// most of a second.
+	PasswordCost int
+	dummy        struct {
+		once sync.Once
+		hash []byte
+	}
 
 	keys apiKeyCache
 	// commits counts this store's write transactions; counts cached
@@ -44,7 +53,7 @@ type Store struct {
 	counts   countCache
 	propDefs sync.Map // tenant id -> propertyDefs, see PropertyDefinitions
 	// stmts caches prepared read statements by their SQL: parsing and
-	// planning cost more than running a page query (toolchain.md: +25-80 %).
+	// planning cost more than running a page query (measured: +25-80 %).
 	// List queries are built from fixed fragments, so their number is bounded.
 	stmts sync.Map
 	// wstmts caches prepared statements of the write connection, used in
@@ -114,7 +123,7 @@ func dsn(path string, readOnly bool) string {
 	// Page caches: a big one for the writer (batches touch many index
 	// pages), small ones for the eight readers, which the kernel's page cache
 	// backs. No mmap: a mapped 1 GiB window of a 1.4 GB database counts as
-	// resident memory (348 MiB peak under make bench, spec §6 asks under 150
+	// resident memory (348 MiB peak under make bench, the target is under 150
 	// MB); reads through the page cache measured within noise of it, except
 	// the widest keyword searches (about -15 %).
 	if readOnly {
@@ -320,7 +329,7 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // apiKeyCache keeps verified API keys in memory: verifying a key on every
 // request in SQLite costs about a third of a cheap endpoint's throughput
-// (toolchain.md). RevokeAPIKey drops the entry, so a revoked key stops working
+// (measured). RevokeAPIKey drops the entry, so a revoked key stops working
 // at once; only this process revokes keys.
 type apiKeyCache struct {
 	mu sync.Mutex

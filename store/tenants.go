@@ -25,7 +25,7 @@ func (t Tenant) PublicID() string { return PublicID(PrefixTenant, t.ID) }
 
 var aliasPattern = regexp.MustCompile(`^[a-z0-9-]{3,32}$`)
 
-// validateTenant checks a tenant's name and alias, spec §1.
+// validateTenant checks a tenant's name and alias.
 func validateTenant(name, alias string) FieldErrors {
 	fe := FieldErrors{}
 	if n := utf8.RuneCountInString(strings.TrimSpace(name)); n == 0 || n > 128 {

@@ -19,7 +19,7 @@ import (
 	"golang.org/x/text/language"
 )
 
-// User statuses, spec §1.
+// User statuses.
 const (
 	StatusEnabled  = "enabled"
 	StatusDisabled = "disabled"
@@ -41,7 +41,7 @@ const (
 	PrefixOrgUnit = "ou"
 )
 
-// MaxBatch is the most items one batch call takes, spec §2.
+// MaxBatch is the most items one batch call takes.
 const MaxBatch = 500
 
 // User is a directory user. PasswordSet says whether a password exists; the
@@ -206,7 +206,7 @@ func (u *User) normalize() {
 	u.RequiredActions = slices.Compact(acts)
 }
 
-// validate checks every rule of spec §1 and returns one message per field.
+// validate checks every rule of a user's fields and returns one message per field.
 func (u *User) validate() FieldErrors {
 	fe := FieldErrors{}
 	if !cleanText(u.Username) {
@@ -304,7 +304,7 @@ func (n NewUser) candidate(t Tenant, root int64) User {
 	return u
 }
 
-// BatchResult is the per-item outcome of a batch call, spec §5.
+// BatchResult is the per-item outcome of a batch call.
 type BatchResult struct {
 	Succeeded []BatchOK
 	Failed    []BatchFailure

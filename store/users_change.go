@@ -81,7 +81,7 @@ func (upd UserUpdate) apply(u *User) {
 	set(&u.Language, upd.Language)
 	set(&u.Timezone, upd.Timezone)
 	if upd.Email != nil && !strings.EqualFold(strings.TrimSpace(*upd.Email), u.Email) {
-		// A new address is unproven until verified again, spec §2.
+		// A new address is unproven until verified again.
 		u.Email, u.EmailVerified = *upd.Email, false
 	}
 	if upd.EmailVerified != nil {
@@ -170,7 +170,7 @@ func (s *Store) UpdateUser(ctx context.Context, tenant, id int64, upd UserUpdate
 	return u, err
 }
 
-// User actions applied in batches, spec §5.
+// User actions applied in batches.
 const (
 	ActionLock    = "lock"
 	ActionUnlock  = "unlock"

@@ -489,7 +489,7 @@ func TestKeywordResultsPastTheSortCapComeInOrderAdded(t *testing.T) {
 }
 
 // The plan of every list query reads an index range and never sorts the
-// tenant's users (toolchain.md's planner pitfall).
+// tenant's users (SQLite's planner, without statistics, would).
 func TestListUsersQueryPlans(t *testing.T) {
 	s := newTestStore(t)
 	tn, _ := mustTenant(t, s, "acme")

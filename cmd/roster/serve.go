@@ -147,7 +147,7 @@ func openStore(ctx context.Context, path string) (*store.Store, error) {
 // default GOGC=100 a collection ran every few hundred requests and cost a
 // quarter of a list page's CPU (make bench: first page +25-35 % at 400).
 // The soft limit keeps a burst (a batch of 10,000 users) from growing the
-// heap past the memory target (spec §6: under 150 MB under load).
+// heap past the memory target (under 150 MB under load).
 func tuneGC(getenv func(string) string) {
 	if getenv("GOGC") == "" {
 		debug.SetGCPercent(400)

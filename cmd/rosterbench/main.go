@@ -72,7 +72,7 @@ type result struct {
 	p50, p99 time.Duration
 	floor    float64 // requests/s of the bare handler in the same run
 	note     string
-	target   float64 // spec §6's requests/s; 0 when it sets none
+	target   float64 // the target requests/s; 0 when there is none
 	profile  string  // top of the server's CPU profile, when the target is missed
 }
 
@@ -138,7 +138,7 @@ func run(ctx context.Context, o options) error {
 		return err
 	}
 	var batchN atomic.Int64
-	// target is spec §6's requests/s (0: none); batch create's 10,000
+	// target is the target requests/s (0: none); batch create's 10,000
 	// users/s is 20 requests of 500.
 	scenarios := []struct {
 		name   string
@@ -555,7 +555,7 @@ func floor(size, conns int, d time.Duration) (float64, error) {
 	return res.rps, err
 }
 
-// wrk drives GET r with wrk (C, from Debian), as spec §6's figures were
+// wrk drives GET r with wrk (C, from Debian), as the targets were
 // measured: a Go load generator on the same two cores took a third of them
 // from the server. The request's headers and the client's cookies are sent
 // along.

@@ -117,7 +117,7 @@ END;
 
 -- Planner statistics for a tenant of a million users, written by hand so
 -- the list queries get the same plans on an empty database as on a full one
--- (toolchain.md's pitfall: with missing or stale statistics SQLite has been
+-- (with missing or stale statistics SQLite has been
 -- seen to sort a million rows). store_test checks each list query's plan.
 ANALYZE;
 DELETE FROM sqlite_stat1 WHERE tbl = 'users';

@@ -33,7 +33,7 @@ CREATE TABLE password_history (
 ) STRICT;
 CREATE INDEX password_history_user ON password_history(user_id, created_at);
 
--- The tenant's password policy (spec §2 defaults).
+-- The tenant's password policy (the defaults are DefaultPasswordPolicy's).
 ALTER TABLE tenants ADD COLUMN pw_min_length INTEGER NOT NULL DEFAULT 10;
 ALTER TABLE tenants ADD COLUMN pw_classes INTEGER NOT NULL DEFAULT 3;
 ALTER TABLE tenants ADD COLUMN pw_history INTEGER NOT NULL DEFAULT 3;

@@ -1,0 +1,80 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+	"roster/handlers/request"
+	"roster/store"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+)
+
+const apiKeyCtx = "api_key"
+
+// apiAuth authenticates the bearer API key, which fixes the tenant and role
+// of the request. Console sessions never authenticate the API.
+func (h *Handler) auth(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		token, ok := strings.CutPrefix(c.Request().Header.Get(echo.HeaderAuthorization), "Bearer ")
+		if !ok || token == "" {
+			c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="roster"`)
+			return echo.NewHTTPError(http.StatusUnauthorized, "Send an API key as Authorization: Bearer <key>.")
+		}
+		k, err := h.store.AuthenticateAPIKey(c.Request().Context(), strings.TrimSpace(token))
+		if errors.Is(err, store.ErrInvalidCredentials) {
+			c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="roster", error="invalid_token"`)
+			return echo.NewHTTPError(http.StatusUnauthorized, "The API key is unknown, revoked or expired.")
+		}
+		if err != nil {
+			return err
+		}
+		c.Set(apiKeyCtx, k)
+		ctx := store.WithActor(c.Request().Context(), store.Actor{Type: store.ActorAPIKey, ID: k.PublicID, Name: k.Name})
+		c.SetRequest(c.Request().WithContext(ctx))
+		if !k.Role.CanWrite() && !isSafeMethod(c.Request().Method) {
+			return echo.NewHTTPError(http.StatusForbidden, "This API key is read-only (role viewer).")
+		}
+		return next(c)
+	}
+}
+
+func isSafeMethod(m string) bool {
+	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
+}
+
+func apiKeyOf(c echo.Context) store.APIKey {
+	k, _ := c.Get(apiKeyCtx).(store.APIKey)
+	return k
+}
+
+// whoami answers who the API key is (GetManagerInfoByAuthCode).
+func (h *Handler) whoami(c echo.Context) error {
+	k := apiKeyOf(c)
+	t, err := h.store.GetTenant(c.Request().Context(), k.TenantID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, request.Whoami{Type: "api_key", Tenant: request.TenantJSON(t), Role: k.Role,
+		APIKey: &request.KeyIdentity{ID: k.PublicID, Name: k.Name, Role: k.Role}})
+}
+
+type aliasRequest struct {
+	Alias *string `json:"alias"`
+}
+
+// apiSetAlias sets the tenant's alias (InitTenantAlias).
+func (h *Handler) setAlias(c echo.Context) error {
+	var req aliasRequest
+	if err := bindJSON(c, &req); err != nil {
+		return err
+	}
+	if req.Alias == nil {
+		return store.FieldErrors{"alias": "alias is required."}
+	}
+	t, err := h.store.UpdateTenant(c.Request().Context(), apiKeyOf(c).TenantID, store.TenantUpdate{Alias: req.Alias})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, request.TenantJSON(t))
+}

@@ -1,0 +1,186 @@
+package api
+
+import (
+	"net/http"
+	"roster/handlers/request"
+	"roster/store"
+	"time"
+
+	"github.com/labstack/echo/v4"
+)
+
+type apiGroup struct {
+	ID          string    `json:"id"`
+	Name        string    `json:"name"`
+	Description string    `json:"description"`
+	MemberCount int       `json:"member_count"`
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
+}
+
+func toAPIGroup(g store.Group) apiGroup {
+	return apiGroup{ID: g.PublicID(), Name: g.Name, Description: g.Description, MemberCount: g.MemberCount,
+		CreatedAt: g.CreatedAt.UTC(), UpdatedAt: g.UpdatedAt.UTC()}
+}
+
+type groupRequest struct {
+	Name        *string `json:"name"`
+	Description *string `json:"description"`
+}
+
+func (h *Handler) listGroups(c echo.Context) error {
+	p, name, err := listParams(c)
+	if err != nil {
+		return err
+	}
+	l, err := h.store.ListGroups(c.Request().Context(), apiKeyOf(c).TenantID, store.NameFilter{Name: name, Page: p})
+	if err != nil {
+		return request.ListError(err)
+	}
+	return c.JSON(http.StatusOK, toAPIList(l, toAPIGroup))
+}
+
+func (h *Handler) createGroup(c echo.Context) error {
+	var req groupRequest
+	if err := bindJSON(c, &req); err != nil {
+		return err
+	}
+	g, err := h.store.CreateGroup(c.Request().Context(), apiKeyOf(c).TenantID, str(req.Name), str(req.Description))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, toAPIGroup(g))
+}
+
+func (h *Handler) getGroup(c echo.Context) error {
+	id, err := request.IDParam(c, store.PrefixGroup)
+	if err != nil {
+		return err
+	}
+	g, err := h.store.GetGroup(c.Request().Context(), apiKeyOf(c).TenantID, id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, toAPIGroup(g))
+}
+
+func (h *Handler) updateGroup(c echo.Context) error {
+	id, err := request.IDParam(c, store.PrefixGroup)
+	if err != nil {
+		return err
+	}
+	var req groupRequest
+	if err := bindJSON(c, &req); err != nil {
+		return err
+	}
+	g, err := h.store.UpdateGroup(c.Request().Context(), apiKeyOf(c).TenantID, id, req.Name, req.Description)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, toAPIGroup(g))
+}
+
+func (h *Handler) deleteGroup(c echo.Context) error {
+	res, err := h.store.RemoveGroups(c.Request().Context(), apiKeyOf(c).TenantID, []string{c.Param("id")})
+	if err != nil {
+		return err
+	}
+	if len(res.Failed) > 0 {
+		return store.ErrNotFound
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+type groupIDsRequest struct {
+	GroupIDs []string `json:"group_ids"`
+}
+
+func (h *Handler) deleteGroups(c echo.Context) error {
+	var req groupIDsRequest
+	if err := bindJSON(c, &req); err != nil {
+		return err
+	}
+	if req.GroupIDs == nil {
+		return store.FieldErrors{"group_ids": "group_ids is required: an array of group ids."}
+	}
+	res, err := h.store.RemoveGroups(c.Request().Context(), apiKeyOf(c).TenantID, req.GroupIDs)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, toAPIBatch(res))
+}
+
+// apiGroupMembers lists a group's members (DescribeGroupUser): user objects
+// with joined_at, by username, searchable with q.
+func (h *Handler) groupMembers(c echo.Context) error {
+	id, err := request.IDParam(c, store.PrefixGroup)
+	if err != nil {
+		return err
+	}
+	ctx, tenant := c.Request().Context(), apiKeyOf(c).TenantID
+	if _, err := h.store.GetGroup(ctx, tenant, id); err != nil {
+		return err
+	}
+	if err := onlyParams(c, "q"); err != nil {
+		return err
+	}
+	p, fe := request.Page(c.QueryParams())
+	if len(fe) > 0 {
+		return request.BadParam(fe)
+	}
+	l, err := h.store.ListUsers(ctx, tenant, store.UserFilter{GroupID: id, Query: c.QueryParam("q"), Page: p})
+	if err != nil {
+		return request.ListError(err)
+	}
+	out := apiUserList{apiList: toAPIList(l.List, toAPIUser), PrevToken: l.Prev, SortedBy: l.SortedBy}
+	ids := make([]int64, len(l.Items))
+	for i, u := range l.Items {
+		ids[i] = u.ID
+	}
+	joined, err := h.store.JoinedAt(ctx, id, ids)
+	if err != nil {
+		return err
+	}
+	for i, u := range l.Items {
+		if t, ok := joined[u.ID]; ok {
+			out.Items[i].JoinedAt = &t
+		}
+	}
+	if err := h.addProperties(c, l.Items, out.Items); err != nil {
+		return err
+	}
+	return sendUsers(c, http.StatusOK, func(b []byte) []byte { return appendUserList(b, &out) })
+}
+
+type userIDsRequest struct {
+	UserIDs []string `json:"user_ids"`
+}
+
+// apiChangeMembers adds or removes up to 500 members (UserBatchJoinGroup,
+// UserBatchQuitGroup).
+func (h *Handler) changeMembers(add bool) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id, err := request.IDParam(c, store.PrefixGroup)
+		if err != nil {
+			return err
+		}
+		var req userIDsRequest
+		if err := bindJSON(c, &req); err != nil {
+			return err
+		}
+		if req.UserIDs == nil {
+			return store.FieldErrors{"user_ids": "user_ids is required: an array of user ids."}
+		}
+		change := h.store.RemoveGroupMembers
+		if add {
+			change = h.store.AddGroupMembers
+		}
+		res, err := change(c.Request().Context(), apiKeyOf(c).TenantID, id, req.UserIDs)
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, toAPIBatch(res))
+	}
+}
+
+// --- properties
