@@ -5,7 +5,7 @@ PW_DIR     := $(CURDIR)/.cache/pwdriver
 CHROMIUM   := /usr/bin/chromium
 SUDO       := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: run build generate check-generated test e2e-setup bench-setup vendor bench-store bench
+.PHONY: run build generate check-generated check-repo test e2e-setup bench-setup vendor bench-store bench
 
 ## run: generate, build and start Roster on ./data/roster.db (the first start prints the owner's password)
 run: build
@@ -26,6 +26,12 @@ check-generated:
 		cmp -s $$f $$tmp/$$(basename $$f) || { echo "stale generated file: $$f (regenerated now; commit it)"; rm -rf $$tmp; exit 1; }; \
 	done; rm -rf $$tmp
 
+## check-repo: no tracked file over 1 MB (a committed build output or data set), go.mod and go.sum tidy
+check-repo:
+	@big=$$(git ls-files -z | xargs -0 -r stat -c '%s %n' 2>/dev/null | awk '$$1 > 1048576 {print $$2}'); \
+	test -z "$$big" || { echo "tracked files over 1 MB (build outputs or data do not belong in git):"; echo "$$big"; exit 1; }
+	@go mod tidy -diff >/dev/null || { echo "go.mod or go.sum is not tidy: run go mod tidy and commit the result"; go mod tidy -diff; exit 1; }
+
 ## e2e-setup: Debian's Chromium and the Playwright driver (npm playwright-core, exact pin) for e2e tests
 e2e-setup:
 	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends chromium; }
@@ -42,7 +48,7 @@ bench-setup:
 	@command -v wrk >/dev/null 2>&1 || { $(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends wrk; }
 
 ## test: install what the tests need, then vet, format and generated-code checks and every test, e2e included
-test: e2e-setup bench-setup check-generated
+test: e2e-setup bench-setup check-repo check-generated
 	go vet ./...
 	@test -z "$$(gofmt -l cmd handlers store web e2e)" || { echo "gofmt needed:"; gofmt -l cmd handlers store web e2e; exit 1; }
 	ROSTER_E2E_REQUIRED=1 PLAYWRIGHT_DRIVER_PATH=$(PW_DIR) CHROMIUM_PATH=$(CHROMIUM) \
