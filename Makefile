@@ -32,9 +32,11 @@ check-repo:
 	test -z "$$big" || { echo "tracked files over 1 MB (build outputs or data do not belong in git):"; echo "$$big"; exit 1; }
 	@go mod tidy -diff >/dev/null || { echo "go.mod or go.sum is not tidy: run go mod tidy and commit the result"; go mod tidy -diff; exit 1; }
 
-## e2e-setup: Debian's Chromium and the Playwright driver (npm playwright-core, exact pin) for e2e tests
+## e2e-setup: Debian's Chromium and the Playwright driver (npm playwright-core, exact pin) for e2e tests,
+## and Debian's sqlite3, which a test opens Roster's database with
 e2e-setup:
-	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends chromium; }
+	@command -v chromium >/dev/null 2>&1 && command -v sqlite3 >/dev/null 2>&1 || \
+		{ $(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends chromium sqlite3; }
 	@mkdir -p $(PW_DIR)
 	@cp e2e/driver/package.json e2e/driver/package-lock.json $(PW_DIR)/
 	@cd $(PW_DIR) && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error

@@ -189,8 +189,10 @@ func startRoster(t *testing.T, flags ...string) *app {
 	return a
 }
 
-// newPage opens a page in a fresh browser context (its own cookies). On
-// failure a screenshot and the page's HTML are saved under e2e/artifacts.
+// newPage opens a page in a fresh browser context (its own cookies). The
+// test fails on any console error, CSP violation or uncaught exception on
+// the page (see consoleWatch). On failure a screenshot and the page's HTML
+// are saved under e2e/artifacts.
 func newPage(t *testing.T) playwright.Page {
 	t.Helper()
 	ctx, err := browser.NewContext(playwright.BrowserNewContextOptions{
@@ -203,7 +205,9 @@ func newPage(t *testing.T) playwright.Page {
 	if err != nil {
 		t.Fatal(err)
 	}
+	watch := watchConsole(page)
 	t.Cleanup(func() {
+		watch.report(t)
 		if t.Failed() {
 			saveArtifacts(t, page)
 		}

@@ -26,10 +26,11 @@ var migrations embed.FS
 // has two writers racing for the lock; reads use a separate pool so they never
 // queue behind a write.
 type Store struct {
-	w   *sql.DB
-	r   *sql.DB
-	rd  reader // the read pool through the prepared-statement cache
-	now func() time.Time
+	w    *sql.DB
+	r    *sql.DB
+	rd   reader // the read pool through the prepared-statement cache
+	now  func() time.Time
+	path string // the database file, for Backup's own connection
 
 	// Limits bounds what a tenant may define; zero fields take defaults.
 	Limits Limits
@@ -95,7 +96,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	n := max(8, runtime.NumCPU()*4)
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
-	s := &Store{w: w, r: r, now: time.Now, keys: apiKeyCache{m: map[string]*cachedKey{}}}
+	s := &Store{w: w, r: r, now: time.Now, path: path, keys: apiKeyCache{m: map[string]*cachedKey{}}}
 	s.rd = reader{s}
 	if err := s.prepareWrites(ctx); err != nil {
 		s.Close()

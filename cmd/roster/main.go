@@ -42,6 +42,7 @@ Commands:
   apikey create    create an API key (--role, --name, [--tenant]); prints the key once
   seed             add generated users to a tenant (--users, --seed, [--tenant]) for benchmarks
   optimize         merge the keyword search index into one segment (after large imports)
+  backup           write a consistent copy of the database to a new file (--to), even while serving
 
 Run "roster <command> -h" for a command's flags.
 `
@@ -67,6 +68,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return seedCmd(ctx, rest, getenv, stdout)
 	case "optimize":
 		return optimizeCmd(ctx, rest, getenv, stdout)
+	case "backup":
+		return backupCmd(ctx, rest, getenv, stdout)
 	case "version":
 		fmt.Fprintln(stdout, "roster", buildVersion())
 		return nil

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"net/http"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -94,6 +95,47 @@ func TestCommands(t *testing.T) {
 	k, err := st.AuthenticateAPIKey(t.Context(), token[1])
 	if err != nil || k.Role != store.RoleViewer {
 		t.Fatalf("printed API key = %+v, %v", k, err)
+	}
+}
+
+func TestBackupCommand(t *testing.T) {
+	dir := t.TempDir()
+	db, to := filepath.Join(dir, "roster.db"), filepath.Join(dir, "backups", "roster-1.db")
+	if _, err := cli(t, db, "tenant", "create", "--name", "Acme", "--alias", "acme"); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Dir(to), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	out, err := cli(t, "", "backup", "--db", db, "--to", to)
+	if err != nil || !regexp.MustCompile(`backed up \S+roster\.db to \S+roster-1\.db \([0-9.]+ KiB\) in \d`).MatchString(out) {
+		t.Fatalf("backup = %q, %v; want what it did, the size and the time", out, err)
+	}
+	b, err := store.Open(t.Context(), to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.GetTenantByAlias(t.Context(), "acme"); err != nil {
+		t.Fatalf("tenant acme in the backup: %v", err)
+	}
+	b.Close()
+	before, _ := os.ReadFile(to)
+
+	if _, err := cli(t, db, "backup", "--to", to); err == nil || !strings.Contains(err.Error(), to+": file already exists") {
+		t.Fatalf("backup over an existing file = %v, want a refusal naming it", err)
+	}
+	if after, _ := os.ReadFile(to); !bytes.Equal(after, before) {
+		t.Fatal("the refused backup changed the existing file")
+	}
+	if _, err := cli(t, db, "backup"); err == nil || !strings.Contains(err.Error(), "--to") {
+		t.Fatalf("backup without --to = %v", err)
+	}
+	missing := filepath.Join(dir, "missing.db")
+	if _, err := cli(t, missing, "backup", "--to", filepath.Join(dir, "x.db")); err == nil || !strings.Contains(err.Error(), "no database") {
+		t.Fatalf("backup of a missing database = %v", err)
+	}
+	if _, err := os.Stat(missing); err == nil {
+		t.Fatal("backing up a missing database created it")
 	}
 }
 

@@ -1,11 +1,11 @@
-// Package static embeds the console's CSS and JavaScript. The vendored files
-// (htmx, Pico CSS) come from npm via `make vendor` and are committed, so a
-// build needs no network.
+// Package static embeds the console's CSS, JavaScript and icon. The
+// vendored files (htmx, Pico CSS) come from npm via `make vendor` and are
+// committed, so a build needs no network.
 package static
 
 import "embed"
 
-// FS holds css/ and js/, served under /static/.
+// FS holds css/, js/ and img/, served under /static/.
 //
-//go:embed css js
+//go:embed css js img
 var FS embed.FS
