@@ -2,9 +2,10 @@ package handlers
 
 import (
 	"context"
-	"roster/handlers/request"
 
 	"github.com/labstack/echo/v4"
+
+	"roster/handlers/request"
 )
 
 // handleError is the one place that turns an error into a status and a body,

@@ -9,10 +9,6 @@ import (
 	"log/slog"
 	"math"
 	"net/http"
-	"roster/handlers/limit"
-	"roster/handlers/request"
-	"roster/store"
-	"roster/web/templates"
 	"slices"
 	"strconv"
 	"strings"
@@ -21,6 +17,11 @@ import (
 	"github.com/a-h/templ"
 	"github.com/alexedwards/scs/v2"
 	"github.com/labstack/echo/v4"
+
+	"roster/handlers/limit"
+	"roster/handlers/request"
+	"roster/store"
+	"roster/web/templates"
 )
 
 // Handler serves the end users' pages. Its one way to the tenant (and, once

@@ -3,12 +3,13 @@ package account
 import (
 	"errors"
 	"net/http"
-	"roster/handlers/request"
-	"roster/store"
-	"roster/web/templates"
 	"slices"
 
 	"github.com/labstack/echo/v4"
+
+	"roster/handlers/request"
+	"roster/store"
+	"roster/web/templates"
 )
 
 func profileProps(u store.User) templates.ProfileProps {

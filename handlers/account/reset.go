@@ -3,12 +3,13 @@ package account
 import (
 	"errors"
 	"net/http"
+
+	"github.com/labstack/echo/v4"
+
 	"roster/handlers/limit"
 	"roster/handlers/request"
 	"roster/store"
 	"roster/web/templates"
-
-	"github.com/labstack/echo/v4"
 )
 
 func (h *Handler) showForgot(c echo.Context) error {

@@ -3,11 +3,12 @@ package api
 import (
 	"errors"
 	"net/http"
-	"roster/handlers/request"
-	"roster/store"
 	"strings"
 
 	"github.com/labstack/echo/v4"
+
+	"roster/handlers/request"
+	"roster/store"
 )
 
 const apiKeyCtx = "api_key"

@@ -2,10 +2,11 @@ package api
 
 import (
 	"net/http"
-	"roster/handlers/request"
 	"strings"
 
 	"github.com/labstack/echo/v4"
+
+	"roster/handlers/request"
 )
 
 // apiError is the JSON API's error envelope.

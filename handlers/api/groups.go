@@ -2,11 +2,12 @@ package api
 
 import (
 	"net/http"
-	"roster/handlers/request"
-	"roster/store"
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"roster/handlers/request"
+	"roster/store"
 )
 
 type apiGroup struct {

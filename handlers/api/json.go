@@ -7,13 +7,14 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"roster/handlers/request"
-	"roster/store"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
+
+	"roster/handlers/request"
+	"roster/store"
 )
 
 // bindJSON decodes a JSON body into v, refusing unknown fields so a typo in a

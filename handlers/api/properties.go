@@ -3,12 +3,13 @@ package api
 import (
 	"encoding/json"
 	"net/http"
-	"roster/handlers/request"
-	"roster/store"
 	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"roster/handlers/request"
+	"roster/store"
 )
 
 type apiProperty struct {

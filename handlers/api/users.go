@@ -3,11 +3,12 @@ package api
 import (
 	"encoding/json"
 	"net/http"
-	"roster/handlers/request"
-	"roster/store"
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"roster/handlers/request"
+	"roster/store"
 )
 
 // apiUser is the API's user object. It never carries a password hash.

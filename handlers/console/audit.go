@@ -2,10 +2,11 @@ package console
 
 import (
 	"net/http"
-	"roster/handlers/request"
-	"roster/web/templates"
 
 	"github.com/labstack/echo/v4"
+
+	"roster/handlers/request"
+	"roster/web/templates"
 )
 
 func (h *Handler) showAudit(c echo.Context) error {

@@ -6,15 +6,16 @@ import (
 	"math"
 	"net/http"
 	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
 	"roster/handlers/limit"
 	"roster/handlers/request"
 	"roster/handlers/session"
 	"roster/store"
 	"roster/web/templates"
-	"strconv"
-	"time"
-
-	"github.com/labstack/echo/v4"
 )
 
 // Session keys of a signed-in administrator.

@@ -3,11 +3,12 @@ package console
 import (
 	"errors"
 	"net/http"
+
+	"github.com/labstack/echo/v4"
+
 	"roster/handlers/request"
 	"roster/store"
 	"roster/web/templates"
-
-	"github.com/labstack/echo/v4"
 )
 
 // listGroups is the groups page, optionally searched by name.

@@ -3,12 +3,13 @@ package console
 import (
 	"errors"
 	"net/http"
-	"roster/handlers/request"
-	"roster/store"
-	"roster/web/templates"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
+
+	"roster/handlers/request"
+	"roster/store"
+	"roster/web/templates"
 )
 
 // showOrg is the Organization page for the unit in ?unit= (the root by

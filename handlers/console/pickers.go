@@ -4,12 +4,13 @@ import (
 	"errors"
 	"net/http"
 	"regexp"
-	"roster/handlers/request"
-	"roster/store"
-	"roster/web/templates"
 	"strings"
 
 	"github.com/labstack/echo/v4"
+
+	"roster/handlers/request"
+	"roster/store"
+	"roster/web/templates"
 )
 
 // unitChoices finds units by name for a picker, labelled with their path;

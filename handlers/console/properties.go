@@ -3,12 +3,13 @@ package console
 import (
 	"errors"
 	"net/http"
-	"roster/handlers/request"
-	"roster/store"
-	"roster/web/templates"
 	"strings"
 
 	"github.com/labstack/echo/v4"
+
+	"roster/handlers/request"
+	"roster/store"
+	"roster/web/templates"
 )
 
 func (h *Handler) listProperties(c echo.Context) error {

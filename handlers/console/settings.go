@@ -3,12 +3,13 @@ package console
 import (
 	"errors"
 	"net/http"
-	"roster/handlers/request"
-	"roster/store"
-	"roster/web/templates"
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"roster/handlers/request"
+	"roster/store"
+	"roster/web/templates"
 )
 
 func (h *Handler) showTenantSettings(c echo.Context) error {

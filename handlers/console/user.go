@@ -3,14 +3,15 @@ package console
 import (
 	"errors"
 	"net/http"
-	"roster/handlers/request"
-	"roster/store"
-	"roster/web/templates"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"roster/handlers/request"
+	"roster/store"
+	"roster/web/templates"
 )
 
 // showUser is one user's page.

@@ -4,14 +4,15 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"roster/handlers/request"
-	"roster/store"
-	"roster/web/templates"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"roster/handlers/request"
+	"roster/store"
+	"roster/web/templates"
 )
 
 var bulkVerbs = map[string][2]string{

@@ -4,13 +4,15 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"roster/handlers/request"
-	"roster/store"
-	"roster/web/templates"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"roster/handlers/request"
+	"roster/store"
+	"roster/web/templates"
 )
 
 // listFilter is the filter part of the users list's query, without
@@ -27,6 +29,23 @@ func listFilter(q url.Values) url.Values {
 		}
 	}
 	return n
+}
+
+// consoleFilterParams are the users page's own parameters beside the
+// list's: the property filter as the form sends it, and the pickers' search
+// boxes.
+var consoleFilterParams = map[string]bool{"property_key": true, "property_value": true, "org_unit_id_q": true, "group_id_q": true}
+
+// unknownFilters are the parameters of q the users page does not know, sorted.
+func unknownFilters(q url.Values) []string {
+	var out []string
+	for k := range q {
+		if !request.UserFilterParams[k] && !consoleFilterParams[k] {
+			out = append(out, k)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // userResults lists users for the filter in q.
@@ -72,6 +91,15 @@ func (h *Handler) listUsers(c echo.Context) error {
 	res, fe, err := h.userResults(c, q)
 	if err != nil {
 		return err
+	}
+	if unknown := unknownFilters(q); len(unknown) > 0 {
+		// Listing everyone under a filter that was not applied would look
+		// like its answer.
+		if fe == nil {
+			fe = store.FieldErrors{}
+		}
+		fe[""] = "This list cannot filter by " + strings.Join(unknown, ", ") + "; no users are shown. Use the filters on this page."
+		res = templates.UserResultsProps{}
 	}
 	if msg := fe["property"]; msg != "" {
 		fe["property_value"] = msg

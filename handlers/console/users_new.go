@@ -5,13 +5,14 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"roster/handlers/request"
-	"roster/store"
-	"roster/web/templates"
 	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
+
+	"roster/handlers/request"
+	"roster/store"
+	"roster/web/templates"
 )
 
 func (h *Handler) showNewUser(c echo.Context) error {

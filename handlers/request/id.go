@@ -4,9 +4,10 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"regexp"
-	"roster/store"
 
 	"github.com/labstack/echo/v4"
+
+	"roster/store"
 )
 
 var safeRequestID = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)

@@ -3,11 +3,12 @@ package request
 import (
 	"errors"
 	"net/url"
-	"roster/store"
 	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"roster/store"
 )
 
 // Page reads the list parameters every list takes: max_results and

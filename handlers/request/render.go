@@ -2,12 +2,13 @@ package request
 
 import (
 	"net/url"
-	"roster/web/templates"
 	"strings"
 	"unicode"
 
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
+
+	"roster/web/templates"
 )
 
 const shellKey = "shell"

@@ -2,9 +2,10 @@ package request
 
 import (
 	"net/url"
-	"roster/store"
 	"strconv"
 	"strings"
+
+	"roster/store"
 )
 
 // UserFilterParams are the query parameters of GET /users (and the console's

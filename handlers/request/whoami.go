@@ -1,8 +1,9 @@
 package request
 
 import (
-	"roster/store"
 	"time"
+
+	"roster/store"
 )
 
 // Tenant is a tenant as /whoami and the API show it.

@@ -9,12 +9,13 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"net/http"
-	"roster/handlers/request"
-	"roster/web/templates"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
 	"github.com/labstack/echo/v4"
+
+	"roster/handlers/request"
+	"roster/web/templates"
 )
 
 // Lifetime is the longest any session lasts, idle or not.
