@@ -48,6 +48,7 @@ func tokenReason(err error) string {
 }
 
 func TestPasswordResetLinks(t *testing.T) {
+	t.Parallel()
 	s := newMailStore(t)
 	ctx := t.Context()
 	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
@@ -120,6 +121,7 @@ func TestPasswordResetLinks(t *testing.T) {
 }
 
 func TestForgotPasswordRevealsNothing(t *testing.T) {
+	t.Parallel()
 	s := newMailStore(t)
 	ctx := t.Context()
 	tn, _ := mustTenant(t, s, "acme")
@@ -135,6 +137,7 @@ func TestForgotPasswordRevealsNothing(t *testing.T) {
 }
 
 func TestInvitationEnablesAPendingUser(t *testing.T) {
+	t.Parallel()
 	s := newMailStore(t)
 	ctx := t.Context()
 	tn, _ := mustTenant(t, s, "acme")
@@ -156,6 +159,7 @@ func TestInvitationEnablesAPendingUser(t *testing.T) {
 }
 
 func TestSignInLockoutAndChecks(t *testing.T) {
+	t.Parallel()
 	s := newMailStore(t)
 	ctx := t.Context()
 	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
@@ -192,6 +196,7 @@ func TestSignInLockoutAndChecks(t *testing.T) {
 }
 
 func TestEmailVerificationByLinkAndCode(t *testing.T) {
+	t.Parallel()
 	s := newMailStore(t)
 	ctx := t.Context()
 	tn, _ := mustTenant(t, s, "acme")
@@ -237,6 +242,7 @@ func TestEmailVerificationByLinkAndCode(t *testing.T) {
 }
 
 func TestOutboxRetriesAndScrubs(t *testing.T) {
+	t.Parallel()
 	s := newMailStore(t)
 	ctx := t.Context()
 	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)

@@ -21,6 +21,7 @@ import (
 // a Roster database, passes SQLite's integrity check, and holds exactly the
 // users created up to some moment, which is no earlier than its start.
 func TestBackupWhileUsersAreBeingCreated(t *testing.T) {
+	t.Parallel()
 	s := newTestStore(t)
 	ctx := t.Context()
 	tn, _ := mustTenant(t, s, "acme")
@@ -122,6 +123,7 @@ func TestBackupWhileUsersAreBeingCreated(t *testing.T) {
 // A backup never replaces a file, and one that fails leaves nothing behind:
 // no file under its name, no temporary file beside it.
 func TestBackupRefusesAnExistingFileAndLeavesNothingWhenItFails(t *testing.T) {
+	t.Parallel()
 	s := newTestStore(t)
 	dir := t.TempDir()
 	to := filepath.Join(dir, "backup.db")

@@ -48,6 +48,7 @@ func pubIDs(users ...store.User) []string {
 // A random tree is moved around many times; after every move each unit's
 // path, each subtree and every count agree with a walk of the parent links.
 func TestOrgTreeMovesKeepPathsSubtreesAndCounts(t *testing.T) {
+	t.Parallel()
 	s := newTestStore(t)
 	ctx := t.Context()
 	tn, _ := mustTenant(t, s, "acme")
@@ -135,12 +136,13 @@ func TestOrgTreeMovesKeepPathsSubtreesAndCounts(t *testing.T) {
 		check(fmt.Sprintf("move %d", i))
 	}
 	// Both ways of reading a filtered page give the same users.
-	old := store.SetWalkBias(0)
+	old := s.SetWalkBias(0)
 	check("walking")
-	store.SetWalkBias(old)
+	s.SetWalkBias(old)
 }
 
 func TestOrgUnitRules(t *testing.T) {
+	t.Parallel()
 	s := newTestStore(t)
 	ctx := t.Context()
 	tn, _ := mustTenant(t, s, "acme")
@@ -214,6 +216,7 @@ func TestOrgUnitRules(t *testing.T) {
 }
 
 func TestGroupsAndMembers(t *testing.T) {
+	t.Parallel()
 	s := newTestStore(t)
 	ctx := t.Context()
 	tn, _ := mustTenant(t, s, "acme")
@@ -284,6 +287,7 @@ func TestGroupsAndMembers(t *testing.T) {
 }
 
 func TestPropertyValuesAreValidatedByType(t *testing.T) {
+	t.Parallel()
 	s := newTestStore(t)
 	ctx := t.Context()
 	tn, _ := mustTenant(t, s, "acme")
@@ -353,6 +357,7 @@ func TestPropertyValuesAreValidatedByType(t *testing.T) {
 }
 
 func TestRemovingAUsedValueNeedsConfirmationAndClearsIt(t *testing.T) {
+	t.Parallel()
 	s := newTestStore(t)
 	ctx := t.Context()
 	tn, _ := mustTenant(t, s, "acme")
@@ -450,6 +455,7 @@ func optionNames(p store.Property) []string {
 // Filters combine: AND across org subtree, group and properties, OR within
 // one property; both ways of reading a page agree.
 func TestCombinedDirectoryFilters(t *testing.T) {
+	t.Parallel()
 	s := newTestStore(t)
 	ctx := t.Context()
 	tn, _ := mustTenant(t, s, "acme")
@@ -477,8 +483,8 @@ func TestCombinedDirectoryFilters(t *testing.T) {
 		ordered bool
 	}{{1e300, false}, {0, false}, {0, true}} {
 		cost := way.cost
-		old, oldOrdered := store.SetWalkBias(cost), store.SetOrderedReads(way.ordered)
-		defer store.SetOrderedReads(oldOrdered)
+		old, oldOrdered := s.SetWalkBias(cost), s.SetOrderedReads(way.ordered)
+		defer s.SetOrderedReads(oldOrdered)
 		if got := usernames(t, s, tn.ID, f); !slices.Equal(got, []string{"usr1", "usr2"}) {
 			t.Errorf("walk cost %g: %v", cost, got)
 		}
@@ -488,7 +494,7 @@ func TestCombinedDirectoryFilters(t *testing.T) {
 		if got := usernames(t, s, tn.ID, store.UserFilter{OrgUnitID: eng.ID, SubUnits: true, Sort: "-username"}); !slices.Equal(got, []string{"usr4", "usr2", "usr1", "usr0"}) {
 			t.Errorf("walk cost %g: subtree newest name first: %v", cost, got)
 		}
-		store.SetWalkBias(old)
+		s.SetWalkBias(old)
 	}
 	if _, err := s.ListUsers(ctx, tn.ID, store.UserFilter{Properties: map[string][]string{"level": {"high"}}}); !isFieldError(err, "property") {
 		t.Errorf("a non-number for a number property = %v", err)
@@ -499,6 +505,7 @@ func TestCombinedDirectoryFilters(t *testing.T) {
 }
 
 func TestResourceGroups(t *testing.T) {
+	t.Parallel()
 	s := newTestStore(t)
 	ctx := t.Context()
 	tn, _ := mustTenant(t, s, "acme")
@@ -556,6 +563,7 @@ func TestResourceGroups(t *testing.T) {
 // username order whichever way the page is read, page after page, and
 // follow a renamed user.
 func TestMemberSetsInUsernameOrder(t *testing.T) {
+	t.Parallel()
 	s := newTestStore(t)
 	ctx := t.Context()
 	tn, _ := mustTenant(t, s, "acme")
@@ -623,7 +631,7 @@ func TestMemberSetsInUsernameOrder(t *testing.T) {
 			cost    float64
 			ordered bool
 		}{{1e300, false}, {0, false}, {0, true}, {1, true}} {
-			old, oldOrdered := store.SetWalkBias(way.cost), store.SetOrderedReads(way.ordered)
+			old, oldOrdered := s.SetWalkBias(way.cost), s.SetOrderedReads(way.ordered)
 			for name, f := range filters {
 				if got := pages(f); !slices.Equal(got, want) {
 					t.Errorf("%s, %s %+v: %v, want %v", when, name, way, got, want)
@@ -633,8 +641,8 @@ func TestMemberSetsInUsernameOrder(t *testing.T) {
 					t.Errorf("%s, %s %+v, newest name first: %v, want %v", when, name, way, got, back)
 				}
 			}
-			store.SetWalkBias(old)
-			store.SetOrderedReads(oldOrdered)
+			s.SetWalkBias(old)
+			s.SetOrderedReads(oldOrdered)
 		}
 		if n, err := s.StaleMemberNames(ctx); n != 0 || err != nil {
 			t.Errorf("%s: %d memberships or values hold another username than their user's (%v)", when, n, err)
@@ -650,8 +658,8 @@ func TestMemberSetsInUsernameOrder(t *testing.T) {
 
 	// A set larger than a page is read that way (forced here: these are
 	// small enough to sort).
-	old := store.SetWalkBias(0)
-	defer store.SetWalkBias(old)
+	old := s.SetWalkBias(0)
+	defer s.SetWalkBias(old)
 	for name, f := range filters {
 		plan, err := s.ListPlan(ctx, tn.ID, f)
 		if err != nil {

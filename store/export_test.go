@@ -57,11 +57,11 @@ func (s *Store) CheckSearchIndex(ctx context.Context) error {
 }
 
 // SetWalkBias scales the cost of walking users that decides how a filtered
-// page is read (0 always walks, a huge value always drives), so tests cover
-// both; it returns the old value.
-func SetWalkBias(c float64) float64 {
-	old := walkBias
-	walkBias = c
+// page of this store is read (0 always walks, a huge value always drives),
+// so tests cover both; it returns the old value.
+func (s *Store) SetWalkBias(c float64) float64 {
+	old := s.planner.walkBias
+	s.planner.walkBias = c
 	return old
 }
 
@@ -78,9 +78,9 @@ func (s *Store) StalePropertyCopies(ctx context.Context) (int, error) {
 
 // SetOrderedReads lets (or stops) a group's memberships give the page's
 // username order, so tests cover the other ways too.
-func SetOrderedReads(on bool) bool {
-	old := orderedReads
-	orderedReads = on
+func (s *Store) SetOrderedReads(on bool) bool {
+	old := s.planner.orderedReads
+	s.planner.orderedReads = on
 	return old
 }
 

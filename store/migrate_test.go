@@ -15,6 +15,7 @@ import (
 // copies of migrations 00005, 00006 and 00008 existed gets them filled in
 // by those migrations: upgrading loses nothing and leaves nothing stale.
 func TestMigrationsFillCopiesOfExistingData(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "roster.db")
 	db, err := sql.Open("sqlite", dsn(path, false))
@@ -80,9 +81,9 @@ func TestMigrationsFillCopiesOfExistingData(t *testing.T) {
 			}
 		}
 	}
-	old, oldBias := SetOrderedReads(true), SetWalkBias(0)
-	defer SetOrderedReads(old)
-	defer SetWalkBias(oldBias)
+	old, oldBias := s.SetOrderedReads(true), s.SetWalkBias(0)
+	defer s.SetOrderedReads(old)
+	defer s.SetWalkBias(oldBias)
 	for _, f := range []UserFilter{{GroupID: 1}, {Properties: map[string][]string{"note": {"x"}}}} {
 		l, err := s.ListUsers(ctx, 1, f)
 		if err != nil {

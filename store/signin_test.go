@@ -18,6 +18,7 @@ import (
 // it would hold every other writer (anonymous sign-in loops once raised the
 // median API write from 2 ms to ~390 ms).
 func TestNoPasswordHashingUnderTheWriteLock(t *testing.T) {
+	t.Parallel()
 	s := newMailStore(t)
 	ctx := t.Context()
 	tn, _ := mustTenant(t, s, "acme")
@@ -92,7 +93,8 @@ func errString(err error) string {
 // Every way a password is refused costs one bcrypt comparison, so how long
 // the answer takes does not say whether the account exists, has a password,
 // is locked, or the password was too long to be one. Medians of a few runs,
-// each compared with a wrong guess at a real password.
+// each compared with a wrong guess at a real password. Not parallel: the
+// store's other tests wait while it measures.
 func TestRefusedPasswordsTakeAlike(t *testing.T) {
 	s := newMailStore(t)
 	s.PasswordCost = bcrypt.DefaultCost // what production pays, so timing shows
@@ -152,6 +154,7 @@ func TestRefusedPasswordsTakeAlike(t *testing.T) {
 // row lock the account; while locked even the right password is refused as
 // a wrong one; the lock ends with time, by an owner, or with a new password.
 func TestAdministratorLock(t *testing.T) {
+	t.Parallel()
 	s := newTestStore(t)
 	ctx := t.Context()
 	now := time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
@@ -241,6 +244,7 @@ func TestAdministratorLock(t *testing.T) {
 // guesses are held until every one has taken its number (the bcrypt watch
 // is the meeting point), so they truly overlap.
 func TestParallelGuessesPastTheLimitAreRefused(t *testing.T) {
+	t.Parallel()
 	s := newTestStore(t)
 	ctx := t.Context()
 	tn, _ := mustTenant(t, s, "acme")

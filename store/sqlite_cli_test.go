@@ -201,6 +201,7 @@ func checkReadableBySQLite3(t *testing.T, path string, d directory) {
 // integrity check, every table, the keyword index. Its writes fire the
 // same triggers, which write the same copies of property values.
 func TestDebianSQLite3OpensTheDatabase(t *testing.T) {
+	t.Parallel()
 	sqlite3(t) // before the work, when it is missing
 	path := filepath.Join(t.TempDir(), "roster.db")
 	s, err := store.Open(t.Context(), path)
@@ -250,6 +251,7 @@ func TestDebianSQLite3OpensTheDatabase(t *testing.T) {
 // 00010), which sqlite3 could not open, can be opened once Roster has
 // upgraded it, and its copies are untouched by the upgrade.
 func TestUpgradedDatabaseBecomesReadableBySQLite3(t *testing.T) {
+	t.Parallel()
 	sqlite3(t) // before the work, when it is missing
 	path := filepath.Join(t.TempDir(), "roster.db")
 	s, err := store.Open(t.Context(), path)

@@ -67,6 +67,7 @@ type Store struct {
 	// onListQuery, when set, sees each list query before it runs: tests check
 	// its plan with EXPLAIN QUERY PLAN.
 	onListQuery func(query string, args []any)
+	planner     planner
 	// onBcrypt, when set, runs before each bcrypt hash or comparison: tests
 	// check that none runs while a write transaction holds the lock.
 	onBcrypt func()
@@ -96,7 +97,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	n := max(8, runtime.NumCPU()*4)
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
-	s := &Store{w: w, r: r, now: time.Now, path: path, keys: apiKeyCache{m: map[string]*cachedKey{}}}
+	s := &Store{w: w, r: r, now: time.Now, path: path, keys: apiKeyCache{m: map[string]*cachedKey{}}, planner: defaultPlanner}
 	s.rd = reader{s}
 	if err := s.prepareWrites(ctx); err != nil {
 		s.Close()

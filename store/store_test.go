@@ -55,6 +55,7 @@ func events(t *testing.T, s *store.Store, tenant int64) []string {
 }
 
 func TestMigrationsApplyFromEmptyAndAreIdempotent(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "roster.db")
 	for i := range 3 {
 		s, err := store.Open(t.Context(), path)
@@ -87,6 +88,7 @@ func TestMigrationsApplyFromEmptyAndAreIdempotent(t *testing.T) {
 }
 
 func TestFailedChangeLeavesNoRowAndNoAuditEvent(t *testing.T) {
+	t.Parallel()
 	s := newTestStore(t)
 	tn, _ := mustTenant(t, s, "acme")
 	before := events(t, s, tn.ID)
@@ -121,6 +123,7 @@ func TestFailedChangeLeavesNoRowAndNoAuditEvent(t *testing.T) {
 }
 
 func TestCommittedChangeHasItsAuditEvent(t *testing.T) {
+	t.Parallel()
 	s := newTestStore(t)
 	tn, owner := mustTenant(t, s, "acme")
 	ctx := store.WithRequestID(store.WithActor(t.Context(),
@@ -149,6 +152,7 @@ func TestCommittedChangeHasItsAuditEvent(t *testing.T) {
 }
 
 func TestAliasRules(t *testing.T) {
+	t.Parallel()
 	s := newTestStore(t)
 	tn, _ := mustTenant(t, s, "acme")
 	mustTenant(t, s, "other")
@@ -179,6 +183,7 @@ func TestAliasRules(t *testing.T) {
 }
 
 func TestBootstrapCreatesDefaultTenantAndOwnerOnce(t *testing.T) {
+	t.Parallel()
 	s := newTestStore(t)
 	ctx := t.Context()
 	created, err := s.Bootstrap(ctx, "first-password-123")
@@ -200,6 +205,7 @@ func TestBootstrapCreatesDefaultTenantAndOwnerOnce(t *testing.T) {
 }
 
 func TestAuthenticateAdmin(t *testing.T) {
+	t.Parallel()
 	s := newTestStore(t)
 	mustTenant(t, s, "acme")
 	tests := []struct {
@@ -226,6 +232,7 @@ func TestAuthenticateAdmin(t *testing.T) {
 }
 
 func TestAdministratorRules(t *testing.T) {
+	t.Parallel()
 	s := newTestStore(t)
 	ctx := t.Context()
 	tn, owner := mustTenant(t, s, "acme")
@@ -301,6 +308,7 @@ func isFieldError(err error, field string) bool {
 }
 
 func TestAPIKeys(t *testing.T) {
+	t.Parallel()
 	s := newTestStore(t)
 	ctx := t.Context()
 	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
@@ -392,6 +400,7 @@ func contains(list []string, s string) bool {
 }
 
 func TestListAuditEventsFiltersAndPages(t *testing.T) {
+	t.Parallel()
 	s := newTestStore(t)
 	base := time.Date(2026, 1, 10, 9, 0, 0, 0, time.UTC)
 	now := base
@@ -475,6 +484,7 @@ func TestListAuditEventsFiltersAndPages(t *testing.T) {
 }
 
 func TestPublicIDs(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in   string
 		id   int64

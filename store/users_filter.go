@@ -9,9 +9,19 @@ import (
 	"strings"
 )
 
-// walkBias scales the cost of walking against driving; tests set it to 0
-// (always walk) or a huge value (always drive) to cover both ways.
-var walkBias = 1.0
+// planner decides how a filtered page is read (plan). Its knobs belong to
+// one store, so a test can force each way on its own store without
+// touching another's.
+type planner struct {
+	// walkBias scales the cost of walking against driving: 1 in use, 0
+	// always walks, a huge value always drives.
+	walkBias float64
+	// orderedReads lets a set that holds usernames give the page's order.
+	orderedReads bool
+}
+
+// defaultPlanner weighs the ways by their measured costs.
+var defaultPlanner = planner{walkBias: 1, orderedReads: true}
 
 // memberSet is a filter that keeps users belonging to something: a unit's
 // subtree, a group, a property's values. A page can be read two ways:
@@ -52,10 +62,6 @@ func (ms memberSets) smallest() int {
 	return best
 }
 
-// orderedReads lets a set that holds usernames give the page's order;
-// tests turn it off to cover the other two ways.
-var orderedReads = true
-
 // userFetchCost is the cost in microseconds of reading a user's row by id.
 const userFetchCost = 2.4
 
@@ -63,7 +69,7 @@ const userFetchCost = 2.4
 // from the smallest set (drive), walking users in the page's order
 // (neither), or, when the page is in username order, walking the users of
 // the set ordered (>= 0) in that order.
-func (ms memberSets) plan(total, limit int, byUsername bool) (ordered int, drive bool) {
+func (p planner) plan(ms memberSets, total, limit int, byUsername bool) (ordered int, drive bool) {
 	ordered = -1
 	i := ms.smallest()
 	if i < 0 {
@@ -76,10 +82,10 @@ func (ms memberSets) plan(total, limit int, byUsername bool) (ordered int, drive
 		walkRows *= float64(total) / float64(max(m.size, 1))
 		perRow = max(perRow, m.walkCost)
 	}
-	driveCost, walkCost := float64(ms[i].size)*ms[i].driveCost, walkBias*walkRows*perRow
+	driveCost, walkCost := float64(ms[i].size)*ms[i].driveCost, p.walkBias*walkRows*perRow
 	best := min(driveCost, walkCost)
 	for j, m := range ms {
-		if m.orderedFrom == "" || !byUsername || !orderedReads {
+		if m.orderedFrom == "" || !byUsername || !p.orderedReads {
 			continue
 		}
 		// Walking one set's users visits limit × N/|other| of them for each
@@ -91,7 +97,7 @@ func (ms memberSets) plan(total, limit int, byUsername bool) (ordered int, drive
 				per = max(per, o.walkCost)
 			}
 		}
-		if c := walkBias * rows * per; c <= best {
+		if c := p.walkBias * rows * per; c <= best {
 			ordered, best = j, c
 		}
 	}

@@ -256,7 +256,7 @@ func (s *Store) ListUsers(ctx context.Context, tenant int64, f UserFilter) (User
 		if err != nil {
 			return UserList{}, err
 		}
-		ordered, driven = sets.plan(total, f.Page.limit(), strings.TrimPrefix(sortKey, "-") == "username")
+		ordered, driven = s.planner.plan(sets, total, f.Page.limit(), strings.TrimPrefix(sortKey, "-") == "username")
 	}
 	sets.apply(&q, driven, ordered)
 	usernameCol := "u.username"

@@ -22,6 +22,7 @@ func mustUser(t *testing.T, s *store.Store, tenant int64, n store.NewUser) store
 }
 
 func TestCreateUserValidation(t *testing.T) {
+	t.Parallel()
 	s := newTestStore(t)
 	tn, _ := mustTenant(t, s, "acme")
 	mustUser(t, s, tn.ID, store.NewUser{Username: "taken", SourceType: "ldap", SourceID: "corp", ExternalID: "e-1"})
@@ -93,6 +94,7 @@ func TestCreateUserValidation(t *testing.T) {
 }
 
 func TestCreateUserDefaults(t *testing.T) {
+	t.Parallel()
 	s := newTestStore(t)
 	tn, _ := mustTenant(t, s, "acme")
 	pending := mustUser(t, s, tn.ID, store.NewUser{Username: "nopass"})
@@ -114,6 +116,7 @@ func TestCreateUserDefaults(t *testing.T) {
 }
 
 func TestBatchCreateCreatesExactlyTheGoodRows(t *testing.T) {
+	t.Parallel()
 	s := newTestStore(t)
 	tn, _ := mustTenant(t, s, "acme")
 	mustUser(t, s, tn.ID, store.NewUser{Username: "exists"})
@@ -164,6 +167,7 @@ func TestBatchCreateCreatesExactlyTheGoodRows(t *testing.T) {
 }
 
 func TestUpdateUser(t *testing.T) {
+	t.Parallel()
 	s := newTestStore(t)
 	tn, _ := mustTenant(t, s, "acme")
 	u := mustUser(t, s, tn.ID, store.NewUser{Username: "ada", Email: "ada@example.com", EmailVerified: true})
@@ -210,6 +214,7 @@ func TestUpdateUser(t *testing.T) {
 }
 
 func TestUserActions(t *testing.T) {
+	t.Parallel()
 	s := newTestStore(t)
 	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 	s.SetClock(func() time.Time { return now })
@@ -291,6 +296,7 @@ func TestUserActions(t *testing.T) {
 }
 
 func TestListUsersFilters(t *testing.T) {
+	t.Parallel()
 	s := newTestStore(t)
 	base := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 	now := base
@@ -390,6 +396,7 @@ func TestListUsersFilters(t *testing.T) {
 // Keyset paging visits every user exactly once, in order, in both
 // directions and for every sort, while users are being added.
 func TestListUsersPaging(t *testing.T) {
+	t.Parallel()
 	s := newTestStore(t)
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	s.SetClock(func() time.Time { now = now.Add(time.Minute); return now })
@@ -462,6 +469,7 @@ func TestListUsersPaging(t *testing.T) {
 }
 
 func TestKeywordResultsPastTheSortCapComeInOrderAdded(t *testing.T) {
+	t.Parallel()
 	s := newTestStore(t)
 	tn, _ := mustTenant(t, s, "acme")
 	var items []store.NewUser
@@ -491,6 +499,7 @@ func TestKeywordResultsPastTheSortCapComeInOrderAdded(t *testing.T) {
 // The plan of every list query reads an index range and never sorts the
 // tenant's users (SQLite's planner, without statistics, would).
 func TestListUsersQueryPlans(t *testing.T) {
+	t.Parallel()
 	s := newTestStore(t)
 	tn, _ := mustTenant(t, s, "acme")
 	mustUser(t, s, tn.ID, store.NewUser{Username: "ada"})
@@ -531,6 +540,7 @@ func TestListUsersQueryPlans(t *testing.T) {
 }
 
 func TestUserStats(t *testing.T) {
+	t.Parallel()
 	s := newTestStore(t)
 	now := time.Date(2026, 1, 31, 23, 0, 0, 0, time.UTC)
 	s.SetClock(func() time.Time { return now })
@@ -590,6 +600,7 @@ func isSubsequence(sub, seq []int64) bool {
 }
 
 func TestSeedUsersKeepsSchemaSearchAndCounts(t *testing.T) {
+	t.Parallel()
 	s := newTestStore(t)
 	tn, _ := mustTenant(t, s, "acme")
 	mustUser(t, s, tn.ID, store.NewUser{Username: "before"})
@@ -675,6 +686,7 @@ func TestSeedUsersKeepsSchemaSearchAndCounts(t *testing.T) {
 // The keyword index follows every way users are created, changed and
 // removed.
 func TestSearchIndexStaysInStep(t *testing.T) {
+	t.Parallel()
 	s := newTestStore(t)
 	tn, _ := mustTenant(t, s, "acme")
 	ctx := t.Context()
@@ -713,8 +725,8 @@ func checkDirectoryCounts(t *testing.T, s *store.Store, tenant int64) {
 	if err != nil || len(units.Items) < 2 {
 		t.Fatalf("units = %d, %v", len(units.Items), err)
 	}
-	old := store.SetWalkBias(1e300)
-	defer store.SetWalkBias(old)
+	old := s.SetWalkBias(1e300)
+	defer s.SetWalkBias(old)
 	count := func(f store.UserFilter) int {
 		n := 0
 		for f.Page = (store.Page{Size: 100}); ; {
@@ -763,6 +775,7 @@ func checkDirectoryCounts(t *testing.T, s *store.Store, tenant int64) {
 // store is counted at once, and one made by another process (another
 // Store on the file) within a few seconds.
 func TestSearchCountsFollowChanges(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "roster.db")
 	s, err := store.Open(t.Context(), path)
 	if err != nil {
@@ -818,6 +831,7 @@ func TestSearchCountsFollowChanges(t *testing.T) {
 // tables; they must read ranges, not scan a million users' index (a stale
 // statistic once made every segment merge a full scan).
 func TestKeywordIndexMaintenanceUsesRanges(t *testing.T) {
+	t.Parallel()
 	s := newTestStore(t)
 	for _, q := range []string{
 		`DELETE FROM users_fts_data WHERE id >= ? AND id <= ?`,
@@ -836,6 +850,7 @@ func TestKeywordIndexMaintenanceUsesRanges(t *testing.T) {
 
 // Merging the keyword index leaves one segment and the same answers.
 func TestOptimizeSearch(t *testing.T) {
+	t.Parallel()
 	s := newTestStore(t)
 	tn, _ := mustTenant(t, s, "acme")
 	for b := range 4 {
