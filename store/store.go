@@ -1,5 +1,3 @@
-// Package store is the only package that knows SQL. It holds Roster's data in
-// one SQLite file and gives every other package concrete methods on *Store.
 package store
 
 import (
