@@ -136,8 +136,8 @@ func TestConsolePropertiesAndUserValues(t *testing.T) {
 	wantPage(t, r, http.StatusUnprocessableEntity, "&#34;lots&#34; is not a number.")
 	if u, _ := a.st.GetUser(ctx, a.acme.ID, us[0].ID); u.ID == 0 {
 		t.Fatal("no user")
-	} else if vals, _ := a.st.UserProperties(ctx, a.acme.ID, u); len(vals) != 0 {
-		t.Fatalf("a refused save wrote %v", vals)
+	} else if len(u.Properties) != 0 {
+		t.Fatalf("a refused save wrote %v", u.Properties)
 	}
 	wantPage(t, b.post(user+"/properties", url.Values{"prop_team": {"ops"}, "prop_level": {"3"}}), http.StatusSeeOther)
 	wantPage(t, b.get(user), 200, `<option value="ops" selected>`, `value="3"`)

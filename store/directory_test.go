@@ -437,11 +437,7 @@ func userProps(t *testing.T, s *store.Store, tenant, id int64) map[string]store.
 	if err != nil {
 		t.Fatal(err)
 	}
-	vals, err := s.UserProperties(t.Context(), tenant, u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return vals
+	return u.Properties
 }
 
 func optionNames(p store.Property) []string {

@@ -683,17 +683,41 @@ func userValueText(ctx context.Context, tx *sql.Tx, p Property, user int64) (str
 	return v, nil
 }
 
-// UserProperties returns the property values of u, a user of tenant read
-// by this store, by property key. They come from the user row's copy
-// (migration 00005), so a page of users costs no further query.
-func (s *Store) UserProperties(ctx context.Context, tenant int64, u User) (map[string]PropertyValue, error) {
-	if u.propertyValues == "" {
-		return nil, nil
+// withProperties is u with its Properties decoded.
+func (s *Store) withProperties(ctx context.Context, u User) (User, error) {
+	us := []User{u}
+	err := s.decodeProperties(ctx, u.TenantID, us)
+	return us[0], err
+}
+
+// decodeProperties fills the Properties of users of tenant read by this
+// store, from each row's copy of its values (migration 00005): a page of
+// users costs no further query, and the definitions are read once.
+func (s *Store) decodeProperties(ctx context.Context, tenant int64, us []User) error {
+	var defs *propertyDefs
+	for i := range us {
+		if us[i].propertyValues == "" {
+			continue
+		}
+		if defs == nil {
+			d, err := s.propertyDefs(ctx, tenant)
+			if err != nil {
+				return err
+			}
+			defs = &d
+		}
+		vals, err := defs.decode(us[i])
+		if err != nil {
+			return err
+		}
+		us[i].Properties = vals
 	}
-	defs, err := s.propertyDefs(ctx, tenant)
-	if err != nil {
-		return nil, err
-	}
+	return nil
+}
+
+// decode reads u's copy of its property values, keeping only the tenant's
+// properties.
+func (defs propertyDefs) decode(u User) (map[string]PropertyValue, error) {
 	var out map[string]PropertyValue
 	for rest := u.propertyValues; rest != ""; {
 		var pid, oid, n int64
@@ -708,7 +732,6 @@ func (s *Store) UserProperties(ctx context.Context, tenant int64, u User) (map[s
 		}
 		v := rest[:n]
 		rest = rest[n:]
-		// Only the tenant's properties count.
 		p, known := defs.byID[pid]
 		if !known {
 			continue

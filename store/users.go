@@ -78,8 +78,13 @@ type User struct {
 	CreatedAt         time.Time
 	UpdatedAt         time.Time
 	LastLoginAt       *time.Time
+	// Properties are the user's custom property values by key, decoded
+	// from the row's copy: filled by GetUser, ListUsers, CreateUser,
+	// UpdateUser and SetRequiredActions (what the directory's readers and
+	// the API need), nil from the end users' account methods.
+	Properties map[string]PropertyValue
 	// propertyValues is the row's copy of the user's property values
-	// (migration 00005); UserProperties reads it.
+	// (migration 00005), which Properties is decoded from.
 	propertyValues string
 }
 
@@ -364,7 +369,7 @@ func (s *Store) CreateUser(ctx context.Context, tenant int64, n NewUser) (User, 
 	if len(res.Failed) > 0 {
 		return User{}, users[0].err
 	}
-	return users[0].user, nil
+	return s.withProperties(ctx, users[0].user)
 }
 
 // CreateUsers creates up to MaxBatch users in one transaction, each in its

@@ -48,7 +48,11 @@ func scanUser(sc rowScanner) (User, error) {
 
 // GetUser returns a user of tenant by id, or ErrNotFound.
 func (s *Store) GetUser(ctx context.Context, tenant, id int64) (User, error) {
-	return getUser(ctx, s.rd, tenant, id)
+	u, err := getUser(ctx, s.rd, tenant, id)
+	if err != nil {
+		return User{}, err
+	}
+	return s.withProperties(ctx, u)
 }
 
 func getUser(ctx context.Context, q rowQuerier, tenant, id int64) (User, error) {
@@ -167,7 +171,10 @@ func (s *Store) UpdateUser(ctx context.Context, tenant, id int64, upd UserUpdate
 		}
 		return s.audit(ctx, tx, tenant, "user.update", "user", u.PublicID(), ch)
 	})
-	return u, err
+	if err != nil {
+		return User{}, err
+	}
+	return s.withProperties(ctx, u)
 }
 
 // User actions applied in batches.

@@ -417,7 +417,7 @@ func (s *Store) ListUsers(ctx context.Context, tenant int64, f UserFilter) (User
 	if (back && more) || (!back && (cur != nil || offset > 0)) {
 		out.Prev = mk(out.Items[0], true)
 	}
-	return out, nil
+	return out, s.decodeProperties(ctx, tenant, out.Items)
 }
 
 // tenantUserCount is the number of a tenant's users, from the counters.

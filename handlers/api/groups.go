@@ -147,9 +147,6 @@ func (h *Handler) groupMembers(c echo.Context) error {
 			out.Items[i].JoinedAt = &t
 		}
 	}
-	if err := h.addProperties(c, l.Items, out.Items); err != nil {
-		return err
-	}
 	return sendUsers(c, http.StatusOK, func(b []byte) []byte { return appendUserList(b, &out) })
 }
 

@@ -64,7 +64,10 @@ func toAPIUser(u store.User) apiUser {
 		SourceType: u.SourceType, SourceID: u.SourceID, Language: u.Language, Timezone: u.Timezone,
 		Tags: u.Tags, OrgUnitID: store.PublicID(store.PrefixOrgUnit, u.OrgUnitID), RegisteredAt: utc(u.RegisteredAt),
 		CreatedAt: u.CreatedAt.UTC(), UpdatedAt: u.UpdatedAt.UTC(), LastLoginAt: utc(u.LastLoginAt),
-		Properties: map[string]any{}}
+		Properties: make(map[string]any, len(u.Properties))}
+	for k, v := range u.Properties {
+		out.Properties[k] = v.JSON()
+	}
 	// A lock that has ended says nothing any more.
 	if out.Locked {
 		out.LockUntil, out.LockReason = utc(u.LockUntil), &u.LockReason
@@ -210,9 +213,6 @@ func (h *Handler) listUsers(c echo.Context) error {
 		return err
 	}
 	out := apiUserList{apiList: toAPIList(l.List, toAPIUser), PrevToken: l.Prev, SortedBy: l.SortedBy}
-	if err := h.addProperties(c, l.Items, out.Items); err != nil {
-		return err
-	}
 	return sendUsers(c, http.StatusOK, func(b []byte) []byte { return appendUserList(b, &out) })
 }
 
@@ -243,9 +243,6 @@ func (h *Handler) getUser(c echo.Context) error {
 	out.Groups = []apiRef{}
 	for _, g := range gs {
 		out.Groups = append(out.Groups, apiRef{ID: g.PublicID(), Name: g.Name})
-	}
-	if err := h.addProperties(c, []store.User{u}, []apiUser{out}); err != nil {
-		return err
 	}
 	return sendUser(c, http.StatusOK, &out)
 }
@@ -305,26 +302,8 @@ type apiRef struct {
 	Name string `json:"name"`
 }
 
-// addProperties fills the property values of items, the API objects of
-// users.
-func (h *Handler) addProperties(c echo.Context, users []store.User, items []apiUser) error {
-	for i, u := range users {
-		vals, err := h.store.UserProperties(c.Request().Context(), apiKeyOf(c).TenantID, u)
-		if err != nil {
-			return err
-		}
-		for k, v := range vals {
-			items[i].Properties[k] = v.JSON()
-		}
-	}
-	return nil
-}
-
 // userJSON answers with one user object, its property values included.
 func (h *Handler) userJSON(c echo.Context, code int, u store.User) error {
 	out := toAPIUser(u)
-	if err := h.addProperties(c, []store.User{u}, []apiUser{out}); err != nil {
-		return err
-	}
 	return sendUser(c, code, &out)
 }

@@ -244,9 +244,7 @@ func (h *Handler) userDirectory(c echo.Context, u store.User, p *templates.UserP
 	if p.Properties, err = h.store.PropertyDefinitions(ctx, tenant); err != nil {
 		return err
 	}
-	if p.Values, err = h.store.UserProperties(ctx, tenant, u); err != nil {
-		return err
-	}
+	p.Values = u.Properties
 	if p.ResourceGroups, err = h.store.UserResourceGroups(ctx, tenant, u.ID); err != nil {
 		return err
 	}
