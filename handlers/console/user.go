@@ -35,12 +35,7 @@ func (h *Handler) userOf(c echo.Context) (store.User, error) {
 // (in typed) stay in the forms.
 func (h *Handler) renderUser(c echo.Context, code int, u store.User, errs store.FieldErrors, typed func(*templates.UserPageProps)) error {
 	p := templates.UserPageProps{User: u, Now: time.Now(), Errors: errs, Tags: templates.TagsText(u.Tags),
-		Profile: templates.UserForm{Username: u.Username, DisplayName: u.DisplayName, Description: u.Description,
-			Email: u.Email, PhoneRegion: u.PhoneRegion, PhoneNumber: u.PhoneNumber, Language: u.Language,
-			Timezone: u.Timezone, SourceType: u.SourceType, SourceID: u.SourceID, ExternalID: u.ExternalID,
-			Verified: u.EmailVerified},
-		Access: templates.AccessForm{AccountExpiresAt: dateOf(u.AccountExpiresAt), PasswordExpiresAt: dateOf(u.PasswordExpiresAt),
-			RequiredActions: u.RequiredActions}}
+		Profile: userForm(u), Access: accessForm(u)}
 	if typed != nil {
 		typed(&p)
 	}
@@ -54,13 +49,6 @@ func (h *Handler) renderUser(c echo.Context, code int, u store.User, errs store.
 		return err
 	}
 	return request.Render(c, code, templates.UserPage(p))
-}
-
-func dateOf(t *time.Time) string {
-	if t == nil {
-		return ""
-	}
-	return t.UTC().Format(time.DateOnly)
 }
 
 // saveUser changes the user of the URL with the update build makes from
@@ -86,52 +74,20 @@ func (h *Handler) saveUser(c echo.Context, done string, typed func(*templates.Us
 	return c.Redirect(http.StatusSeeOther, "/users/"+u.PublicID())
 }
 
-type profileForm struct {
-	Username      string `form:"username"`
-	DisplayName   string `form:"display_name"`
-	Description   string `form:"description"`
-	Email         string `form:"email"`
-	EmailVerified bool   `form:"email_verified"`
-	PhoneRegion   string `form:"phone_region"`
-	PhoneNumber   string `form:"phone_number"`
-	Language      string `form:"language"`
-	Timezone      string `form:"timezone"`
-	SourceType    string `form:"source_type"`
-	SourceID      string `form:"source_id"`
-	ExternalID    string `form:"external_id"`
-}
-
 func (h *Handler) updateProfile(c echo.Context) error {
-	var f profileForm
+	var f templates.UserForm
 	if err := c.Bind(&f); err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, "Malformed form.")
 	}
-	typed := func(p *templates.UserPageProps) {
-		p.Profile = templates.UserForm{Username: f.Username, DisplayName: f.DisplayName, Description: f.Description,
-			Email: f.Email, PhoneRegion: f.PhoneRegion, PhoneNumber: f.PhoneNumber, Language: f.Language,
-			Timezone: f.Timezone, SourceType: f.SourceType, SourceID: f.SourceID, ExternalID: f.ExternalID,
-			Verified: f.EmailVerified}
-	}
+	f.Password, f.Invite = "", false // not fields of a profile
+	typed := func(p *templates.UserPageProps) { p.Profile = f }
 	return h.saveUser(c, "Profile saved.", typed, func(u store.User) (store.UserUpdate, store.FieldErrors) {
-		upd := store.UserUpdate{Username: &f.Username, DisplayName: &f.DisplayName, Description: &f.Description,
-			Email: &f.Email, PhoneRegion: &f.PhoneRegion, PhoneNumber: &f.PhoneNumber, Language: &f.Language,
-			Timezone: &f.Timezone, SourceType: &f.SourceType, SourceID: &f.SourceID, ExternalID: &f.ExternalID}
-		if strings.EqualFold(strings.TrimSpace(f.Email), u.Email) {
-			// The checkbox speaks only for the address it was shown next to.
-			upd.EmailVerified = &f.EmailVerified
-		}
-		return upd, nil
+		return profileUpdate(&f, u), nil
 	})
 }
 
-type accessForm struct {
-	RequiredActions   []string `form:"required_actions"`
-	AccountExpiresAt  string   `form:"account_expires_at"`
-	PasswordExpiresAt string   `form:"password_expires_at"`
-}
-
 func (h *Handler) updateAccess(c echo.Context) error {
-	var f accessForm
+	var f templates.AccessForm
 	if err := c.Bind(&f); err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, "Malformed form.")
 	}
@@ -140,7 +96,8 @@ func (h *Handler) updateAccess(c echo.Context) error {
 		actions = []string{}
 	}
 	typed := func(p *templates.UserPageProps) {
-		p.Access = templates.AccessForm{AccountExpiresAt: f.AccountExpiresAt, PasswordExpiresAt: f.PasswordExpiresAt, RequiredActions: actions}
+		p.Access = f
+		p.Access.RequiredActions = actions
 	}
 	return h.saveUser(c, "Access saved.", typed, func(store.User) (store.UserUpdate, store.FieldErrors) {
 		fe := store.FieldErrors{}

@@ -19,34 +19,17 @@ func (h *Handler) showNewUser(c echo.Context) error {
 	return request.Render(c, http.StatusOK, templates.NewUserPage(templates.UserForm{}, nil))
 }
 
-type newUserForm struct {
-	Username    string `form:"username"`
-	DisplayName string `form:"display_name"`
-	Description string `form:"description"`
-	Email       string `form:"email"`
-	PhoneRegion string `form:"phone_region"`
-	PhoneNumber string `form:"phone_number"`
-	Password    string `form:"password"`
-	Language    string `form:"language"`
-	Timezone    string `form:"timezone"`
-	Invite      bool   `form:"invite"`
-}
-
 // createUser creates one user from the console form.
 func (h *Handler) createUser(c echo.Context) error {
-	var f newUserForm
+	var f templates.UserForm
 	if err := c.Bind(&f); err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, "Malformed form.")
 	}
-	u, err := h.store.CreateUser(c.Request().Context(), shell(c).Tenant.ID, store.NewUser{Username: f.Username,
-		DisplayName: f.DisplayName, Description: f.Description, Email: f.Email, PhoneRegion: f.PhoneRegion,
-		PhoneNumber: f.PhoneNumber, Password: f.Password, Language: f.Language, Timezone: f.Timezone, Invite: f.Invite})
+	u, err := h.store.CreateUser(c.Request().Context(), shell(c).Tenant.ID, newUser(f))
 	var fe store.FieldErrors
 	if errors.As(err, &fe) {
-		view := templates.UserForm{Username: f.Username, DisplayName: f.DisplayName, Description: f.Description,
-			Email: f.Email, PhoneRegion: f.PhoneRegion, PhoneNumber: f.PhoneNumber, Language: f.Language, Timezone: f.Timezone,
-			Invite: f.Invite}
-		return request.Render(c, http.StatusUnprocessableEntity, templates.NewUserPage(view, fe))
+		f.Password = "" // never sent back
+		return request.Render(c, http.StatusUnprocessableEntity, templates.NewUserPage(f, fe))
 	}
 	if err != nil {
 		return err
