@@ -340,7 +340,14 @@ func (s *Store) ListUsers(ctx context.Context, tenant int64, f UserFilter) (User
 		order += ", u.id " + dir
 	}
 	limit := f.Page.limit()
-	query := `SELECT ` + userColumns + ` FROM ` + q.from + ` WHERE ` + strings.Join(q.where, " AND ") +
+	// A driven page sorts only ids and sort keys (often straight from an
+	// index), then reads the page's rows: sorting thousands of whole rows
+	// costs more.
+	cols := userColumns
+	if driven {
+		cols = `u.id`
+	}
+	query := `SELECT ` + cols + ` FROM ` + q.from + ` WHERE ` + strings.Join(q.where, " AND ") +
 		` ORDER BY ` + order + ` LIMIT ?`
 	offset := 0
 	if cur == nil {
@@ -348,10 +355,7 @@ func (s *Store) ListUsers(ctx context.Context, tenant int64, f UserFilter) (User
 		query += ` OFFSET ?`
 	}
 	if driven {
-		// Sort only ids and sort keys (often straight from an index), then
-		// read the page's rows: sorting thousands of whole rows costs more.
-		query = `SELECT ` + userColumns + ` FROM users u WHERE u.id IN (` +
-			strings.Replace(query, `SELECT `+userColumns, `SELECT u.id`, 1) + `) ORDER BY ` + order
+		query = `SELECT ` + userColumns + ` FROM users u WHERE u.id IN (` + query + `) ORDER BY ` + order
 	}
 	args := append(q.args, limit+1)
 	if cur == nil {
