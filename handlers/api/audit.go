@@ -33,7 +33,7 @@ func toAPIAuditEvent(e store.AuditEvent) apiAuditEvent {
 		CreatedAt: e.CreatedAt.UTC()}
 }
 
-// apiListAuditEvents lists the key's tenant's audit events, newest first.
+// listAuditEvents lists the key's tenant's audit events, newest first.
 func (h *Handler) listAuditEvents(c echo.Context) error {
 	f, fe := request.AuditFilter(c.QueryParams())
 	if len(fe) > 0 {

@@ -13,7 +13,7 @@ import (
 
 const apiKeyCtx = "api_key"
 
-// apiAuth authenticates the bearer API key, which fixes the tenant and role
+// auth authenticates the bearer API key, which fixes the tenant and role
 // of the request. Console sessions never authenticate the API.
 func (h *Handler) auth(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
@@ -64,7 +64,7 @@ type aliasRequest struct {
 	Alias *string `json:"alias"`
 }
 
-// apiSetAlias sets the tenant's alias (InitTenantAlias).
+// setAlias sets the tenant's alias (InitTenantAlias).
 func (h *Handler) setAlias(c echo.Context) error {
 	var req aliasRequest
 	if err := bindJSON(c, &req); err != nil {

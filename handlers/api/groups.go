@@ -111,7 +111,7 @@ func (h *Handler) deleteGroups(c echo.Context) error {
 	return c.JSON(http.StatusOK, toAPIBatch(res))
 }
 
-// apiGroupMembers lists a group's members (DescribeGroupUser): user objects
+// groupMembers lists a group's members (DescribeGroupUser): user objects
 // with joined_at, by username, searchable with q.
 func (h *Handler) groupMembers(c echo.Context) error {
 	id, err := request.IDParam(c, store.PrefixGroup)
@@ -154,7 +154,7 @@ type userIDsRequest struct {
 	UserIDs []string `json:"user_ids"`
 }
 
-// apiChangeMembers adds or removes up to 500 members (UserBatchJoinGroup,
+// changeMembers adds or removes up to 500 members (UserBatchJoinGroup,
 // UserBatchQuitGroup).
 func (h *Handler) changeMembers(add bool) echo.HandlerFunc {
 	return func(c echo.Context) error {

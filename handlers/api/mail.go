@@ -15,7 +15,7 @@ type resetRequest struct {
 	RequirePasswordChange *bool    `json:"require_password_change"`
 }
 
-// apiResetPasswords emails reset links to up to 500 users (ResetUserPassword);
+// resetPasswords emails reset links to up to 500 users (ResetUserPassword);
 // users without an email are failed items.
 func (h *Handler) resetPasswords(c echo.Context) error {
 	var req resetRequest
@@ -33,7 +33,7 @@ func (h *Handler) resetPasswords(c echo.Context) error {
 	return c.JSON(http.StatusOK, toAPIBatch(res))
 }
 
-// apiVerifyEmail queues a verification email (link and code): 202.
+// verifyEmail queues a verification email (link and code): 202.
 func (h *Handler) verifyEmail(c echo.Context) error {
 	id, err := request.IDParam(c, store.PrefixUser)
 	if err != nil {
@@ -79,7 +79,7 @@ func toAPIMessage(m store.Message) apiMessage {
 	return out
 }
 
-// apiListMessages lists the outbox, newest first (status filter).
+// listMessages lists the outbox, newest first (status filter).
 func (h *Handler) listMessages(c echo.Context) error {
 	if err := onlyParams(c, "status"); err != nil {
 		return err

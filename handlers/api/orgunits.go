@@ -184,7 +184,7 @@ type moveUsersRequest struct {
 	OrgUnitID *string  `json:"org_unit_id"`
 }
 
-// apiMoveUsers moves up to 500 users into a unit (MoveUserOrg).
+// moveUsers moves up to 500 users into a unit (MoveUserOrg).
 func (h *Handler) moveUsers(c echo.Context) error {
 	var req moveUsersRequest
 	if err := bindJSON(c, &req); err != nil {

@@ -106,7 +106,7 @@ func (h *Handler) getProperty(c echo.Context) error {
 	return c.JSON(http.StatusOK, toAPIProperty(p))
 }
 
-// apiUpdateProperty changes a property; "values", when given, is the full
+// updateProperty changes a property; "values", when given, is the full
 // new list (values keep their "id"); removing values that users hold needs
 // ?confirm=true.
 func (h *Handler) updateProperty(c echo.Context) error {
@@ -152,7 +152,7 @@ func (h *Handler) deleteProperty(c echo.Context) error {
 	return c.NoContent(http.StatusNoContent)
 }
 
-// apiPropertyValues lists a property's allowed values with the users
+// propertyValues lists a property's allowed values with the users
 // holding each (ListPropertyValue, CheckUsedPropertyValue).
 func (h *Handler) propertyValues(c echo.Context) error {
 	id, err := request.IDParam(c, store.PrefixProperty)
@@ -189,7 +189,7 @@ func jsonValue(raw json.RawMessage) (string, bool) {
 	return "", false
 }
 
-// apiSetUserProperty sets a user's value of one property
+// setUserProperty sets a user's value of one property
 // (SetUserPropertyValue) and answers the updated user.
 func (h *Handler) setUserProperty(c echo.Context) error {
 	id, err := request.IDParam(c, store.PrefixUser)

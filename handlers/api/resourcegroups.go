@@ -165,7 +165,7 @@ type assignmentsRequest struct {
 	GroupIDs []string `json:"group_ids"`
 }
 
-// apiChangeAssignments assigns or unassigns users and groups; results are
+// changeAssignments assigns or unassigns users and groups; results are
 // per item, numbered users first, then groups.
 func (h *Handler) changeAssignments(add bool) echo.HandlerFunc {
 	return func(c echo.Context) error {
@@ -191,7 +191,7 @@ type apiUserResourceGroup struct {
 	ViaGroups []apiRef `json:"via_groups"`
 }
 
-// apiUserResourceGroups answers which resource groups a user gets, directly
+// userResourceGroups answers which resource groups a user gets, directly
 // or through groups.
 func (h *Handler) userResourceGroups(c echo.Context) error {
 	id, err := request.IDParam(c, store.PrefixUser)

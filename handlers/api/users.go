@@ -283,7 +283,7 @@ func (h *Handler) updateUser(c echo.Context) error {
 	return h.userJSON(c, http.StatusOK, u)
 }
 
-// apiDeleteUser removes one user: 204, or 404 for an unknown id.
+// deleteUser removes one user: 204, or 404 for an unknown id.
 func (h *Handler) deleteUser(c echo.Context) error {
 	res, err := h.store.ApplyUserAction(c.Request().Context(), apiKeyOf(c).TenantID,
 		store.UserAction{Kind: store.ActionDelete}, []string{c.Param("id")})

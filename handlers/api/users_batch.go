@@ -44,7 +44,7 @@ type batchCreateRequest struct {
 	Users []apiUserInput `json:"users"`
 }
 
-// apiBatchCreateUsers creates up to 500 users; each item succeeds or fails
+// batchCreateUsers creates up to 500 users; each item succeeds or fails
 // on its own.
 func (h *Handler) batchCreateUsers(c echo.Context) error {
 	var req batchCreateRequest
@@ -103,7 +103,7 @@ type userActionRequest struct {
 	Until   *string  `json:"until"`
 }
 
-// apiUserAction applies lock, unlock, enable, disable or delete to up to 500
+// userAction applies lock, unlock, enable, disable or delete to up to 500
 // users; unknown ids are failed items.
 func (h *Handler) userAction(kind string) echo.HandlerFunc {
 	return func(c echo.Context) error {

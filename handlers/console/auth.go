@@ -208,8 +208,8 @@ func (h *Handler) switchTenant(c echo.Context) error {
 	return echo.NewHTTPError(http.StatusNotFound, "Not found.")
 }
 
-// whoami answers the same for the signed-in administrator, with every
-// tenant they belong to.
+// whoami answers who the signed-in administrator is, as the API's /whoami
+// does for a key, with every tenant they belong to.
 func (h *Handler) whoami(c echo.Context) error {
 	s := shell(c)
 	out := request.Whoami{Type: "admin", Tenant: request.TenantJSON(s.Tenant), Role: s.Role, Admin: &request.AdminIdentity{
