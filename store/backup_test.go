@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"roster/store"
+	"roster/store/seed"
 )
 
 // A backup taken while users are being created is a snapshot: it opens as
@@ -27,7 +28,7 @@ func TestBackupWhileUsersAreBeingCreated(t *testing.T) {
 	tn, _ := mustTenant(t, s, "acme")
 	// Enough rows that the copy takes a while, for writes to go on meanwhile.
 	const seeded = 1000
-	if err := s.SeedUsers(ctx, tn.ID, store.SeedOptions{Users: seeded, Seed: 5, OrgUnits: 20, Groups: 3, Properties: 4}); err != nil {
+	if err := seed.Users(ctx, s, tn.ID, seed.Options{Users: seeded, Seed: 5, OrgUnits: 20, Groups: 3, Properties: 4}); err != nil {
 		t.Fatal(err)
 	}
 

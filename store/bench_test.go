@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"roster/store"
+	"roster/store/seed"
 )
 
 // benchUsers is the size of the benchmark tenant: a million users unless
@@ -42,7 +43,7 @@ func benchStore(b *testing.B) (*store.Store, store.Tenant) {
 		}
 		b.Logf("building %d users in %s (cached for later runs)", n, path)
 		// The benchmark's directory: 10,000 units, 1,000 groups, 20 properties.
-		if err := s.SeedUsers(ctx, t.ID, store.SeedOptions{Users: n, Seed: 1, OrgUnits: 10000, Groups: 1000, Properties: 20}); err != nil {
+		if err := seed.Users(ctx, s, t.ID, seed.Options{Users: n, Seed: 1, OrgUnits: 10000, Groups: 1000, Properties: 20}); err != nil {
 			b.Fatal(err)
 		}
 		s.Close()

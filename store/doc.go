@@ -45,6 +45,9 @@
 // A user row carries a copy of its property values (so a page is one
 // query); memberships and property values carry their user's username (so
 // ordered reads need no join). Triggers keep every copy; tests compare each
-// with what it copies. The schema is written in SQL that SQLite 3.40 reads,
-// so Debian's sqlite3 can open a Roster database.
+// with what it copies. BulkLoad, which loads up to millions of users at
+// once, drops those triggers and the tables' secondary indexes while it
+// writes, then rebuilds the indexes and writes the copies and counters
+// itself. The schema is written in SQL that SQLite 3.40 reads, so Debian's
+// sqlite3 can open a Roster database.
 package store

@@ -101,3 +101,23 @@ func (s *Store) SearchSegments(ctx context.Context) (int, error) {
 	err := s.r.QueryRowContext(ctx, `SELECT count(DISTINCT id >> 37) FROM users_fts_data WHERE id >> 37 > 0`).Scan(&n)
 	return n, err
 }
+
+// IndexesAndTriggers returns the SQL of every index and trigger of the
+// schema, sorted.
+func (s *Store) IndexesAndTriggers(ctx context.Context) ([]string, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT sql FROM sqlite_schema
+		WHERE type IN ('index', 'trigger') AND sql IS NOT NULL ORDER BY sql`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var ddl string
+		if err := rows.Scan(&ddl); err != nil {
+			return nil, err
+		}
+		out = append(out, ddl)
+	}
+	return out, rows.Err()
+}

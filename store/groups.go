@@ -51,6 +51,10 @@ func checkNamed(name, description string) FieldErrors {
 
 const groupTaken = "A group with this name already exists."
 
+// sqlInsertGroup adds a group; BulkLoad uses it too.
+const sqlInsertGroup = `INSERT INTO user_groups (tenant_id, name, description, created_at, updated_at)
+	VALUES (?, ?, ?, ?, ?) RETURNING id`
+
 func getGroup(ctx context.Context, q rowQuerier, tenant, id int64) (Group, error) {
 	g, err := scanGroup(q.QueryRowContext(ctx, `SELECT `+groupColumns+` FROM user_groups g WHERE g.tenant_id = ? AND g.id = ?`, tenant, id))
 	if errors.Is(err, sql.ErrNoRows) {
@@ -77,8 +81,7 @@ func (s *Store) CreateGroup(ctx context.Context, tenant int64, name, description
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		now := s.nowMillis()
 		var id int64
-		err := tx.QueryRowContext(ctx, `INSERT INTO user_groups (tenant_id, name, description, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?) RETURNING id`, tenant, name, description, now, now).Scan(&id)
+		err := tx.QueryRowContext(ctx, sqlInsertGroup, tenant, name, description, now, now).Scan(&id)
 		if isUniqueViolation(err) {
 			return conflict("name", groupTaken)
 		}

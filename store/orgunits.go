@@ -63,6 +63,17 @@ func scanOrgUnit(sc rowScanner) (OrgUnit, error) {
 
 const siblingTaken = "Another unit under the same parent already has this name."
 
+// Statements of adding a unit, shared with BulkLoad. sqlLinkOrgUnit takes
+// the new unit and its parent: the unit's ancestors are its parent's, one
+// level further, and itself at depth 0.
+const (
+	sqlInsertOrgUnit = `INSERT INTO org_units (tenant_id, parent_id, name, description, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?) RETURNING id`
+	sqlLinkOrgUnit = `INSERT INTO org_closure (ancestor, descendant, depth)
+		SELECT ancestor, ?1, depth + 1 FROM org_closure WHERE descendant = ?2
+		UNION ALL SELECT ?1, ?1, 0`
+)
+
 func getOrgUnit(ctx context.Context, q rowQuerier, tenant, id int64) (OrgUnit, error) {
 	o, err := scanOrgUnit(q.QueryRowContext(ctx, `SELECT `+orgUnitColumns+` FROM org_units o
 		WHERE o.tenant_id = ? AND o.id = ?`, tenant, id))
@@ -111,19 +122,14 @@ func (s *Store) CreateOrgUnit(ctx context.Context, tenant int64, n NewOrgUnit) (
 		}
 		now := s.nowMillis()
 		var id int64
-		err := tx.QueryRowContext(ctx, `INSERT INTO org_units (tenant_id, parent_id, name, description, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?) RETURNING id`, tenant, parent, n.Name, n.Description, now, now).Scan(&id)
+		err := tx.QueryRowContext(ctx, sqlInsertOrgUnit, tenant, parent, n.Name, n.Description, now, now).Scan(&id)
 		if isUniqueViolation(err) {
 			return conflict("name", siblingTaken)
 		}
 		if err != nil {
 			return fmt.Errorf("store: create org unit: %w", err)
 		}
-		// The new unit's ancestors are its parent's, one level further, and
-		// itself at depth 0.
-		if _, err := s.exec(ctx, tx, `INSERT INTO org_closure (ancestor, descendant, depth)
-			SELECT ancestor, ?1, depth + 1 FROM org_closure WHERE descendant = ?2
-			UNION ALL SELECT ?1, ?1, 0`, id, parent); err != nil {
+		if _, err := s.exec(ctx, tx, sqlLinkOrgUnit, id, parent); err != nil {
 			return fmt.Errorf("store: create org unit: %w", err)
 		}
 		if o, err = getOrgUnit(ctx, s.in(tx), tenant, id); err != nil {

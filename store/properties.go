@@ -276,6 +276,24 @@ func (s *Store) ListProperties(ctx context.Context, tenant int64) ([]Property, e
 
 // CreateProperty defines a property.
 func (s *Store) CreateProperty(ctx context.Context, tenant int64, n NewProperty) (Property, error) {
+	if fe := s.checkNewProperty(&n); len(fe) > 0 {
+		return Property{}, fe
+	}
+	var p Property
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		if p, err = s.insertProperty(ctx, tx, tenant, n, s.nowMillis()); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, tenant, "property.create", "property", p.PublicID(), Changes{
+			"key": {After: p.Key}, "type": {After: p.Type}, "values": {After: optionValues(p.Options)}})
+	})
+	s.forgetProperties(tenant)
+	return p, err
+}
+
+// checkNewProperty trims a new property's fields and validates them.
+func (s *Store) checkNewProperty(n *NewProperty) FieldErrors {
 	n.Key, n.DisplayName, n.Type = strings.TrimSpace(n.Key), strings.TrimSpace(n.DisplayName), strings.TrimSpace(n.Type)
 	n.Options = trimOptions(n.Options)
 	fe := FieldErrors{}
@@ -293,42 +311,35 @@ func (s *Store) CreateProperty(ctx context.Context, tenant int64, n NewProperty)
 			fe[fmt.Sprintf("values[%d]", i)] = "A new property's values have no id yet."
 		}
 	}
-	if len(fe) > 0 {
-		return Property{}, fe
+	return fe
+}
+
+// insertProperty writes a checked new property and its options, within
+// the tenant's limit, and returns it as stored.
+func (s *Store) insertProperty(ctx context.Context, tx *sql.Tx, tenant int64, n NewProperty, now int64) (Property, error) {
+	var count int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM properties WHERE tenant_id = ?`, tenant).Scan(&count); err != nil {
+		return Property{}, fmt.Errorf("store: create property: %w", err)
 	}
-	var p Property
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		var count int
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM properties WHERE tenant_id = ?`, tenant).Scan(&count); err != nil {
-			return fmt.Errorf("store: create property: %w", err)
+	if count >= s.limits().Properties {
+		return Property{}, FieldErrors{"key": fmt.Sprintf("This tenant already has %d properties, the most it may have.", count)}
+	}
+	var id int64
+	err := tx.QueryRowContext(ctx, `INSERT INTO properties (tenant_id, key, display_name, type, required, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, tenant, n.Key, n.DisplayName, n.Type, n.Required, now, now).Scan(&id)
+	if isUniqueViolation(err) {
+		return Property{}, conflict("key", "A property with this key already exists.")
+	}
+	if err != nil {
+		return Property{}, fmt.Errorf("store: create property: %w", err)
+	}
+	for _, o := range n.Options {
+		if _, err := s.exec(ctx, tx, `INSERT INTO property_options (property_id, value, display_name) VALUES (?, ?, ?)`,
+			id, o.Value, o.DisplayName); err != nil {
+			return Property{}, fmt.Errorf("store: create property value: %w", err)
 		}
-		if count >= s.limits().Properties {
-			return FieldErrors{"key": fmt.Sprintf("This tenant already has %d properties, the most it may have.", count)}
-		}
-		now := s.nowMillis()
-		var id int64
-		err := tx.QueryRowContext(ctx, `INSERT INTO properties (tenant_id, key, display_name, type, required, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, tenant, n.Key, n.DisplayName, n.Type, n.Required, now, now).Scan(&id)
-		if isUniqueViolation(err) {
-			return conflict("key", "A property with this key already exists.")
-		}
-		if err != nil {
-			return fmt.Errorf("store: create property: %w", err)
-		}
-		for _, o := range n.Options {
-			if _, err := s.exec(ctx, tx, `INSERT INTO property_options (property_id, value, display_name) VALUES (?, ?, ?)`,
-				id, o.Value, o.DisplayName); err != nil {
-				return fmt.Errorf("store: create property value: %w", err)
-			}
-		}
-		if p, err = getProperty(ctx, s.in(tx), tenant, id, ""); err != nil {
-			return err
-		}
-		return s.audit(ctx, tx, tenant, "property.create", "property", p.PublicID(), Changes{
-			"key": {After: p.Key}, "type": {After: p.Type}, "values": {After: optionValues(p.Options)}})
-	})
-	s.forgetProperties(tenant)
-	return p, err
+	}
+	return getProperty(ctx, s.in(tx), tenant, id, "")
 }
 
 func optionValues(opts []PropertyOption) string {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"roster/store"
+	"roster/store/seed"
 )
 
 func mustUser(t *testing.T, s *store.Store, tenant int64, n store.NewUser) store.User {
@@ -613,7 +614,7 @@ func TestSeedUsersKeepsSchemaSearchAndCounts(t *testing.T) {
 	}
 	planBefore := schema()
 	var progress []int
-	if err := s.SeedUsers(t.Context(), tn.ID, store.SeedOptions{Users: 3000, Seed: 7, OrgUnits: 50, Groups: 10, Properties: 8,
+	if err := seed.Users(t.Context(), s, tn.ID, seed.Options{Users: 3000, Seed: 7, OrgUnits: 50, Groups: 10, Properties: 8,
 		Progress: func(n int) { progress = append(progress, n) }}); err != nil {
 		t.Fatal(err)
 	}
@@ -696,7 +697,7 @@ func TestSearchIndexStaysInStep(t *testing.T) {
 	if _, err := s.UpdateUser(ctx, tn.ID, u.ID, store.UserUpdate{DisplayName: &name}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.SeedUsers(ctx, tn.ID, store.SeedOptions{Users: 50, Seed: 3}); err != nil {
+	if err := seed.Users(ctx, s, tn.ID, seed.Options{Users: 50, Seed: 3}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.ApplyUserAction(ctx, tn.ID, store.UserAction{Kind: store.ActionDelete}, []string{res.Succeeded[0].ID, res.Succeeded[0].ID, "u_zz"}); err != nil {
@@ -738,7 +739,7 @@ func checkDirectoryCounts(t *testing.T, s *store.Store, tenant int64) {
 			f.Page.Cursor = l.Next
 		}
 	}
-	for _, o := range units.Items[:20] {
+	for _, o := range units.Items[:min(20, len(units.Items))] {
 		if got := count(store.UserFilter{OrgUnitID: o.ID, IDs: nil, Status: ""}); got != o.UserCount {
 			t.Errorf("unit %s: %d users, counter says %d", o.Name, got, o.UserCount)
 		}

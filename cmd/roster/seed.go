@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"roster/store"
+	"roster/store/seed"
 )
 
 // seedCmd fills a tenant with generated users for benchmarks and demos.
@@ -20,7 +21,7 @@ func seedCmd(ctx context.Context, args []string, getenv func(string) string, out
 	units := fs.Int("org-units", 0, "org units to add under the root (depth up to 8)")
 	groups := fs.Int("groups", 0, "groups to add, of 1 to 50,000 members")
 	props := fs.Int("properties", 0, "custom properties to add, with values for 2-40 % of the users")
-	seed := fs.Uint64("seed", 1, "random seed: the same seed gives the same users")
+	rngSeed := fs.Uint64("seed", 1, "random seed: the same seed gives the same users")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -66,8 +67,8 @@ func seedCmd(ctx context.Context, args []string, getenv func(string) string, out
 			fmt.Fprint(out, "\nbuilding indexes and the search index…")
 		}
 	}
-	if err := st.SeedUsers(ctx, t.ID, store.SeedOptions{Users: *users, OrgUnits: *units, Groups: *groups,
-		Properties: *props, Seed: *seed, Progress: progress}); err != nil {
+	if err := seed.Users(ctx, st, t.ID, seed.Options{Users: *users, OrgUnits: *units, Groups: *groups,
+		Properties: *props, Seed: *rngSeed, Progress: progress}); err != nil {
 		return err
 	}
 	el := time.Since(start)
