@@ -170,9 +170,9 @@ func TestBulkLoad(t *testing.T) {
 	if u := get(dee); u.Status != store.StatusDisabled {
 		t.Errorf("dee = %+v", u)
 	}
-	vals, err := s.UserProperties(ctx, tn.ID, get(ada))
-	if err != nil || !slices.Equal(vals["team"].Values, []string{"red", "blue"}) || !slices.Equal(vals["floor"].Values, []string{"3"}) {
-		t.Errorf("ada's properties = %v, %v", vals, err)
+	vals := get(ada).Properties
+	if !slices.Equal(vals["team"].Values, []string{"red", "blue"}) || !slices.Equal(vals["floor"].Values, []string{"3"}) {
+		t.Errorf("ada's properties = %v", vals)
 	}
 
 	// Counters, copies and the keyword index agree with the rows.

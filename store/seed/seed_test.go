@@ -54,10 +54,7 @@ func directory(t *testing.T, o seed.Options, n uint64) string {
 			t.Fatal(err)
 		}
 		for _, u := range l.Items {
-			vals, err := s.UserProperties(ctx, tn.ID, u)
-			if err != nil {
-				t.Fatal(err)
-			}
+			vals := u.Properties
 			groups, err := s.UserGroups(ctx, tn.ID, u.ID)
 			if err != nil {
 				t.Fatal(err)
