@@ -762,7 +762,7 @@ func (defs propertyDefs) decode(u User) (map[string]PropertyValue, error) {
 }
 
 // appendPropertyValue adds one value to a user's copy of their values, as
-// the triggers of migration 00005 write it and UserProperties reads it.
+// the triggers of migration 00005 write it and decode reads it.
 func appendPropertyValue(b []byte, property, option int64, value string) []byte {
 	b = strconv.AppendInt(b, property, 10)
 	b = append(b, ',')
