@@ -262,6 +262,17 @@ func (r reader) QueryContext(ctx context.Context, query string, args ...any) (*s
 	return st.QueryContext(ctx, args...)
 }
 
+// cancelled adds ctx's error to err when ctx ended meanwhile: database/sql
+// then rolls the transaction back on its own, and the statement or commit
+// that follows fails with a bare sql.ErrTxDone, which would hide that the
+// caller gave up and that nothing was written.
+func cancelled(ctx context.Context, err error) error {
+	if ctxErr := ctx.Err(); ctxErr != nil && errors.Is(err, sql.ErrTxDone) {
+		return errors.Join(err, ctxErr)
+	}
+	return err
+}
+
 // SetClock replaces the store's clock; tests use it to move time.
 func (s *Store) SetClock(now func() time.Time) { s.now = now }
 
@@ -289,10 +300,10 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		s.txMu.Unlock()
 	}()
 	if err := fn(tx); err != nil {
-		return err
+		return cancelled(ctx, err)
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("store: commit: %w", err)
+		return fmt.Errorf("store: commit: %w", cancelled(ctx, err))
 	}
 	s.commits.Add(1)
 	return nil
