@@ -33,4 +33,12 @@
     var panel = document.getElementById("bulk-panel");
     if (panel) panel.innerHTML = "";
   });
+
+  // ---- Shell: loading feedback, navigation ----
+
+  // ---- Organization tree: keyboard operation ----
+
+  // ---- Users list: columns, filters ----
+
+  // ---- Jobs: progress ----
 })();
