@@ -81,13 +81,20 @@ func mustHaveAttr(t *testing.T, l playwright.Locator, name, value, what string) 
 }
 
 // mustFitTheScreen fails when the page's content is wider than the
-// window, naming the first elements that stick out. The console's header
+// window, naming the first elements that stick out (what scrolls in its
+// own box, such as a wide table, does not count). The console's header
 // (navigation, account bar) is the layout's and is checked with it.
 func mustFitTheScreen(t *testing.T, page playwright.Page) {
 	t.Helper()
 	out, err := page.Evaluate(`() => {
 		const w = window.innerWidth;
-		const wide = [...document.querySelectorAll("main, main *")].filter(e => e.getBoundingClientRect().right > w + 1);
+		const clipped = e => {
+			for (let p = e.parentElement; p; p = p.parentElement) {
+				if (getComputedStyle(p).overflowX !== "visible") return true;
+			}
+			return false;
+		};
+		const wide = [...document.querySelectorAll("main, main *")].filter(e => e.getBoundingClientRect().right > w + 1 && !clipped(e));
 		if (wide.length === 0 && document.querySelector("main").scrollWidth <= w) return "";
 		return document.documentElement.scrollWidth + " px wide in a " + w + " px window: " + wide.slice(0, 5).map(e =>
 			e.tagName.toLowerCase() + (e.className ? "." + String(e.className).replace(/ /g, ".") : "") +
@@ -105,7 +112,10 @@ func mustFitTheScreen(t *testing.T, page playwright.Page) {
 // in the given colour scheme, for people to look at.
 func screenshotAs(t *testing.T, page playwright.Page, name string, scheme *playwright.ColorScheme) {
 	t.Helper()
-	if err := page.EmulateMedia(playwright.PageEmulateMediaOptions{ColorScheme: scheme}); err != nil {
+	// Reduced motion: Pico then drops its transitions, which would catch
+	// the page halfway from one scheme to the other.
+	if err := page.EmulateMedia(playwright.PageEmulateMediaOptions{ColorScheme: scheme,
+		ReducedMotion: playwright.ReducedMotionReduce}); err != nil {
 		t.Fatal(err)
 	}
 	dir := filepath.Join("artifacts", strings.ReplaceAll(t.Name(), "/", "_"))

@@ -41,7 +41,7 @@ func TestConsoleOrganization(t *testing.T) {
 	wantPage(t, b.post("/org-units/"+root.PublicID()+"/children", url.Values{"child_name": {"Sales"}}), http.StatusSeeOther)
 
 	r = b.get("/org-units?unit=" + engID)
-	wantPage(t, r, 200, "Engineering", ">Web</a>", `aria-label="Breadcrumb"`, "<dt>Users here</dt><dd>0</dd>", `aria-label="Collapse Engineering"`)
+	wantPage(t, r, 200, "Engineering", ">Web</a>", `aria-label="breadcrumb"`, "<dt>Users here</dt><dd>0</dd>", `aria-label="Collapse Engineering"`)
 	// The tree opens one layer at a time: an unopened unit's children come
 	// as a fragment, and without JavaScript ?open= opens it on the page.
 	r = b.get("/org-units/" + engID + "/node")
