@@ -296,7 +296,7 @@ func TestOrgTreeLayout(t *testing.T) {
 	visit(t, page, a, "/org-units")
 	mustSee(t, page.GetByText("This organization has no units yet."), "the empty tree's guidance")
 	mustSee(t, page.GetByLabel("Name of the new sub-unit"), "the open form for the first sub-unit")
-	mustSee(t, page.GetByText("Nobody is directly in Default yet."), "the empty users list's guidance")
+	mustSee(t, page.GetByText("This organization has no users yet."), "the guidance where there are no users")
 	shoot("empty")
 
 	token := apiKey(t, page, a)
