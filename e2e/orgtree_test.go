@@ -266,7 +266,19 @@ func TestOrgTreePagesLargeLayers(t *testing.T) {
 	press(t, page, "Enter")
 	mustSee(t, role(page, "heading", "Team 129"), "Team 129's page")
 	mustHaveAttr(t, treeItem(page, "Team 129"), "aria-current", "page", "Team 129")
+	inView, err := page.Evaluate(`() => {
+		const box = document.querySelector(".tree-box").getBoundingClientRect();
+		const row = document.querySelector("[role=tree] [aria-current=page] > .tree-row").getBoundingClientRect();
+		return row.top >= box.top && row.bottom <= box.bottom;
+	}`)
+	if err != nil || inView != true {
+		t.Fatalf("Team 129 is out of view in the tree's box (%v)", err)
+	}
 	checkA11y(t, page)
+	if err := page.SetViewportSize(1280, 900); err != nil {
+		t.Fatal(err)
+	}
+	screenshotAs(t, page, "team-129-desktop-light", playwright.ColorSchemeLight)
 }
 
 // The Organization page fits a phone and a desktop, light and dark, on a

@@ -172,8 +172,19 @@
     }
   }
 
+  // The current unit is scrolled into view in the tree's own box (it may
+  // sit far down a long layer), without scrolling the page.
+  function showCurrent(tree) {
+    var box = tree.closest(".tree-box");
+    var row = tree.querySelector("[aria-current=page] > .tree-row");
+    if (!box || !row) return;
+    var top = row.getBoundingClientRect().top - box.getBoundingClientRect().top;
+    if (top < 0 || top > box.clientHeight - row.offsetHeight) box.scrollTop += top - box.clientHeight / 3;
+  }
+
   document.querySelectorAll("[role=tree]").forEach(function (tree) {
     setUpTree(tree);
+    showCurrent(tree);
     tree.addEventListener("keydown", onTreeKey);
     tree.addEventListener("click", onTreeClick);
   });
