@@ -211,7 +211,7 @@ func (s *Store) PropertyDefinitions(ctx context.Context, tenant int64) ([]Proper
 type propertyDefs struct {
 	list    []Property
 	byID    map[int64]*Property // into list: decoding a page copies no definition
-	options map[int64]string // option id -> value
+	options map[int64]string    // option id -> value
 }
 
 func (s *Store) propertyDefs(ctx context.Context, tenant int64) (propertyDefs, error) {
