@@ -235,7 +235,12 @@ func TestGroupsPropertiesAndResourceGroupsInTheConsole(t *testing.T) {
 	if _, err := page.GetByLabel("Property", playwright.PageGetByLabelOptions{Exact: playwright.Bool(true)}).SelectOption(playwright.SelectOptionValues{Values: &[]string{"team"}}); err != nil {
 		t.Fatal(err)
 	}
-	fill(t, page.GetByLabel("Property value"), "ops")
+	// Team's values are offered by label once the property is chosen.
+	value := page.GetByRole("combobox", playwright.PageGetByRoleOptions{Name: "Property value"})
+	mustSee(t, value, "Team's values")
+	if _, err := value.SelectOption(playwright.SelectOptionValues{Labels: &[]string{"Operations"}}); err != nil {
+		t.Fatal(err)
+	}
 	click(t, role(page, "button", "Apply filters"))
 	mustSee(t, page.GetByText("1 user", playwright.PageGetByTextOptions{Exact: playwright.Bool(true)}), "one user with team ops")
 	mustSee(t, role(page, "link", "ada"), "ada with team ops")

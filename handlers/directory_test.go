@@ -147,7 +147,7 @@ func TestConsolePropertiesAndUserValues(t *testing.T) {
 	wantPage(t, b.post(user+"/properties", url.Values{"prop_team": {"ops"}, "prop_level": {"3"}}), http.StatusSeeOther)
 	wantPage(t, b.get(user), 200, `<option value="ops" selected>`, `value="3"`)
 	wantPage(t, b.get("/users?property_key=team&property_value=ops"), 200, "1 user", ">ada</a>")
-	wantPage(t, b.get("/users?property_key=team&property_value=nope"), http.StatusBadRequest, "is not one of the values of Team")
+	wantPage(t, b.get("/users?property_key=team&property_value=nope"), http.StatusUnprocessableEntity, "is not one of the values of Team")
 
 	props, _ := a.st.ListProperties(ctx, a.acme.ID)
 	team := props[1]

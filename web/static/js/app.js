@@ -191,5 +191,16 @@
 
   // ---- Users list: columns, filters ----
 
+  // A filter applies as soon as it changes, as the search box does while
+  // one types (through htmx); without JavaScript "Apply filters" does it.
+  // Search boxes apply on input only: their change on blur would send the
+  // same search again and swap the list under a click.
+  document.addEventListener("change", function (e) {
+    var t = e.target, form = t.form;
+    if (!form || !form.hasAttribute("data-auto-apply")) return;
+    if (t.type === "search" || t.hasAttribute("data-no-apply")) return;
+    if (form.requestSubmit) form.requestSubmit();
+  });
+
   // ---- Jobs: progress ----
 })();
