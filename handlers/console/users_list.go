@@ -127,6 +127,11 @@ func (h *Handler) listUsers(c echo.Context) error {
 	if p.Form.Properties, err = h.store.PropertyDefinitions(ctx, tenant); err != nil {
 		return err
 	}
+	active, err := h.store.ListJobs(ctx, tenant, store.JobFilter{Active: true})
+	if err != nil {
+		return err
+	}
+	p.Jobs = active.Items
 	code := http.StatusOK
 	if len(fe) > 0 {
 		code = http.StatusBadRequest
