@@ -84,7 +84,7 @@ func TestBulkActionOnAllMatchingUsersRunsAsAJob(t *testing.T) {
 	jobPath := r.Header.Get("Location")
 	r = waitForJob(t, b, jobPath)
 	wantPage(t, r, http.StatusOK, "Lock users matching source type “hr”", "Finished",
-		`<progress id="job-bar" value="2000" max="2000">`, "2,000 of 2,000 users", "<dd>2,000</dd>",
+		`<progress id="job-bar" aria-labelledby="job-bar-label" value="2000" max="2000">`, "2,000 of 2,000 users", "<dd>2,000</dd>",
 		`href="/users?source_type=hr"`)
 
 	if n := countUsers(t, a.st, a.acme.ID, store.UserFilter{SourceType: "hr", Locked: ptr(true)}); n != 2000 {

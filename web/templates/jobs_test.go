@@ -26,8 +26,8 @@ func TestJobProgressPollsOnlyWhileTheJobRuns(t *testing.T) {
 	running := store.Job{ID: 7, Kind: "users.bulk", Status: store.JobRunning, Total: 20000, Done: 4990, Failed: 10, StartedAt: &started}
 
 	html := render(t, JobProps{Job: running, Now: now, Poll: true})
-	for _, want := range []string{`hx-get="/jobs/job_7"`, `hx-trigger="every 1s"`, `<label for="job-bar">Progress</label>`,
-		`<progress id="job-bar" value="5000" max="20000">`, "5,000 of 20,000 users", "(25 %)", "500 a second", "about 30 seconds left"} {
+	for _, want := range []string{`hx-get="/jobs/job_7"`, `hx-trigger="every 1s"`, `<label for="job-bar" id="job-bar-label">Progress</label>`,
+		`<progress id="job-bar" aria-labelledby="job-bar-label" value="5000" max="20000">`, "5,000 of 20,000 users", "(25 %)", "500 users a second", "about 30 seconds left"} {
 		if !strings.Contains(html, want) {
 			t.Errorf("running job's progress lacks %q:\n%s", want, html)
 		}
