@@ -288,6 +288,16 @@ func (s *Store) CancelJob(ctx context.Context, tenant, id int64) (Job, error) {
 // ClaimJob marks the oldest queued job running and returns it; ok is false
 // when none is queued.
 func (s *Store) ClaimJob(ctx context.Context) (j Job, ok bool, err error) {
+	// Looked for on the read pool first: the runner asks every few seconds,
+	// and an empty write transaction would still take the write lock and
+	// end the cached list counts (see countCache) each time.
+	var queued bool
+	if err := s.rd.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM jobs WHERE status = 'queued')`).Scan(&queued); err != nil {
+		return Job{}, false, fmt.Errorf("store: claim job: %w", err)
+	}
+	if !queued {
+		return Job{}, false, nil
+	}
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		now := s.nowMillis()
 		j, err = scanJob(tx.QueryRowContext(ctx, `UPDATE jobs SET status = 'running', started_at = ?, updated_at = ?

@@ -51,3 +51,22 @@ func TestJobProgressPollsOnlyWhileTheJobRuns(t *testing.T) {
 		t.Errorf("an ended job's progress still polls:\n%s", html)
 	}
 }
+
+// The users page names the jobs under way and links them and the jobs
+// list; with none, it says nothing.
+func TestActiveJobsLinksTheJobsUnderWay(t *testing.T) {
+	var b strings.Builder
+	j := store.Job{ID: 7, Kind: "users.bulk", Title: "Lock users matching status enabled", Status: store.JobRunning, Total: 2000, Done: 500}
+	if err := ActiveJobs([]store.Job{j}).Render(t.Context(), &b); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`<a href="/jobs/job_7">Lock users matching status enabled</a>`, "Running, 500 of 2,000 (25 %)", `<a href="/jobs">All jobs</a>`} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("the jobs under way lack %q:\n%s", want, b.String())
+		}
+	}
+	b.Reset()
+	if err := ActiveJobs(nil).Render(t.Context(), &b); err != nil || b.Len() != 0 {
+		t.Errorf("with no job under way, ActiveJobs = %q, %v, want nothing", b.String(), err)
+	}
+}
