@@ -12,8 +12,8 @@ import (
 	"roster/store"
 )
 
-// newJob opens a store with n users in tenant acme, two of them (the
-// first and the last) already locked, and queues a job locking them all.
+// newJob opens a store with n users in tenant acme and queues a job
+// locking them all.
 func newJob(t *testing.T, n int) (*store.Store, store.Tenant) {
 	t.Helper()
 	st, err := store.Open(t.Context(), filepath.Join(t.TempDir(), "roster.db"))
@@ -68,7 +68,7 @@ func lockedCount(t *testing.T, st *store.Store, tenant int64) int {
 // A started runner takes the queued job and locks every one of its users,
 // a batch at a time, each change audited as the administrator's.
 func TestRunnerRunsAQueuedJobToTheEnd(t *testing.T) {
-	st, tn := newJob(t, 1200)
+	st, tn := newJob(t, store.MaxBatch+100)
 	r := Start(st, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	defer r.Stop()
 	var j store.Job
@@ -81,22 +81,22 @@ func TestRunnerRunsAQueuedJobToTheEnd(t *testing.T) {
 			break
 		}
 	}
-	if j.Status != store.JobDone || j.Done != 1200 || j.Failed != 0 {
-		t.Fatalf("job = %s, %d done, %d failed, want done with 1200 done", j.Status, j.Done, j.Failed)
+	if want := store.MaxBatch + 100; j.Status != store.JobDone || j.Done != want || j.Failed != 0 {
+		t.Fatalf("job = %s, %d done, %d failed, want done with %d done", j.Status, j.Done, j.Failed, want)
 	}
-	if n := lockedCount(t, st, tn.ID); n != 1200 {
-		t.Errorf("%d users locked, want 1200", n)
+	if n := lockedCount(t, st, tn.ID); n != store.MaxBatch+100 {
+		t.Errorf("%d users locked, want all %d", n, store.MaxBatch+100)
 	}
 	ev, err := st.ListAuditEvents(t.Context(), tn.ID, store.AuditFilter{Action: "user.lock", Page: store.Page{Size: 1}})
-	if err != nil || ev.Total != 1200 || ev.Items[0].Actor.Name != "alice" || ev.Items[0].RequestID != j.PublicID() {
-		t.Errorf("lock events = %d, first %+v (%v), want 1200 by alice under request id %s", ev.Total, ev.Items, err, j.PublicID())
+	if err != nil || ev.Total != store.MaxBatch+100 || ev.Items[0].Actor.Name != "alice" || ev.Items[0].RequestID != j.PublicID() {
+		t.Errorf("lock events = %d, first %+v (%v), want %d by alice under request id %s", ev.Total, ev.Items, err, store.MaxBatch+100, j.PublicID())
 	}
 }
 
 // A running job that an administrator cancels stops after the batch under
 // way: that batch stays done, and the job says cancelled.
 func TestRunnerStopsACancelledJobAfterItsBatch(t *testing.T) {
-	st, tn := newJob(t, 3*store.MaxBatch)
+	st, tn := newJob(t, store.MaxBatch+10)
 	j := mustClaim(t, st)
 	if _, err := st.CancelJob(t.Context(), tn.ID, j.ID); err != nil {
 		t.Fatal(err)
@@ -114,7 +114,7 @@ func TestRunnerStopsACancelledJobAfterItsBatch(t *testing.T) {
 // When the server stops, the running job finishes its batch and is marked
 // interrupted rather than left running.
 func TestRunnerMarksItsJobInterruptedWhenTheServerStops(t *testing.T) {
-	st, tn := newJob(t, 2*store.MaxBatch)
+	st, tn := newJob(t, store.MaxBatch+10)
 	j := mustClaim(t, st)
 	stopping, stop := context.WithCancel(context.Background())
 	stop()
