@@ -16,6 +16,7 @@ import (
 	"roster/handlers/limit"
 	"roster/handlers/session"
 	"roster/store"
+	"roster/store/jobs"
 	"roster/web/templates"
 )
 
@@ -45,8 +46,8 @@ type Config struct {
 }
 
 // Handler holds what the surfaces are built from. It has no other state than
-// the limiter of sign-ins and reset requests: everything else lives in the
-// store.
+// the limiter of sign-ins and reset requests and the runner of jobs (whose
+// jobs live in the store): everything else lives in the store.
 type Handler struct {
 	store    *store.Store
 	sessions *scs.SessionManager // administrators
@@ -54,6 +55,7 @@ type Handler struct {
 	log      *slog.Logger
 	cfg      Config
 	limits   *limit.Limiter
+	jobs     *jobs.Runner
 }
 
 // Session lifetimes: a console session ends after 30 idle minutes or 12
@@ -64,7 +66,7 @@ const (
 )
 
 // New builds the application: the Echo server with every route. The returned
-// stop function ends background work (the session sweeper).
+// stop function ends background work (the session sweeper, the job runner).
 func New(st *store.Store, cfg Config) (*echo.Echo, func()) {
 	if cfg.SessionIdle == 0 {
 		cfg.SessionIdle = sessionIdle
@@ -86,14 +88,15 @@ func New(st *store.Store, cfg Config) (*echo.Echo, func()) {
 	// The store queues emails written by the web layer's templates, with
 	// links to this server.
 	st.Compose = func(d store.EmailData) store.Email { return templates.ComposeEmail(cfg.BaseURL, d) }
-	h := &Handler{store: st, sessions: sm, accounts: am, log: cfg.Log, cfg: cfg, limits: limit.New()}
+	h := &Handler{store: st, sessions: sm, accounts: am, log: cfg.Log, cfg: cfg, limits: limit.New(),
+		jobs: jobs.Start(st, cfg.Log)}
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
 	e.IPExtractor = clientIP(cfg.TrustedProxies)
 	e.HTTPErrorHandler = h.handleError
 	h.routes(e)
-	return e, ss.StopCleanup
+	return e, func() { h.jobs.Stop(); ss.StopCleanup() }
 }
 
 // clientIP is where c.RealIP() finds the client's address: the connection's

@@ -43,7 +43,7 @@ func (h *Handler) routes(e *echo.Echo) {
 	api.New(h.store).Register(e.Group("/api/v1", request.Answering(api.Answer), h.limitBody))
 	account.New(h.store, h.accounts, h.limits, h.log, h.cfg.Version).
 		Register(e.Group("/account/:alias", request.Answering(request.ErrorPage), h.limitBody))
-	console.New(h.store, h.sessions, h.limits, h.log, console.Config{
+	console.New(h.store, h.jobs, h.sessions, h.limits, h.log, console.Config{
 		SessionIdle: h.cfg.SessionIdle, SMTPConfigured: h.cfg.SMTPConfigured, Version: h.cfg.Version,
 	}).Register(e.Group("", request.Answering(request.ErrorPage), h.limitBody))
 }

@@ -11,6 +11,7 @@ import (
 
 	"roster/handlers/limit"
 	"roster/store"
+	"roster/store/jobs"
 )
 
 // Config is what the console needs from the command line.
@@ -28,14 +29,16 @@ type Config struct {
 // role of a request is shell(c), filled in by requireAdmin.
 type Handler struct {
 	store    *store.Store
+	jobs     *jobs.Runner
 	sessions *scs.SessionManager
 	limits   *limit.Limiter
 	log      *slog.Logger
 	cfg      Config
 }
 
-// New returns the console over st, with the administrators' sessions and
-// the sign-in limits shared with the end users' pages.
-func New(st *store.Store, sessions *scs.SessionManager, limits *limit.Limiter, log *slog.Logger, cfg Config) *Handler {
-	return &Handler{store: st, sessions: sessions, limits: limits, log: log, cfg: cfg}
+// New returns the console over st, with the runner of the jobs it starts,
+// the administrators' sessions and the sign-in limits shared with the end
+// users' pages.
+func New(st *store.Store, runner *jobs.Runner, sessions *scs.SessionManager, limits *limit.Limiter, log *slog.Logger, cfg Config) *Handler {
+	return &Handler{store: st, jobs: runner, sessions: sessions, limits: limits, log: log, cfg: cfg}
 }

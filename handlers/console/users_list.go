@@ -166,6 +166,11 @@ func (h *Handler) listUsers(c echo.Context) error {
 	}
 	p := templates.UsersProps{Errors: fe, Results: res, Form: form,
 		Chips: filterChips(listFilter(q), props, form)}
+	active, err := h.store.ListJobs(ctx, tenant, store.JobFilter{Active: true})
+	if err != nil {
+		return err
+	}
+	p.Jobs = active.Items
 	code := http.StatusOK
 	if len(fe) > 0 {
 		code = http.StatusUnprocessableEntity

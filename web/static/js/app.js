@@ -203,4 +203,17 @@
   });
 
   // ---- Jobs: progress ----
+
+  // "Select all N matching" stands for the whole page ticked and more:
+  // unticking the page's select-all box, or any one user, unticks it, so a
+  // bulk action never reaches more users than the ticks on screen say.
+  document.addEventListener("change", function (e) {
+    var t = e.target;
+    if (!t || t.type !== "checkbox" || t.checked) return;
+    if (t.id !== "select-all" && t.name !== "user_ids") return;
+    var all = document.getElementById("all-matching");
+    if (all) all.checked = false;
+    var page = document.getElementById("select-all");
+    if (page && t.name === "user_ids") page.checked = false;
+  });
 })();

@@ -1,0 +1,160 @@
+// Package jobs runs work over more items than one request should touch (a
+// bulk action on every user a filter matches; later, imports) in the
+// server process, one job at a time, with its progress in the database.
+// A job belongs to the server, not to the request or browser that started
+// it: closing the page changes nothing, a reload reads the progress back,
+// and a job a stopped server left running is marked interrupted when the
+// next one starts.
+//
+// It sits beside the store, as seed does, and not in the HTTP layer: it
+// knows no HTTP and holds no SQL, so a command-line tool can run jobs with
+// a progress line on a terminal, and the console only queues jobs and
+// reads them.
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"roster/store"
+)
+
+// kinds are the jobs this runner knows, by store.Job.Kind. A kind walks
+// its items in batches and reports each batch to p; it returns what p.Add
+// returned when that was an error.
+var kinds = map[string]func(ctx context.Context, st *store.Store, j store.Job, p *Progress) error{
+	KindUsers: runUsers,
+}
+
+// poll is how often the queue is read when nobody called Wake: a job
+// queued by another process is started within this.
+const poll = 5 * time.Second
+
+// Runner runs queued jobs, oldest first, one at a time: SQLite has one
+// writer, so two jobs at once would only take turns at it.
+type Runner struct {
+	st     *store.Store
+	log    *slog.Logger
+	wake   chan struct{}
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// Start marks the jobs a stopped server left running as interrupted, then
+// runs queued jobs until Stop. There must be one runner per database.
+func Start(st *store.Store, log *slog.Logger) *Runner {
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &Runner{st: st, log: log, wake: make(chan struct{}, 1), cancel: cancel, done: make(chan struct{})}
+	go r.loop(ctx)
+	return r
+}
+
+// Wake tells the runner a job was queued, so it starts now rather than at
+// the next poll.
+func (r *Runner) Wake() {
+	select {
+	case r.wake <- struct{}{}:
+	default: // a wake-up is already pending
+	}
+}
+
+// Stop lets the running job finish its batch, marks it interrupted, and
+// returns once the runner is idle.
+func (r *Runner) Stop() {
+	r.cancel()
+	<-r.done
+}
+
+func (r *Runner) loop(ctx context.Context) {
+	defer close(r.done)
+	if n, err := r.st.InterruptJobs(ctx); err != nil {
+		r.log.Error("marking interrupted jobs", "err", err)
+	} else if n > 0 {
+		r.log.Warn("jobs interrupted by the last stop marked failed", "jobs", n)
+	}
+	for {
+		for ctx.Err() == nil {
+			j, ok, err := r.st.ClaimJob(ctx)
+			if err != nil && ctx.Err() == nil {
+				r.log.Error("taking a queued job", "err", err)
+			}
+			if !ok {
+				break
+			}
+			r.run(ctx, j)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-r.wake:
+		case <-time.After(poll):
+		}
+	}
+}
+
+var (
+	errCancelled = errors.New("jobs: cancelled by an administrator")
+	errStopped   = errors.New("jobs: the server is stopping")
+)
+
+// run runs one claimed job to its end and records how it ended. Its store
+// calls do not end with stop: a batch under way is finished and recorded,
+// and the job stops before the next.
+func (r *Runner) run(stop context.Context, j store.Job) {
+	// The job's changes are audited as made by whoever started it, and
+	// carry the job's id where a request's id would be.
+	ctx := store.WithRequestID(store.WithActor(context.WithoutCancel(stop), j.StartedBy), j.PublicID())
+	start := time.Now()
+	err := fmt.Errorf("jobs: no kind %q", j.Kind)
+	if fn, ok := kinds[j.Kind]; ok {
+		err = fn(ctx, r.st, j, &Progress{st: r.st, id: j.ID, stop: stop})
+	}
+	status, msg := store.JobDone, ""
+	var fe store.FieldErrors
+	switch {
+	case err == nil:
+	case errors.Is(err, errCancelled):
+		status = store.JobCancelled
+	case errors.Is(err, errStopped):
+		status, msg = store.JobFailed, store.InterruptedMessage
+	case errors.As(err, &fe):
+		// What the job works on changed under it, such as its group
+		// removed: the reason is for the administrator.
+		_, msg = fe.First()
+		status = store.JobFailed
+	default:
+		r.log.Error("job failed", "job", j.PublicID(), "kind", j.Kind, "err", err)
+		status, msg = store.JobFailed, "Something went wrong; it has been logged. What the job had done stays done."
+	}
+	if err := r.st.FinishJob(ctx, j.ID, status, msg); err != nil {
+		r.log.Error("recording the end of a job", "job", j.PublicID(), "err", err)
+		return
+	}
+	r.log.Info("job ended", "job", j.PublicID(), "kind", j.Kind, "status", status, "took", time.Since(start).Round(time.Millisecond))
+}
+
+// Progress records a running job's batches.
+type Progress struct {
+	st   *store.Store
+	id   int64
+	stop context.Context
+}
+
+// Add records a batch: how many items were done, and the failed ones with
+// why. It returns an error when the job must go no further: an
+// administrator cancelled it, or the server is stopping.
+func (p *Progress) Add(ctx context.Context, done int, failures []store.JobFailure) error {
+	cancel, err := p.st.RecordJobProgress(ctx, p.id, done, len(failures), failures)
+	switch {
+	case err != nil:
+		return err
+	case cancel:
+		return errCancelled
+	case p.stop.Err() != nil:
+		return errStopped
+	}
+	return nil
+}
