@@ -118,7 +118,8 @@ type NewUser struct {
 	Groups []int64
 	// Properties are values of the tenant's custom properties by key, as
 	// SetUserProperties takes them; a key whose values are blank is left
-	// unset. A refused value is reported under PropertyField(key).
+	// unset. When not nil, every required property needs a value. A
+	// refused or missing value is reported under PropertyField(key).
 	Properties map[string][]string
 	// Invite emails a pending user (no password) a link to set one.
 	Invite bool
@@ -262,7 +263,7 @@ func (s *Store) createUsers(ctx context.Context, tenant int64, items []NewUser) 
 				fe["password"] = msg
 			}
 		}
-		if len(n.Groups) > 0 || len(n.Properties) > 0 {
+		if n.hasInitial() {
 			ini, ife, err := checkInitial(ctx, s.rd, tenant, n)
 			if err != nil {
 				return BatchResult{}, nil, err
@@ -297,7 +298,7 @@ func (s *Store) createUsers(ctx context.Context, tenant int64, items []NewUser) 
 		res = BatchResult{}
 		var ids []int64
 		for i := range out {
-			if out[i].err == nil && (len(items[i].Groups) > 0 || len(items[i].Properties) > 0) {
+			if out[i].err == nil && items[i].hasInitial() {
 				// Checked again under the write lock: a group or property
 				// removed since is refused before anything is written.
 				var fe FieldErrors

@@ -27,10 +27,14 @@ type initialValue struct {
 // user's value of the property with key.
 func PropertyField(key string) string { return "properties." + key }
 
+// hasInitial reports whether n asks for more than a user row.
+func (n NewUser) hasInitial() bool { return len(n.Groups) > 0 || n.Properties != nil }
+
 // checkInitial resolves n's groups and property values with q, and says
 // per field what is wrong with them: "group_ids" for a group that is not
-// the tenant's, PropertyField(key) for a value the property refuses. Keys
-// whose values are all blank are left unset.
+// the tenant's, PropertyField(key) for a value the property refuses or a
+// required property left without one. Keys whose values are all blank are
+// left unset.
 func checkInitial(ctx context.Context, q querier, tenant int64, n NewUser) (initial, FieldErrors, error) {
 	var in initial
 	fe := FieldErrors{}
@@ -79,6 +83,23 @@ func checkInitial(ctx context.Context, q querier, tenant int64, n NewUser) (init
 			continue
 		}
 		in.values = append(in.values, initialValue{property: p, options: opts, text: text})
+	}
+	if n.Properties != nil {
+		rows, err := q.QueryContext(ctx, `SELECT `+propertyColumns+` FROM properties p
+			WHERE p.tenant_id = ? AND p.required ORDER BY p.key`, tenant)
+		if err != nil {
+			return initial{}, nil, fmt.Errorf("store: required properties: %w", err)
+		}
+		required, err := collect(rows, scanProperty)
+		if err != nil {
+			return initial{}, nil, err
+		}
+		for _, p := range required {
+			given := slices.ContainsFunc(in.values, func(v initialValue) bool { return v.property.ID == p.ID })
+			if !given && fe[PropertyField(p.Key)] == "" {
+				fe[PropertyField(p.Key)] = p.Label() + " is required; give every new user a value."
+			}
+		}
 	}
 	return in, fe, nil
 }

@@ -9,7 +9,8 @@ import (
 )
 
 // A user created with an org unit, groups and property values gets all of
-// them in one transaction; any refused part leaves no user, no membership,
+// them in one transaction (and, given values at all, one for every
+// required property); any refused part leaves no user, no membership,
 // no value and no audit event behind, and says which field is at fault.
 func TestCreateUserWithGroupsAndPropertiesIsAllOrNothing(t *testing.T) {
 	t.Parallel()
@@ -34,12 +35,13 @@ func TestCreateUserWithGroupsAndPropertiesIsAllOrNothing(t *testing.T) {
 		{Key: "team", Type: "select", Options: []store.OptionInput{{Value: "web"}, {Value: "ops"}}},
 		{Key: "level", Type: "number"},
 		{Key: "skills", Type: "multiselect", Options: []store.OptionInput{{Value: "go"}, {Value: "sql"}}},
+		{Key: "site", Type: "text", Required: true},
 	} {
 		if _, err := s.CreateProperty(ctx, tn.ID, p); err != nil {
 			t.Fatal(err)
 		}
 	}
-	good := map[string][]string{"team": {"ops"}, "level": {"3"}, "skills": {"go", "sql"}, "unset": nil}
+	good := map[string][]string{"team": {"ops"}, "level": {"3"}, "skills": {"go", "sql"}, "site": {"London"}, "unset": nil}
 	with := func(key string, vs []string) map[string][]string {
 		m := map[string][]string{}
 		for k, v := range good {
@@ -60,6 +62,8 @@ func TestCreateUserWithGroupsAndPropertiesIsAllOrNothing(t *testing.T) {
 			Properties: with("team", []string{"sales"})}, store.PropertyField("team")},
 		{"a property the tenant does not define", store.NewUser{Username: "ada", OrgUnitID: unit.ID, Groups: []int64{pilots.ID},
 			Properties: with("shoe_size", []string{"9"})}, store.PropertyField("shoe_size")},
+		{"a required property left blank", store.NewUser{Username: "ada", OrgUnitID: unit.ID, Groups: []int64{pilots.ID},
+			Properties: with("site", []string{" "})}, store.PropertyField("site")},
 		{"another tenant's group", store.NewUser{Username: "ada", OrgUnitID: unit.ID, Groups: []int64{pilots.ID, theirs.ID},
 			Properties: good}, "group_ids"},
 		{"a bad username with good extras", store.NewUser{Username: "a", OrgUnitID: unit.ID, Groups: []int64{pilots.ID},
@@ -106,7 +110,7 @@ func TestCreateUserWithGroupsAndPropertiesIsAllOrNothing(t *testing.T) {
 	for k, v := range u.Properties {
 		got[k] = slices.Sorted(slices.Values(v.Values))
 	}
-	want := map[string][]string{"team": {"ops"}, "level": {"3"}, "skills": {"go", "sql"}}
+	want := map[string][]string{"team": {"ops"}, "level": {"3"}, "skills": {"go", "sql"}, "site": {"London"}}
 	if len(got) != len(want) || !slices.Equal(got["team"], want["team"]) || !slices.Equal(got["level"], want["level"]) ||
 		!slices.Equal(got["skills"], want["skills"]) {
 		t.Errorf("properties = %v, want %v", got, want)
@@ -114,6 +118,9 @@ func TestCreateUserWithGroupsAndPropertiesIsAllOrNothing(t *testing.T) {
 	if _, err := s.CreateUser(ctx, tn.ID, store.NewUser{Username: "ada"}); !errors.Is(err, store.ErrConflict) {
 		t.Errorf("the username after creation = %v, want taken", err)
 	}
+	// Callers that leave properties alone (batches, the API) are not held
+	// to required properties.
+	mustUser(t, s, tn.ID, store.NewUser{Username: "alan"})
 	l, err := s.ListAuditEvents(ctx, tn.ID, store.AuditFilter{TargetID: u.PublicID(), Page: store.Page{Size: 10}})
 	if err != nil || len(l.Items) != 1 || l.Items[0].Action != "user.create" {
 		t.Fatalf("the user's audit events = %v, %v; want their creation alone", l.Items, err)
