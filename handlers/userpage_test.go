@@ -130,3 +130,22 @@ func TestConsoleNewUserWithUnitGroupsAndProperties(t *testing.T) {
 	}
 	wantPage(t, b.get(r.Header.Get("Location")), 200, "User ada created.", " / Engineering</a>", ">Pilots</a>")
 }
+
+// A read-only administrator sees every tab but no save, action or danger
+// zone.
+func TestConsoleUserPageForAViewer(t *testing.T) {
+	a := newTestApp(t)
+	u := mustUsers(t, a.st, a.acme.ID, "ada")[0]
+	if _, err := a.st.CreateAdmin(t.Context(), a.acme.ID, store.NewAdmin{Username: "vera", Password: ownerPassword}, store.RoleViewer); err != nil {
+		t.Fatal(err)
+	}
+	v := a.browser(t)
+	v.mustSignIn("vera")
+	r := v.get("/users/" + u.PublicID())
+	wantPage(t, r, 200, "Profile", "Sign-in requirements", "Recent changes")
+	for _, write := range []string{"Save profile", "Lock user", "Danger zone", "Remove ada", "Send password reset", "Move user", "Save properties"} {
+		if strings.Contains(r.body, write) {
+			t.Errorf("a viewer's user page offers %q", write)
+		}
+	}
+}
