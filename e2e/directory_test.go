@@ -222,6 +222,7 @@ func TestGroupsPropertiesAndResourceGroupsInTheConsole(t *testing.T) {
 
 	visit(t, page, a, "/users")
 	click(t, role(page, "link", "ada"))
+	tab(t, page, "Properties")
 	if _, err := page.GetByLabel("Team").SelectOption(playwright.SelectOptionValues{Values: &[]string{"ops"}}); err != nil {
 		t.Fatal(err)
 	}
@@ -270,6 +271,7 @@ func TestGroupsPropertiesAndResourceGroupsInTheConsole(t *testing.T) {
 
 	visit(t, page, a, "/users")
 	click(t, role(page, "link", "grace"))
+	tab(t, page, "Groups and org unit")
 	mustSee(t, role(page, "link", "Design desktops"), "the resource group on grace's page")
 	mustSee(t, page.GetByText("through Pilots"), "how grace gets it")
 	checkA11y(t, page)

@@ -143,6 +143,7 @@ func TestInvitationVerificationAndForcedChange(t *testing.T) {
 	mustSee(t, role(user, "heading", "Password set"), "the first password")
 	goTo(t, admin, graceURL)
 	mustSee(t, admin.GetByText("enabled").First(), "grace enabled")
+	tab(t, admin, "Access")
 
 	// The administrator sends a verification and asks for a new password.
 	click(t, role(admin, "button", "Send verification email"))
@@ -152,9 +153,11 @@ func TestInvitationVerificationAndForcedChange(t *testing.T) {
 	if code == nil {
 		t.Fatalf("no code in %q", m.Text)
 	}
-	if err := admin.GetByLabel("Require a password change at next sign-in").Check(); err != nil {
+	if err := admin.GetByLabel("Change password at next sign-in").Check(); err != nil {
 		t.Fatal(err)
 	}
+	click(t, role(admin, "button", "Save sign-in requirements"))
+	mustSee(t, admin.GetByText("Sign-in requirements saved."), "the forced change saved")
 	click(t, role(admin, "button", "Send password reset"))
 	mustSee(t, admin.GetByText("Password reset sent to grace@example.com."), "the reset sent")
 

@@ -73,6 +73,7 @@ func TestUserLifecycleInTheConsole(t *testing.T) {
 
 	// Lock ada until tomorrow and see the badge.
 	click(t, role(page, "link", "ada"))
+	tab(t, page, "Access")
 	tomorrow := time.Now().UTC().AddDate(0, 0, 1).Format("2006-01-02")
 	fill(t, page.GetByLabel("Lock until (optional)"), tomorrow)
 	click(t, role(page, "button", "Lock user"))

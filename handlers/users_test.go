@@ -143,25 +143,28 @@ func TestConsoleUserPage(t *testing.T) {
 		t.Fatalf("locking another tenant's user = %d, want 404", r.StatusCode)
 	}
 
-	r := b.post(path+"/profile", url.Values{"username": {"ada"}, "email": {"ada@example.com"}, "display_name": {"Ada"},
-		"timezone": {"Atlantis/Lost"}, "language": {"en"}, "source_type": {"built_in"}})
+	profile := url.Values{"username": {"ada"}, "email": {"ada@example.com"}, "display_name": {"Ada"},
+		"timezone": {"Atlantis/Lost"}, "language": {"en"}, "source_type": {"built_in"}}
+	r := b.post(path+"/profile", profile)
 	if r.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(r.body, "Unknown time zone") || !strings.Contains(r.body, `value="Atlantis/Lost"`) {
 		t.Fatalf("bad time zone = %d", r.StatusCode)
 	}
-	r = b.post(path+"/profile", url.Values{"username": {"ada"}, "email": {"ada@example.com"}, "display_name": {"Ada L"},
-		"timezone": {"Europe/London"}, "language": {"en-GB"}, "source_type": {"built_in"}, "email_verified": {"true"}})
-	if r.StatusCode != http.StatusSeeOther {
-		t.Fatalf("save profile = %d", r.StatusCode)
-	}
-	r = b.post(path+"/access", url.Values{"required_actions": {"update_password"}, "account_expires_at": {"2031-05-01"}})
-	if r.StatusCode != http.StatusSeeOther {
-		t.Fatalf("save access = %d %.300s", r.StatusCode, r.body)
-	}
-	if r := b.post(path+"/tags", url.Values{"tags": {"team=engines\nno equals sign"}}); r.StatusCode != http.StatusUnprocessableEntity ||
+	profile.Set("tags", "team=engines\nno equals sign")
+	profile.Set("timezone", "Europe/London")
+	if r := b.post(path+"/profile", profile); r.StatusCode != http.StatusUnprocessableEntity ||
 		!strings.Contains(r.body, "Line 2 needs the form key=value.") {
 		t.Fatalf("bad tags = %d", r.StatusCode)
 	}
-	b.post(path+"/tags", url.Values{"tags": {"team=engines\nfloor = 3\n"}})
+	r = b.post(path+"/profile", url.Values{"username": {"ada"}, "email": {"ada@example.com"}, "display_name": {"Ada L"},
+		"timezone": {"Europe/London"}, "language": {"en-GB"}, "source_type": {"built_in"}, "email_verified": {"true"},
+		"tags": {"team=engines\nfloor = 3\n"}})
+	if r.StatusCode != http.StatusSeeOther || r.Header.Get("Location") != path+"?tab=profile" {
+		t.Fatalf("save profile = %d to %q", r.StatusCode, r.Header.Get("Location"))
+	}
+	r = b.post(path+"/access", url.Values{"required_actions": {"update_password"}, "account_expires_at": {"2031-05-01"}})
+	if r.StatusCode != http.StatusSeeOther || r.Header.Get("Location") != path+"?tab=access" {
+		t.Fatalf("save access = %d %.300s", r.StatusCode, r.body)
+	}
 	r = b.post(path+"/action", url.Values{"action": {"lock"}, "until": {"2099-01-01"}})
 	if r.StatusCode != http.StatusSeeOther {
 		t.Fatalf("lock = %d", r.StatusCode)

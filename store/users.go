@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
 	"time"
 	_ "time/tzdata" // IANA names validate the same on hosts without a zoneinfo database
@@ -113,6 +114,13 @@ type NewUser struct {
 	Timezone          string
 	Tags              map[string]string
 	OrgUnitID         int64
+	// Groups are ids of the tenant's groups the user joins at creation.
+	Groups []int64
+	// Properties are values of the tenant's custom properties by key, as
+	// SetUserProperties takes them; a key whose values are blank is left
+	// unset. When not nil, every required property needs a value. A
+	// refused or missing value is reported under PropertyField(key).
+	Properties map[string][]string
 	// Invite emails a pending user (no password) a link to set one.
 	Invite bool
 }
@@ -192,8 +200,10 @@ func (r *BatchResult) fail(i int, key string, err error) {
 	r.Failed = append(r.Failed, f)
 }
 
-// CreateUser creates one user. Returns FieldErrors for invalid input or a
-// taken username or external id.
+// CreateUser creates one user with their groups and property values, all
+// or nothing. Returns FieldErrors for invalid input, a taken username or
+// external id, a group that is not the tenant's ("group_ids") or a refused
+// property value (PropertyField(key)).
 func (s *Store) CreateUser(ctx context.Context, tenant int64, n NewUser) (User, error) {
 	res, users, err := s.createUsers(ctx, tenant, []NewUser{n})
 	if err != nil {
@@ -201,6 +211,10 @@ func (s *Store) CreateUser(ctx context.Context, tenant int64, n NewUser) (User, 
 	}
 	if len(res.Failed) > 0 {
 		return User{}, users[0].err
+	}
+	if len(users[0].initial.values) > 0 {
+		// The row's copy of its property values is written by triggers.
+		return s.GetUser(ctx, tenant, users[0].user.ID)
 	}
 	return s.withProperties(ctx, users[0].user)
 }
@@ -217,8 +231,9 @@ func (s *Store) CreateUsers(ctx context.Context, tenant int64, items []NewUser) 
 }
 
 type created struct {
-	user User
-	err  error
+	user    User
+	initial initial
+	err     error
 }
 
 func (s *Store) createUsers(ctx context.Context, tenant int64, items []NewUser) (BatchResult, []created, error) {
@@ -248,6 +263,14 @@ func (s *Store) createUsers(ctx context.Context, tenant int64, items []NewUser) 
 				fe["password"] = msg
 			}
 		}
+		if n.hasInitial() {
+			ini, ife, err := checkInitial(ctx, s.rd, tenant, n)
+			if err != nil {
+				return BatchResult{}, nil, err
+			}
+			maps.Copy(fe, ife)
+			out[i].initial = ini
+		}
 		if n.Invite && n.Password != "" {
 			fe["invite"] = "A user given a password needs no invitation."
 		} else if n.Invite && u.Email == "" {
@@ -275,8 +298,19 @@ func (s *Store) createUsers(ctx context.Context, tenant int64, items []NewUser) 
 		res = BatchResult{}
 		var ids []int64
 		for i := range out {
+			if out[i].err == nil && items[i].hasInitial() {
+				// Checked again under the write lock: a group or property
+				// removed since is refused before anything is written.
+				var fe FieldErrors
+				if out[i].initial, fe, err = checkInitial(ctx, s.in(tx), tenant, items[i]); err != nil {
+					return err
+				}
+				if len(fe) > 0 {
+					out[i].err = fe
+				}
+			}
 			if out[i].err == nil {
-				out[i].err = s.insertUser(ctx, tx, &out[i].user, hashes[i])
+				out[i].err = s.insertUser(ctx, tx, &out[i].user, hashes[i], out[i].initial)
 			}
 			if out[i].err != nil {
 				var fe FieldErrors
@@ -304,7 +338,7 @@ func (s *Store) createUsers(ctx context.Context, tenant int64, items []NewUser) 
 // writes nothing and the batch needs no savepoints (a savepoint makes FTS5
 // flush a segment per user, which made batches into a million-user table
 // take seconds per user).
-func (s *Store) insertUser(ctx context.Context, tx *sql.Tx, u *User, hash string) error {
+func (s *Store) insertUser(ctx context.Context, tx *sql.Tx, u *User, hash string, ini initial) error {
 	var one int
 	st, err := s.txStmt(ctx, tx, sqlUsernameTaken)
 	if err != nil {
@@ -330,10 +364,10 @@ func (s *Store) insertUser(ctx context.Context, tx *sql.Tx, u *User, hash string
 			return fmt.Errorf("store: check external id: %w", err)
 		}
 	}
-	return s.insertUserRow(ctx, tx, u, hash)
+	return s.insertUserRow(ctx, tx, u, hash, ini)
 }
 
-func (s *Store) insertUserRow(ctx context.Context, tx *sql.Tx, u *User, hash string) error {
+func (s *Store) insertUserRow(ctx context.Context, tx *sql.Tx, u *User, hash string, ini initial) error {
 	var ok int
 	st, err := s.txStmt(ctx, tx, sqlOrgUnitExists)
 	if err != nil {
@@ -371,7 +405,16 @@ func (s *Store) insertUserRow(ctx context.Context, tx *sql.Tx, u *User, hash str
 		// Checked before; a violation here is a bug, and fails the batch.
 		return fmt.Errorf("store: create user: %w", err)
 	}
-	return s.audit(ctx, tx, u.TenantID, "user.create", "user", u.PublicID(), userChanges(User{Tags: map[string]string{}}, *u))
+	changes := userChanges(User{Tags: map[string]string{}}, *u)
+	extra, err := s.writeInitial(ctx, tx, *u, ini)
+	if err != nil {
+		return err
+	}
+	maps.Copy(changes, extra)
+	if err := s.audit(ctx, tx, u.TenantID, "user.create", "user", u.PublicID(), changes); err != nil {
+		return err
+	}
+	return s.auditInitialGroups(ctx, tx, *u, ini)
 }
 
 // uniqueUserError names the field behind a user uniqueness violation.

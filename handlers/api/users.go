@@ -103,6 +103,10 @@ type apiUserInput struct {
 	Tags              *map[string]string `json:"tags"`
 	OrgUnitID         *string            `json:"org_unit_id"`
 	SendInvitation    *bool              `json:"send_invitation"` // create only: email a link to choose a password
+	// Create only: groups to join and property values (by key, as GET
+	// shows them), written with the user in one transaction.
+	GroupIDs   *[]string                  `json:"group_ids"`
+	Properties map[string]json.RawMessage `json:"properties"`
 }
 
 func str(p *string) string {
@@ -158,7 +162,45 @@ func (in apiUserInput) newUser() (store.NewUser, store.FieldErrors) {
 	if t := rawTime(in.PasswordExpiresAt, "password_expires_at", fe); t != nil {
 		n.PasswordExpiresAt = *t
 	}
+	if in.GroupIDs != nil {
+		for _, g := range *in.GroupIDs {
+			id, ok := store.ParseID(store.PrefixGroup, g)
+			if !ok {
+				fe["group_ids"] = "Give group ids like g_1."
+			}
+			n.Groups = append(n.Groups, id)
+		}
+	}
+	if in.Properties != nil {
+		n.Properties = map[string][]string{}
+		for key, raw := range in.Properties {
+			vals, ok := propertyJSON(raw)
+			if !ok {
+				fe[store.PropertyField(key)] = "Give a string, number or boolean, a list of them for multiselect, or null."
+			}
+			n.Properties[key] = vals
+		}
+	}
 	return n, fe
+}
+
+// propertyJSON reads one property value of a request: a scalar, a list of
+// them, or null for none.
+func propertyJSON(raw json.RawMessage) ([]string, bool) {
+	var list []json.RawMessage
+	if err := json.Unmarshal(raw, &list); err != nil {
+		v, ok := jsonValue(raw)
+		return []string{v}, ok
+	}
+	var out []string
+	for _, r := range list {
+		v, ok := jsonValue(r)
+		if !ok {
+			return nil, false
+		}
+		out = append(out, v)
+	}
+	return out, true
 }
 
 // update turns a PATCH body into the store's update.
@@ -172,6 +214,12 @@ func (in apiUserInput) update() (store.UserUpdate, store.FieldErrors) {
 	}
 	if in.SendInvitation != nil {
 		fe["send_invitation"] = "Invitations go with creation; for an existing user send a reset with POST /users/reset-password."
+	}
+	if in.GroupIDs != nil {
+		fe["group_ids"] = "Groups are given with creation; later, use POST /groups/{id}/members/add."
+	}
+	if in.Properties != nil {
+		fe["properties"] = "Properties are given with creation; later, use PUT /users/{id}/properties/{key}."
 	}
 	upd := store.UserUpdate{Username: in.Username, DisplayName: in.DisplayName, Description: in.Description,
 		Email: in.Email, EmailVerified: in.EmailVerified, PhoneRegion: in.PhoneRegion, PhoneNumber: in.PhoneNumber,

@@ -14,13 +14,19 @@ import (
 	"roster/web/templates"
 )
 
-// showUser is one user's page.
+// The user page is tabs of sections, each section one form with one save.
+// Every save answers htmx with its own section only (422 with the errors
+// in place), so a save never drops what was typed in another section;
+// without JavaScript the forms post as usual and the page comes back on
+// the saved section's tab.
+
+// showUser is one user's page, on the tab ?tab= names.
 func (h *Handler) showUser(c echo.Context) error {
 	u, err := h.userOf(c)
 	if err != nil {
 		return err
 	}
-	return h.renderUser(c, http.StatusOK, u, nil, nil)
+	return h.renderUser(c, http.StatusOK, u, userAnswer{tab: c.QueryParam("tab")})
 }
 
 func (h *Handler) userOf(c echo.Context) (store.User, error) {
@@ -31,13 +37,45 @@ func (h *Handler) userOf(c echo.Context) (store.User, error) {
 	return h.store.GetUser(c.Request().Context(), shell(c).Tenant.ID, id)
 }
 
-// renderUser shows the page; with errs, the values the administrator typed
-// (in typed) stay in the forms.
-func (h *Handler) renderUser(c echo.Context, code int, u store.User, errs store.FieldErrors, typed func(*templates.UserPageProps)) error {
-	p := templates.UserPageProps{User: u, Now: time.Now(), Errors: errs, Tags: templates.TagsText(u.Tags),
-		Profile: userForm(u), Access: accessForm(u)}
-	if typed != nil {
-		typed(&p)
+// userAnswer is what the user page shows after a save in section: its
+// errors, with the values typed put back by typed, or its confirmation.
+type userAnswer struct {
+	tab     string
+	section string
+	errs    store.FieldErrors
+	done    string
+	typed   func(*templates.UserPageProps)
+}
+
+// answerUser ends a save on u's page. A refused save shows its errors; a
+// done one shows the saved section afresh with htmx, or else redirects to
+// its tab with the confirmation as the flash message.
+func (h *Handler) answerUser(c echo.Context, u store.User, a userAnswer) error {
+	if len(a.errs) > 0 {
+		return h.renderUser(c, http.StatusUnprocessableEntity, u, a)
+	}
+	if !request.IsHTMX(c) {
+		h.flash(c, a.done)
+		return c.Redirect(http.StatusSeeOther, templates.UserTabURL(u, templates.UserTab(a.section)))
+	}
+	u, err := h.store.GetUser(c.Request().Context(), shell(c).Tenant.ID, u.ID)
+	if err != nil {
+		return err
+	}
+	return h.renderUser(c, http.StatusOK, u, a)
+}
+
+// renderUser shows u's page, or with htmx after a save only what the save
+// changed.
+func (h *Handler) renderUser(c echo.Context, code int, u store.User, a userAnswer) error {
+	tab := a.tab
+	if a.section != "" {
+		tab = a.section
+	}
+	p := templates.UserPageProps{User: u, Now: time.Now(), Tab: templates.UserTab(tab), Section: a.section,
+		Errors: a.errs, Done: a.done, Tags: templates.TagsText(u.Tags), Profile: userForm(u), Access: accessForm(u)}
+	if len(a.errs) > 0 && a.typed != nil {
+		a.typed(&p)
 	}
 	ev, err := h.store.ListAuditEvents(c.Request().Context(), shell(c).Tenant.ID,
 		store.AuditFilter{TargetID: u.PublicID(), Page: store.Page{Size: 10}})
@@ -48,13 +86,15 @@ func (h *Handler) renderUser(c echo.Context, code int, u store.User, errs store.
 	if err := h.userDirectory(c, u, &p); err != nil {
 		return err
 	}
+	if request.IsHTMX(c) && a.section != "" {
+		return request.Render(c, code, templates.UserSectionUpdate(p))
+	}
 	return request.Render(c, code, templates.UserPage(p))
 }
 
 // saveUser changes the user of the URL with the update build makes from
-// them, and shows the page again: with the errors in place (typed keeps what
-// was entered), or after a redirect with done as the message.
-func (h *Handler) saveUser(c echo.Context, done string, typed func(*templates.UserPageProps),
+// them, and answers for section.
+func (h *Handler) saveUser(c echo.Context, section, done string, typed func(*templates.UserPageProps),
 	build func(store.User) (store.UserUpdate, store.FieldErrors)) error {
 	u, err := h.userOf(c)
 	if err != nil {
@@ -67,23 +107,45 @@ func (h *Handler) saveUser(c echo.Context, done string, typed func(*templates.Us
 			return err
 		}
 	}
-	if len(fe) > 0 {
-		return h.renderUser(c, http.StatusUnprocessableEntity, u, fe, typed)
-	}
-	h.flash(c, done)
-	return c.Redirect(http.StatusSeeOther, "/users/"+u.PublicID())
+	return h.answerUser(c, u, userAnswer{section: section, errs: fe, done: done, typed: typed})
+}
+
+// profileForm is the profile section: the user's fields and their tags.
+type profileForm struct {
+	templates.UserForm
+	Tags string `form:"tags"`
 }
 
 func (h *Handler) updateProfile(c echo.Context) error {
-	var f templates.UserForm
+	var f profileForm
 	if err := c.Bind(&f); err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, "Malformed form.")
 	}
 	f.Password, f.Invite = "", false // not fields of a profile
-	typed := func(p *templates.UserPageProps) { p.Profile = f }
-	return h.saveUser(c, "Profile saved.", typed, func(u store.User) (store.UserUpdate, store.FieldErrors) {
-		return profileUpdate(&f, u), nil
+	typed := func(p *templates.UserPageProps) { p.Profile, p.Tags = f.UserForm, f.Tags }
+	return h.saveUser(c, "profile", "Profile saved.", typed, func(u store.User) (store.UserUpdate, store.FieldErrors) {
+		upd := profileUpdate(&f.UserForm, u)
+		tags, fe := parseTags(f.Tags)
+		upd.Tags = &tags
+		return upd, fe
 	})
+}
+
+// parseTags reads the tags editor: key=value, one per line.
+func parseTags(text string) (map[string]string, store.FieldErrors) {
+	tags := map[string]string{}
+	for i, line := range strings.Split(text, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		k, v, ok := strings.Cut(line, "=")
+		if !ok {
+			return nil, store.FieldErrors{"tags": "Line " + strconv.Itoa(i+1) + " needs the form key=value."}
+		}
+		tags[strings.TrimSpace(k)] = strings.TrimSpace(v)
+	}
+	return tags, nil
 }
 
 func (h *Handler) updateAccess(c echo.Context) error {
@@ -99,7 +161,7 @@ func (h *Handler) updateAccess(c echo.Context) error {
 		p.Access = f
 		p.Access.RequiredActions = actions
 	}
-	return h.saveUser(c, "Access saved.", typed, func(store.User) (store.UserUpdate, store.FieldErrors) {
+	return h.saveUser(c, "access", "Sign-in requirements saved.", typed, func(store.User) (store.UserUpdate, store.FieldErrors) {
 		fe := store.FieldErrors{}
 		date := func(field, v string) *time.Time {
 			t, ok := request.Time(v, false)
@@ -113,40 +175,15 @@ func (h *Handler) updateAccess(c echo.Context) error {
 	})
 }
 
-type tagsForm struct {
-	Tags string `form:"tags"`
-}
-
-func (h *Handler) updateTags(c echo.Context) error {
-	var f tagsForm
-	if err := c.Bind(&f); err != nil {
-		return echo.NewHTTPError(http.StatusBadRequest, "Malformed form.")
-	}
-	typed := func(p *templates.UserPageProps) { p.Tags = f.Tags }
-	return h.saveUser(c, "Tags saved.", typed, func(store.User) (store.UserUpdate, store.FieldErrors) {
-		tags := map[string]string{}
-		for i, line := range strings.Split(f.Tags, "\n") {
-			line = strings.TrimSpace(line)
-			if line == "" {
-				continue
-			}
-			k, v, ok := strings.Cut(line, "=")
-			if !ok {
-				return store.UserUpdate{}, store.FieldErrors{"tags": "Line " + strconv.Itoa(i+1) + " needs the form key=value."}
-			}
-			tags[strings.TrimSpace(k)] = strings.TrimSpace(v)
-		}
-		return store.UserUpdate{Tags: &tags}, nil
-	})
-}
-
 type userActionForm struct {
-	Action string `form:"action"`
-	Until  string `form:"until"`
+	Action  string `form:"action"`
+	Until   string `form:"until"`
+	Confirm string `form:"confirm_username"`
 }
 
 // userAction locks, unlocks, enables, disables or removes one user from
-// their page.
+// their page. Removal needs the username typed, checked here, so it is
+// confirmed with JavaScript off as well.
 func (h *Handler) userAction(c echo.Context) error {
 	var f userActionForm
 	if err := c.Bind(&f); err != nil {
@@ -160,19 +197,31 @@ func (h *Handler) userAction(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	section := "status"
+	if f.Action == store.ActionDelete {
+		section = "danger"
+	}
+	refuse := func(fe store.FieldErrors) error {
+		return h.answerUser(c, u, userAnswer{section: section, errs: fe,
+			typed: func(p *templates.UserPageProps) { p.Until, p.Confirm = f.Until, f.Confirm }})
+	}
 	act := store.UserAction{Kind: f.Action}
-	if f.Action == store.ActionLock {
+	switch f.Action {
+	case store.ActionLock:
 		t, msg := request.LockUntil(f.Until, time.Now())
 		if msg != "" {
-			return h.renderUser(c, http.StatusUnprocessableEntity, u, store.FieldErrors{"until": msg},
-				func(p *templates.UserPageProps) { p.Until = f.Until })
+			return refuse(store.FieldErrors{"until": msg})
 		}
 		act.Until = t
+	case store.ActionDelete:
+		if !strings.EqualFold(strings.TrimSpace(f.Confirm), u.Username) {
+			return refuse(store.FieldErrors{"confirm_username": "Type " + u.Username + ", the username, to remove this user."})
+		}
 	}
 	res, err := h.store.ApplyUserAction(c.Request().Context(), shell(c).Tenant.ID, act, []string{u.PublicID()})
 	var fe store.FieldErrors
 	if request.AsFieldErrors(err, &fe) {
-		return h.renderUser(c, http.StatusUnprocessableEntity, u, fe, func(p *templates.UserPageProps) { p.Until = f.Until })
+		return refuse(fe)
 	}
 	if err != nil {
 		return err
@@ -180,15 +229,20 @@ func (h *Handler) userAction(c echo.Context) error {
 	if len(res.Failed) > 0 {
 		return store.ErrNotFound
 	}
-	h.flash(c, verbs[1]+" "+u.Username+".")
+	done := verbs[1] + " " + u.Username + "."
 	if f.Action == store.ActionDelete {
+		h.flash(c, done)
+		if request.IsHTMX(c) {
+			c.Response().Header().Set("HX-Redirect", "/users")
+			return c.NoContent(http.StatusOK)
+		}
 		return c.Redirect(http.StatusSeeOther, "/users")
 	}
-	return c.Redirect(http.StatusSeeOther, "/users/"+u.PublicID())
+	return h.answerUser(c, u, userAnswer{section: section, done: done})
 }
 
 // userDirectory fills the user page's org unit, groups, properties and
-// resource groups.
+// resource groups, and the pickers with what was searched for in them.
 func (h *Handler) userDirectory(c echo.Context, u store.User, p *templates.UserPageProps) error {
 	ctx, tenant := c.Request().Context(), shell(c).Tenant.ID
 	var err error
@@ -205,139 +259,18 @@ func (h *Handler) userDirectory(c echo.Context, u store.User, p *templates.UserP
 	if p.ResourceGroups, err = h.store.UserResourceGroups(ctx, tenant, u.ID); err != nil {
 		return err
 	}
-	p.UnitPick = templates.PickerProps{Kind: "org-units", Field: "org_unit_id", Label: "New org unit", Query: c.QueryParam("org_unit_id_q"), Errors: p.Errors}
+	// After a move or an addition the search is done with: start afresh.
+	searched := func(field string) string {
+		if len(p.Errors) == 0 && p.Section != "" {
+			return ""
+		}
+		return c.FormValue(field)
+	}
+	p.UnitPick = templates.PickerProps{Kind: "org-units", Field: "org_unit_id", Label: "New org unit", Query: searched("org_unit_id_q"), Errors: p.Errors}
 	if p.UnitPick.Choices, err = h.unitChoices(c, p.UnitPick.Query, ""); err != nil {
 		return err
 	}
-	p.GroupPick = templates.PickerProps{Kind: "groups", Field: "group_id", Label: "Group to add to", Query: c.QueryParam("group_id_q"), Errors: p.Errors}
+	p.GroupPick = templates.PickerProps{Kind: "groups", Field: "group_id", Label: "Group to add to", Query: searched("group_id_q"), Errors: p.Errors}
 	p.GroupPick.Choices, err = h.groupChoices(c, p.GroupPick.Query, "")
 	return err
-}
-
-// setUserProperties saves every property input of the user page in one
-// change; an invalid value refuses all and shows why next to it.
-func (h *Handler) setUserProperties(c echo.Context) error {
-	u, err := h.userOf(c)
-	if err != nil {
-		return err
-	}
-	form, err := c.FormParams()
-	if err != nil {
-		return echo.NewHTTPError(http.StatusBadRequest, "Malformed form.")
-	}
-	ctx, tenant := c.Request().Context(), shell(c).Tenant.ID
-	props, err := h.store.PropertyDefinitions(ctx, tenant)
-	if err != nil {
-		return err
-	}
-	values := map[string][]string{}
-	for _, p := range props {
-		var vs []string
-		for _, v := range form["prop_"+p.Key] {
-			if strings.TrimSpace(v) != "" {
-				vs = append(vs, v)
-			}
-		}
-		values[p.Key] = vs
-	}
-	err = h.store.SetUserProperties(ctx, tenant, u.ID, values)
-	var fe store.FieldErrors
-	if errors.As(err, &fe) {
-		errs := store.FieldErrors{}
-		for k, m := range fe {
-			errs["prop_"+k] = m
-		}
-		return h.renderUser(c, http.StatusUnprocessableEntity, u, errs, func(p *templates.UserPageProps) { p.Typed = values })
-	}
-	if err != nil {
-		return err
-	}
-	h.flash(c, "Properties saved.")
-	return c.Redirect(http.StatusSeeOther, "/users/"+u.PublicID())
-}
-
-// changeUserGroups adds the user to, or removes them from, one group.
-func (h *Handler) changeUserGroups(c echo.Context) error {
-	u, err := h.userOf(c)
-	if err != nil {
-		return err
-	}
-	group, ok := store.ParseID(store.PrefixGroup, c.FormValue("group_id"))
-	if !ok {
-		return h.renderUser(c, http.StatusUnprocessableEntity, u, store.FieldErrors{"group_id": "Choose a group."}, nil)
-	}
-	change, done := h.store.AddGroupMembers, "Added to the group."
-	if c.FormValue("action") == "remove" {
-		change, done = h.store.RemoveGroupMembers, "Removed from the group."
-	}
-	if _, err := change(c.Request().Context(), shell(c).Tenant.ID, group, []string{u.PublicID()}); err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			return h.renderUser(c, http.StatusUnprocessableEntity, u, store.FieldErrors{"group_id": "That group no longer exists."}, nil)
-		}
-		return err
-	}
-	h.flash(c, done)
-	return c.Redirect(http.StatusSeeOther, "/users/"+u.PublicID())
-}
-
-// moveUser puts the user into another org unit.
-func (h *Handler) moveUser(c echo.Context) error {
-	u, err := h.userOf(c)
-	if err != nil {
-		return err
-	}
-	unit, ok := store.ParseID(store.PrefixOrgUnit, c.FormValue("org_unit_id"))
-	if !ok {
-		return h.renderUser(c, http.StatusUnprocessableEntity, u, store.FieldErrors{"org_unit_id": "Choose the unit to move the user to."}, nil)
-	}
-	_, err = h.store.MoveUsers(c.Request().Context(), shell(c).Tenant.ID, unit, []string{u.PublicID()})
-	var fe store.FieldErrors
-	if errors.As(err, &fe) {
-		return h.renderUser(c, http.StatusUnprocessableEntity, u, fe, nil)
-	}
-	if err != nil {
-		return err
-	}
-	h.flash(c, "User moved.")
-	return c.Redirect(http.StatusSeeOther, "/users/"+u.PublicID())
-}
-
-// userMail sends a user a password reset, an invitation or a verification
-// email, or marks their address verified.
-func (h *Handler) userMail(c echo.Context) error {
-	u, err := h.userOf(c)
-	if err != nil {
-		return err
-	}
-	ctx, tenant := c.Request().Context(), shell(c).Tenant.ID
-	var done string
-	switch c.FormValue("action") {
-	case "reset":
-		var res store.BatchResult
-		res, err = h.store.SendPasswordResets(ctx, tenant, []string{u.PublicID()}, c.FormValue("require_change") == "true")
-		if err == nil && len(res.Failed) > 0 {
-			err = store.FieldErrors{"mail": res.Failed[0].Message}
-		}
-		done = "Password reset sent to " + u.Email + "."
-	case "invite":
-		err, done = h.store.SendInvitation(ctx, tenant, u.ID), "Invitation sent to "+u.Email+"."
-	case "verify":
-		err, done = h.store.SendVerification(ctx, tenant, u.ID), "Verification email sent to "+u.Email+"."
-	case "mark_verified":
-		yes := true
-		_, err = h.store.UpdateUser(ctx, tenant, u.ID, store.UserUpdate{EmailVerified: &yes})
-		done = "Email address marked verified."
-	default:
-		return echo.NewHTTPError(http.StatusBadRequest, "Unknown action.")
-	}
-	var fe store.FieldErrors
-	if errors.As(err, &fe) {
-		_, msg := fe.First()
-		return h.renderUser(c, http.StatusUnprocessableEntity, u, store.FieldErrors{"mail": msg}, nil)
-	}
-	if err != nil {
-		return err
-	}
-	h.flash(c, done)
-	return c.Redirect(http.StatusSeeOther, "/users/"+u.PublicID())
 }

@@ -16,26 +16,146 @@ import (
 )
 
 func (h *Handler) showNewUser(c echo.Context) error {
-	return request.Render(c, http.StatusOK, templates.NewUserPage(templates.UserForm{}, nil))
+	return h.renderNewUser(c, http.StatusOK, newUserForm{}, nil, nil)
 }
 
-// createUser creates one user from the console form.
+// newUserForm is the new-user form: the user's fields, the org unit and
+// groups chosen in its pickers, and what was typed in their searches.
+type newUserForm struct {
+	templates.UserForm
+	OrgUnitID  string   `form:"org_unit_id"`
+	UnitQuery  string   `form:"org_unit_id_q"`
+	GroupIDs   []string `form:"group_ids"`
+	GroupQuery string   `form:"group_ids_q"`
+}
+
+// createUser creates one user from the console form, with their org unit,
+// groups and property values, all or nothing. Without JavaScript a
+// picker's search is answered by showing the form again with what it
+// found, to choose from.
 func (h *Handler) createUser(c echo.Context) error {
-	var f templates.UserForm
+	var f newUserForm
 	if err := c.Bind(&f); err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, "Malformed form.")
 	}
-	u, err := h.store.CreateUser(c.Request().Context(), shell(c).Tenant.ID, newUser(f))
-	var fe store.FieldErrors
-	if errors.As(err, &fe) {
-		f.Password = "" // never sent back
-		return request.Render(c, http.StatusUnprocessableEntity, templates.NewUserPage(f, fe))
+	form, err := c.FormParams()
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, "Malformed form.")
 	}
+	ctx, tenant := c.Request().Context(), shell(c).Tenant.ID
+	props, err := h.store.PropertyDefinitions(ctx, tenant)
 	if err != nil {
 		return err
 	}
-	h.flash(c, "User "+u.Username+" created.")
-	return c.Redirect(http.StatusSeeOther, "/users/"+u.PublicID())
+	values := propertyValues(props, form)
+	n, fe := f.newUser(values)
+	if len(fe) == 0 {
+		var u store.User
+		u, err = h.store.CreateUser(ctx, tenant, n)
+		if err == nil {
+			h.flash(c, "User "+u.Username+" created.")
+			return c.Redirect(http.StatusSeeOther, "/users/"+u.PublicID())
+		}
+		if !errors.As(err, &fe) {
+			return err
+		}
+		fe = formErrors(fe)
+	}
+	f.Password = "" // never sent back
+	return h.renderNewUser(c, http.StatusUnprocessableEntity, f, values, fe)
+}
+
+// newUser checks what the store cannot (a search left without a choice)
+// and returns the store's input.
+func (f newUserForm) newUser(values map[string][]string) (store.NewUser, store.FieldErrors) {
+	fe := store.FieldErrors{}
+	n := newUser(f.UserForm)
+	if f.OrgUnitID != "" {
+		id, ok := store.ParseID(store.PrefixOrgUnit, f.OrgUnitID)
+		if !ok {
+			fe["org_unit_id"] = "Choose the org unit from the ones found."
+		}
+		n.OrgUnitID = id
+	} else if strings.TrimSpace(f.UnitQuery) != "" {
+		fe["org_unit_id"] = "Choose one of the units found, or clear the search to start in the top unit."
+	}
+	for _, g := range f.GroupIDs {
+		id, ok := store.ParseID(store.PrefixGroup, g)
+		if !ok {
+			fe["group_ids"] = "Choose the groups from the ones found."
+			continue
+		}
+		n.Groups = append(n.Groups, id)
+	}
+	if len(f.GroupIDs) == 0 && strings.TrimSpace(f.GroupQuery) != "" {
+		fe["group_ids"] = "Tick the groups to join among those found, or clear the search."
+	}
+	n.Properties = values // never nil: the store checks required properties
+	return n, fe
+}
+
+// formErrors names the store's fields of a new user as the form does.
+func formErrors(fe store.FieldErrors) store.FieldErrors {
+	out := store.FieldErrors{}
+	for k, msg := range fe {
+		if key, ok := strings.CutPrefix(k, store.PropertyField("")); ok {
+			k = "prop_" + key
+		}
+		out[k] = msg
+	}
+	return out
+}
+
+// renderNewUser shows the new-user form with what was typed and chosen.
+func (h *Handler) renderNewUser(c echo.Context, code int, f newUserForm, values map[string][]string, fe store.FieldErrors) error {
+	p := templates.NewUserProps{Form: f.UserForm, Errors: fe, Values: values,
+		UnitPick: templates.PickerProps{Kind: "org-units", Field: "org_unit_id", Label: "Org unit", Query: f.UnitQuery, Errors: fe},
+		GroupPick: templates.PickerProps{Kind: "groups", Field: "group_ids", Label: "Groups to join", Query: f.GroupQuery,
+			Multiple: true, Errors: fe}}
+	var err error
+	if p.Properties, err = h.store.PropertyDefinitions(c.Request().Context(), shell(c).Tenant.ID); err != nil {
+		return err
+	}
+	if p.UnitPick.Choices, err = h.unitChoices(c, f.UnitQuery, f.OrgUnitID); err != nil {
+		return err
+	}
+	if p.GroupPick.Choices, err = h.chosenGroups(c, f.GroupQuery, f.GroupIDs); err != nil {
+		return err
+	}
+	return request.Render(c, code, templates.NewUserPage(p))
+}
+
+// chosenGroups are the groups ticked, still ticked, then those the search
+// q finds.
+func (h *Handler) chosenGroups(c echo.Context, q string, ids []string) ([]templates.Choice, error) {
+	ctx, tenant := c.Request().Context(), shell(c).Tenant.ID
+	var out []templates.Choice
+	ticked := map[string]bool{}
+	for _, pid := range ids {
+		id, ok := store.ParseID(store.PrefixGroup, pid)
+		if !ok || ticked[pid] {
+			continue
+		}
+		g, err := h.store.GetGroup(ctx, tenant, id)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		ticked[pid] = true
+		out = append(out, templates.Choice{ID: g.PublicID(), Label: g.Name, Checked: true})
+	}
+	found, err := h.groupChoices(c, q, "")
+	if err != nil {
+		return nil, err
+	}
+	for _, ch := range found {
+		if !ticked[ch.ID] {
+			out = append(out, ch)
+		}
+	}
+	return out, nil
 }
 
 func (h *Handler) showBatch(c echo.Context) error {

@@ -216,4 +216,30 @@
     var page = document.getElementById("select-all");
     if (page && t.name === "user_ids") page.checked = false;
   });
+
+  // ---- User page: tabs ----
+
+  // The user page renders every tab and shows one. Switching here shows
+  // another without a request, so what was typed in a tab is still there on
+  // coming back to it; without JavaScript each tab is a link of its own.
+  function showUserTab(key) {
+    var link = document.querySelector('a[data-user-tab="' + key + '"]');
+    if (!link) return false;
+    document.querySelectorAll("a[data-user-tab]").forEach(function (a) {
+      var on = a === link;
+      if (on) a.setAttribute("aria-current", "page"); else a.removeAttribute("aria-current");
+      var panel = document.getElementById(a.getAttribute("aria-controls"));
+      if (panel) panel.hidden = !on;
+    });
+    return true;
+  }
+  document.addEventListener("click", function (e) {
+    var a = e.target.closest && e.target.closest("a[data-user-tab]");
+    if (!a || e.button !== 0 || e.ctrlKey || e.metaKey || e.shiftKey || e.altKey) return;
+    e.preventDefault();
+    if (showUserTab(a.getAttribute("data-user-tab"))) history.pushState({ userTab: true }, "", a.href);
+  });
+  window.addEventListener("popstate", function () {
+    showUserTab(new URLSearchParams(location.search).get("tab") || "profile");
+  });
 })();
