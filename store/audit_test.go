@@ -264,7 +264,7 @@ func BenchmarkAuditLogAtAMillionEvents(b *testing.B) {
 		{"all", store.AuditFilter{}},
 		{"a week a month ago", store.AuditFilter{Since: &monthAgo, Until: &weekAgo}},
 		{"by actor", store.AuditFilter{Actor: "admin7"}},
-		{"by action", store.AuditFilter{Action: "group.add_members"}},
+		{"by action", store.AuditFilter{Action: "group.add_member"}},
 		{"by target", store.AuditFilter{TargetID: "u_42"}},
 		{"by target type", store.AuditFilter{TargetType: "org_unit", Until: &weekAgo}},
 	}

@@ -29,7 +29,7 @@ func (s *Store) SeedAuditEvents(ctx context.Context, tenant int64, n int) error 
 			                          target_type, target_id, target_name, changes, created_at)
 			SELECT ?, 'admin', 'adm_' || (i % 50), 'admin' || (i % 50),
 			       CASE i % 4 WHEN 0 THEN 'user.update' WHEN 1 THEN 'user.move'
-			                  WHEN 2 THEN 'group.add_members' ELSE 'org_unit.update' END,
+			                  WHEN 2 THEN 'group.add_member' ELSE 'org_unit.update' END,
 			       CASE i % 4 WHEN 2 THEN 'group' WHEN 3 THEN 'org_unit' ELSE 'user' END,
 			       'u_' || (i % 10000), 'User ' || (i % 10000), '{}', ? - i * 60000
 			FROM seq`, n, tenant, s.nowMillis())

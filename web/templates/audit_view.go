@@ -48,14 +48,17 @@ var AuditTargetTypes = []Option{
 // auditActions are the actions the filter suggests; any other can be typed.
 var auditActions = []string{
 	"admin.sign_in", "admin.sign_in_failed", "user.sign_in", "user.sign_in_failed",
-	"user.create", "user.update", "user.move", "user.delete", "user.lock", "user.unlock",
-	"user.enable", "user.disable", "user.set_property", "user.reset_password",
+	"user.create", "user.update", "user.update_profile", "user.move", "user.delete", "user.lock", "user.unlock",
+	"user.enable", "user.disable", "user.set_property", "user.clear_property", "user.set_password",
+	"user.reset_password", "user.forgot_password", "user.invite", "user.verify_email",
 	"org_unit.create", "org_unit.update", "org_unit.move", "org_unit.delete",
-	"group.create", "group.update", "group.delete", "group.add_members", "group.remove_members",
+	"group.create", "group.update", "group.delete", "group.add_member", "group.remove_member",
 	"property.create", "property.update", "property.delete",
 	"resource_group.create", "resource_group.update", "resource_group.delete",
-	"admin.add", "admin.role_change", "admin.remove", "admin.lock", "admin.unlock",
-	"apikey.create", "apikey.revoke", "tenant.update", "tenant.password_policy",
+	"resource_group.add_resources", "resource_group.remove_resources", "resource_group.assign", "resource_group.unassign",
+	"admin.create", "admin.add", "admin.role_change", "admin.remove", "admin.lock", "admin.unlock", "admin.password_set",
+	"apikey.create", "apikey.revoke", "tenant.create", "tenant.update", "tenant.password_policy", "tenant.bulk_load",
+	"message.resend",
 }
 
 func targetTypeOptions() []Option {
@@ -196,6 +199,10 @@ func plainValue(field string, v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
 }
+
+// actionParts splits an action after each dot, where a narrow column may
+// wrap it: "user.sign_in" is "user." and "sign_in".
+func actionParts(action string) []string { return strings.SplitAfter(action, ".") }
 
 // actionFailed marks the events of refused sign-ins.
 func actionFailed(action string) bool { return strings.HasSuffix(action, "_failed") }
