@@ -179,6 +179,7 @@ func TestAuditLogReadsByName(t *testing.T) {
 		t.Errorf("the To field is not marked invalid: %v", err)
 	}
 	checkA11y(t, page)
+	screenshot(t, page, "audit-filter-error-1280")
 	click(t, role(page, "link", "Clear filters"))
 	mustSee(t, row("user.move"), "every event again")
 
@@ -189,4 +190,15 @@ func TestAuditLogReadsByName(t *testing.T) {
 	mainFits(t, page, "the audit log at 390 px")
 	checkA11y(t, page)
 	screenshot(t, page, "audit-390")
+	if err := page.EmulateMedia(playwright.PageEmulateMediaOptions{ColorScheme: playwright.ColorSchemeDark}); err != nil {
+		t.Fatal(err)
+	}
+	page.WaitForTimeout(500) // Pico eases colours in; judge them once they are there
+	checkA11y(t, page)
+	screenshot(t, page, "audit-390-dark")
+	if err := page.SetViewportSize(1280, 900); err != nil {
+		t.Fatal(err)
+	}
+	checkA11y(t, page)
+	screenshot(t, page, "audit-1280-dark")
 }

@@ -87,7 +87,7 @@ func AuditFilter(q url.Values) (store.AuditFilter, store.FieldErrors) {
 		fe["until"] = "Enter a date like 2026-01-31 or a time like 2026-01-31T12:00:00Z."
 	}
 	if f.Since != nil && f.Until != nil && !f.Until.After(*f.Since) {
-		fe["until"] = "The end is before the start: choose an end on or after " + q.Get("since") + "."
+		fe["until"] = "The end is before the start: choose an end on or after the start."
 	}
 	return f, fe
 }
