@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/playwright-community/playwright-go"
@@ -45,11 +46,15 @@ func waitLoaded(t *testing.T, page playwright.Page) {
 
 // An administrator builds an org tree three levels deep, moves a subtree,
 // moves two users into a unit from the users list and finds them with the
-// sub-unit filter.
+// sub-unit filter; then renames a unit and removes one, confirming first.
 func TestOrgTreeInTheConsole(t *testing.T) {
 	a := startRoster(t)
 	page := newPage(t)
-	page.OnDialog(func(d playwright.Dialog) { _ = d.Accept() })
+	var asked []string
+	page.OnDialog(func(d playwright.Dialog) {
+		asked = append(asked, d.Message())
+		_ = d.Accept()
+	})
 	signIn(t, page, a, "admin", a.OwnerPassword)
 	createUsers(t, page, a, "ada,ada@example.com\nalan,alan@example.com\ngrace,grace@example.com\n")
 
@@ -57,7 +62,10 @@ func TestOrgTreeInTheConsole(t *testing.T) {
 	checkA11y(t, page)
 	addChild := func(name string) {
 		t.Helper()
-		click(t, page.GetByText("Add a sub-unit"))
+		// A tenant with only its root opens the form on its own.
+		if open, _ := page.GetByLabel("Name of the new sub-unit").IsVisible(); !open {
+			click(t, page.GetByText("Add a sub-unit"))
+		}
 		fill(t, page.GetByLabel("Name of the new sub-unit"), name)
 		click(t, role(page, "button", "Add sub-unit"))
 		mustSee(t, role(page, "heading", name), "the new unit "+name)
@@ -78,15 +86,15 @@ func TestOrgTreeInTheConsole(t *testing.T) {
 	click(t, crumbs.GetByRole("link").First())
 	waitLoaded(t, page)
 	tree := page.GetByRole("tree")
-	click(t, role(page, "button", "Expand Engineering"))
-	mustSee(t, tree.GetByRole("link", playwright.LocatorGetByRoleOptions{Name: "Platform"}), "Platform in the opened layer")
-	if err := expect.Locator(tree.GetByRole("link", playwright.LocatorGetByRoleOptions{Name: "Storage"})).ToHaveCount(0); err != nil {
+	click(t, role(page, "link", "Expand Engineering"))
+	mustSee(t, tree.GetByRole("link", playwright.LocatorGetByRoleOptions{Name: "Platform", Exact: playwright.Bool(true)}), "Platform in the opened layer")
+	if err := expect.Locator(tree.GetByRole("link", playwright.LocatorGetByRoleOptions{Name: "Storage", Exact: playwright.Bool(true)})).ToHaveCount(0); err != nil {
 		t.Fatalf("the second layer opened too: %v", err)
 	}
 	checkA11y(t, page)
 
 	// Move Platform (with Storage) under Sales; a move into its own subtree is refused.
-	click(t, tree.GetByRole("link", playwright.LocatorGetByRoleOptions{Name: "Platform"}))
+	click(t, tree.GetByRole("link", playwright.LocatorGetByRoleOptions{Name: "Platform", Exact: playwright.Bool(true)}))
 	waitLoaded(t, page)
 	click(t, page.GetByText("Move", playwright.PageGetByTextOptions{Exact: playwright.Bool(true)}))
 	pick(t, page, "Find new parent unit", "stor", "Default / Engineering / Platform / Storage")
@@ -131,6 +139,37 @@ func TestOrgTreeInTheConsole(t *testing.T) {
 	}
 	click(t, role(page, "button", "Apply filters"))
 	mustSee(t, page.GetByText("0 users"), "nobody directly in Sales")
+
+	// Storage's panel lists its users; renamed, then removed with its users
+	// moved up to Platform, after a confirmation.
+	click(t, role(page, "link", "Organization"))
+	tree = page.GetByRole("tree")
+	click(t, role(page, "link", "Expand Sales"))
+	click(t, role(page, "link", "Expand Platform"))
+	click(t, tree.GetByRole("link", playwright.LocatorGetByRoleOptions{Name: "Storage", Exact: playwright.Bool(true)}))
+	waitLoaded(t, page)
+	users := page.GetByRole("region", playwright.PageGetByRoleOptions{Name: "Users of Storage"})
+	mustSee(t, users.GetByRole("link", playwright.LocatorGetByRoleOptions{Name: "ada"}), "ada among Storage's users")
+	click(t, page.GetByText("Rename or describe"))
+	fill(t, page.GetByLabel("Unit name"), "Storage and Backup")
+	click(t, role(page, "button", "Save unit"))
+	mustSee(t, page.GetByText("Unit Storage and Backup saved."), "the rename message")
+	mustSee(t, role(page, "treeitem", "Storage and Backup"), "the renamed unit in the tree")
+	checkA11y(t, page)
+	click(t, role(page, "button", "Remove unit"))
+	mustSee(t, page.GetByText("has 2 users; move them first"), "the refused removal")
+	if err := page.GetByLabel("Move its 2 users to Platform first").Check(); err != nil {
+		t.Fatal(err)
+	}
+	click(t, role(page, "button", "Remove unit"))
+	mustSee(t, page.GetByText("Unit Storage and Backup removed."), "the removal message")
+	mustSee(t, role(page, "heading", "Platform"), "the parent, shown after the removal")
+	if len(asked) < 2 || !strings.Contains(asked[len(asked)-1], "Remove the unit Storage and Backup?") {
+		t.Fatalf("confirmations asked = %q, want one before removing Storage and Backup", asked)
+	}
+	mustSee(t, page.GetByRole("region", playwright.PageGetByRoleOptions{Name: "Users of Platform"}).
+		GetByRole("link", playwright.LocatorGetByRoleOptions{Name: "alan"}), "alan, moved up to Platform")
+	checkA11y(t, page)
 }
 
 // Groups, properties and resource groups: members added from the users
@@ -196,7 +235,12 @@ func TestGroupsPropertiesAndResourceGroupsInTheConsole(t *testing.T) {
 	if _, err := page.GetByLabel("Property", playwright.PageGetByLabelOptions{Exact: playwright.Bool(true)}).SelectOption(playwright.SelectOptionValues{Values: &[]string{"team"}}); err != nil {
 		t.Fatal(err)
 	}
-	fill(t, page.GetByLabel("Property value"), "ops")
+	// Team's values are offered by label once the property is chosen.
+	value := page.GetByRole("combobox", playwright.PageGetByRoleOptions{Name: "Property value"})
+	mustSee(t, value, "Team's values")
+	if _, err := value.SelectOption(playwright.SelectOptionValues{Labels: &[]string{"Operations"}}); err != nil {
+		t.Fatal(err)
+	}
 	click(t, role(page, "button", "Apply filters"))
 	mustSee(t, page.GetByText("1 user", playwright.PageGetByTextOptions{Exact: playwright.Bool(true)}), "one user with team ops")
 	mustSee(t, role(page, "link", "ada"), "ada with team ops")

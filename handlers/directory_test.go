@@ -2,8 +2,10 @@ package handlers_test
 
 import (
 	"fmt"
+	"html"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -39,13 +41,16 @@ func TestConsoleOrganization(t *testing.T) {
 	wantPage(t, b.post("/org-units/"+root.PublicID()+"/children", url.Values{"child_name": {"Sales"}}), http.StatusSeeOther)
 
 	r = b.get("/org-units?unit=" + engID)
-	wantPage(t, r, 200, "Engineering", ">Web</a>", `aria-label="Breadcrumb"`, "0 direct · 0 in subtree")
-	// The tree opens one layer at a time.
-	r = b.get("/org-units/" + engID + "/node?open=1")
-	wantPage(t, r, 200, `aria-label="Collapse Engineering"`, ">Web</a>")
+	wantPage(t, r, 200, "Engineering", ">Web</a>", `aria-label="breadcrumb"`, "<dt>Users here</dt><dd>0</dd>", `aria-label="Collapse Engineering"`)
+	// The tree opens one layer at a time: an unopened unit's children come
+	// as a fragment, and without JavaScript ?open= opens it on the page.
+	r = b.get("/org-units/" + engID + "/node")
+	wantPage(t, r, 200, `<ul role="group">`, ">Web</a>", `aria-level="3"`)
 	if strings.Contains(r.body, "<html") {
 		t.Fatal("a tree node came back as a whole page")
 	}
+	wantPage(t, b.get("/org-units?open="+engID), 200, `aria-label="Collapse Engineering"`, ">Web</a>")
+	wantPage(t, b.get("/org-units?unit="+engID+"&closed=1"), 200, `aria-label="Expand Engineering"`)
 	wantPage(t, b.get("/org-units?search=we"), 200, "1 unit found")
 	wantPage(t, b.get("/pick/org-units?field=parent_id&label=New+parent&parent_id_q=sal"), 200, "Tenant acme / Sales", `type="radio"`)
 
@@ -61,13 +66,13 @@ func TestConsoleOrganization(t *testing.T) {
 	r = b.post("/users/bulk", url.Values{"action": {"move"}, "user_ids": {us[0].PublicID(), us[1].PublicID()}, "org_unit_id": {webID}})
 	wantPage(t, r, http.StatusSeeOther)
 	wantPage(t, b.get("/users?org_unit_id="+sales.Items[0].PublicID()+"&include_descendants=true"), 200, "2 users", ">ada</a>", ">alan</a>")
-	wantPage(t, b.get("/org-units?unit="+sales.Items[0].PublicID()+"&sub=1"), 200, "0 direct · 2 in subtree", ">ada</a>")
+	wantPage(t, b.get("/org-units?unit="+sales.Items[0].PublicID()+"&sub=1"), 200, "<dt>In its subtree</dt><dd>2</dd>", ">ada</a>")
 
 	// From the unit's page: pick users and move them in.
 	wantPage(t, b.get("/org-units?unit="+engID+"&user_ids_q=ad"), 200, `value="`+us[0].PublicID()+`"`)
 	wantPage(t, b.post("/org-units/"+engID+"/users", nil), http.StatusUnprocessableEntity, "Tick at least one user.")
 	wantPage(t, b.post("/org-units/"+engID+"/users", url.Values{"user_ids": {us[0].PublicID()}}), http.StatusSeeOther)
-	wantPage(t, b.get("/org-units?unit="+engID), 200, "Moved 1 user here.", "1 direct · 1 in subtree")
+	wantPage(t, b.get("/org-units?unit="+engID), 200, "Moved 1 user here.", "<dt>Users here</dt><dd>1</dd>")
 	wantPage(t, b.post("/users/bulk", url.Values{"action": {"move"}, "user_ids": {us[0].PublicID()}, "org_unit_id": {webID}}), http.StatusSeeOther)
 	r = b.post("/org-units/"+webID+"/remove", nil)
 	wantPage(t, r, http.StatusUnprocessableEntity, "has 2 users")
@@ -142,7 +147,7 @@ func TestConsolePropertiesAndUserValues(t *testing.T) {
 	wantPage(t, b.post(user+"/properties", url.Values{"prop_team": {"ops"}, "prop_level": {"3"}}), http.StatusSeeOther)
 	wantPage(t, b.get(user), 200, `<option value="ops" selected>`, `value="3"`)
 	wantPage(t, b.get("/users?property_key=team&property_value=ops"), 200, "1 user", ">ada</a>")
-	wantPage(t, b.get("/users?property_key=team&property_value=nope"), http.StatusBadRequest, "is not one of the values of Team")
+	wantPage(t, b.get("/users?property_key=team&property_value=nope"), http.StatusUnprocessableEntity, "is not one of the values of Team")
 
 	props, _ := a.st.ListProperties(ctx, a.acme.ID)
 	team := props[1]
@@ -196,7 +201,8 @@ func TestConsoleResourceGroups(t *testing.T) {
 	wantPage(t, b.get(page), http.StatusNotFound)
 }
 
-// A layer of more units than a page says so and points to the search.
+// A layer of more units than a page ends in a "Show more" row that loads
+// the next page, or without JavaScript shows the layer from there on.
 func TestConsoleOrganizationSaysWhenALayerIsCut(t *testing.T) {
 	a := newTestApp(t)
 	ctx := t.Context()
@@ -211,6 +217,25 @@ func TestConsoleOrganizationSaysWhenALayerIsCut(t *testing.T) {
 	}
 	b := a.browser(t)
 	b.mustSignIn("owner-acme")
-	wantPage(t, b.get("/org-units?unit="+big.PublicID()), 200, "The first 100 of 101 units by name")
-	wantPage(t, b.get("/org-units/"+big.PublicID()+"/node?open=1"), 200, "The first 100 of 101 units by name")
+	r := b.get("/org-units?unit=" + big.PublicID())
+	wantPage(t, r, 200, "Show more units", "100 of 101", ">unit 099</a>")
+	if strings.Contains(r.body, ">unit 100</a>") {
+		t.Fatal("the page shows more than 100 units of a layer")
+	}
+	r = b.get("/org-units/" + big.PublicID() + "/node")
+	wantPage(t, r, 200, "Show more units", `aria-posinset="100"`, `aria-setsize="101"`)
+	next := regexp.MustCompile(`data-more="([^"]+)"`).FindStringSubmatch(r.body)
+	if next == nil {
+		t.Fatal("no link to the next page of units")
+	}
+	r = b.get(html.UnescapeString(next[1]))
+	wantPage(t, r, 200, ">unit 100</a>", `aria-posinset="101"`)
+	if strings.Contains(r.body, "Show more units") || strings.Contains(r.body, `role="group"`) {
+		t.Fatalf("the last page of a layer offers more, or is not just items: %s", r.body)
+	}
+	href := regexp.MustCompile(`href="(/org-units\?unit=[^"]+&amp;after=[^"]+)"`).FindStringSubmatch(b.get("/org-units?unit=" + big.PublicID()).body)
+	if href == nil {
+		t.Fatal("no page link to the next units")
+	}
+	wantPage(t, b.get(html.UnescapeString(href[1])), 200, ">unit 100</a>")
 }

@@ -55,17 +55,17 @@ func TestConsoleUsersList(t *testing.T) {
 	if r := b.get("/users/stats"); r.StatusCode != 200 || !strings.Contains(r.body, "<h1>User statistics</h1>") {
 		t.Fatalf("stats page = %d", r.StatusCode)
 	}
-	if r := b.get("/users?sort=nonsense"); r.StatusCode != http.StatusBadRequest || !strings.Contains(r.body, "Sort must be one of") {
+	if r := b.get("/users?sort=nonsense"); r.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(r.body, "Sort must be one of") {
 		t.Fatalf("bad sort = %d", r.StatusCode)
 	}
 	// A filter the page does not know is said, not silently dropped (which
 	// would list everyone as if they matched).
 	r = b.get("/users?user_type=api_user&q=a")
-	if r.StatusCode != http.StatusBadRequest || !strings.Contains(r.body, "This list cannot filter by user_type") ||
+	if r.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(r.body, "This list cannot filter by user_type") ||
 		strings.Contains(r.body, ">ada</a>") || strings.Contains(r.body, "highlighted fields") {
 		t.Fatalf("unknown filter = %d: %.500s", r.StatusCode, r.body)
 	}
-	if r := b.get("/users?next_token=garbage"); r.StatusCode != http.StatusBadRequest || !strings.Contains(r.body, "out of date") {
+	if r := b.get("/users?next_token=garbage"); r.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(r.body, "out of date") {
 		t.Fatalf("bad cursor = %d", r.StatusCode)
 	}
 }

@@ -210,8 +210,8 @@ func (s *Store) PropertyDefinitions(ctx context.Context, tenant int64) ([]Proper
 // propertyDefs is a tenant's cached definitions with their lookups.
 type propertyDefs struct {
 	list    []Property
-	byID    map[int64]Property
-	options map[int64]string // option id -> value
+	byID    map[int64]*Property // into list: decoding a page copies no definition
+	options map[int64]string    // option id -> value
 }
 
 func (s *Store) propertyDefs(ctx context.Context, tenant int64) (propertyDefs, error) {
@@ -222,14 +222,14 @@ func (s *Store) propertyDefs(ctx context.Context, tenant int64) (propertyDefs, e
 	if err != nil {
 		return propertyDefs{}, err
 	}
-	d := propertyDefs{list: ps, byID: map[int64]Property{}, options: map[int64]string{}}
+	d := propertyDefs{list: ps, byID: map[int64]*Property{}, options: map[int64]string{}}
 	for i := range ps {
 		ps[i].UserCount = 0
 		for j := range ps[i].Options {
 			ps[i].Options[j].UserCount = 0
 			d.options[ps[i].Options[j].ID] = ps[i].Options[j].Value
 		}
-		d.byID[ps[i].ID] = ps[i]
+		d.byID[ps[i].ID] = &ps[i]
 	}
 	s.propDefs.Store(tenant, d)
 	return d, nil

@@ -14,9 +14,10 @@ import (
 
 // PropertyValue is a user's value of one property: Values holds one
 // canonical text for single-valued types and the chosen option values for
-// multiselect.
+// multiselect. Property is the tenant's definition, shared by every value
+// of that property a store decodes: read it, never change it.
 type PropertyValue struct {
-	Property Property
+	Property *Property
 	Values   []string
 }
 
@@ -241,6 +242,7 @@ func (s *Store) withProperties(ctx context.Context, u User) (User, error) {
 // users costs no further query, and the definitions are read once.
 func (s *Store) decodeProperties(ctx context.Context, tenant int64, us []User) error {
 	var defs *propertyDefs
+	var arena []string
 	for i := range us {
 		if us[i].propertyValues == "" {
 			continue
@@ -252,7 +254,7 @@ func (s *Store) decodeProperties(ctx context.Context, tenant int64, us []User) e
 			}
 			defs = &d
 		}
-		vals, err := defs.decode(us[i])
+		vals, err := defs.decode(us[i], &arena)
 		if err != nil {
 			return err
 		}
@@ -262,8 +264,10 @@ func (s *Store) decodeProperties(ctx context.Context, tenant int64, us []User) e
 }
 
 // decode reads u's copy of its property values, keeping only the tenant's
-// properties.
-func (defs propertyDefs) decode(u User) (map[string]PropertyValue, error) {
+// properties. Single values, by far the most common, are cut from *arena,
+// one allocation for a whole page; each is capped at length one, so a
+// second value of a multiselect property moves it out with append.
+func (defs propertyDefs) decode(u User, arena *[]string) (map[string]PropertyValue, error) {
 	var out map[string]PropertyValue
 	for rest := u.propertyValues; rest != ""; {
 		var pid, oid, n int64
@@ -288,10 +292,17 @@ func (defs propertyDefs) decode(u User) (map[string]PropertyValue, error) {
 		if out == nil {
 			out = map[string]PropertyValue{}
 		}
-		pv := out[p.Key]
-		pv.Property = p
-		pv.Values = append(pv.Values, v)
-		out[p.Key] = pv
+		if pv, seen := out[p.Key]; seen {
+			pv.Values = append(pv.Values, v)
+			out[p.Key] = pv
+			continue
+		}
+		if len(*arena) == cap(*arena) {
+			*arena = make([]string, 0, 64)
+		}
+		*arena = append(*arena, v)
+		k := len(*arena)
+		out[p.Key] = PropertyValue{Property: p, Values: (*arena)[k-1 : k : k]}
 	}
 	return out, nil
 }

@@ -3,6 +3,7 @@ package console
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
@@ -22,12 +23,15 @@ func (h *Handler) showOrg(c echo.Context) error {
 // form keeps what was typed.
 func (h *Handler) renderOrg(c echo.Context, code int, unit string, errs store.FieldErrors, form *templates.OrgForm) error {
 	ctx, tenant := c.Request().Context(), shell(c).Tenant.ID
-	root, err := h.store.RootOrgUnit(ctx, tenant)
-	if err != nil {
-		return err
-	}
-	id := root.ID
-	if unit != "" {
+	q := c.QueryParams()
+	var id int64
+	if unit == "" {
+		root, err := h.store.RootOrgUnit(ctx, tenant)
+		if err != nil {
+			return err
+		}
+		id = root.ID
+	} else {
 		var ok bool
 		if id, ok = store.ParseID(store.PrefixOrgUnit, unit); !ok {
 			return store.ErrNotFound
@@ -37,23 +41,17 @@ func (h *Handler) renderOrg(c echo.Context, code int, unit string, errs store.Fi
 	if err != nil {
 		return err
 	}
-	p := templates.OrgProps{Root: root, Path: path, Unit: path[len(path)-1], Errors: errs,
-		Search: c.QueryParam("search"), SubUnits: c.QueryParam("sub") == "1"}
+	p := templates.OrgProps{Path: path, Unit: path[len(path)-1], Errors: errs,
+		Search: q.Get("search"), SubUnits: q.Get("sub") == "1"}
 	if form != nil {
 		p.Form = *form
 	} else {
 		p.Form = templates.OrgForm{Name: p.Unit.Name, Description: p.Unit.Description}
 	}
-	layer, err := h.store.OrgUnitChildren(ctx, tenant, root.ID, store.Page{Size: store.MaxPageSize})
+	p.Tree, err = h.orgTree(ctx, treeState{tenant: tenant, path: path, opened: openedUnits(q), after: q.Get("after"), selected: id, closed: q.Get("closed") == "1"})
 	if err != nil {
 		return err
 	}
-	p.Layer = layer.Items
-	children, err := h.store.OrgUnitChildren(ctx, tenant, p.Unit.ID, store.Page{Size: store.MaxPageSize})
-	if err != nil {
-		return err
-	}
-	p.Children = children.Items
 	if p.Search != "" {
 		found, err := h.store.ListOrgUnits(ctx, tenant, store.NameFilter{Name: p.Search, Page: store.Page{Size: 50}})
 		var fe store.FieldErrors
@@ -65,7 +63,7 @@ func (h *Handler) renderOrg(c echo.Context, code int, unit string, errs store.Fi
 			p.Found = &found
 		}
 	}
-	if p.Users, err = h.store.ListUsers(ctx, tenant, store.UserFilter{OrgUnitID: p.Unit.ID, SubUnits: p.SubUnits}); err != nil {
+	if err := h.unitUsers(c, &p); err != nil {
 		return err
 	}
 	p.Move = templates.PickerProps{Kind: "org-units", Field: "parent_id", Label: "New parent unit",
@@ -81,28 +79,29 @@ func (h *Handler) renderOrg(c echo.Context, code int, unit string, errs store.Fi
 	return request.Render(c, code, templates.OrgPage(p))
 }
 
-// showOrgNode is one tree node, opened or closed, for htmx.
-func (h *Handler) showOrgNode(c echo.Context) error {
-	id, err := request.IDParam(c, store.PrefixOrgUnit)
+// unitUsers fills in a page of the selected unit's users (or its
+// subtree's, with ?sub=1) and the links to the pages around it.
+func (h *Handler) unitUsers(c echo.Context, p *templates.OrgProps) error {
+	q := url.Values{"unit": {p.Unit.PublicID()}}
+	if p.SubUnits {
+		q.Set("sub", "1")
+	}
+	var err error
+	p.Users, err = h.store.ListUsers(c.Request().Context(), shell(c).Tenant.ID,
+		store.UserFilter{OrgUnitID: p.Unit.ID, SubUnits: p.SubUnits, Page: store.Page{Cursor: c.QueryParam("next_token")}})
+	if errors.Is(err, store.ErrBadCursor) {
+		return &request.ParamError{Field: "next_token", Msg: "That page link is out of date."}
+	}
 	if err != nil {
-		return err
+		return request.ListError(err)
 	}
-	ctx, tenant := c.Request().Context(), shell(c).Tenant.ID
-	o, err := h.store.GetOrgUnit(ctx, tenant, id)
-	if err != nil {
-		return err
+	if p.Users.Next != "" {
+		p.NextURL = "/org-units" + request.WithParam(q, "next_token", p.Users.Next)
 	}
-	open := c.QueryParam("open") == "1"
-	var children []store.OrgUnit
-	if open {
-		l, err := h.store.OrgUnitChildren(ctx, tenant, id, store.Page{Size: store.MaxPageSize})
-		if err != nil {
-			return err
-		}
-		children = l.Items
+	if p.Users.Prev != "" {
+		p.PrevURL = "/org-units" + request.WithParam(q, "next_token", p.Users.Prev)
 	}
-	selected, _ := strconv.ParseInt(c.QueryParam("selected"), 10, 64)
-	return request.Render(c, http.StatusOK, templates.TreeNode(o, open, children, selected))
+	return nil
 }
 
 // orgFormError shows the Organization page again for a refused change, or

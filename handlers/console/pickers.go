@@ -28,7 +28,7 @@ func (h *Handler) unitChoices(c echo.Context, q, checked string) ([]templates.Ch
 		}
 	}
 	if q != "" {
-		l, err := h.store.ListOrgUnits(ctx, tenant, store.NameFilter{Name: q, Page: store.Page{Size: 20}})
+		l, err := h.store.ListOrgUnits(ctx, tenant, store.NameFilter{Name: q, Page: store.Page{Size: templates.MaxChoices + 1}})
 		if err != nil && !errors.As(err, new(store.FieldErrors)) {
 			return nil, err
 		}
@@ -68,7 +68,7 @@ func (h *Handler) groupChoices(c echo.Context, q, checked string) ([]templates.C
 	if q == "" {
 		return out, nil
 	}
-	l, err := h.store.ListGroups(ctx, tenant, store.NameFilter{Name: q, Page: store.Page{Size: 20}})
+	l, err := h.store.ListGroups(ctx, tenant, store.NameFilter{Name: q, Page: store.Page{Size: templates.MaxChoices + 1}})
 	if err != nil && !errors.As(err, new(store.FieldErrors)) {
 		return nil, err
 	}
@@ -86,7 +86,7 @@ func (h *Handler) userChoices(c echo.Context, q string) ([]templates.Choice, err
 	if q == "" {
 		return nil, nil
 	}
-	l, err := h.store.ListUsers(c.Request().Context(), shell(c).Tenant.ID, store.UserFilter{Query: q, Page: store.Page{Size: 20}})
+	l, err := h.store.ListUsers(c.Request().Context(), shell(c).Tenant.ID, store.UserFilter{Query: q, Page: store.Page{Size: templates.MaxChoices + 1}})
 	if err != nil && !errors.As(err, new(store.FieldErrors)) {
 		return nil, err
 	}

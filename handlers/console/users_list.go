@@ -15,12 +15,13 @@ import (
 	"roster/web/templates"
 )
 
-// listFilter is the filter part of the users list's query, without
-// paging, so pager links and bulk actions keep the filter.
+// listFilter is the filter part of the users list's query, with its sort
+// and page size but without the page, so pager links, sort headers, chips
+// and bulk actions keep the filter.
 func listFilter(q url.Values) url.Values {
 	n := url.Values{}
 	for k, vs := range q {
-		if request.UserFilterParams[k] && k != "next_token" && k != "page_number" && k != "page_size" && k != "max_results" {
+		if request.UserFilterParams[k] && k != "next_token" && k != "page_number" && k != "max_results" {
 			for _, v := range vs {
 				if v != "" {
 					n.Add(k, v)
@@ -48,45 +49,94 @@ func unknownFilters(q url.Values) []string {
 	return out
 }
 
-// userResults lists users for the filter in q.
+// userResults lists users for the filter in q, in the columns the
+// administrator chose.
 func (h *Handler) userResults(c echo.Context, q url.Values) (templates.UserResultsProps, store.FieldErrors, error) {
 	f, fe := request.UserFilter(q)
 	if len(fe) > 0 {
-		return templates.UserResultsProps{}, fe, nil
+		return templates.UserResultsProps{Invalid: true}, fe, nil
 	}
-	l, err := h.store.ListUsers(c.Request().Context(), shell(c).Tenant.ID, f)
+	ctx, tenant := c.Request().Context(), shell(c).Tenant.ID
+	props, err := h.store.PropertyDefinitions(ctx, tenant)
+	if err != nil {
+		return templates.UserResultsProps{}, nil, err
+	}
+	cols, err := h.userColumns(c, props)
+	if err != nil {
+		return templates.UserResultsProps{}, nil, err
+	}
+	l, err := h.store.ListUsers(ctx, tenant, f)
 	var sfe store.FieldErrors
 	if request.AsFieldErrors(err, &sfe) {
-		return templates.UserResultsProps{}, sfe, nil
+		return templates.UserResultsProps{Invalid: true}, sfe, nil
 	}
 	if errors.Is(err, store.ErrBadCursor) {
-		return templates.UserResultsProps{}, store.FieldErrors{"": "That page link is out of date; start again from the first page."}, nil
+		return templates.UserResultsProps{Invalid: true}, store.FieldErrors{"": "That page link is out of date; start again from the first page."}, nil
 	}
 	if err != nil {
 		return templates.UserResultsProps{}, nil, err
 	}
 	filter := listFilter(q)
-	p := templates.UserResultsProps{List: l, Now: time.Now()}
+	p := templates.UserResultsProps{List: l, Now: time.Now(), Columns: cols, ColumnChoices: templates.UserColumns(props),
+		Sort: f.Sort, SortURLs: map[string]string{}}
 	if len(filter) > 0 {
 		p.Query = "?" + filter.Encode()
 	}
+	p.Filtered = len(activeFilters(filter)) > 0
+	p.ClearURL = "/users" + keepOnly(filter, "sort", "page_size")
 	if l.Next != "" {
 		p.NextURL = "/users" + request.WithParam(filter, "next_token", l.Next)
 	}
 	if l.Prev != "" {
 		p.PrevURL = "/users" + request.WithParam(filter, "next_token", l.Prev)
 	}
+	for col, key := range templates.SortableColumns {
+		next := key
+		if f.Sort == key || (f.Sort == "" && key == "username") {
+			next = "-" + key
+		}
+		p.SortURLs[col] = "/users" + request.WithParam(filter, "sort", next)
+	}
+	if slices.ContainsFunc(cols, func(c templates.UserColumn) bool { return c.Key == "org_unit" }) {
+		if p.UnitNames, err = h.store.OrgUnitNames(ctx, tenant, l.Items); err != nil {
+			return templates.UserResultsProps{}, nil, err
+		}
+	}
 	return p, nil, nil
 }
 
 // listUsers is the users page. htmx requests aimed at the results get only
-// them; a history restore gets the whole page.
+// them (with the active filters and the form's sort), a form showing
+// errors gets the form back with the results, and a filter that cannot be
+// used answers 422 with the form and its errors in place of the results,
+// so no stale results stay on screen; a history restore gets the whole
+// page.
 func (h *Handler) listUsers(c echo.Context) error {
+	ctx, tenant := c.Request().Context(), shell(c).Tenant.ID
 	q := c.QueryParams()
-	// The console's property filter is a key and a value; the list takes
-	// them as the API's property=key:value.
-	if k := q.Get("property_key"); k != "" {
-		q.Add("property", k+":"+q.Get("property_value"))
+	props, err := h.store.PropertyDefinitions(ctx, tenant)
+	if err != nil {
+		return err
+	}
+	form := templates.UserFilterForm{Q: q.Get("q"), Status: q.Get("status"),
+		Locked: q.Get("locked"), SourceType: q.Get("source_type"), CreatedFrom: q.Get("created_from"),
+		CreatedTo: q.Get("created_to"), Sort: q.Get("sort"), PageSize: q.Get("page_size"),
+		SubUnits: q.Get("include_descendants") == "true", Properties: props,
+		PropertyKey: q.Get("property_key"), PropertyVal: strings.TrimSpace(q.Get("property_value"))}
+	// The console's property filter is a key and a value (or its label);
+	// the list takes them as the API's property=key:value.
+	if form.PropertyKey != "" && form.PropertyVal != "" {
+		form.PropertyVal = storedValue(props, form.PropertyKey, form.PropertyVal)
+		q.Add("property", form.PropertyKey+":"+form.PropertyVal)
+	} else if k, v, ok := strings.Cut(q.Get("property"), ":"); ok {
+		form.PropertyKey, form.PropertyVal = k, v
+	}
+	target := ""
+	if request.IsHTMX(c) && c.Request().Header.Get("HX-History-Restore-Request") != "true" {
+		target = c.Request().Header.Get("HX-Target")
+	}
+	if target == "property-value-field" {
+		return request.Render(c, http.StatusOK, templates.PropertyValueField(form, nil))
 	}
 	res, fe, err := h.userResults(c, q)
 	if err != nil {
@@ -99,39 +149,94 @@ func (h *Handler) listUsers(c echo.Context) error {
 			fe = store.FieldErrors{}
 		}
 		fe[""] = "This list cannot filter by " + strings.Join(unknown, ", ") + "; no users are shown. Use the filters on this page."
-		res = templates.UserResultsProps{}
+		res = templates.UserResultsProps{Invalid: true}
 	}
 	if msg := fe["property"]; msg != "" {
 		fe["property_value"] = msg
+		delete(fe, "property")
 	}
-	if request.IsHTMX(c) && c.Request().Header.Get("HX-Target") == "user-results" &&
-		c.Request().Header.Get("HX-History-Restore-Request") != "true" && len(fe) == 0 {
-		return request.Render(c, http.StatusOK, templates.UserResults(res))
-	}
-	p := templates.UsersProps{Errors: fe, Results: res, Form: templates.UserFilterForm{Q: q.Get("q"), Status: q.Get("status"),
-		Locked: q.Get("locked"), SourceType: q.Get("source_type"), CreatedFrom: q.Get("created_from"),
-		CreatedTo: q.Get("created_to"), Sort: q.Get("sort"), SubUnits: q.Get("include_descendants") == "true",
-		OrgUnit: templates.PickerProps{Kind: "org-units", Field: "org_unit_id", Label: "Org unit", Query: q.Get("org_unit_id_q"), Errors: fe},
-		Group:   templates.PickerProps{Kind: "groups", Field: "group_id", Label: "Group", Query: q.Get("group_id_q"), Errors: fe}}}
-	if k, v, ok := strings.Cut(q.Get("property"), ":"); ok {
-		p.Form.PropertyKey, p.Form.PropertyVal = k, v
-	}
-	ctx := c.Request().Context()
-	tenant := shell(c).Tenant.ID
-	if p.Form.OrgUnit.Choices, err = h.unitChoices(c, p.Form.OrgUnit.Query, q.Get("org_unit_id")); err != nil {
+	besideForm(fe)
+	form.OrgUnit = templates.PickerProps{Kind: "org-units", Field: "org_unit_id", Label: "Org unit", Query: q.Get("org_unit_id_q"), Errors: fe}
+	form.Group = templates.PickerProps{Kind: "groups", Field: "group_id", Label: "Group", Query: q.Get("group_id_q"), Errors: fe}
+	if form.OrgUnit.Choices, err = h.unitChoices(c, form.OrgUnit.Query, q.Get("org_unit_id")); err != nil {
 		return err
 	}
-	if p.Form.Group.Choices, err = h.groupChoices(c, p.Form.Group.Query, q.Get("group_id")); err != nil {
+	if form.Group.Choices, err = h.groupChoices(c, form.Group.Query, q.Get("group_id")); err != nil {
 		return err
 	}
-	if p.Form.Properties, err = h.store.PropertyDefinitions(ctx, tenant); err != nil {
-		return err
-	}
+	p := templates.UsersProps{Errors: fe, Results: res, Form: form,
+		Chips: filterChips(listFilter(q), props, form)}
 	code := http.StatusOK
 	if len(fe) > 0 {
-		code = http.StatusBadRequest
+		code = http.StatusUnprocessableEntity
+	}
+	switch {
+	case target == "user-results" && len(fe) == 0:
+		return request.Render(c, code, templates.UserResultsAnswer(p))
+	case target == "user-results" || target == "user-filters":
+		if target == "user-results" {
+			c.Response().Header().Set("HX-Retarget", "#user-filters")
+			c.Response().Header().Set("HX-Reswap", "outerHTML")
+		}
+		return request.Render(c, code, templates.UserFiltersAnswer(p))
 	}
 	return request.Render(c, code, templates.UsersPage(p))
+}
+
+// formFields are the filter form's fields, beside which their errors show.
+var formFields = map[string]bool{"q": true, "status": true, "locked": true, "source_type": true, "created_from": true,
+	"created_to": true, "page_size": true, "org_unit_id": true, "group_id": true, "property_value": true}
+
+// besideForm moves the errors of parameters the form has no field for (a
+// link's sort or page, an API-style filter typed into the address) to the
+// form's top, where they are seen.
+func besideForm(fe store.FieldErrors) {
+	var keys []string
+	for k := range fe {
+		if k != "" && !formFields[k] {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		fe[""] = strings.TrimSpace(fe[""] + " " + fe[k])
+		delete(fe, k)
+	}
+}
+
+// storedValue is the stored value of a select property's option given
+// its value or its label (what administrators see), ignoring case;
+// anything else is returned as typed, for the store to judge.
+func storedValue(props []store.Property, key, v string) string {
+	i := slices.IndexFunc(props, func(p store.Property) bool { return p.Key == key })
+	if i < 0 || !props[i].IsSelect() {
+		return v
+	}
+	for _, o := range props[i].Options {
+		if o.Value == v {
+			return v
+		}
+	}
+	for _, o := range props[i].Options {
+		if strings.EqualFold(o.Label(), v) {
+			return o.Value
+		}
+	}
+	return v
+}
+
+// keepOnly returns "?query" of the parameters of q named, or "".
+func keepOnly(q url.Values, names ...string) string {
+	n := url.Values{}
+	for _, name := range names {
+		if v := q.Get(name); v != "" {
+			n.Set(name, v)
+		}
+	}
+	if len(n) == 0 {
+		return ""
+	}
+	return "?" + n.Encode()
 }
 
 // userStats is the statistics panel's charts (htmx) or page.

@@ -43,7 +43,9 @@ func csrfHeaders(ctx context.Context) string {
 
 // htmxConfig turns off htmx's injected indicator <style> (the CSP forbids
 // inline styles) and eval, and swaps 422 responses so forms re-render with
-// their errors in place.
+// their errors in place. Settling leaves style out: copying an element's
+// style attribute across a swap is an inline style the CSP refuses.
 const htmxConfig = `{"includeIndicatorStyles":false,"allowEval":false,"allowScriptTags":false,` +
+	`"attributesToSettle":["class","width","height"],` +
 	`"responseHandling":[{"code":"204","swap":false},{"code":"[23]..","swap":true},` +
 	`{"code":"422","swap":true},{"code":"[45]..","swap":false,"error":true}]}`

@@ -38,7 +38,169 @@
 
   // ---- Organization tree: keyboard operation ----
 
+  // The organization tree is a navigation tree: one item is in the tab
+  // order, arrows move between the visible items, Right and Left open and
+  // close units (a layer loads once, the first time it opens), Home and End
+  // jump, Enter opens the unit. Without this script every item's links
+  // work on their own.
+  function treeItems(tree) {
+    return Array.prototype.filter.call(tree.querySelectorAll("[role=treeitem]"), function (it) {
+      return it.getClientRects().length > 0;
+    });
+  }
+
+  function ownGroup(item) {
+    return item.querySelector(":scope > ul[role=group]");
+  }
+
+  function parentItem(item) {
+    var g = item.parentElement && item.parentElement.closest("[role=treeitem]");
+    return g || null;
+  }
+
+  // setUpTree puts one item in the tab order (the current unit, or the item
+  // that had it) and takes the links inside items out of it.
+  function setUpTree(tree) {
+    var items = tree.querySelectorAll("[role=treeitem]");
+    var active = tree.querySelector('[role=treeitem][tabindex="0"]') ||
+      tree.querySelector("[role=treeitem][aria-current=page]") || items[0];
+    items.forEach(function (it) { it.tabIndex = it === active ? 0 : -1; });
+    tree.querySelectorAll("a").forEach(function (a) { a.tabIndex = -1; });
+  }
+
+  function focusItem(tree, item) {
+    if (!item) return;
+    tree.querySelectorAll('[role=treeitem][tabindex="0"]').forEach(function (it) { it.tabIndex = -1; });
+    item.tabIndex = 0;
+    item.focus();
+  }
+
+  function setExpanded(item, open) {
+    item.setAttribute("aria-expanded", open ? "true" : "false");
+    var toggle = item.querySelector(":scope > .tree-row > .tree-toggle");
+    if (toggle) toggle.setAttribute("aria-label", (open ? "Collapse " : "Expand ") + item.getAttribute("data-name"));
+    var g = ownGroup(item);
+    if (g) g.hidden = !open;
+  }
+
+  // expand opens item, loading its layer the first time; then runs done.
+  function expand(tree, item, done) {
+    if (item.getAttribute("aria-expanded") !== "false") { if (done) done(); return; }
+    if (ownGroup(item) || item.getAttribute("aria-busy") === "true") {
+      setExpanded(item, true);
+      if (done) done();
+      return;
+    }
+    item.setAttribute("aria-busy", "true");
+    htmx.ajax("GET", item.getAttribute("data-children"), { source: item, target: item, swap: "beforeend" }).then(function () {
+      item.removeAttribute("aria-busy");
+      if (!ownGroup(item)) return;
+      setUpTree(tree);
+      setExpanded(item, true);
+      if (done) done();
+    });
+  }
+
+  // showMore replaces a "Show more" row with the next page of its layer
+  // and moves focus to the first unit of that page.
+  function showMore(tree, more) {
+    if (more.getAttribute("aria-busy") === "true") return;
+    var before = more.previousElementSibling;
+    var layer = more.parentElement;
+    more.setAttribute("aria-busy", "true");
+    htmx.ajax("GET", more.getAttribute("data-more"), { source: more, target: more, swap: "outerHTML" }).then(function () {
+      // A unit shown ahead of its page (the way to the selected unit)
+      // stays where it is; its copy in the new page goes.
+      layer.querySelectorAll(":scope > [role=treeitem][aria-posinset]").forEach(function (it) {
+        if (layer.querySelectorAll(':scope > [id="' + it.id + '"]').length > 1) it.remove();
+      });
+      setUpTree(tree);
+      var first = before ? before.nextElementSibling : layer.firstElementChild;
+      focusItem(tree, first && first.matches("[role=treeitem]") ? first : before);
+    });
+  }
+
+  function activate(tree, item) {
+    if (item.hasAttribute("data-more")) { showMore(tree, item); return; }
+    var link = item.querySelector(":scope > .tree-row > .tree-name");
+    if (link) link.click();
+  }
+
+  function onTreeKey(e) {
+    var tree = e.currentTarget;
+    var item = e.target.closest && e.target.closest("[role=treeitem]");
+    if (!item || e.altKey || e.ctrlKey || e.metaKey) return;
+    var items = treeItems(tree);
+    var i = items.indexOf(item);
+    var expanded = item.getAttribute("aria-expanded");
+    switch (e.key) {
+      case "ArrowDown": focusItem(tree, items[i + 1]); break;
+      case "ArrowUp": focusItem(tree, items[i - 1]); break;
+      case "Home": focusItem(tree, items[0]); break;
+      case "End": focusItem(tree, items[items.length - 1]); break;
+      case "ArrowRight":
+        if (expanded === "false") expand(tree, item);
+        else if (expanded === "true") {
+          var g = ownGroup(item);
+          focusItem(tree, g && g.querySelector("[role=treeitem]"));
+        }
+        break;
+      case "ArrowLeft":
+        if (expanded === "true") setExpanded(item, false);
+        else focusItem(tree, parentItem(item));
+        break;
+      case "Enter": activate(tree, item); break;
+      default: return;
+    }
+    e.preventDefault();
+  }
+
+  function onTreeClick(e) {
+    var tree = e.currentTarget;
+    var item = e.target.closest("[role=treeitem]");
+    if (!item) return;
+    if (e.target.closest(".tree-toggle")) {
+      e.preventDefault();
+      focusItem(tree, item);
+      if (item.getAttribute("aria-expanded") === "true") setExpanded(item, false);
+      else expand(tree, item);
+    } else if (item.hasAttribute("data-more")) {
+      e.preventDefault();
+      showMore(tree, item);
+    } else {
+      focusItem(tree, item);
+    }
+  }
+
+  // The current unit is scrolled into view in the tree's own box (it may
+  // sit far down a long layer), without scrolling the page.
+  function showCurrent(tree) {
+    var box = tree.closest(".tree-box");
+    var row = tree.querySelector("[aria-current=page] > .tree-row");
+    if (!box || !row) return;
+    var top = row.getBoundingClientRect().top - box.getBoundingClientRect().top;
+    if (top < 0 || top > box.clientHeight - row.offsetHeight) box.scrollTop += top - box.clientHeight / 3;
+  }
+
+  document.querySelectorAll("[role=tree]").forEach(function (tree) {
+    setUpTree(tree);
+    showCurrent(tree);
+    tree.addEventListener("keydown", onTreeKey);
+    tree.addEventListener("click", onTreeClick);
+  });
+
   // ---- Users list: columns, filters ----
+
+  // A filter applies as soon as it changes, as the search box does while
+  // one types (through htmx); without JavaScript "Apply filters" does it.
+  // Search boxes apply on input only: their change on blur would send the
+  // same search again and swap the list under a click.
+  document.addEventListener("change", function (e) {
+    var t = e.target, form = t.form;
+    if (!form || !form.hasAttribute("data-auto-apply")) return;
+    if (t.type === "search" || t.hasAttribute("data-no-apply")) return;
+    if (form.requestSubmit) form.requestSubmit();
+  });
 
   // ---- Jobs: progress ----
 })();
