@@ -159,7 +159,8 @@ func (s *Store) setPassword(ctx context.Context, tx *sql.Tx, u User, np newPassw
 // wrong password and a locked account look and take alike. Five failures in
 // a row lock the user for 15 minutes. The right password on an account
 // that is disabled, pending or expired is ErrAccountUnavailable. A password
-// past its expiry adds "update_password".
+// past its expiry adds "update_password". Every attempt is in the audit
+// log: user.sign_in, or user.sign_in_failed with its reason.
 //
 // As for administrators, the attempt is counted in a write of its own
 // before the comparison, which runs outside any write transaction:
@@ -169,7 +170,11 @@ func (s *Store) AuthenticateUser(ctx context.Context, tenant int64, login, passw
 	now := s.now()
 	if errors.Is(err, ErrNotFound) || (err == nil && u.Locked(now)) {
 		s.verifyPassword(sql.NullString{}, password)
-		return User{}, ErrInvalidCredentials
+		known, reason := &u, SignInLocked
+		if errors.Is(err, ErrNotFound) {
+			known, reason = nil, SignInUnknownUsername
+		}
+		return User{}, s.failUserSignIn(ctx, tenant, known, login, reason)
 	}
 	if err != nil {
 		return User{}, err
@@ -181,10 +186,18 @@ func (s *Store) AuthenticateUser(ctx context.Context, tenant int64, login, passw
 			WHERE id = ? AND (locked_at IS NULL OR lock_until <= ?) RETURNING password_hash, failed_logins`,
 			u.ID, now.UnixMilli()).Scan(&hash, &attempt)
 	})
-	if err != nil && !errors.Is(err, sql.ErrNoRows) { // no rows: locked meanwhile
+	lockedMeanwhile := errors.Is(err, sql.ErrNoRows)
+	if err != nil && !lockedMeanwhile {
 		return User{}, fmt.Errorf("store: sign in: %w", err)
 	}
 	if !s.verifyPassword(hash, password) || attempt > MaxFailedLogins {
+		reason := SignInWrongPassword
+		if lockedMeanwhile || attempt > MaxFailedLogins {
+			reason = SignInLocked
+		}
+		if err := s.failUserSignIn(ctx, tenant, &u, login, reason); !errors.Is(err, ErrInvalidCredentials) {
+			return User{}, err
+		}
 		if attempt >= MaxFailedLogins {
 			if err := s.lockUser(ctx, u); err != nil {
 				return User{}, err
@@ -201,12 +214,14 @@ func (s *Store) AuthenticateUser(ctx context.Context, tenant int64, login, passw
 		now := s.now()
 		if u.Locked(now) { // by parallel failures meanwhile
 			outcome = ErrInvalidCredentials
-			return nil
+			return s.auditUserSignInFailed(ctx, tx, tenant, &u, login, SignInLocked)
 		}
 		if u.Status != StatusEnabled || (u.AccountExpiresAt != nil && !u.AccountExpiresAt.After(now)) {
 			outcome = ErrAccountUnavailable
-			_, err := s.exec(ctx, tx, `UPDATE users SET failed_logins = 0 WHERE id = ?`, u.ID)
-			return err
+			if _, err := s.exec(ctx, tx, `UPDATE users SET failed_logins = 0 WHERE id = ?`, u.ID); err != nil {
+				return err
+			}
+			return s.auditUserSignInFailed(ctx, tx, tenant, &u, login, SignInUnavailable)
 		}
 		acts := u.RequiredActions
 		p, err := passwordPolicy(ctx, s.in(tx), tenant)
@@ -227,7 +242,7 @@ func (s *Store) AuthenticateUser(ctx context.Context, tenant int64, login, passw
 		}
 		u.RequiredActions, u.LastLoginAt = acts, &now
 		actx := WithActor(ctx, Actor{Type: ActorUser, ID: u.PublicID(), Name: u.Username})
-		return s.audit(actx, tx, tenant, "user.sign_in", "user", u.PublicID(), nil)
+		return s.audit(actx, tx, tenant, ActionUserSignIn, "user", u.PublicID(), nil)
 	})
 	if err != nil {
 		return User{}, err
@@ -236,6 +251,19 @@ func (s *Store) AuthenticateUser(ctx context.Context, tenant int64, login, passw
 		return User{}, outcome
 	}
 	return u, nil
+}
+
+// failUserSignIn records an end user's failed sign-in (u nil when the
+// login named no one) and answers ErrInvalidCredentials. It is one short
+// write: the sign-in limiter has already refused floods.
+func (s *Store) failUserSignIn(ctx context.Context, tenant int64, u *User, login, reason string) error {
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		return s.auditUserSignInFailed(ctx, tx, tenant, u, login, reason)
+	})
+	if err != nil {
+		return err
+	}
+	return ErrInvalidCredentials
 }
 
 // lockUser locks u for FailedLoginLock after too many failed sign-ins,

@@ -257,7 +257,8 @@ func (s *Store) AddMember(ctx context.Context, tenant int64, username string, ro
 	return a, err
 }
 
-// AuthenticateAdmin checks a username and password and records the sign-in.
+// AuthenticateAdmin checks a username and password and records the sign-in,
+// or the refusal and its reason, in the audit log (see auditAdminSignIn).
 // Every refusal is ErrInvalidCredentials after one bcrypt comparison, so an
 // unknown username, a wrong password and a locked account look and take
 // alike. MaxFailedLogins failures in a row lock the account for
@@ -272,7 +273,11 @@ func (s *Store) AuthenticateAdmin(ctx context.Context, username, pw string) (Adm
 	a, err := scanAdmin(s.rd.QueryRowContext(ctx, `SELECT `+adminColumns+` FROM administrators a WHERE a.username = ?`, username))
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && a.Locked(s.now())) {
 		s.verifyPassword(sql.NullString{}, pw)
-		return Admin{}, ErrInvalidCredentials
+		id, reason := a.ID, SignInLocked
+		if errors.Is(err, sql.ErrNoRows) {
+			id, reason = 0, SignInUnknownUsername
+		}
+		return Admin{}, s.failAdminSignIn(ctx, id, username, reason)
 	}
 	if err != nil {
 		return Admin{}, fmt.Errorf("store: authenticate: %w", err)
@@ -284,10 +289,18 @@ func (s *Store) AuthenticateAdmin(ctx context.Context, username, pw string) (Adm
 			WHERE id = ? AND coalesce(locked_until, 0) <= ? RETURNING password_hash, failed_logins`,
 			a.ID, s.nowMillis()).Scan(&hash, &attempt)
 	})
-	if err != nil && !errors.Is(err, sql.ErrNoRows) { // no rows: locked meanwhile
+	lockedMeanwhile := errors.Is(err, sql.ErrNoRows)
+	if err != nil && !lockedMeanwhile {
 		return Admin{}, fmt.Errorf("store: authenticate: %w", err)
 	}
 	if !s.verifyPassword(hash, pw) || attempt > MaxFailedLogins {
+		reason := SignInWrongPassword
+		if lockedMeanwhile || attempt > MaxFailedLogins {
+			reason = SignInLocked
+		}
+		if err := s.failAdminSignIn(ctx, a.ID, a.Username, reason); !errors.Is(err, ErrInvalidCredentials) {
+			return Admin{}, err
+		}
 		if attempt >= MaxFailedLogins {
 			return Admin{}, s.lockAdmin(ctx, a)
 		}
@@ -303,13 +316,26 @@ func (s *Store) AuthenticateAdmin(ctx context.Context, username, pw string) (Adm
 		if n, _ := res.RowsAffected(); n == 0 {
 			return ErrInvalidCredentials // locked by parallel failures meanwhile
 		}
-		return nil
+		return s.auditAdminSignIn(ctx, tx, a.ID, a.Username, "")
 	})
 	if err != nil {
 		return Admin{}, err
 	}
 	a.LastLoginAt = new(fromMillis(now))
 	return a, nil
+}
+
+// failAdminSignIn records a failed console sign-in (administrator id 0
+// when the username is no one's) and answers ErrInvalidCredentials. It is
+// one short write: the sign-in limiter has already refused floods.
+func (s *Store) failAdminSignIn(ctx context.Context, id int64, username, reason string) error {
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		return s.auditAdminSignIn(ctx, tx, id, username, reason)
+	})
+	if err != nil {
+		return err
+	}
+	return ErrInvalidCredentials
 }
 
 // lockAdmin locks a for FailedLoginLock after too many failed sign-ins,

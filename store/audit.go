@@ -4,9 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"strings"
-	"time"
+	"unicode/utf8"
 )
 
 // Actor types recorded on audit events.
@@ -25,8 +25,20 @@ type Actor struct {
 	Name string // username or key name, kept so the log reads after removals
 }
 
+// Client is where a request came from: its address (as the server's
+// trusted proxies allow it to be known) and its user agent.
+type Client struct {
+	Address   string
+	UserAgent string
+}
+
+// MaxUserAgent is how much of a user agent an audit event keeps: enough to
+// tell browsers and tools apart, not a place to store whatever a client sends.
+const MaxUserAgent = 256
+
 type actorKey struct{}
 type requestIDKey struct{}
+type clientKey struct{}
 
 // WithActor returns ctx carrying the actor of the changes made with it.
 // Without one, changes are recorded as made by the system.
@@ -37,6 +49,26 @@ func WithActor(ctx context.Context, a Actor) context.Context {
 // WithRequestID returns ctx carrying the request id written on audit events.
 func WithRequestID(ctx context.Context, id string) context.Context {
 	return context.WithValue(ctx, requestIDKey{}, id)
+}
+
+// WithClient returns ctx carrying the client written on audit events, its
+// user agent cut to MaxUserAgent bytes.
+func WithClient(ctx context.Context, c Client) context.Context {
+	c.UserAgent = truncate(c.UserAgent, MaxUserAgent)
+	c.Address = truncate(c.Address, 64)
+	return context.WithValue(ctx, clientKey{}, c)
+}
+
+// truncate cuts s to at most n bytes without splitting a character.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	s = s[:n]
+	for len(s) > 0 && !utf8.ValidString(s) {
+		s = s[:len(s)-1]
+	}
+	return s
 }
 
 func actorOf(ctx context.Context) Actor {
@@ -65,8 +97,15 @@ func (c Changes) set(field string, before, after any) {
 // audit writes one event inside tx, so the event exists exactly when the
 // change it describes was committed.
 func (s *Store) audit(ctx context.Context, tx *sql.Tx, tenant int64, action, targetType, targetID string, changes Changes) error {
+	return s.writeAudit(ctx, tx, tenant, action, targetType, targetID, changes)
+}
+
+// writeAudit is audit for a tenant (an int64) or for no tenant (nil): the
+// console sign-ins that belong to none.
+func (s *Store) writeAudit(ctx context.Context, tx *sql.Tx, tenant any, action, targetType, targetID string, changes Changes) error {
 	a := actorOf(ctx)
 	rid, _ := ctx.Value(requestIDKey{}).(string)
+	cl, _ := ctx.Value(clientKey{}).(Client)
 	if changes == nil {
 		changes = Changes{}
 	}
@@ -74,116 +113,138 @@ func (s *Store) audit(ctx context.Context, tx *sql.Tx, tenant int64, action, tar
 	if err != nil {
 		return fmt.Errorf("store: audit %s: %w", action, err)
 	}
+	name, err := s.targetName(ctx, tx, targetType, targetID, changes)
+	if err != nil {
+		return fmt.Errorf("store: audit %s: %w", action, err)
+	}
 	st, err := s.txStmt(ctx, tx, sqlInsertAudit)
 	if err != nil {
 		return fmt.Errorf("store: audit %s: %w", action, err)
 	}
-	_, err = st.ExecContext(ctx, tenant, a.Type, a.ID, a.Name, action, targetType, targetID, string(js), rid, s.nowMillis())
+	_, err = st.ExecContext(ctx, tenant, a.Type, a.ID, a.Name, action, targetType, targetID, name,
+		string(js), rid, cl.Address, cl.UserAgent, s.nowMillis())
 	if err != nil {
 		return fmt.Errorf("store: audit %s: %w", action, err)
 	}
 	return nil
 }
 
-// AuditEvent is one recorded change.
-type AuditEvent struct {
-	ID         int64
-	Actor      Actor
-	Action     string
-	TargetType string
-	TargetID   string
-	Changes    Changes
-	RequestID  string
-	CreatedAt  time.Time
+// targetNames reads the name of a target by its kind: one primary-key read
+// in the writing transaction. The name is kept on the event so the log still
+// reads after the target is removed.
+var targetNames = map[string]struct{ prefix, query string }{
+	"user":           {PrefixUser, `SELECT coalesce(nullif(display_name, ''), username) FROM users WHERE id = ?`},
+	"org_unit":       {PrefixOrgUnit, `SELECT name FROM org_units WHERE id = ?`},
+	"group":          {PrefixGroup, `SELECT name FROM user_groups WHERE id = ?`},
+	"property":       {PrefixProperty, `SELECT coalesce(nullif(display_name, ''), key) FROM properties WHERE id = ?`},
+	"resource_group": {PrefixResourceGroup, `SELECT name FROM resource_groups WHERE id = ?`},
+	"admin":          {PrefixAdmin, `SELECT username FROM administrators WHERE id = ?`},
+	"tenant":         {PrefixTenant, `SELECT name FROM tenants WHERE id = ?`},
 }
 
-// AuditFilter narrows ListAuditEvents. Empty fields do not filter.
-type AuditFilter struct {
-	Actor    string // actor name, exact
-	Action   string // exact, or a prefix ending in "." such as "apikey."
-	TargetID string
-	Since    *time.Time
-	Until    *time.Time
-	Page     Page
+// targetName is the target's current name or, for one already removed in
+// this transaction, the name its event's changes had before.
+func (s *Store) targetName(ctx context.Context, tx *sql.Tx, targetType, targetID string, ch Changes) (string, error) {
+	var name string
+	if targetType == "api_key" {
+		err := tx.QueryRowContext(ctx, `SELECT name FROM api_keys WHERE public_id = ?`, targetID).Scan(&name)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return "", err
+		}
+	} else if k, ok := targetNames[targetType]; ok {
+		if id, ok := ParseID(k.prefix, targetID); ok {
+			st, err := s.txStmt(ctx, tx, k.query)
+			if err != nil {
+				return "", err
+			}
+			if err := st.QueryRowContext(ctx, id).Scan(&name); err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return "", err
+			}
+		}
+	}
+	for _, f := range []string{"display_name", "name", "username", "key"} {
+		if name != "" {
+			break
+		}
+		name, _ = ch[f].Before.(string)
+	}
+	return name, nil
 }
 
-// ListAuditEvents returns a tenant's events, newest first.
-func (s *Store) ListAuditEvents(ctx context.Context, tenant int64, f AuditFilter) (List[AuditEvent], error) {
-	// Only fixed fragments are joined; every value is a bound argument.
-	where := []string{"tenant_id = ?"}
-	args := []any{tenant}
-	if f.Actor != "" {
-		where, args = append(where, "actor_name = ?"), append(args, f.Actor)
-	}
-	if strings.HasSuffix(f.Action, ".") {
-		// A range, not LIKE: the (tenant_id, action, id) index serves it.
-		where = append(where, "action >= ? AND action < ?")
-		args = append(args, f.Action, f.Action[:len(f.Action)-1]+"/")
-	} else if f.Action != "" {
-		where, args = append(where, "action = ?"), append(args, f.Action)
-	}
-	if f.TargetID != "" {
-		where, args = append(where, "target_id = ?"), append(args, f.TargetID)
-	}
-	if f.Since != nil {
-		where, args = append(where, "created_at >= ?"), append(args, f.Since.UnixMilli())
-	}
-	if f.Until != nil {
-		where, args = append(where, "created_at < ?"), append(args, f.Until.UnixMilli())
-	}
-	cond := strings.Join(where, " AND ")
+// Outcomes of failed sign-ins, recorded as the event's "reason".
+const (
+	SignInWrongPassword   = "wrong_password"
+	SignInLocked          = "locked"
+	SignInUnknownUsername = "unknown_username"
+	SignInUnavailable     = "unavailable"
+)
 
-	total, capped, err := s.count(ctx, "SELECT 1 FROM audit_events WHERE "+cond, args)
-	if err != nil {
-		return List[AuditEvent]{}, fmt.Errorf("store: count audit events: %w", err)
+// Sign-in actions: a console administrator's and an end user's, each
+// succeeded or failed.
+const (
+	ActionAdminSignIn       = "admin.sign_in"
+	ActionAdminSignInFailed = "admin.sign_in_failed"
+	ActionUserSignIn        = "user.sign_in"
+	ActionUserSignInFailed  = "user.sign_in_failed"
+)
+
+// maxAttemptedName bounds the username recorded for an attempt, which is
+// whatever was typed.
+const maxAttemptedName = 128
+
+// auditAdminSignIn records a console sign-in of administrator id (0 when
+// the username is no administrator's) in each tenant they belong to, where
+// their owners see it, or once system-wide when they belong to none. A
+// failure carries its reason.
+func (s *Store) auditAdminSignIn(ctx context.Context, tx *sql.Tx, id int64, username, reason string) error {
+	actor := Actor{Type: ActorAdmin, Name: truncate(username, maxAttemptedName)}
+	var target string
+	if id != 0 {
+		actor.ID = PublicID(PrefixAdmin, id)
+		target = actor.ID
 	}
-	q := `SELECT id, actor_type, actor_id, actor_name, action, target_type, target_id,
-	             changes, request_id, created_at
-	      FROM audit_events WHERE ` + cond
-	pageArgs := args
-	var after int64
-	if f.Page.Cursor != "" {
-		if after, err = decodeIDCursor(f.Page.Cursor); err != nil {
-			return List[AuditEvent]{}, err
+	action, ch := ActionAdminSignIn, Changes(nil)
+	if reason != "" {
+		action, ch = ActionAdminSignInFailed, Changes{"reason": {After: reason}}
+	}
+	ctx = WithActor(ctx, actor)
+	var tenants []int64
+	if id != 0 {
+		rows, err := tx.QueryContext(ctx, `SELECT tenant_id FROM tenant_members WHERE admin_id = ?`, id)
+		if err != nil {
+			return fmt.Errorf("store: audit: %w", err)
 		}
-		q += " AND id < ?"
-		pageArgs = append(pageArgs, after)
-	}
-	limit := f.Page.limit()
-	q += " ORDER BY id DESC LIMIT ? OFFSET ?"
-	pageArgs = append(pageArgs, limit+1, f.Page.offset())
-	rows, err := s.rd.QueryContext(ctx, q, pageArgs...)
-	if err != nil {
-		return List[AuditEvent]{}, fmt.Errorf("store: list audit events: %w", err)
-	}
-	defer rows.Close()
-	var out []AuditEvent
-	for rows.Next() {
-		var e AuditEvent
-		var changes string
-		var created int64
-		if err := rows.Scan(&e.ID, &e.Actor.Type, &e.Actor.ID, &e.Actor.Name, &e.Action,
-			&e.TargetType, &e.TargetID, &changes, &e.RequestID, &created); err != nil {
-			return List[AuditEvent]{}, fmt.Errorf("store: list audit events: %w", err)
+		if tenants, err = collect(rows, func(sc rowScanner) (int64, error) {
+			var t int64
+			return t, sc.Scan(&t)
+		}); err != nil {
+			return err
 		}
-		e.CreatedAt = fromMillis(created)
-		if err := json.Unmarshal([]byte(changes), &e.Changes); err != nil {
-			return List[AuditEvent]{}, fmt.Errorf("store: audit event %d changes: %w", e.ID, err)
+	}
+	if len(tenants) == 0 {
+		return s.writeAudit(ctx, tx, nil, action, "admin", target, ch)
+	}
+	for _, t := range tenants {
+		if err := s.writeAudit(ctx, tx, t, action, "admin", target, ch); err != nil {
+			return err
 		}
-		out = append(out, e)
 	}
-	if err := rows.Err(); err != nil {
-		return List[AuditEvent]{}, fmt.Errorf("store: list audit events: %w", err)
+	return nil
+}
+
+// auditUserSignInFailed records an end user's failed sign-in in tenant: by
+// u when the login named one, else by the login as typed.
+func (s *Store) auditUserSignInFailed(ctx context.Context, tx *sql.Tx, tenant int64, u *User, login, reason string) error {
+	actor, target := Actor{Type: ActorUser, Name: truncate(login, maxAttemptedName)}, ""
+	if u != nil {
+		actor, target = Actor{Type: ActorUser, ID: u.PublicID(), Name: u.Username}, u.PublicID()
 	}
-	l := List[AuditEvent]{Items: out, Total: total, TotalCapped: capped}
-	if len(out) > limit {
-		l.Items = out[:limit]
-		l.Next = encodeIDCursor(l.Items[limit-1].ID)
-	}
-	return l, nil
+	return s.writeAudit(WithActor(ctx, actor), tx, tenant, ActionUserSignInFailed, "user", target,
+		Changes{"reason": {After: reason}})
 }
 
 const sqlInsertAudit = `
 	INSERT INTO audit_events (tenant_id, actor_type, actor_id, actor_name, action,
-	                          target_type, target_id, changes, request_id, created_at)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	                          target_type, target_id, target_name, changes, request_id,
+	                          client_address, user_agent, created_at)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`

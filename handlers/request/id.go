@@ -15,6 +15,8 @@ var safeRequestID = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
 // AssignID gives every request an id, echoed in X-Request-Id, the API's
 // error body and audit events. A well-formed id sent by a proxy is kept so
 // logs line up; anything else is replaced rather than written to the log.
+// Audit events also get the client's address (RealIP, which believes
+// forwarding headers only from the trusted proxies) and user agent.
 func AssignID(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		id := c.Request().Header.Get(echo.HeaderXRequestID)
@@ -26,7 +28,9 @@ func AssignID(next echo.HandlerFunc) echo.HandlerFunc {
 		c.Set("request_id", id)
 		c.Response().Header().Set(echo.HeaderXRequestID, id)
 		r := c.Request()
-		c.SetRequest(r.WithContext(store.WithRequestID(r.Context(), id)))
+		ctx := store.WithRequestID(r.Context(), id)
+		ctx = store.WithClient(ctx, store.Client{Address: c.RealIP(), UserAgent: r.UserAgent()})
+		c.SetRequest(r.WithContext(ctx))
 		return next(c)
 	}
 }

@@ -3,7 +3,9 @@ package request
 import (
 	"errors"
 	"net/url"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -65,17 +67,27 @@ func Time(v string, endOfDay bool) (*time.Time, bool) {
 	return &d, true
 }
 
+// auditTargetTypes are the kinds of target audit events name.
+var auditTargetTypes = []string{"user", "org_unit", "group", "property", "resource_group", "admin", "api_key", "tenant", "message"}
+
 // AuditFilter reads the audit filters shared by the console and the API.
 func AuditFilter(q url.Values) (store.AuditFilter, store.FieldErrors) {
-	f := store.AuditFilter{Actor: q.Get("actor"), Action: q.Get("action"), TargetID: q.Get("target_id")}
+	f := store.AuditFilter{Actor: strings.TrimSpace(q.Get("actor")), Action: strings.TrimSpace(q.Get("action")),
+		TargetType: q.Get("target_type"), TargetID: strings.TrimSpace(q.Get("target_id"))}
 	var fe store.FieldErrors
 	f.Page, fe = Page(q)
+	if f.TargetType != "" && !slices.Contains(auditTargetTypes, f.TargetType) {
+		fe["target_type"] = "Choose one of: " + strings.Join(auditTargetTypes, ", ") + "."
+	}
 	var ok bool
 	if f.Since, ok = Time(q.Get("since"), false); !ok {
 		fe["since"] = "Enter a date like 2026-01-31 or a time like 2026-01-31T12:00:00Z."
 	}
 	if f.Until, ok = Time(q.Get("until"), true); !ok {
 		fe["until"] = "Enter a date like 2026-01-31 or a time like 2026-01-31T12:00:00Z."
+	}
+	if f.Since != nil && f.Until != nil && !f.Until.After(*f.Since) {
+		fe["until"] = "The end is before the start: choose an end on or after the start."
 	}
 	return f, fe
 }
