@@ -318,11 +318,11 @@ func (h *Handler) userMail(c echo.Context) error {
 		if err == nil && len(res.Failed) > 0 {
 			err = store.FieldErrors{"mail": res.Failed[0].Message}
 		}
-		done = "Password reset sent to " + u.Email + "."
+		done = h.mailDone("Password reset", u.Email)
 	case "invite":
-		err, done = h.store.SendInvitation(ctx, tenant, u.ID), "Invitation sent to "+u.Email+"."
+		err, done = h.store.SendInvitation(ctx, tenant, u.ID), h.mailDone("Invitation", u.Email)
 	case "verify":
-		err, done = h.store.SendVerification(ctx, tenant, u.ID), "Verification email sent to "+u.Email+"."
+		err, done = h.store.SendVerification(ctx, tenant, u.ID), h.mailDone("Verification email", u.Email)
 	case "mark_verified":
 		yes := true
 		_, err = h.store.UpdateUser(ctx, tenant, u.ID, store.UserUpdate{EmailVerified: &yes})
