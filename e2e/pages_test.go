@@ -129,6 +129,7 @@ func fits(t *testing.T, page playwright.Page, what string) {
 // shoot saves a full-page screenshot of page as e2e/artifacts/screens/<name>.png.
 func shoot(t *testing.T, page playwright.Page, name string) {
 	t.Helper()
+	t.Logf("screenshot %s", name)
 	dir := filepath.Join("artifacts", "screens")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
@@ -173,7 +174,8 @@ func TestEveryConsolePageFits(t *testing.T) {
 		{"settings-email", "/settings/email"},
 		{"settings-tenants", "/settings/tenants"},
 	}
-	account := []screen{
+	signedOut := []screen{
+		{"login", "/login"},
 		{"account-login", "/account/default/login"},
 		{"account-forgot", "/account/default/forgot"},
 	}
@@ -192,8 +194,20 @@ func TestEveryConsolePageFits(t *testing.T) {
 				fits(t, admin, sc.path+suffix)
 				shoot(t, admin, sc.name+suffix)
 			}
+			if size.Width < 768 {
+				// The phone's header folds behind "Menu", which opens it.
+				visit(t, admin, a, "/")
+				menu := role(admin, "button", "Menu")
+				click(t, menu)
+				mustSee(t, admin.GetByLabel("Main").GetByRole("link", playwright.LocatorGetByRoleOptions{Name: "Audit log"}), "the opened menu")
+				if got, _ := menu.GetAttribute("aria-expanded"); got != "true" {
+					t.Errorf("Menu's aria-expanded = %q once opened, want true", got)
+				}
+				checkA11y(t, admin)
+				shoot(t, admin, "home-menu"+suffix)
+			}
 			user := newPageWith(t, opts)
-			for _, sc := range account {
+			for _, sc := range signedOut {
 				visit(t, user, a, sc.path)
 				fits(t, user, sc.path+suffix)
 				shoot(t, user, sc.name+suffix)
