@@ -195,8 +195,20 @@ func startRoster(t *testing.T, flags ...string) *app {
 // are saved under e2e/artifacts.
 func newPage(t *testing.T) playwright.Page {
 	t.Helper()
-	ctx, err := browser.NewContext(playwright.BrowserNewContextOptions{
-		Locale: playwright.String("en-GB"), TimezoneId: playwright.String("UTC")})
+	return newPageWith(t, playwright.BrowserNewContextOptions{})
+}
+
+// newPageWith is newPage in a context with opts: a viewport, a colour
+// scheme. Locale and time zone default to newPage's, so dates read alike.
+func newPageWith(t *testing.T, opts playwright.BrowserNewContextOptions) playwright.Page {
+	t.Helper()
+	if opts.Locale == nil {
+		opts.Locale = playwright.String("en-GB")
+	}
+	if opts.TimezoneId == nil {
+		opts.TimezoneId = playwright.String("UTC")
+	}
+	ctx, err := browser.NewContext(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -308,6 +320,17 @@ func signIn(t *testing.T, page playwright.Page, a *app, username, password strin
 	fill(t, page.GetByLabel("Username"), username)
 	fill(t, page.GetByLabel("Password"), password)
 	click(t, role(page, "button", "Sign in"))
+	waitLoaded(t, page)
+	// On a phone the account bar is folded behind the header's menu.
+	if menu := role(page, "button", "Menu"); visible(menu) {
+		click(t, menu)
+	}
 	mustSee(t, role(page, "button", "Sign out"), "sign-out button after signing in")
 	checkA11y(t, page)
+}
+
+// visible says whether l is on screen now, without waiting for it.
+func visible(l playwright.Locator) bool {
+	v, err := l.IsVisible()
+	return err == nil && v
 }

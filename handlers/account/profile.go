@@ -17,8 +17,21 @@ func profileProps(u store.User) templates.ProfileProps {
 }
 
 func (h *Handler) showProfile(c echo.Context) error {
+	return h.renderProfile(c, http.StatusOK, profileProps(*account(c).User))
+}
+
+// renderProfile shows the profile page. An unconfirmed address gets the
+// code form only while a code is waiting: asking for one that was never
+// sent left people searching their inbox.
+func (h *Handler) renderProfile(c echo.Context, code int, p templates.ProfileProps) error {
 	a := account(c)
-	return request.Render(c, http.StatusOK, templates.AccountProfilePage(a, profileProps(*a.User)))
+	if a.User.Email != "" && !a.User.EmailVerified {
+		var err error
+		if p.CodeWaiting, err = h.store.VerificationCodeWaiting(c.Request().Context(), a.Tenant.ID, a.User.ID); err != nil {
+			return err
+		}
+	}
+	return request.Render(c, code, templates.AccountProfilePage(a, p))
 }
 
 func (h *Handler) saveProfile(c echo.Context) error {
@@ -27,7 +40,7 @@ func (h *Handler) saveProfile(c echo.Context) error {
 		Timezone: c.FormValue("timezone"), Required: a.User.RequiredActions}
 	_, err := h.store.UpdateOwnProfile(c.Request().Context(), a.Tenant.ID, a.User.ID, p.DisplayName, p.Language, p.Timezone)
 	if errors.As(err, &p.Errors) {
-		return request.Render(c, http.StatusUnprocessableEntity, templates.AccountProfilePage(a, p))
+		return h.renderProfile(c, http.StatusUnprocessableEntity, p)
 	}
 	if err != nil {
 		return err
@@ -44,7 +57,7 @@ func (h *Handler) verifyCode(c echo.Context) error {
 	p := profileProps(*a.User)
 	if errors.As(err, &p.Errors) {
 		p.Code = code
-		return request.Render(c, http.StatusUnprocessableEntity, templates.AccountProfilePage(a, p))
+		return h.renderProfile(c, http.StatusUnprocessableEntity, p)
 	}
 	if err != nil {
 		return err

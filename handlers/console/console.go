@@ -42,3 +42,24 @@ type Handler struct {
 func New(st *store.Store, runner *jobs.Runner, sessions *scs.SessionManager, limits *limit.Limiter, log *slog.Logger, cfg Config) *Handler {
 	return &Handler{store: st, jobs: runner, sessions: sessions, limits: limits, log: log, cfg: cfg}
 }
+
+// mailDone confirms an email the console put in the outbox. It says
+// "sent" only when a mail server delivers the outbox (within seconds);
+// without one the message waits in Settings → Email, and "sent" would
+// have the administrator tell the user to look in an inbox that gets
+// nothing.
+func (h *Handler) mailDone(what, to string) string {
+	if h.cfg.SMTPConfigured {
+		return what + " sent to " + to + "."
+	}
+	return what + " for " + to + " queued: no mail server is configured, so it waits in Settings → Email."
+}
+
+// bulkPast is what a bulk action did, in the past tense, for its outcome:
+// without a mail server, password resets were queued, not sent.
+func (h *Handler) bulkPast(action string) string {
+	if action == bulkReset && !h.cfg.SMTPConfigured {
+		return "Queued a password reset (no mail server is configured) for"
+	}
+	return bulkVerbs[action][1]
+}

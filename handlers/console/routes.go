@@ -21,7 +21,7 @@ func (h *Handler) Register(g *echo.Group) {
 	in := g.Group("", h.requireAdmin)
 	owner := requireRole(store.RoleOwner)
 	writer := requireRole(store.RoleOwner, store.RoleAdmin)
-	in.GET("/", func(c echo.Context) error { return c.Redirect(http.StatusSeeOther, "/users") })
+	in.GET("/", h.showHome)
 	in.GET("/whoami", h.whoami)
 	in.POST("/tenant/switch", h.switchTenant)
 	in.GET("/users", h.listUsers)

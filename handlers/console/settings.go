@@ -127,7 +127,7 @@ func (h *Handler) changeAdminRole(c echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, "Role must be owner, admin or viewer.")
 	}
 	err := h.store.SetMemberRole(c.Request().Context(), shell(c).Tenant.ID, id, role)
-	return h.afterAdminChange(c, err, "Role changed.")
+	return h.afterAdminChange(c, id, err, "Role changed.")
 }
 
 func (h *Handler) removeAdmin(c echo.Context) error {
@@ -141,7 +141,7 @@ func (h *Handler) removeAdmin(c echo.Context) error {
 		h.flash(c, "You left "+shell(c).Tenant.Name+".")
 		return c.Redirect(http.StatusSeeOther, "/")
 	}
-	return h.afterAdminChange(c, err, "Administrator removed.")
+	return h.afterAdminChange(c, id, err, "Administrator removed.")
 }
 
 // unlockAdmin lifts a lock an administrator earned with failed sign-ins.
@@ -151,16 +151,18 @@ func (h *Handler) unlockAdmin(c echo.Context) error {
 		return echo.NewHTTPError(http.StatusNotFound, "Not found.")
 	}
 	err := h.store.UnlockAdmin(c.Request().Context(), shell(c).Tenant.ID, id)
-	return h.afterAdminChange(c, err, "Administrator unlocked: they can sign in again.")
+	return h.afterAdminChange(c, id, err, "Administrator unlocked: they can sign in again.")
 }
 
-// afterAdminChange shows a rule violation (the last owner) on the page and
+// afterAdminChange shows a rule violation (the last owner) in the row of
+// the administrator it was about, beside the action that caused it, and
 // anything else through the error handler.
-func (h *Handler) afterAdminChange(c echo.Context, err error, done string) error {
+func (h *Handler) afterAdminChange(c echo.Context, id int64, err error, done string) error {
 	var fe store.FieldErrors
 	if errors.As(err, &fe) {
+		_, msg := fe.First()
 		return h.renderAdmins(c, http.StatusUnprocessableEntity, templates.AdminsProps{
-			Form: templates.AdminForm{Role: "admin"}, Errors: store.FieldErrors{"": fe["role"]}})
+			Form: templates.AdminForm{Role: "admin"}, RowError: templates.RowError{ID: store.PublicID(store.PrefixAdmin, id), Message: msg}})
 	}
 	if err != nil {
 		return err

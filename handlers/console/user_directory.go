@@ -123,11 +123,11 @@ func (h *Handler) userMail(c echo.Context) error {
 		if err == nil && len(res.Failed) > 0 {
 			err = store.FieldErrors{"": res.Failed[0].Message}
 		}
-		done = "Password reset sent to " + u.Email + "."
+		done = h.mailDone("Password reset", u.Email)
 	case "invite":
-		err, done = h.store.SendInvitation(ctx, tenant, u.ID), "Invitation sent to "+u.Email+"."
+		err, done = h.store.SendInvitation(ctx, tenant, u.ID), h.mailDone("Invitation", u.Email)
 	case "verify":
-		err, done = h.store.SendVerification(ctx, tenant, u.ID), "Verification email sent to "+u.Email+"."
+		err, done = h.store.SendVerification(ctx, tenant, u.ID), h.mailDone("Verification email", u.Email)
 	default:
 		return echo.NewHTTPError(http.StatusBadRequest, "Unknown action.")
 	}

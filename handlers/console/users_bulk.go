@@ -217,7 +217,7 @@ func (h *Handler) applyBulk(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := outcome(bulkVerbs[f.Action][1], res, names)
+	out := outcome(h.bulkPast(f.Action), res, names)
 	if !request.IsHTMX(c) {
 		h.flash(c, out.Verb+" "+strconv.Itoa(out.Done)+" users; "+strconv.Itoa(len(out.Failures))+" not changed.")
 		return c.Redirect(http.StatusSeeOther, "/users"+f.Return)

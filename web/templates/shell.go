@@ -43,8 +43,10 @@ func csrfHeaders(ctx context.Context) string {
 
 // htmxConfig turns off htmx's injected indicator <style> (the CSP forbids
 // inline styles) and eval, and swaps 422 responses so forms re-render with
-// their errors in place. Settling leaves style out: copying an element's
-// style attribute across a swap is an inline style the CSP refuses.
+// their errors in place. attributesToSettle leaves out htmx's default
+// "style": settling copies the old element's style attribute onto the new
+// one, and browser extensions and test tools leave style="" on inputs, so
+// the copy was an inline style the CSP refused.
 const htmxConfig = `{"includeIndicatorStyles":false,"allowEval":false,"allowScriptTags":false,` +
 	`"attributesToSettle":["class","width","height"],` +
 	`"responseHandling":[{"code":"204","swap":false},{"code":"[23]..","swap":true},` +

@@ -1,0 +1,227 @@
+package e2e
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/playwright-community/playwright-go"
+)
+
+// apiClient calls Roster's JSON API with an API key.
+type apiClient struct {
+	t     *testing.T
+	base  string
+	token string
+}
+
+// post sends body as JSON and returns the "id" of what it created; any
+// answer but 2xx fails the test.
+func (c apiClient) post(path string, body any) string {
+	c.t.Helper()
+	b, err := json.Marshal(body)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	req, err := http.NewRequest(http.MethodPost, c.base+path, bytes.NewReader(b))
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		c.t.Fatalf("POST %s: %v", path, err)
+	}
+	defer resp.Body.Close()
+	var out struct {
+		ID string `json:"id"`
+	}
+	dec := json.NewDecoder(resp.Body)
+	if resp.StatusCode/100 != 2 {
+		var e map[string]any
+		_ = dec.Decode(&e)
+		c.t.Fatalf("POST %s = %d %v, want 2xx", path, resp.StatusCode, e)
+	}
+	_ = dec.Decode(&out)
+	return out.ID
+}
+
+// newAPIKey creates an admin API key on the console's API keys page and
+// returns its secret, shown once.
+func newAPIKey(t *testing.T, page playwright.Page, a *app, name string) string {
+	t.Helper()
+	visit(t, page, a, "/settings/api-keys")
+	fill(t, page.GetByLabel("Key name"), name)
+	if _, err := page.GetByLabel("Key role").SelectOption(playwright.SelectOptionValues{Values: &[]string{"admin"}}); err != nil {
+		t.Fatal(err)
+	}
+	click(t, role(page, "button", "Create API key"))
+	secret, err := page.GetByLabel("Secret of " + name).InputValue()
+	if err != nil || secret == "" {
+		t.Fatalf("secret of the new API key = %q, %v", secret, err)
+	}
+	return secret
+}
+
+// consoleSeed is what seedConsole made, by public id.
+type consoleSeed struct {
+	User, Unit, Group, Property, ResourceGroup string
+}
+
+// seedConsole fills a tenant the way a few weeks of use would: units,
+// users (one locked, one whose access ends soon, one invited), a group, a
+// select property and a resource group, and the audit trail of it all.
+func seedConsole(t *testing.T, page playwright.Page, a *app) consoleSeed {
+	t.Helper()
+	api := apiClient{t: t, base: a.URL + "/api/v1", token: newAPIKey(t, page, a, "Seed script")}
+	var s consoleSeed
+	s.Unit = api.post("/org-units", map[string]any{"name": "Engineering", "description": "Builds and runs the product"})
+	api.post("/org-units", map[string]any{"name": "Platform", "parent_id": s.Unit})
+	s.Property = api.post("/properties", map[string]any{"key": "team", "display_name": "Team", "type": "select",
+		"values": []map[string]string{{"value": "red", "display_name": "Red team"}, {"value": "blue", "display_name": "Blue team"}}})
+	soon := time.Now().Add(5 * 24 * time.Hour).UTC().Truncate(time.Second)
+	s.User = api.post("/users", map[string]any{"username": "ada", "display_name": "Ada Lovelace",
+		"email": "ada@example.com", "password": "Analytical-Engine-1843", "org_unit_id": s.Unit})
+	locked := api.post("/users", map[string]any{"username": "alan", "display_name": "Alan Turing",
+		"email": "alan@example.com", "password": "Enigma-broken-1941", "org_unit_id": s.Unit})
+	api.post("/users", map[string]any{"username": "grace", "display_name": "Grace Hopper",
+		"email": "grace.brewster.murray.hopper@navy.example.com", "password": "Compiler-first-1952", "account_expires_at": soon})
+	api.post("/users", map[string]any{"username": "katherine.johnson-with-a-long-username", "display_name": "Katherine Johnson",
+		"email": "katherine@example.com", "send_invitation": true})
+	api.post("/users/lock", map[string]any{"user_ids": []string{locked}})
+	api.post("/users/reset-password", map[string]any{"user_ids": []string{s.User}})
+	s.Group = api.post("/groups", map[string]any{"name": "Staff", "description": "Everyone on the payroll"})
+	api.post("/groups/"+s.Group+"/members/add", map[string]any{"user_ids": []string{s.User, locked}})
+	s.ResourceGroup = api.post("/resource-groups", map[string]any{"name": "Build servers", "platform": "linux",
+		"description": "The CI fleet"})
+	return s
+}
+
+// screen is one page the survey visits, by name (for its screenshot).
+type screen struct{ name, path string }
+
+// fits fails the test when the page is wider than its window, naming it.
+func fits(t *testing.T, page playwright.Page, what string) {
+	t.Helper()
+	got, err := page.Evaluate(`() => [document.documentElement.scrollWidth, window.innerWidth]`)
+	if err != nil {
+		t.Fatalf("measuring %s: %v", what, err)
+	}
+	w, _ := got.([]any)
+	if len(w) != 2 {
+		t.Fatalf("measuring %s: got %v", what, got)
+	}
+	scroll, inner := fmt.Sprint(w[0]), fmt.Sprint(w[1])
+	var sw, iw int
+	fmt.Sscan(scroll, &sw)
+	fmt.Sscan(inner, &iw)
+	if sw > iw {
+		t.Errorf("%s is %d px wide in a %d px window: it scrolls sideways", what, sw, iw)
+	}
+}
+
+// shoot saves a full-page screenshot of page as e2e/artifacts/screens/<name>.png.
+func shoot(t *testing.T, page playwright.Page, name string) {
+	t.Helper()
+	t.Logf("screenshot %s", name)
+	dir := filepath.Join("artifacts", "screens")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := page.Screenshot(playwright.PageScreenshotOptions{
+		Path: playwright.String(filepath.Join(dir, name+".png")), FullPage: playwright.Bool(true)}); err != nil {
+		t.Errorf("screenshot of %s: %v", name, err)
+	}
+}
+
+// Every page of the console and of the end users' account, on a laptop
+// (1280×900) and a phone (390×844), light and dark: none is wider than
+// the screen, axe finds nothing serious, the browser reports no error or
+// CSP violation, and a screenshot of each is kept in
+// e2e/artifacts/screens to be looked at.
+func TestEveryConsolePageFits(t *testing.T) {
+	a := startRoster(t)
+	setup := newPage(t)
+	signIn(t, setup, a, "admin", a.OwnerPassword)
+	s := seedConsole(t, setup, a)
+
+	console := []screen{
+		{"home", "/"},
+		{"users", "/users"},
+		{"users-locked", "/users?locked=true"},
+		{"user", "/users/" + s.User},
+		{"user-new", "/users/new"},
+		{"users-batch", "/users/batch"},
+		{"users-stats", "/users/stats"},
+		{"org-units", "/org-units"},
+		{"groups", "/groups"},
+		{"group", "/groups/" + s.Group},
+		{"properties", "/properties"},
+		{"property", "/properties/" + s.Property},
+		{"resource-groups", "/resource-groups"},
+		{"resource-group", "/resource-groups/" + s.ResourceGroup},
+		{"audit", "/audit"},
+		{"settings-tenant", "/settings/tenant"},
+		{"settings-administrators", "/settings/administrators"},
+		{"settings-api-keys", "/settings/api-keys"},
+		{"settings-password-policy", "/settings/password-policy"},
+		{"settings-email", "/settings/email"},
+		{"settings-tenants", "/settings/tenants"},
+	}
+	signedOut := []screen{
+		{"login", "/login"},
+		{"account-login", "/account/default/login"},
+		{"account-forgot", "/account/default/forgot"},
+	}
+	signedInAccount := []screen{
+		{"account-profile", "/account/default/"},
+		{"account-password", "/account/default/password"},
+	}
+	for _, size := range []playwright.Size{{Width: 1280, Height: 900}, {Width: 390, Height: 844}} {
+		for _, scheme := range []*playwright.ColorScheme{playwright.ColorSchemeLight, playwright.ColorSchemeDark} {
+			opts := playwright.BrowserNewContextOptions{Viewport: &size, ColorScheme: scheme}
+			suffix := fmt.Sprintf("-%d-%s", size.Width, *scheme)
+			admin := newPageWith(t, opts)
+			signIn(t, admin, a, "admin", a.OwnerPassword)
+			for _, sc := range console {
+				visit(t, admin, a, sc.path)
+				fits(t, admin, sc.path+suffix)
+				shoot(t, admin, sc.name+suffix)
+			}
+			if size.Width < 768 {
+				// The phone's header folds behind "Menu", which opens it.
+				visit(t, admin, a, "/")
+				menu := role(admin, "button", "Menu")
+				click(t, menu)
+				mustSee(t, admin.GetByLabel("Main").GetByRole("link", playwright.LocatorGetByRoleOptions{Name: "Audit log"}), "the opened menu")
+				if got, _ := menu.GetAttribute("aria-expanded"); got != "true" {
+					t.Errorf("Menu's aria-expanded = %q once opened, want true", got)
+				}
+				checkA11y(t, admin)
+				shoot(t, admin, "home-menu"+suffix)
+			}
+			user := newPageWith(t, opts)
+			for _, sc := range signedOut {
+				visit(t, user, a, sc.path)
+				fits(t, user, sc.path+suffix)
+				shoot(t, user, sc.name+suffix)
+			}
+			visit(t, user, a, "/account/default/login")
+			fill(t, user.GetByLabel("Username or email"), "ada")
+			fill(t, user.GetByLabel("Password"), "Analytical-Engine-1843")
+			click(t, role(user, "button", "Sign in"))
+			waitLoaded(t, user)
+			for _, sc := range signedInAccount {
+				visit(t, user, a, sc.path)
+				fits(t, user, sc.path+suffix)
+				shoot(t, user, sc.name+suffix)
+			}
+		}
+	}
+}
