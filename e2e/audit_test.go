@@ -1,53 +1,10 @@
 package e2e
 
 import (
-	"bytes"
-	"encoding/json"
-	"net/http"
-	"os/exec"
-	"regexp"
 	"testing"
 
 	"github.com/playwright-community/playwright-go"
 )
-
-// cliAPIKey creates an admin API key of the default tenant with roster's
-// own command and returns its token.
-func cliAPIKey(t *testing.T, a *app, name string) string {
-	t.Helper()
-	out, err := exec.Command(binary, "apikey", "create", "--db", a.DB, "--role", "admin", "--name", name).CombinedOutput()
-	if err != nil {
-		t.Fatalf("roster apikey create: %v\n%s", err, out)
-	}
-	token := regexp.MustCompile(`rst_key_\S+`).FindString(string(out))
-	if token == "" {
-		t.Fatalf("no token in %q", out)
-	}
-	return token
-}
-
-// apiCall sends body as JSON with the key and returns the "id" of the
-// answer, failing the test on anything but a 2xx.
-func apiCall(t *testing.T, a *app, token, method, path string, body any) string {
-	t.Helper()
-	js, _ := json.Marshal(body)
-	req, _ := http.NewRequest(method, a.URL+"/api/v1"+path, bytes.NewReader(js))
-	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var out struct {
-		ID string `json:"id"`
-	}
-	_ = json.NewDecoder(resp.Body).Decode(&out)
-	if resp.StatusCode/100 != 2 {
-		t.Fatalf("%s %s = %d", method, path, resp.StatusCode)
-	}
-	return out.ID
-}
 
 var exactLabel = playwright.PageGetByLabelOptions{Exact: playwright.Bool(true)}
 
@@ -57,14 +14,14 @@ var exactLabel = playwright.PageGetByLabelOptions{Exact: playwright.Bool(true)}
 // to the field; the page fits a phone.
 func TestAuditLogReadsByName(t *testing.T) {
 	a := startRoster(t)
-	token := cliAPIKey(t, a, "nightly sync")
-	eng := apiCall(t, a, token, "POST", "/org-units", map[string]any{"name": "Engineering"})
-	sales := apiCall(t, a, token, "POST", "/org-units", map[string]any{"name": "Sales"})
-	ada := apiCall(t, a, token, "POST", "/users", map[string]any{"username": "ada", "display_name": "Ada Lovelace", "org_unit_id": eng})
-	apiCall(t, a, token, "PATCH", "/org-units/"+eng, map[string]any{"name": "Research"})
-	apiCall(t, a, token, "POST", "/users/move", map[string]any{"user_ids": []string{ada}, "org_unit_id": sales})
-	pilots := apiCall(t, a, token, "POST", "/groups", map[string]any{"name": "Pilots"})
-	apiCall(t, a, token, "POST", "/groups/"+pilots+"/members/add", map[string]any{"user_ids": []string{ada}})
+	api := newAPIClient(t, a, cliAPIKey(t, a, "nightly sync"))
+	eng := api.post("/org-units", map[string]any{"name": "Engineering"})
+	sales := api.post("/org-units", map[string]any{"name": "Sales"})
+	ada := api.post("/users", map[string]any{"username": "ada", "display_name": "Ada Lovelace", "org_unit_id": eng})
+	api.call("PATCH", "/org-units/"+eng, map[string]any{"name": "Research"})
+	api.post("/users/move", map[string]any{"user_ids": []string{ada}, "org_unit_id": sales})
+	pilots := api.post("/groups", map[string]any{"name": "Pilots"})
+	api.post("/groups/"+pilots+"/members/add", map[string]any{"user_ids": []string{ada}})
 
 	page := newPage(t)
 	visit(t, page, a, "/login")
@@ -115,7 +72,7 @@ func TestAuditLogReadsByName(t *testing.T) {
 	mustSee(t, failed.GetByText("wrong password"), "the reason of the refused sign-in")
 	mustSee(t, failed.GetByText("from 127.0.0.1"), "the address of the refused sign-in")
 	screenshot(t, page, "audit-1280")
-	noOverflow(t, page, "the audit log at 1280 px")
+	mustFitTheScreen(t, page, "the audit log at 1280 px")
 
 	// Filters: by action; an inverted date range is answered at the field.
 	fill(t, page.GetByLabel("Action", exactLabel), "admin.sign_in_failed")
@@ -140,7 +97,7 @@ func TestAuditLogReadsByName(t *testing.T) {
 	if err := page.SetViewportSize(390, 844); err != nil {
 		t.Fatal(err)
 	}
-	noOverflow(t, page, "the audit log at 390 px")
+	mustFitTheScreen(t, page, "the audit log at 390 px")
 	checkA11y(t, page)
 	screenshot(t, page, "audit-390")
 	if err := page.EmulateMedia(playwright.PageEmulateMediaOptions{ColorScheme: playwright.ColorSchemeDark}); err != nil {

@@ -5,28 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"os/exec"
 	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/playwright-community/playwright-go"
 )
-
-// mustAPIKey creates an admin API key of the default tenant with the
-// roster command, beside the running server, and returns its secret.
-func mustAPIKey(t *testing.T, a *app) string {
-	t.Helper()
-	out, err := exec.Command(binary, "apikey", "create", "--db", a.DB, "--role", "admin", "--name", "e2e seeding").CombinedOutput()
-	if err != nil {
-		t.Fatalf("roster apikey create: %v\n%s", err, out)
-	}
-	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
-	if len(lines) < 2 {
-		t.Fatalf("roster apikey create printed no key:\n%s", out)
-	}
-	return strings.TrimSpace(lines[1])
-}
 
 // seedUsers creates n users named prefix-1 … prefix-n with a source type
 // through the API's batch endpoint, 500 a request: thousands in a second,
@@ -57,20 +41,6 @@ func seedUsers(t *testing.T, a *app, key, prefix, source string, n int) {
 	}
 }
 
-// noOverflow checks that the page's content is no wider than its window.
-// It measures the main content: the console's header is laid out for
-// phones by the shell's own work.
-func noOverflow(t *testing.T, page playwright.Page, what string) {
-	t.Helper()
-	wide, err := page.Evaluate(`() => { const m = document.querySelector("main"); return m.scrollWidth > m.clientWidth }`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if wide == true {
-		t.Errorf("%s is wider than the %v px window", what, page.ViewportSize().Width)
-	}
-}
-
 // An administrator filters 2,000 of 2,025 users, ticks the page, then
 // "Select all 2,000 users matching this filter", and locks them: the
 // confirmation names the number and the filter, the job's page shows its
@@ -79,7 +49,7 @@ func noOverflow(t *testing.T, page playwright.Page, what string) {
 // are locked. At a phone's width the pages still fit.
 func TestSelectAllMatchingLocksTwoThousandUsersAsAJob(t *testing.T) {
 	a := startRoster(t)
-	key := mustAPIKey(t, a)
+	key := cliAPIKey(t, a, "e2e seeding")
 	seedUsers(t, a, key, "staff", "hr", 2000)
 	seedUsers(t, a, key, "contractor", "ldap", 25)
 
@@ -107,7 +77,7 @@ func TestSelectAllMatchingLocksTwoThousandUsersAsAJob(t *testing.T) {
 	if err := page.SetViewportSize(390, 844); err != nil {
 		t.Fatal(err)
 	}
-	noOverflow(t, page, "the users page with the confirmation")
+	mustFitTheScreen(t, page, "the users page with the confirmation")
 	click(t, role(page, "button", "Lock all 2,000 users matching this filter"))
 
 	if err := expect.Page(page).ToHaveURL(regexp.MustCompile(`/jobs/job_\w+$`)); err != nil {
@@ -116,7 +86,7 @@ func TestSelectAllMatchingLocksTwoThousandUsersAsAJob(t *testing.T) {
 	jobPath := strings.TrimPrefix(page.URL(), a.URL)
 	mustSee(t, role(page, "heading", "Lock users matching source type “hr”"), "the job's title")
 	mustSee(t, page.GetByRole("progressbar", playwright.PageGetByRoleOptions{Name: "Progress"}), "the job's progress bar")
-	noOverflow(t, page, "the job's page")
+	mustFitTheScreen(t, page, "the job's page")
 	checkA11y(t, page)
 
 	// Close the browser (its whole context) whatever the job's progress.
@@ -151,5 +121,5 @@ func TestSelectAllMatchingLocksTwoThousandUsersAsAJob(t *testing.T) {
 	if err := later.SetViewportSize(390, 844); err != nil {
 		t.Fatal(err)
 	}
-	noOverflow(t, later, "the jobs list")
+	mustFitTheScreen(t, later, "the jobs list")
 }

@@ -208,6 +208,11 @@ func newPageWith(t *testing.T, opts playwright.BrowserNewContextOptions) playwri
 	if opts.TimezoneId == nil {
 		opts.TimezoneId = playwright.String("UTC")
 	}
+	// Reduced motion: Pico then drops its transitions, which a screenshot
+	// or axe's contrast check would catch halfway between two colours.
+	if opts.ReducedMotion == nil {
+		opts.ReducedMotion = playwright.ReducedMotionReduce
+	}
 	ctx, err := browser.NewContext(opts)
 	if err != nil {
 		t.Fatal(err)

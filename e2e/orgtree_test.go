@@ -5,29 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/playwright-community/playwright-go"
 )
-
-// apiKey creates an admin API key in the console and returns its secret.
-func apiKey(t *testing.T, page playwright.Page, a *app) string {
-	t.Helper()
-	visit(t, page, a, "/settings/api-keys")
-	fill(t, page.GetByLabel("Key name"), "tree setup")
-	if _, err := page.GetByLabel("Key role").SelectOption(playwright.SelectOptionValues{Values: &[]string{"admin"}}); err != nil {
-		t.Fatal(err)
-	}
-	click(t, role(page, "button", "Create API key"))
-	token, err := page.GetByLabel("Secret of tree setup").InputValue()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return token
-}
 
 // mustCreateUnit adds a unit under parent (a unit id, "" for the root)
 // through the API and returns its id.
@@ -80,54 +61,6 @@ func mustHaveAttr(t *testing.T, l playwright.Locator, name, value, what string) 
 	}
 }
 
-// mustFitTheScreen fails when the page's content is wider than the
-// window, naming the first elements that stick out (what scrolls in its
-// own box, such as a wide table, does not count). The console's header
-// (navigation, account bar) is the layout's and is checked with it.
-func mustFitTheScreen(t *testing.T, page playwright.Page) {
-	t.Helper()
-	out, err := page.Evaluate(`() => {
-		const w = window.innerWidth;
-		const clipped = e => {
-			for (let p = e.parentElement; p; p = p.parentElement) {
-				if (getComputedStyle(p).overflowX !== "visible") return true;
-			}
-			return false;
-		};
-		const wide = [...document.querySelectorAll("main, main *")].filter(e => e.getBoundingClientRect().right > w + 1 && !clipped(e));
-		if (wide.length === 0 && document.querySelector("main").scrollWidth <= w) return "";
-		return document.documentElement.scrollWidth + " px wide in a " + w + " px window: " + wide.slice(0, 5).map(e =>
-			e.tagName.toLowerCase() + (e.className ? "." + String(e.className).replace(/ /g, ".") : "") +
-			" (" + Math.round(e.getBoundingClientRect().right) + " px)").join(", ");
-	}`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if out != "" {
-		t.Fatalf("the page at %s is %v", page.URL(), out)
-	}
-}
-
-// screenshotAs saves the page, whole, under e2e/artifacts/<test>/name.png
-// in the given colour scheme, for people to look at.
-func screenshotAs(t *testing.T, page playwright.Page, name string, scheme *playwright.ColorScheme) {
-	t.Helper()
-	// Reduced motion: Pico then drops its transitions, which would catch
-	// the page halfway from one scheme to the other.
-	if err := page.EmulateMedia(playwright.PageEmulateMediaOptions{ColorScheme: scheme,
-		ReducedMotion: playwright.ReducedMotionReduce}); err != nil {
-		t.Fatal(err)
-	}
-	dir := filepath.Join("artifacts", strings.ReplaceAll(t.Name(), "/", "_"))
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := page.Screenshot(playwright.PageScreenshotOptions{Path: playwright.String(filepath.Join(dir, name+".png")),
-		FullPage: playwright.Bool(true)}); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // The tree is operated from the keyboard as a navigation tree: one tab
 // stop, arrows to move, open and close (layers load when first opened),
 // Home and End, and Enter to open a unit.
@@ -135,7 +68,7 @@ func TestOrgTreeKeyboard(t *testing.T) {
 	a := startRoster(t)
 	page := newPage(t)
 	signIn(t, page, a, "admin", a.OwnerPassword)
-	token := apiKey(t, page, a)
+	token := newAPIKey(t, page, a, "tree setup")
 	eng := mustCreateUnit(t, a, token, "", "Engineering")
 	platform := mustCreateUnit(t, a, token, eng, "Platform")
 	mustCreateUnit(t, a, token, platform, "Storage")
@@ -221,7 +154,7 @@ func TestOrgTreePagesLargeLayers(t *testing.T) {
 	a := startRoster(t)
 	page := newPage(t)
 	signIn(t, page, a, "admin", a.OwnerPassword)
-	token := apiKey(t, page, a)
+	token := newAPIKey(t, page, a, "tree setup")
 	big := mustCreateUnit(t, a, token, "", "Big")
 	for i := range 130 {
 		mustCreateUnit(t, a, token, big, fmt.Sprintf("Team %03d", i))
@@ -287,10 +220,6 @@ func TestOrgTreeLayout(t *testing.T) {
 	a := startRoster(t)
 	page := newPage(t)
 	signIn(t, page, a, "admin", a.OwnerPassword)
-	sizes := []struct {
-		name string
-		w, h int
-	}{{"desktop", 1280, 900}, {"phone", 390, 844}}
 	dark, light := playwright.ColorSchemeDark, playwright.ColorSchemeLight
 	shoot := func(name string) {
 		t.Helper()
@@ -298,7 +227,7 @@ func TestOrgTreeLayout(t *testing.T) {
 			if err := page.SetViewportSize(s.w, s.h); err != nil {
 				t.Fatal(err)
 			}
-			mustFitTheScreen(t, page)
+			mustFitTheScreen(t, page, "the organization page at "+s.name)
 			screenshotAs(t, page, name+"-"+s.name+"-light", light)
 			screenshotAs(t, page, name+"-"+s.name+"-dark", dark)
 		}
@@ -311,7 +240,7 @@ func TestOrgTreeLayout(t *testing.T) {
 	mustSee(t, page.GetByText("This organization has no users yet."), "the guidance where there are no users")
 	shoot("empty")
 
-	token := apiKey(t, page, a)
+	token := newAPIKey(t, page, a, "tree setup")
 	createUsers(t, page, a, "ada,ada@example.com\nalan,alan@example.com\ngrace,grace@example.com\n")
 	eng := mustCreateUnit(t, a, token, "", "Engineering and Research, the long-named division")
 	platform := mustCreateUnit(t, a, token, eng, "Platform")

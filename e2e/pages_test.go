@@ -1,73 +1,12 @@
 package e2e
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
-	"net/http"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/playwright-community/playwright-go"
 )
-
-// apiClient calls Roster's JSON API with an API key.
-type apiClient struct {
-	t     *testing.T
-	base  string
-	token string
-}
-
-// post sends body as JSON and returns the "id" of what it created; any
-// answer but 2xx fails the test.
-func (c apiClient) post(path string, body any) string {
-	c.t.Helper()
-	b, err := json.Marshal(body)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	req, err := http.NewRequest(http.MethodPost, c.base+path, bytes.NewReader(b))
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+c.token)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		c.t.Fatalf("POST %s: %v", path, err)
-	}
-	defer resp.Body.Close()
-	var out struct {
-		ID string `json:"id"`
-	}
-	dec := json.NewDecoder(resp.Body)
-	if resp.StatusCode/100 != 2 {
-		var e map[string]any
-		_ = dec.Decode(&e)
-		c.t.Fatalf("POST %s = %d %v, want 2xx", path, resp.StatusCode, e)
-	}
-	_ = dec.Decode(&out)
-	return out.ID
-}
-
-// newAPIKey creates an admin API key on the console's API keys page and
-// returns its secret, shown once.
-func newAPIKey(t *testing.T, page playwright.Page, a *app, name string) string {
-	t.Helper()
-	visit(t, page, a, "/settings/api-keys")
-	fill(t, page.GetByLabel("Key name"), name)
-	if _, err := page.GetByLabel("Key role").SelectOption(playwright.SelectOptionValues{Values: &[]string{"admin"}}); err != nil {
-		t.Fatal(err)
-	}
-	click(t, role(page, "button", "Create API key"))
-	secret, err := page.GetByLabel("Secret of " + name).InputValue()
-	if err != nil || secret == "" {
-		t.Fatalf("secret of the new API key = %q, %v", secret, err)
-	}
-	return secret
-}
 
 // consoleSeed is what seedConsole made, by public id.
 type consoleSeed struct {
@@ -79,7 +18,7 @@ type consoleSeed struct {
 // select property and a resource group, and the audit trail of it all.
 func seedConsole(t *testing.T, page playwright.Page, a *app) consoleSeed {
 	t.Helper()
-	api := apiClient{t: t, base: a.URL + "/api/v1", token: newAPIKey(t, page, a, "Seed script")}
+	api := newAPIClient(t, a, newAPIKey(t, page, a, "Seed script"))
 	var s consoleSeed
 	s.Unit = api.post("/org-units", map[string]any{"name": "Engineering", "description": "Builds and runs the product"})
 	api.post("/org-units", map[string]any{"name": "Platform", "parent_id": s.Unit})
@@ -104,41 +43,7 @@ func seedConsole(t *testing.T, page playwright.Page, a *app) consoleSeed {
 }
 
 // screen is one page the survey visits, by name (for its screenshot).
-type screen struct{ name, path string }
-
-// fits fails the test when the page is wider than its window, naming it.
-func fits(t *testing.T, page playwright.Page, what string) {
-	t.Helper()
-	got, err := page.Evaluate(`() => [document.documentElement.scrollWidth, window.innerWidth]`)
-	if err != nil {
-		t.Fatalf("measuring %s: %v", what, err)
-	}
-	w, _ := got.([]any)
-	if len(w) != 2 {
-		t.Fatalf("measuring %s: got %v", what, got)
-	}
-	scroll, inner := fmt.Sprint(w[0]), fmt.Sprint(w[1])
-	var sw, iw int
-	fmt.Sscan(scroll, &sw)
-	fmt.Sscan(inner, &iw)
-	if sw > iw {
-		t.Errorf("%s is %d px wide in a %d px window: it scrolls sideways", what, sw, iw)
-	}
-}
-
-// shoot saves a full-page screenshot of page as e2e/artifacts/screens/<name>.png.
-func shoot(t *testing.T, page playwright.Page, name string) {
-	t.Helper()
-	t.Logf("screenshot %s", name)
-	dir := filepath.Join("artifacts", "screens")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := page.Screenshot(playwright.PageScreenshotOptions{
-		Path: playwright.String(filepath.Join(dir, name+".png")), FullPage: playwright.Bool(true)}); err != nil {
-		t.Errorf("screenshot of %s: %v", name, err)
-	}
-}
+type surveyPage struct{ name, path string }
 
 // Every page of the console and of the end users' account, on a laptop
 // (1280×900) and a phone (390×844), light and dark: none is wider than
@@ -151,15 +56,20 @@ func TestEveryConsolePageFits(t *testing.T) {
 	signIn(t, setup, a, "admin", a.OwnerPassword)
 	s := seedConsole(t, setup, a)
 
-	console := []screen{
+	console := []surveyPage{
 		{"home", "/"},
 		{"users", "/users"},
 		{"users-locked", "/users?locked=true"},
 		{"user", "/users/" + s.User},
+		{"user-access", "/users/" + s.User + "?tab=access"},
+		{"user-groups", "/users/" + s.User + "?tab=groups"},
+		{"user-activity", "/users/" + s.User + "?tab=activity"},
 		{"user-new", "/users/new"},
 		{"users-batch", "/users/batch"},
 		{"users-stats", "/users/stats"},
 		{"org-units", "/org-units"},
+		{"org-unit", "/org-units?unit=" + s.Unit},
+		{"jobs", "/jobs"},
 		{"groups", "/groups"},
 		{"group", "/groups/" + s.Group},
 		{"properties", "/properties"},
@@ -174,12 +84,12 @@ func TestEveryConsolePageFits(t *testing.T) {
 		{"settings-email", "/settings/email"},
 		{"settings-tenants", "/settings/tenants"},
 	}
-	signedOut := []screen{
+	signedOut := []surveyPage{
 		{"login", "/login"},
 		{"account-login", "/account/default/login"},
 		{"account-forgot", "/account/default/forgot"},
 	}
-	signedInAccount := []screen{
+	signedInAccount := []surveyPage{
 		{"account-profile", "/account/default/"},
 		{"account-password", "/account/default/password"},
 	}
@@ -191,8 +101,8 @@ func TestEveryConsolePageFits(t *testing.T) {
 			signIn(t, admin, a, "admin", a.OwnerPassword)
 			for _, sc := range console {
 				visit(t, admin, a, sc.path)
-				fits(t, admin, sc.path+suffix)
-				shoot(t, admin, sc.name+suffix)
+				mustFitTheScreen(t, admin, sc.path+suffix)
+				screenshot(t, admin, sc.name+suffix)
 			}
 			if size.Width < 768 {
 				// The phone's header folds behind "Menu", which opens it.
@@ -204,13 +114,13 @@ func TestEveryConsolePageFits(t *testing.T) {
 					t.Errorf("Menu's aria-expanded = %q once opened, want true", got)
 				}
 				checkA11y(t, admin)
-				shoot(t, admin, "home-menu"+suffix)
+				screenshot(t, admin, "home-menu"+suffix)
 			}
 			user := newPageWith(t, opts)
 			for _, sc := range signedOut {
 				visit(t, user, a, sc.path)
-				fits(t, user, sc.path+suffix)
-				shoot(t, user, sc.name+suffix)
+				mustFitTheScreen(t, user, sc.path+suffix)
+				screenshot(t, user, sc.name+suffix)
 			}
 			visit(t, user, a, "/account/default/login")
 			fill(t, user.GetByLabel("Username or email"), "ada")
@@ -219,8 +129,8 @@ func TestEveryConsolePageFits(t *testing.T) {
 			waitLoaded(t, user)
 			for _, sc := range signedInAccount {
 				visit(t, user, a, sc.path)
-				fits(t, user, sc.path+suffix)
-				shoot(t, user, sc.name+suffix)
+				mustFitTheScreen(t, user, sc.path+suffix)
+				screenshot(t, user, sc.name+suffix)
 			}
 		}
 	}

@@ -1,9 +1,6 @@
 package e2e
 
 import (
-	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -199,11 +196,7 @@ func TestUserPagesFitAPhone(t *testing.T) {
 	click(t, role(page, "link", "ada.lovelace.with.a.long.name@example.com"))
 	waitLoaded(t, page)
 	userPath := strings.TrimPrefix(page.URL(), a.URL)
-	dir := filepath.Join("artifacts", t.Name())
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	for _, size := range []struct{ w, h int }{{390, 844}, {1280, 900}} {
+	for _, size := range sizes {
 		if err := page.SetViewportSize(size.w, size.h); err != nil {
 			t.Fatal(err)
 		}
@@ -216,24 +209,8 @@ func TestUserPagesFitAPhone(t *testing.T) {
 			{"activity", userPath + "?tab=activity"},
 		} {
 			visit(t, page, a, p.path)
-			// What these pages put in <main> must fit; the shell around it
-			// (header, navigation) is the layout's own.
-			wide, err := page.Evaluate(`() => {
-				const m = document.querySelector("main"), right = Math.min(m.getBoundingClientRect().right, window.innerWidth);
-				if (m.scrollWidth <= m.clientWidth && m.getBoundingClientRect().right <= window.innerWidth) return "";
-				return [...m.querySelectorAll("*")].filter(e => e.getBoundingClientRect().right > right + 1)
-					.slice(0, 5).map(e => e.tagName + "." + e.className + " " + Math.round(e.getBoundingClientRect().right)).join(", ");
-			}`)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if wide != "" {
-				t.Errorf("%s at %dx%d is wider than the screen: %v", p.name, size.w, size.h, wide)
-			}
-			if _, err := page.Screenshot(playwright.PageScreenshotOptions{FullPage: playwright.Bool(true),
-				Path: playwright.String(filepath.Join(dir, fmt.Sprintf("%s-%d.png", p.name, size.w)))}); err != nil {
-				t.Fatal(err)
-			}
+			mustFitTheScreen(t, page, p.name+" at "+size.name)
+			screenshot(t, page, p.name+"-"+size.name)
 		}
 	}
 }

@@ -2,52 +2,12 @@ package e2e
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/playwright-community/playwright-go"
 )
-
-// screen is a viewport the console must work in.
-type screen struct {
-	name          string
-	width, height int
-}
-
-var screens = []screen{{"desktop", 1280, 900}, {"phone", 390, 844}}
-
-// noOverflow fails the test when the page's content is wider than the
-// screen: tables scroll inside their own box instead.
-func noOverflow(t *testing.T, page playwright.Page, where string) {
-	t.Helper()
-	wide, err := page.Evaluate(`() => {
-		const main = document.getElementById("main");
-		return main.scrollWidth > main.clientWidth || main.getBoundingClientRect().right > window.innerWidth;
-	}`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if wide == true {
-		t.Errorf("%s is wider than the %d px screen", where, page.ViewportSize().Width)
-	}
-}
-
-// screenshot keeps a picture of the page for people to look at, under
-// e2e/artifacts/<test>/.
-func screenshot(t *testing.T, page playwright.Page, name string) {
-	t.Helper()
-	dir := filepath.Join("artifacts", strings.ReplaceAll(t.Name(), "/", "_"))
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := page.Screenshot(playwright.PageScreenshotOptions{
-		Path: playwright.String(filepath.Join(dir, name+".png")), FullPage: playwright.Bool(true)}); err != nil {
-		t.Fatal(err)
-	}
-}
 
 func selectOption(t *testing.T, l playwright.Locator, label string) {
 	t.Helper()
@@ -67,17 +27,17 @@ func mustCount(t *testing.T, l playwright.Locator, n int, what string) {
 // people, instead of "no users match".
 func TestUsersListEmptyTenant(t *testing.T) {
 	a := startRoster(t)
-	for _, s := range screens {
+	for _, s := range sizes {
 		t.Run(s.name, func(t *testing.T) {
 			page := newPage(t)
-			if err := page.SetViewportSize(s.width, s.height); err != nil {
+			if err := page.SetViewportSize(s.w, s.h); err != nil {
 				t.Fatal(err)
 			}
 			signIn(t, page, a, "admin", a.OwnerPassword)
 			visit(t, page, a, "/users")
 			mustSee(t, page.GetByText("No users yet."), "the empty tenant's message")
 			mustSee(t, role(page, "link", "Create a user"), "the way to add one")
-			noOverflow(t, page, "the empty users list")
+			mustFitTheScreen(t, page, "the empty users list")
 			screenshot(t, page, "empty-"+s.name)
 		})
 	}
@@ -115,10 +75,10 @@ func TestUsersListFiltersSortingAndColumns(t *testing.T) {
 	click(t, role(setup, "button", "Save properties"))
 	mustSee(t, setup.GetByText("Properties saved."), "ada's team saved")
 
-	for _, s := range screens {
+	for _, s := range sizes {
 		t.Run(s.name, func(t *testing.T) {
 			page := newPage(t)
-			if err := page.SetViewportSize(s.width, s.height); err != nil {
+			if err := page.SetViewportSize(s.w, s.h); err != nil {
 				t.Fatal(err)
 			}
 			signIn(t, page, a, "admin", a.OwnerPassword)
@@ -126,7 +86,7 @@ func TestUsersListFiltersSortingAndColumns(t *testing.T) {
 			waitLoaded(t, page)
 			mustSee(t, page.GetByText("25 users"), "everyone counted")
 			mustCount(t, page.GetByRole("row"), 21, "a header and 20 users on a page")
-			noOverflow(t, page, "the users list")
+			mustFitTheScreen(t, page, "the users list")
 			screenshot(t, page, "list-"+s.name)
 
 			// An inverted date range: the error sits beside "Created to",
@@ -144,7 +104,7 @@ func TestUsersListFiltersSortingAndColumns(t *testing.T) {
 			mustCount(t, role(page, "link", "ada"), 0, "stale results")
 			mustSee(t, role(page, "link", "Remove filter Created to: 2026-01-01"), "the bad filter's chip")
 			checkA11y(t, page)
-			noOverflow(t, page, "the list with a filter error")
+			mustFitTheScreen(t, page, "the list with a filter error")
 			screenshot(t, page, "filter-error-"+s.name)
 			// Fixing it brings the results back and the error goes.
 			fill(t, page.GetByLabel("Created to"), "")
@@ -234,7 +194,7 @@ func TestUsersListFiltersSortingAndColumns(t *testing.T) {
 			if err := expect.Page(page).ToHaveURL(regexp.MustCompile(`page_size=50`)); err != nil {
 				t.Fatalf("saving the columns lost the list's settings: %v", err)
 			}
-			noOverflow(t, page, "the list with more columns")
+			mustFitTheScreen(t, page, "the list with more columns")
 			screenshot(t, page, "columns-"+s.name)
 			checkA11y(t, page)
 

@@ -58,7 +58,7 @@ func (h *Handler) mailDone(what, to string) string {
 // bulkPast is what a bulk action did, in the past tense, for its outcome:
 // without a mail server, password resets were queued, not sent.
 func (h *Handler) bulkPast(action string) string {
-	if action == bulkReset && !h.cfg.SMTPConfigured {
+	if action == jobs.ActionResetPassword && !h.cfg.SMTPConfigured {
 		return "Queued a password reset (no mail server is configured) for"
 	}
 	return bulkVerbs[action][1]

@@ -15,7 +15,8 @@
   // Forms with data-confirm ask before they submit.
   document.addEventListener("submit", function (e) {
     var msg = e.target.getAttribute && e.target.getAttribute("data-confirm");
-    if (msg && !window.confirm(msg)) e.preventDefault();
+    // Stopped here, in the capture phase, so htmx never sees the submit.
+    if (msg && !window.confirm(msg)) { e.preventDefault(); e.stopPropagation(); }
   }, true);
 
   // A "select all" checkbox ticks every checkbox of its group on the page.
