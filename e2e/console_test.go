@@ -77,7 +77,7 @@ func TestFirstOwnerJourney(t *testing.T) {
 		t.Fatal("filtering by action still lists apikey.create")
 	}
 
-	click(t, role(page, "button", "Sign out"))
+	signOut(t, page)
 	mustSee(t, role(page, "heading", "Sign in to Roster"), "the sign-in page after signing out")
 	visit(t, page, a, "/settings/api-keys")
 	mustSee(t, role(page, "heading", "Sign in to Roster"), "the sign-in page for a signed-out visitor")

@@ -326,12 +326,27 @@ func signIn(t *testing.T, page playwright.Page, a *app, username, password strin
 	fill(t, page.GetByLabel("Password"), password)
 	click(t, role(page, "button", "Sign in"))
 	waitLoaded(t, page)
-	// On a phone the account bar is folded behind the header's menu.
-	if menu := role(page, "button", "Menu"); visible(menu) {
-		click(t, menu)
-	}
+	openMenu(t, page)
 	mustSee(t, role(page, "button", "Sign out"), "sign-out button after signing in")
 	checkA11y(t, page)
+}
+
+// openMenu opens the header's menu, which folds the navigation and the
+// account bar away on a phone; on a wider screen there is none.
+func openMenu(t *testing.T, page playwright.Page) {
+	t.Helper()
+	if menu := role(page, "button", "Menu"); visible(menu) {
+		if open, _ := menu.GetAttribute("aria-expanded"); open != "true" {
+			click(t, menu)
+		}
+	}
+}
+
+// signOut signs out of the console from its header.
+func signOut(t *testing.T, page playwright.Page) {
+	t.Helper()
+	openMenu(t, page)
+	click(t, role(page, "button", "Sign out"))
 }
 
 // visible says whether l is on screen now, without waiting for it.

@@ -71,6 +71,7 @@ func TestUsersListFiltersSortingAndColumns(t *testing.T) {
 	mustSee(t, setup.GetByText("Property team created."), "the created property")
 	visit(t, setup, a, "/users")
 	click(t, role(setup, "link", "ada"))
+	tab(t, setup, "Properties")
 	selectOption(t, setup.GetByLabel("Team"), "Operations")
 	click(t, role(setup, "button", "Save properties"))
 	mustSee(t, setup.GetByText("Properties saved."), "ada's team saved")
@@ -84,7 +85,7 @@ func TestUsersListFiltersSortingAndColumns(t *testing.T) {
 			signIn(t, page, a, "admin", a.OwnerPassword)
 			visit(t, page, a, "/users")
 			waitLoaded(t, page)
-			mustSee(t, page.GetByText("25 users"), "everyone counted")
+			mustSee(t, page.GetByText("25 users", playwright.PageGetByTextOptions{Exact: playwright.Bool(true)}), "everyone counted")
 			mustCount(t, page.GetByRole("row"), 21, "a header and 20 users on a page")
 			mustFitTheScreen(t, page, "the users list")
 			screenshot(t, page, "list-"+s.name)
@@ -143,7 +144,7 @@ func TestUsersListFiltersSortingAndColumns(t *testing.T) {
 				t.Fatalf("the status filter stayed in the form: %v", err)
 			}
 			click(t, role(page, "link", "Clear all"))
-			mustSee(t, page.GetByText("25 users"), "everyone after clearing")
+			mustSee(t, page.GetByText("25 users", playwright.PageGetByTextOptions{Exact: playwright.Bool(true)}), "everyone after clearing")
 			mustCount(t, page.GetByRole("navigation", playwright.PageGetByRoleOptions{Name: "Active filters"}), 0, "chips after clearing")
 
 			// Username sorts ascending; its header reverses it.
@@ -199,7 +200,7 @@ func TestUsersListFiltersSortingAndColumns(t *testing.T) {
 			checkA11y(t, page)
 
 			// They are the administrator's, not the browser's.
-			click(t, role(page, "button", "Sign out"))
+			signOut(t, page)
 			signIn(t, page, a, "admin", a.OwnerPassword)
 			visit(t, page, a, "/users")
 			mustSee(t, page.GetByRole("columnheader", playwright.PageGetByRoleOptions{Name: "Team"}), "the Team column after signing in again")
