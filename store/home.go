@@ -43,8 +43,12 @@ const (
 	overviewExpiringQuery = `SELECT id, username, display_name, account_expires_at FROM users
 		WHERE tenant_id = ? AND account_expires_at IS NOT NULL AND account_expires_at > ? AND account_expires_at <= ?
 		ORDER BY account_expires_at, id LIMIT ?`
-	overviewRecentQuery = `SELECT id, actor_type, actor_id, actor_name, action, target_type, target_id, request_id, created_at
-		FROM audit_events WHERE tenant_id = ? ORDER BY id DESC LIMIT ?`
+	// Sign-ins are audited but are not changes: a morning of them would
+	// push every change off the overview.
+	overviewRecentQuery = `SELECT id, actor_type, actor_id, actor_name, action, target_type, target_id, target_name, request_id, created_at
+		FROM audit_events WHERE tenant_id = ?
+		AND action NOT IN ('admin.sign_in', 'admin.sign_in_failed', 'user.sign_in', 'user.sign_in_failed')
+		ORDER BY created_at DESC, id DESC LIMIT ?`
 )
 
 // Overview returns the tenant's overview: users whose access ends within
@@ -128,7 +132,7 @@ func (s *Store) overviewRecent(ctx context.Context, tenant int64, limit int) ([]
 		var e AuditEvent
 		var created int64
 		if err := rows.Scan(&e.ID, &e.Actor.Type, &e.Actor.ID, &e.Actor.Name, &e.Action,
-			&e.TargetType, &e.TargetID, &e.RequestID, &created); err != nil {
+			&e.TargetType, &e.TargetID, &e.TargetName, &e.RequestID, &created); err != nil {
 			return nil, fmt.Errorf("store: overview: recent changes: %w", err)
 		}
 		e.CreatedAt = fromMillis(created)

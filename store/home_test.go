@@ -35,6 +35,13 @@ func TestOverview(t *testing.T) {
 		[]string{eve.PublicID()}); err != nil {
 		t.Fatal(err)
 	}
+	// Sign-ins are not changes: the overview's recent changes leave them out.
+	if _, err := s.AuthenticateUser(ctx, tn.ID, "ada", "Str0ng-enough"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AuthenticateUser(ctx, tn.ID, "ada", "wrong"); err == nil {
+		t.Fatal("a wrong password signed ada in")
+	}
 	bobEnds := *in(2 * day)
 	now = now.Add(2 * time.Hour)
 
@@ -58,8 +65,8 @@ func TestOverview(t *testing.T) {
 	if o.ExpiringTotal != 2 || len(o.Expiring) != 1 || o.Expiring[0].Username != "bob" || !o.Expiring[0].ExpiresAt.Equal(bobEnds) {
 		t.Errorf("Overview() expiring = %d %+v, want 2 (bob and ada), bob listed first", o.ExpiringTotal, o.Expiring)
 	}
-	if len(o.Recent) != 3 || o.Recent[0].Action != "user.lock" || o.Recent[0].TargetID != eve.PublicID() {
-		t.Errorf("Overview().Recent = %+v, want the 3 latest, eve's lock first", o.Recent)
+	if len(o.Recent) != 3 || o.Recent[0].Action != "user.lock" || o.Recent[0].TargetID != eve.PublicID() || o.Recent[0].TargetName != eve.Username {
+		t.Errorf("Overview().Recent = %+v, want the 3 latest, eve's lock first, named", o.Recent)
 	}
 }
 
