@@ -60,6 +60,10 @@ func TestMailWithoutServerIsQueuedNotSent(t *testing.T) {
 			t.Errorf("after %s the page says the email was sent", action)
 		}
 	}
+	r := b.post("/users/new", url.Values{"username": {"grace"}, "email": {"grace@example.com"}, "invite": {"true"}})
+	wantPage(t, r, http.StatusSeeOther)
+	wantPage(t, b.get(r.Header.Get("Location")), http.StatusOK,
+		"User grace created. Invitation for grace@example.com queued: no mail server is configured")
 	wantPage(t, b.get("/settings/email"), http.StatusOK, "No SMTP server is configured, so nothing is sent.",
 		"--smtp-url smtp://user:password@host:587", "ROSTER_SMTP_URL", "ROSTER_SMTP_FROM")
 }

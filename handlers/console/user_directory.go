@@ -18,16 +18,11 @@ func (h *Handler) setUserProperties(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	form, err := c.FormParams()
-	if err != nil {
-		return echo.NewHTTPError(http.StatusBadRequest, "Malformed form.")
-	}
-	ctx, tenant := c.Request().Context(), shell(c).Tenant.ID
-	props, err := h.store.PropertyDefinitions(ctx, tenant)
+	values, err := h.formProperties(c)
 	if err != nil {
 		return err
 	}
-	values := propertyValues(props, form)
+	ctx, tenant := c.Request().Context(), shell(c).Tenant.ID
 	err = h.store.SetUserProperties(ctx, tenant, u.ID, values)
 	var fe store.FieldErrors
 	if errors.As(err, &fe) {
@@ -44,9 +39,18 @@ func (h *Handler) setUserProperties(c echo.Context) error {
 	return h.answerUser(c, u, userAnswer{section: "properties", done: "Properties saved."})
 }
 
-// propertyValues reads the property inputs (prop_<key>) of a form, blank
-// values left out: a property without any is cleared or left unset.
-func propertyValues(props []store.Property, form map[string][]string) map[string][]string {
+// formProperties reads the property inputs (prop_<key>) of the posted
+// form, one entry for each of the tenant's properties, blank values left
+// out: a property without any is cleared or left unset.
+func (h *Handler) formProperties(c echo.Context) (map[string][]string, error) {
+	form, err := c.FormParams()
+	if err != nil {
+		return nil, echo.NewHTTPError(http.StatusBadRequest, "Malformed form.")
+	}
+	props, err := h.store.PropertyDefinitions(c.Request().Context(), shell(c).Tenant.ID)
+	if err != nil {
+		return nil, err
+	}
 	values := map[string][]string{}
 	for _, p := range props {
 		var vs []string
@@ -57,7 +61,7 @@ func propertyValues(props []store.Property, form map[string][]string) map[string
 		}
 		values[p.Key] = vs
 	}
-	return values
+	return values, nil
 }
 
 // changeUserGroups adds the user to, or removes them from, one group.

@@ -38,22 +38,21 @@ func (h *Handler) createUser(c echo.Context) error {
 	if err := c.Bind(&f); err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, "Malformed form.")
 	}
-	form, err := c.FormParams()
-	if err != nil {
-		return echo.NewHTTPError(http.StatusBadRequest, "Malformed form.")
-	}
-	ctx, tenant := c.Request().Context(), shell(c).Tenant.ID
-	props, err := h.store.PropertyDefinitions(ctx, tenant)
+	values, err := h.formProperties(c)
 	if err != nil {
 		return err
 	}
-	values := propertyValues(props, form)
+	ctx, tenant := c.Request().Context(), shell(c).Tenant.ID
 	n, fe := f.newUser(values)
 	if len(fe) == 0 {
 		var u store.User
 		u, err = h.store.CreateUser(ctx, tenant, n)
 		if err == nil {
-			h.flash(c, "User "+u.Username+" created.")
+			done := "User " + u.Username + " created."
+			if n.Invite {
+				done += " " + h.mailDone("Invitation", u.Email)
+			}
+			h.flash(c, done)
 			return c.Redirect(http.StatusSeeOther, "/users/"+u.PublicID())
 		}
 		if !errors.As(err, &fe) {
