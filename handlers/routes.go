@@ -41,7 +41,8 @@ func (h *Handler) routes(e *echo.Echo) {
 	e.GET("/static*", echo.StaticDirectoryHandler(static.FS, !e.EnablePathUnescapingStaticFiles), h.limitBody)
 
 	api.New(h.store).Register(e.Group("/api/v1", request.Answering(api.Answer), h.limitBody))
-	account.New(h.store, h.accounts, h.limits, h.log, h.cfg.Version).
+	account.New(h.store, h.accounts, h.limits, h.log,
+		account.Config{Version: h.cfg.Version, SMTPConfigured: h.cfg.SMTPConfigured}).
 		Register(e.Group("/account/:alias", request.Answering(request.ErrorPage), h.limitBody))
 	console.New(h.store, h.jobs, h.sessions, h.limits, h.log, console.Config{
 		SessionIdle: h.cfg.SessionIdle, SMTPConfigured: h.cfg.SMTPConfigured, Version: h.cfg.Version,

@@ -31,13 +31,21 @@ type Handler struct {
 	accounts *scs.SessionManager
 	limits   *limit.Limiter
 	log      *slog.Logger
-	version  string
+	cfg      Config
+}
+
+// Config is what the end users' pages need to know of the server.
+type Config struct {
+	Version string
+	// SMTPConfigured says a mail server delivers the outbox; without one,
+	// pages must not tell users to look for an email.
+	SMTPConfigured bool
 }
 
 // New returns the end users' pages over st, with their sessions and the
 // sign-in limits shared with the console.
-func New(st *store.Store, accounts *scs.SessionManager, limits *limit.Limiter, log *slog.Logger, version string) *Handler {
-	return &Handler{store: st, accounts: accounts, limits: limits, log: log, version: version}
+func New(st *store.Store, accounts *scs.SessionManager, limits *limit.Limiter, log *slog.Logger, cfg Config) *Handler {
+	return &Handler{store: st, accounts: accounts, limits: limits, log: log, cfg: cfg}
 }
 
 // End-user session keys. pwc is the user's password_changed_at when the

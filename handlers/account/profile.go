@@ -71,7 +71,12 @@ func (h *Handler) sendVerification(c echo.Context) error {
 	if err := h.store.SendVerification(c.Request().Context(), a.Tenant.ID, a.User.ID); err != nil {
 		return err
 	}
-	h.flash(c, "We sent a new link and code to "+a.User.Email+".")
+	if h.cfg.SMTPConfigured {
+		h.flash(c, "We sent a new link and code to "+a.User.Email+".")
+	} else {
+		h.flash(c, "Your request is recorded, but this directory has no mail server yet: the email to "+
+			a.User.Email+" goes out once your administrator sets one up.")
+	}
 	return c.Redirect(http.StatusSeeOther, "/account/"+a.Tenant.Alias+"/")
 }
 

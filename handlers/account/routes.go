@@ -9,7 +9,7 @@ import (
 // Register adds the end users' pages to g (mounted at /account/:alias):
 // their own sessions and CSRF, per tenant.
 func (h *Handler) Register(g *echo.Group) {
-	g.Use(session.Load(h.accounts, h.log), session.CSRF(h.accounts, h.version), h.loadTenant)
+	g.Use(session.Load(h.accounts, h.log), session.CSRF(h.accounts, h.cfg.Version), h.loadTenant)
 	g.GET("/login", h.showLogin)
 	g.POST("/login", h.login)
 	g.GET("/forgot", h.showForgot)
