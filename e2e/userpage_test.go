@@ -69,8 +69,12 @@ func TestNewUserWithUnitGroupsAndPropertyOnTheirTabs(t *testing.T) {
 	fill(t, page.GetByLabel("Username"), "ada")
 	fill(t, page.GetByLabel("Display name"), "Ada Lovelace")
 	pick(t, page, "Find org unit", "eng", "Default / Engineering")
-	pick(t, page, "Find groups to join", "p", "Pilots")
-	pick(t, page, "Find groups to join", "p", "Planners")
+	// Two searches: the second must keep what the first ticked.
+	pick(t, page, "Find groups to join", "pil", "Pilots")
+	pick(t, page, "Find groups to join", "pla", "Planners")
+	if err := expect.Locator(page.GetByLabel("Pilots", playwright.PageGetByLabelOptions{Exact: playwright.Bool(true)})).ToBeChecked(); err != nil {
+		t.Fatalf("Pilots, ticked before the second search: %v", err)
+	}
 	if _, err := page.GetByLabel("Team").SelectOption(playwright.SelectOptionValues{Values: &[]string{"ops"}}); err != nil {
 		t.Fatal(err)
 	}

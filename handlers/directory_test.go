@@ -117,6 +117,13 @@ func TestConsoleGroupsAndPickers(t *testing.T) {
 	wantPage(t, b.get("/groups?name=pil"), 200, "1 group", ">Pilots</a>", "<td>2</td>")
 	wantPage(t, b.get("/users/"+us[1].PublicID()), 200, ">Pilots</a>", "Remove from Pilots")
 	wantPage(t, b.get("/pick/users?field=user_ids&multiple=1&user_ids_q=al"), 200, "alan")
+	// A new search keeps what was ticked before it: grace stays, ticked,
+	// beside the users matching "al"; an id of nobody is dropped.
+	r = b.get("/pick/users?field=user_ids&multiple=1&user_ids_q=al&user_ids=" + us[2].PublicID() + "&user_ids=u_zz")
+	wantPage(t, r, 200, "alan", `value="`+us[2].PublicID()+`" checked`)
+	if strings.Contains(r.body, "u_zz") {
+		t.Error("a ticked id of nobody came back as a choice")
+	}
 	wantPage(t, b.get("/pick/users?field=nope"), http.StatusBadRequest)
 	wantPage(t, b.post("/groups/remove", url.Values{"group_ids": {gid, "g_zz"}}), 200, "Removed 1 group", "No such group in this tenant.")
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -92,11 +93,7 @@ func (h *Handler) userChoices(c echo.Context, q string) ([]templates.Choice, err
 	}
 	var out []templates.Choice
 	for _, u := range l.Items {
-		label := u.Username
-		if u.DisplayName != "" {
-			label += " (" + u.DisplayName + ")"
-		}
-		out = append(out, templates.Choice{ID: u.PublicID(), Label: label})
+		out = append(out, templates.Choice{ID: u.PublicID(), Label: userChoiceLabel(u)})
 	}
 	return out, nil
 }
@@ -123,7 +120,65 @@ func (h *Handler) pick(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if p.Multiple {
+		// A multiple picker sends what is ticked with its search, which
+		// would otherwise replace those choices and drop them.
+		ticked, err := h.tickedChoices(c, p.Kind, c.QueryParams()[p.Field])
+		if err != nil {
+			return err
+		}
+		p.Choices = append(ticked, slices.DeleteFunc(p.Choices, func(ch templates.Choice) bool {
+			return slices.ContainsFunc(ticked, func(t templates.Choice) bool { return t.ID == ch.ID })
+		})...)
+	}
 	return request.Render(c, http.StatusOK, templates.PickerChoices(p))
+}
+
+// maxTicked bounds how many ticked choices a picker's search carries back.
+const maxTicked = 100
+
+// tickedChoices are the choices ids name, ticked, labelled as their
+// search would label them; ids of another tenant or kind are left out.
+func (h *Handler) tickedChoices(c echo.Context, kind string, ids []string) ([]templates.Choice, error) {
+	ctx, tenant := c.Request().Context(), shell(c).Tenant.ID
+	var out []templates.Choice
+	for _, id := range ids[:min(len(ids), maxTicked)] {
+		switch kind {
+		case "groups":
+			n, ok := store.ParseID(store.PrefixGroup, id)
+			if !ok {
+				continue
+			}
+			g, err := h.store.GetGroup(ctx, tenant, n)
+			if errors.Is(err, store.ErrNotFound) {
+				continue
+			} else if err != nil {
+				return nil, err
+			}
+			out = append(out, templates.Choice{ID: g.PublicID(), Label: g.Name, Checked: true})
+		case "users":
+			n, ok := store.ParseID(store.PrefixUser, id)
+			if !ok {
+				continue
+			}
+			u, err := h.store.GetUser(ctx, tenant, n)
+			if errors.Is(err, store.ErrNotFound) {
+				continue
+			} else if err != nil {
+				return nil, err
+			}
+			out = append(out, templates.Choice{ID: u.PublicID(), Label: userChoiceLabel(u), Checked: true})
+		}
+	}
+	return out, nil
+}
+
+// userChoiceLabel is how pickers name a user.
+func userChoiceLabel(u store.User) string {
+	if u.DisplayName != "" {
+		return u.Username + " (" + u.DisplayName + ")"
+	}
+	return u.Username
 }
 
 // pickerID is what a picker's element ids may be made of.
