@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -434,4 +435,35 @@ func (s *Store) SubtreeSize(ctx context.Context, tenant, id int64) (int, error) 
 		return 0, fmt.Errorf("store: subtree size: %w", err)
 	}
 	return n, nil
+}
+
+// OrgUnitNames returns the names of the org units users are in, by unit
+// id, in one query for the whole page (the users list's org unit column).
+func (s *Store) OrgUnitNames(ctx context.Context, tenant int64, users []User) (map[int64]string, error) {
+	out := map[int64]string{}
+	var ids []int64
+	for _, u := range users {
+		if u.OrgUnitID != 0 && !slices.Contains(ids, u.OrgUnitID) {
+			ids = append(ids, u.OrgUnitID)
+		}
+	}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	marks, args := idList(ids)
+	rows, err := s.rd.QueryContext(ctx, `SELECT id, name FROM org_units WHERE tenant_id = ? AND id IN (`+marks+`)`,
+		append([]any{tenant}, args...)...)
+	if err != nil {
+		return nil, fmt.Errorf("store: org unit names: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var name string
+		if err := rows.Scan(&id, &name); err != nil {
+			return nil, fmt.Errorf("store: org unit names: %w", err)
+		}
+		out[id] = name
+	}
+	return out, rows.Err()
 }
