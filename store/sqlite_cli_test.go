@@ -267,7 +267,7 @@ func TestUpgradedDatabaseBecomesReadableBySQLite3(t *testing.T) {
 		t.Fatal(err)
 	}
 	db.SetMaxOpenConns(1)
-	p, err := goose.NewProvider(goose.DialectSQLite3, db, os.DirFS("migrations"))
+	p, err := goose.NewProvider(goose.DialectSQLite3, db, os.DirFS("migrations/sqlite"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -81,7 +81,7 @@ func TestMigrationsApplyFromEmptyAndAreIdempotent(t *testing.T) {
 	if err := db.QueryRow(`SELECT count(*) FROM tenants`).Scan(&tenants); err != nil {
 		t.Fatal(err)
 	}
-	files, _ := filepath.Glob("migrations/*.sql")
+	files, _ := filepath.Glob("migrations/sqlite/*.sql")
 	if applied != len(files) || tenants != 1 {
 		t.Fatalf("after three opens: %d migrations recorded, %d tenants; want %d and 1 (nothing re-applied, nothing lost)", applied, tenants, len(files))
 	}
