@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -12,6 +11,7 @@ import (
 
 	"roster/handlers"
 	"roster/store"
+	"roster/store/storetest"
 )
 
 func TestSignIn(t *testing.T) {
@@ -307,7 +307,7 @@ func TestSystemAdministratorCreatesTenant(t *testing.T) {
 }
 
 func TestIdleSessionEnds(t *testing.T) {
-	st, err := store.Open(t.Context(), filepath.Join(t.TempDir(), "roster.db"))
+	st, err := store.Open(t.Context(), storetest.DSN(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,7 +6,6 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -15,6 +14,7 @@ import (
 
 	"roster/handlers"
 	"roster/store"
+	"roster/store/storetest"
 )
 
 const ownerPassword = "correct horse battery"
@@ -38,7 +38,7 @@ func newTestApp(t *testing.T) *testApp {
 // newTestAppWith is newTestApp with some of the configuration set.
 func newTestAppWith(t *testing.T, cfg handlers.Config) *testApp {
 	t.Helper()
-	st, err := store.Open(t.Context(), filepath.Join(t.TempDir(), "roster.db"))
+	st, err := store.Open(t.Context(), storetest.DSN(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,13 +3,13 @@ package handlers_test
 import (
 	"flag"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"roster/handlers"
 	"roster/store"
+	"roster/store/storetest"
 )
 
 var updateRoutes = flag.Bool("update-routes", false, "rewrite testdata/routes.txt from the registered routes")
@@ -18,7 +18,7 @@ var updateRoutes = flag.Bool("update-routes", false, "rewrite testdata/routes.tx
 // handlers around cannot drop or rename a route unnoticed. After adding a
 // route on purpose, run go test ./handlers -run TestRoutes -update-routes.
 func TestRoutesAreTheCommittedList(t *testing.T) {
-	st, err := store.Open(t.Context(), filepath.Join(t.TempDir(), "roster.db"))
+	st, err := store.Open(t.Context(), storetest.DSN(t))
 	if err != nil {
 		t.Fatal(err)
 	}

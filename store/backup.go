@@ -20,7 +20,11 @@ import (
 // WAL mode it holds up no writer. It is written under a temporary name in
 // to's folder and given its final name only once it is complete and
 // synced, so a file with that name is never half a backup.
+// On PostgreSQL it refuses: pg_dump is the tool there.
 func (s *Store) Backup(ctx context.Context, to string) error {
+	if s.pg {
+		return errors.New("store: backup copies a SQLite database; back up PostgreSQL with pg_dump (pg_dump --format=custom -f FILE URL)")
+	}
 	if _, err := os.Lstat(to); err == nil {
 		return backupExists(to)
 	}

@@ -4,9 +4,6 @@ import (
 	"errors"
 	"sort"
 	"strings"
-
-	"modernc.org/sqlite"
-	sqlite3 "modernc.org/sqlite/lib"
 )
 
 var (
@@ -61,13 +58,9 @@ func conflict(field, msg string) error {
 	return conflictError{FieldErrors{field: msg}}
 }
 
-// isUniqueViolation reports whether err is SQLite's UNIQUE or PRIMARY KEY
-// constraint failure; the one place that maps driver codes to ErrConflict.
+// isUniqueViolation reports whether err is a UNIQUE or PRIMARY KEY
+// constraint failure of either engine; the one place that maps driver codes
+// to ErrConflict.
 func isUniqueViolation(err error) bool {
-	var se *sqlite.Error
-	if errors.As(err, &se) {
-		c := se.Code()
-		return c == sqlite3.SQLITE_CONSTRAINT_UNIQUE || c == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
-	}
-	return false
+	return isSQLiteUniqueViolation(err) || isPostgresUniqueViolation(err)
 }

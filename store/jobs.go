@@ -179,7 +179,7 @@ func (s *Store) matchQuery(ctx context.Context, tenant int64, f UserFilter) (use
 	}
 	kw := strings.TrimSpace(f.Query)
 	if kw != "" {
-		keyword(&q, kw)
+		s.keyword(&q, kw)
 	}
 	sets.apply(&q, kw == "", -1)
 	return q, nil

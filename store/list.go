@@ -55,7 +55,7 @@ type List[T any] struct {
 
 // count counts the rows of query (a SELECT of matching rows) up to CountCap.
 func (s *Store) count(ctx context.Context, query string, args []any) (n int, capped bool, err error) {
-	q := "SELECT count(*) FROM (" + query + " LIMIT " + strconv.Itoa(CountCap+1) + ")"
+	q := "SELECT count(*) FROM (" + query + " LIMIT " + strconv.Itoa(CountCap+1) + ") AS matched"
 	if err := s.rd.QueryRowContext(ctx, q, args...).Scan(&n); err != nil {
 		return 0, false, err
 	}
@@ -139,7 +139,7 @@ func (n named[T]) search(ctx context.Context, s *Store, f NameFilter) (List[T], 
 		if checkText(fe, "name", "Name", f.Name, 64); len(fe) > 0 {
 			return List[T]{}, fe
 		}
-		n.where, n.args = append(slices.Clone(n.where), n.nameCol+` LIKE ? ESCAPE '\'`), append(slices.Clone(n.args), likeContains(f.Name))
+		n.where, n.args = append(slices.Clone(n.where), n.nameCol+` `+s.like()+` ? ESCAPE '\'`), append(slices.Clone(n.args), likeContains(f.Name))
 	}
 	return n.list(ctx, s, f.Page)
 }
@@ -194,6 +194,15 @@ func (n named[T]) list(ctx context.Context, s *Store, p Page) (List[T], error) {
 		out.Next = encodeNameCursor(n.key(out.Items[limit-1]))
 	}
 	return out, nil
+}
+
+// like is the operator matching a pattern without case: SQLite's LIKE
+// ignores ASCII case, PostgreSQL's ILIKE is that.
+func (s *Store) like() string {
+	if s.pg {
+		return "ILIKE"
+	}
+	return "LIKE"
 }
 
 // likeContains is a LIKE pattern matching names that contain s, for the

@@ -142,8 +142,14 @@ func (l *Loader) AddUser(u BulkUser) (int64, error) {
 	if u.LockedAt != nil {
 		locked, reason = sql.NullInt64{Int64: u.LockedAt.UnixMilli(), Valid: true}, sql.NullString{String: LockAdmin, Valid: true}
 	}
-	if err := l.users.add(l.tenant, u.Username, u.DisplayName, u.Email, u.Status, locked, reason,
-		u.SourceType, u.Language, u.OrgUnitID, created, created); err != nil {
+	row := []any{l.tenant, u.Username, u.DisplayName, u.Email, u.Status, locked, reason,
+		u.SourceType, u.Language, u.OrgUnitID, created, created}
+	if l.s.pg {
+		row = append([]any{l.firstUser + int64(l.added.users)}, row...)
+	}
+	if err := l.users.add(row...); isUniqueViolation(err) {
+		return 0, uniqueUserError(err)
+	} else if err != nil {
 		return 0, fmt.Errorf("store: bulk load: users: %w", err)
 	}
 	if l.added.users%nameBlock == 0 {

@@ -221,7 +221,7 @@ func nilIfEmpty(s string) any {
 // userValueText is a user's value of p as one text, for the audit trail.
 func userValueText(ctx context.Context, tx *sql.Tx, p Property, user int64) (string, error) {
 	var v string
-	err := tx.QueryRowContext(ctx, `SELECT coalesce(group_concat(coalesce(o.value, v.value), ','), '')
+	err := tx.QueryRowContext(ctx, `SELECT coalesce(string_agg(coalesce(o.value, v.value), ','), '')
 		FROM user_property_values v LEFT JOIN property_options o ON o.id = v.option_id
 		WHERE v.property_id = ? AND v.user_id = ?`, p.ID, user).Scan(&v)
 	if err != nil {

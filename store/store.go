@@ -6,26 +6,25 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
-	"net/url"
-	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/pressly/goose/v3"
 	_ "modernc.org/sqlite" // registers the pure-Go "sqlite" driver
 )
 
-//go:embed migrations/sqlite/*.sql
+//go:embed migrations
 var migrations embed.FS
 
-// Store is Roster's database. Writes go through one connection so SQLite never
-// has two writers racing for the lock; reads use a separate pool so they never
-// queue behind a write.
+// Store is Roster's database, on SQLite or PostgreSQL. On SQLite, writes go
+// through one connection so SQLite never has two writers racing for the
+// lock, and reads use a separate pool so they never queue behind a write;
+// on PostgreSQL both are one pool.
 type Store struct {
 	w    *sql.DB
 	r    *sql.DB
+	pg   bool   // PostgreSQL, else SQLite
 	rd   reader // the read pool through the prepared-statement cache
 	now  func() time.Time
 	path string // the database file, for Backup's own connection
@@ -71,88 +70,36 @@ type Store struct {
 	onBcrypt func()
 }
 
-// Open opens (creating if needed) the database file at path and applies
-// pending migrations.
-func Open(ctx context.Context, path string) (*Store, error) {
-	w, err := sql.Open("sqlite", dsn(path, false))
-	if err != nil {
-		return nil, fmt.Errorf("store: open %s: %w", path, err)
+// Open opens the database named by dsn and applies pending migrations: a
+// postgres:// or postgresql:// URL is PostgreSQL; anything else is a SQLite
+// file path, with or without a sqlite: prefix (created if needed).
+func Open(ctx context.Context, dsn string) (*Store, error) {
+	if IsPostgres(dsn) {
+		return openPostgres(ctx, dsn)
 	}
-	// One writer: with _txlock=immediate every write transaction takes the lock
-	// at BEGIN, so a second writer would only wait on busy_timeout anyway.
-	w.SetMaxOpenConns(1)
-	w.SetConnMaxIdleTime(0)
-	if err := migrate(ctx, w); err != nil {
-		w.Close()
-		return nil, fmt.Errorf("store: migrate %s: %w", path, err)
-	}
-	r, err := sql.Open("sqlite", dsn(path, true))
-	if err != nil {
-		w.Close()
-		return nil, fmt.Errorf("store: open %s: %w", path, err)
-	}
-	// More readers than cores: a request waiting on the pool is idle CPU.
-	n := max(8, runtime.NumCPU()*4)
-	r.SetMaxOpenConns(n)
-	r.SetMaxIdleConns(n)
-	s := &Store{w: w, r: r, now: time.Now, path: path, keys: apiKeyCache{m: map[string]*cachedKey{}}, planner: defaultPlanner}
-	s.rd = reader{s}
-	if err := s.prepareWrites(ctx); err != nil {
-		s.Close()
-		return nil, err
-	}
-	return s, nil
+	return openSQLite(ctx, strings.TrimPrefix(dsn, "sqlite:"))
 }
 
-// dsn builds the connection string. busy_timeout comes first so WAL setup
-// waits on a locked file instead of failing; foreign_keys is off by default in
-// SQLite and our ON DELETE rules depend on it; synchronous=NORMAL is durable in
-// WAL mode (a crash can lose no committed transaction, only an unsynced
-// checkpoint). Readers are query_only so a stray write on the read pool fails
-// loudly instead of taking the write lock behind the writer's back.
-func dsn(path string, readOnly bool) string {
-	q := url.Values{}
-	q.Add("_pragma", "busy_timeout(5000)")
-	q.Add("_pragma", "journal_mode(WAL)")
-	q.Add("_pragma", "synchronous(NORMAL)")
-	q.Add("_pragma", "foreign_keys(1)")
-	// Statement journals (an INSERT whose triggers write other tables keeps
-	// one, to undo just that statement) and temporary sorts stay in memory:
-	// in files they were a write(2) per page, a fifth of a batch of users.
-	q.Add("_pragma", "temp_store(MEMORY)")
-	// Page caches: a big one for the writer (batches touch many index
-	// pages), small ones for the eight readers, which the kernel's page cache
-	// backs. No mmap: a mapped 1 GiB window of a 1.4 GB database counts as
-	// resident memory (348 MiB peak under make bench, the target is under 150
-	// MB); reads through the page cache measured within noise of it, except
-	// the widest keyword searches (about -15 %).
-	if readOnly {
-		q.Add("_pragma", "cache_size(-8000)")
-		q.Add("_pragma", "query_only(1)")
-	} else {
-		q.Add("_pragma", "cache_size(-32000)")
-		q.Set("_txlock", "immediate")
-	}
-	return "file:" + path + "?" + q.Encode()
+// IsPostgres reports whether dsn names a PostgreSQL database.
+func IsPostgres(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
 }
 
-func migrate(ctx context.Context, db *sql.DB) error {
-	sub, err := fs.Sub(migrations, "migrations/sqlite")
-	if err != nil {
-		return err
+// Engine is "sqlite" or "postgres".
+func (s *Store) Engine() string {
+	if s.pg {
+		return "postgres"
 	}
-	p, err := goose.NewProvider(goose.DialectSQLite3, db, sub)
-	if err != nil {
-		return err
-	}
-	_, err = p.Up(ctx)
-	return err
+	return "sqlite"
 }
 
 // Close closes both connection pools.
 func (s *Store) Close() error {
 	s.stmts.Range(func(_, v any) bool { v.(*sql.Stmt).Close(); return true })
 	s.wstmts.Range(func(_, v any) bool { v.(*sql.Stmt).Close(); return true })
+	if s.r == s.w {
+		return s.w.Close()
+	}
 	return errors.Join(s.r.Close(), s.w.Close())
 }
 
@@ -194,8 +141,13 @@ func (s *Store) txStmt(ctx context.Context, tx *sql.Tx, query string) (*sql.Stmt
 	return st, nil
 }
 
-// exec runs a statement in tx through txStmt.
+// exec runs a statement in tx through txStmt. (On PostgreSQL the driver
+// keeps each connection's prepared statements, and transactions run side
+// by side, so statements go straight to tx.)
 func (s *Store) exec(ctx context.Context, tx *sql.Tx, query string, args ...any) (sql.Result, error) {
+	if s.pg {
+		return tx.ExecContext(ctx, query, args...)
+	}
 	st, err := s.txStmt(ctx, tx, query)
 	if err != nil {
 		return nil, err
@@ -213,6 +165,9 @@ type txQuerier struct {
 }
 
 func (q txQuerier) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if q.s.pg {
+		return q.tx.QueryRowContext(ctx, query, args...)
+	}
 	st, err := q.s.txStmt(ctx, q.tx, query)
 	if err != nil {
 		return q.tx.QueryRowContext(ctx, query, args...) // reports the same error
@@ -221,6 +176,9 @@ func (q txQuerier) QueryRowContext(ctx context.Context, query string, args ...an
 }
 
 func (q txQuerier) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if q.s.pg {
+		return q.tx.QueryContext(ctx, query, args...)
+	}
 	st, err := q.s.txStmt(ctx, q.tx, query)
 	if err != nil {
 		return nil, err
@@ -247,6 +205,9 @@ func (s *Store) prepareWrites(ctx context.Context) error {
 type reader struct{ s *Store }
 
 func (r reader) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if r.s.pg {
+		return r.s.r.QueryRowContext(ctx, query, args...)
+	}
 	st, err := r.s.read(ctx, query)
 	if err != nil {
 		return r.s.r.QueryRowContext(ctx, query, args...) // reports the same error
@@ -255,6 +216,9 @@ func (r reader) QueryRowContext(ctx context.Context, query string, args ...any) 
 }
 
 func (r reader) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if r.s.pg {
+		return r.s.r.QueryContext(ctx, query, args...)
+	}
 	st, err := r.s.read(ctx, query)
 	if err != nil {
 		return nil, err
@@ -283,6 +247,9 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	// write connection to its waiters in no particular order, while a Mutex
 	// that has made a waiter wait over a millisecond hands over in arrival
 	// order, so no request waits through many others' transactions.
+	if s.pg {
+		return s.inPostgresTx(ctx, fn)
+	}
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
 	tx, err := s.w.BeginTx(ctx, nil)

@@ -8,21 +8,15 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/crypto/bcrypt"
-
 	"roster/store"
+	"roster/store/storetest"
 )
 
 // newTestStore opens a fresh, migrated database file removed after the test.
+// On the engine of the run: see storetest.
 func newTestStore(t *testing.T) *store.Store {
 	t.Helper()
-	s, err := store.Open(t.Context(), filepath.Join(t.TempDir(), "roster.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	s.PasswordCost = bcrypt.MinCost // the timing test sets the real cost back
-	return s
+	return storetest.Open(t) // bcrypt at its lowest cost; the timing test sets the real cost back
 }
 
 // mustTenant creates a tenant with an owner "owner-<alias>" and returns both.

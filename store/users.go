@@ -328,7 +328,7 @@ func (s *Store) createUsers(ctx context.Context, tenant int64, items []NewUser) 
 			res.Succeeded = append(res.Succeeded, BatchOK{Index: i, ID: out[i].user.PublicID(), Key: out[i].user.Username})
 			ids = append(ids, out[i].user.ID)
 		}
-		return indexForSearch(ctx, tx, ids)
+		return s.indexForSearch(ctx, tx, ids)
 	})
 	return res, out, err
 }
@@ -419,7 +419,7 @@ func (s *Store) insertUserRow(ctx context.Context, tx *sql.Tx, u *User, hash str
 
 // uniqueUserError names the field behind a user uniqueness violation.
 func uniqueUserError(err error) error {
-	if strings.Contains(err.Error(), "external_id") {
+	if strings.Contains(err.Error(), "external") { // SQLite names the column, PostgreSQL the index users_external
 		return conflict("external_id", "This external id is already used by another user of the same source.")
 	}
 	return conflict("username", "A user with this username already exists.")

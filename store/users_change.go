@@ -217,7 +217,7 @@ func (s *Store) ApplyUserAction(ctx context.Context, tenant int64, act UserActio
 					rows = append(rows, id)
 				}
 			}
-			if err := unindexForSearch(ctx, tx, tenant, rows); err != nil {
+			if err := s.unindexForSearch(ctx, tx, tenant, rows); err != nil {
 				return err
 			}
 		}

@@ -236,7 +236,7 @@ func (s *Store) propertySet(ctx context.Context, tenant int64, key string, value
 		// No counter per free value: a capped count is enough to choose
 		// between driving and walking.
 		err := s.rd.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM user_property_values v
-			WHERE v.property_id = ? AND `+match+` LIMIT `+fmt.Sprint(freeValueCountCap+1)+`)`, m.args...).Scan(&m.size)
+			WHERE v.property_id = ? AND `+match+` LIMIT `+fmt.Sprint(freeValueCountCap+1)+`) AS matched`, m.args...).Scan(&m.size)
 		if err != nil {
 			return memberSet{}, "", fmt.Errorf("store: property filter: %w", err)
 		}

@@ -167,10 +167,16 @@ func (s *Store) conditions(tenant int64, f UserFilter) userQuery {
 }
 
 // keyword adds the keyword condition. For 3 or more characters the query is
-// driven from the trigram index (CROSS JOIN fixes that loop order): its
-// matches are looked up by id, never probed for while scanning every user.
-// Shorter keywords are prefix ranges on the three fields.
-func keyword(q *userQuery, kw string) {
+// driven from the trigram index (on SQLite, CROSS JOIN fixes that loop
+// order): its matches are looked up by id, never probed for while scanning
+// every user. Shorter keywords are prefix ranges on the three fields.
+func (s *Store) keyword(q *userQuery, kw string) {
+	if utf8.RuneCountInString(kw) >= 3 && s.pg {
+		// The expression of the index users_keyword: the fields joined by a
+		// character no field holds, so no match spans two of them.
+		q.add(`(u.username || E'\x01' || u.display_name::text || E'\x01' || u.email::text) ILIKE ?`, likeContains(kw))
+		return
+	}
 	if utf8.RuneCountInString(kw) >= 3 {
 		q.from = "users_fts f CROSS JOIN users u ON u.id = f.rowid"
 		q.add(`f.users_fts MATCH ?`, ftsPhrase(kw))
@@ -244,7 +250,7 @@ func (s *Store) ListUsers(ctx context.Context, tenant int64, f UserFilter) (User
 	}
 	kw := strings.TrimSpace(f.Query)
 	if kw != "" {
-		keyword(&q, kw)
+		s.keyword(&q, kw)
 	}
 	// The count needs no order, so it is always driven from the smallest
 	// set; the page only when that set is small enough to sort.
@@ -446,7 +452,7 @@ func (s *Store) countUsers(ctx context.Context, tenant int64, f UserFilter, sets
 		return n, false, err
 	}
 	n, err := s.cachedCount(ctx, `SELECT count(*) FROM (SELECT 1 FROM `+q.from+` WHERE `+
-		strings.Join(q.where, " AND ")+` LIMIT `+strconv.Itoa(capAt+1)+`)`, q.args...)
+		strings.Join(q.where, " AND ")+` LIMIT `+strconv.Itoa(capAt+1)+`) AS matched`, q.args...)
 	if err != nil {
 		return 0, false, err
 	}

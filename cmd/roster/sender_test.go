@@ -3,13 +3,13 @@ package main
 import (
 	"io"
 	"log/slog"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"roster/e2e/mailsink"
 	"roster/store"
+	"roster/store/storetest"
 	"roster/web/templates"
 )
 
@@ -17,7 +17,7 @@ import (
 // at sink.
 func senderWith(t *testing.T, sink *mailsink.Sink) (*sender, *store.Store, store.Tenant, store.User) {
 	t.Helper()
-	st, err := store.Open(t.Context(), filepath.Join(t.TempDir(), "roster.db"))
+	st, err := store.Open(t.Context(), storetest.DSN(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,18 +5,18 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"roster/store"
+	"roster/store/storetest"
 )
 
 // newJob opens a store with n users in tenant acme and queues a job
 // locking them all.
 func newJob(t *testing.T, n int) (*store.Store, store.Tenant) {
 	t.Helper()
-	st, err := store.Open(t.Context(), filepath.Join(t.TempDir(), "roster.db"))
+	st, err := store.Open(t.Context(), storetest.DSN(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,13 +3,13 @@ package seed_test
 import (
 	"fmt"
 	"maps"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"roster/store"
 	"roster/store/seed"
+	"roster/store/storetest"
 )
 
 // The same seed gives the same directory; another seed, another one.
@@ -30,7 +30,7 @@ func TestSameSeedSameData(t *testing.T) {
 func directory(t *testing.T, o seed.Options, n uint64) string {
 	t.Helper()
 	ctx := t.Context()
-	s, err := store.Open(ctx, filepath.Join(t.TempDir(), "roster.db"))
+	s, err := store.Open(ctx, storetest.DSN(t))
 	if err != nil {
 		t.Fatal(err)
 	}

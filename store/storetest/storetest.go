@@ -1,0 +1,116 @@
+// Package storetest opens a fresh Roster database for a test, on the
+// engine the run is for: PostgreSQL when ROSTER_TEST_POSTGRES names a
+// server (make test starts a throwaway one), else a SQLite file in the
+// test's temporary folder.
+package storetest
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver, for creating databases
+	"golang.org/x/crypto/bcrypt"
+
+	"roster/store"
+)
+
+// ServerEnv names the variable holding the PostgreSQL server's URL: a
+// database on it where the user may create databases.
+const ServerEnv = "ROSTER_TEST_POSTGRES"
+
+// Engine is the engine this run tests: "postgres" or "sqlite".
+func Engine() string {
+	if os.Getenv(ServerEnv) != "" {
+		return "postgres"
+	}
+	return "sqlite"
+}
+
+// Open opens a fresh, migrated database closed after the test, with
+// bcrypt at its lowest cost (a hash at cost 10 takes most of a second
+// under the race detector).
+func Open(t testing.TB) *store.Store {
+	t.Helper()
+	s, err := store.Open(t.Context(), DSN(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	s.PasswordCost = bcrypt.MinCost
+	return s
+}
+
+// DSN returns the name of a fresh database for the test, migrated on
+// PostgreSQL and not yet created on SQLite, removed after the test.
+func DSN(t testing.TB) string {
+	t.Helper()
+	server := os.Getenv(ServerEnv)
+	if server == "" {
+		return filepath.Join(t.TempDir(), "roster.db")
+	}
+	tmpl, err := template(server)
+	if err != nil {
+		t.Fatalf("storetest: %v (%s=%s; make test starts a throwaway server, see the Makefile)", err, ServerEnv, server)
+	}
+	name := "t_" + rand.Text()[:16]
+	if err := admin(server, `CREATE DATABASE `+name+` TEMPLATE `+tmpl); err != nil {
+		t.Fatalf("storetest: create database: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := admin(server, `DROP DATABASE `+name+` WITH (FORCE)`); err != nil {
+			t.Errorf("storetest: drop database %s: %v", name, err)
+		}
+	})
+	return withDatabase(server, name)
+}
+
+var (
+	tmplOnce sync.Once
+	tmplName string
+	tmplErr  error
+)
+
+// template returns a database migrated once for this test process, which
+// each test's database copies: copying is far cheaper than migrating.
+func template(server string) (string, error) {
+	tmplOnce.Do(func() {
+		name := "roster_tmpl_" + rand.Text()[:16]
+		if tmplErr = admin(server, `CREATE DATABASE `+name); tmplErr != nil {
+			return
+		}
+		s, err := store.Open(context.Background(), withDatabase(server, name))
+		if err != nil {
+			tmplErr = err
+			return
+		}
+		tmplErr, tmplName = s.Close(), name
+	})
+	return tmplName, tmplErr
+}
+
+// admin runs one statement on the server's own database.
+func admin(server, stmt string) error {
+	db, err := sql.Open("pgx", server)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	_, err = db.Exec(stmt)
+	return err
+}
+
+// withDatabase is the server URL naming database name instead.
+func withDatabase(server, name string) string {
+	u, err := url.Parse(server)
+	if err != nil {
+		return server
+	}
+	u.Path = "/" + name
+	return u.String()
+}
