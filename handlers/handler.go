@@ -45,9 +45,10 @@ type Config struct {
 	Log         *slog.Logger
 }
 
-// Handler holds what the surfaces are built from. It has no other state than
-// the limiter of sign-ins and reset requests and the runner of jobs (whose
-// jobs live in the store): everything else lives in the store.
+// Handler holds what the surfaces are built from. It has no state of its
+// own: the limiter of sign-ins and reset requests counts in the store, and
+// the runner of jobs runs the store's jobs, so any number of processes can
+// serve one database.
 type Handler struct {
 	store    *store.Store
 	sessions *scs.SessionManager // administrators
@@ -88,7 +89,7 @@ func New(st *store.Store, cfg Config) (*echo.Echo, func()) {
 	// The store queues emails written by the web layer's templates, with
 	// links to this server.
 	st.Compose = func(d store.EmailData) store.Email { return templates.ComposeEmail(cfg.BaseURL, d) }
-	h := &Handler{store: st, sessions: sm, accounts: am, log: cfg.Log, cfg: cfg, limits: limit.New(),
+	h := &Handler{store: st, sessions: sm, accounts: am, log: cfg.Log, cfg: cfg, limits: limit.New(st, cfg.Log),
 		jobs: jobs.Start(st, cfg.Log)}
 	e := echo.New()
 	e.HideBanner = true

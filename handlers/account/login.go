@@ -27,16 +27,19 @@ func (h *Handler) showLogin(c echo.Context) error {
 func (h *Handler) login(c echo.Context) error {
 	a := account(c)
 	username, password := c.FormValue("username"), c.FormValue("password")
-	release, wait, ok := h.limits.Reserve(limit.SignIn("account\x00"+a.Tenant.Alias, c.RealIP(), username)...)
-	if !ok {
-		return h.tooMany(c, wait, templates.AccountLoginPage(a, username, limit.RetryMessage(wait)))
-	}
 	ctx := c.Request().Context()
+	res, err := h.limits.Reserve(ctx, limit.SignIn("account\x00"+a.Tenant.Alias, c.RealIP(), username)...)
+	if err != nil {
+		return err
+	}
+	if !res.OK {
+		return h.tooMany(c, res.Wait, templates.AccountLoginPage(a, username, limit.RetryMessage(res.Wait)))
+	}
 	u, err := h.store.AuthenticateUser(ctx, a.Tenant.ID, username, password)
 	if errors.Is(err, store.ErrInvalidCredentials) {
 		return request.Render(c, http.StatusUnauthorized, templates.AccountLoginPage(a, username, limit.BadSignIn))
 	}
-	release()
+	h.limits.Release(ctx, res)
 	switch {
 	case errors.Is(err, store.ErrAccountUnavailable):
 		return request.Render(c, http.StatusForbidden, templates.AccountLoginPage(a, username,

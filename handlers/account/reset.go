@@ -23,9 +23,12 @@ func (h *Handler) showForgot(c echo.Context) error {
 func (h *Handler) forgot(c echo.Context) error {
 	a := account(c)
 	login := c.FormValue("login")
-	_, wait, ok := h.limits.Reserve(limit.Forgot(a.Tenant.Alias, c.RealIP(), login)...)
-	if !ok {
-		return h.tooMany(c, wait, templates.AccountForgotPage(a, false, limit.RetryMessage(wait)))
+	res, err := h.limits.Reserve(c.Request().Context(), limit.Forgot(a.Tenant.Alias, c.RealIP(), login)...)
+	if err != nil {
+		return err
+	}
+	if !res.OK {
+		return h.tooMany(c, res.Wait, templates.AccountForgotPage(a, false, limit.RetryMessage(res.Wait)))
 	}
 	if err := h.store.RequestPasswordReset(c.Request().Context(), a.Tenant.ID, login); err != nil {
 		return err

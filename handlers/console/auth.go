@@ -41,7 +41,7 @@ type loginForm struct {
 }
 
 // login signs an administrator in. Attempts are limited per address and
-// username and per address (signInQuotas), reserved before the password is
+// username and per address (limit.SignIn), reserved before the password is
 // checked; the store locks the account after repeated failures.
 func (h *Handler) login(c echo.Context) error {
 	var f loginForm
@@ -49,20 +49,23 @@ func (h *Handler) login(c echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, "Malformed form.")
 	}
 	props := templates.LoginProps{Username: f.Username, Next: f.Next}
-	release, wait, ok := h.limits.Reserve(limit.SignIn("console", c.RealIP(), f.Username)...)
-	if !ok {
-		secs := int(math.Ceil(wait.Seconds()))
+	ctx := c.Request().Context()
+	res, err := h.limits.Reserve(ctx, limit.SignIn("console", c.RealIP(), f.Username)...)
+	if err != nil {
+		return err
+	}
+	if !res.OK {
+		secs := int(math.Ceil(res.Wait.Seconds()))
 		c.Response().Header().Set("Retry-After", strconv.Itoa(secs))
 		props.Error = fmt.Sprintf("Too many failed sign-ins. Try again in %d seconds.", secs)
 		return request.Render(c, http.StatusTooManyRequests, templates.LoginPage(props))
 	}
-	ctx := c.Request().Context()
 	admin, err := h.store.AuthenticateAdmin(ctx, f.Username, f.Password)
 	if errors.Is(err, store.ErrInvalidCredentials) {
 		props.Error = limit.BadSignIn
 		return request.Render(c, http.StatusUnauthorized, templates.LoginPage(props))
 	}
-	release()
+	h.limits.Release(ctx, res)
 	if err != nil {
 		return err
 	}

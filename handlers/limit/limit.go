@@ -3,12 +3,14 @@
 package limit
 
 import (
+	"context"
 	"fmt"
+	"log/slog"
 	"math"
-	"slices"
 	"strings"
-	"sync"
 	"time"
+
+	"roster/store"
 )
 
 // A Rule allows max attempts per sliding window.
@@ -29,85 +31,44 @@ var (
 	forgotPerLogin   = Rule{3, 15 * time.Minute}
 )
 
-// longestWindow is the longest of the windows above: a key idle for longer
-// holds nothing that counts.
-const longestWindow = 15 * time.Minute
-
 // Quota is one key counted against a rule.
 type Quota struct {
 	key string
 	Rule
 }
 
-// Limiter counts attempts per key in memory. Attempts are reserved before
-// the work they guard (a bcrypt comparison, an email) and in one step for
-// all of a request's keys, so requests sent at once cannot all pass the
-// check before any of them is counted.
+// Limiter counts attempts in the store, so every process serving the
+// database counts the same attempts: ten failures a minute are ten
+// whichever replicas they reached.
 type Limiter struct {
-	mu   sync.Mutex
-	hits map[string][]time.Time
-	now  func() time.Time
+	st  *store.Store
+	log *slog.Logger
 }
 
-// New returns an empty limiter.
-func New() *Limiter {
-	return &Limiter{hits: map[string][]time.Time{}, now: time.Now}
+// New returns a limiter counting in st.
+func New(st *store.Store, log *slog.Logger) *Limiter {
+	return &Limiter{st: st, log: log}
 }
 
 // Reserve takes one attempt from every Quota, or from none: when any is
-// used up it returns ok false and the wait until that one frees an
-// attempt. A reservation stays counted unless release is called, which a
-// successful sign-in does (only failures count).
-func (l *Limiter) Reserve(qs ...Quota) (release func(), wait time.Duration, ok bool) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	now := l.now()
-	for _, q := range qs {
-		hits := l.prune(q.key, q.window, now)
-		if len(hits) >= q.max {
-			wait = max(wait, hits[len(hits)-q.max].Add(q.window).Sub(now))
-		}
+// used up the reservation is not OK, and its Wait is until that one frees
+// an attempt. A reservation stays counted unless Release is called, which
+// a successful sign-in does (only failures count).
+func (l *Limiter) Reserve(ctx context.Context, qs ...Quota) (store.Reservation, error) {
+	sq := make([]store.Quota, len(qs))
+	for i, q := range qs {
+		sq[i] = store.Quota{Key: q.key, Max: q.max, Window: q.window}
 	}
-	if wait > 0 {
-		return nil, wait, false
-	}
-	for _, q := range qs {
-		l.hits[q.key] = append(l.hits[q.key], now)
-	}
-	// Bound memory: keys whose attempts have all left their window go.
-	if len(l.hits) > 10000 {
-		for k, hits := range l.hits {
-			if len(hits) == 0 || now.Sub(hits[len(hits)-1]) > longestWindow {
-				delete(l.hits, k)
-			}
-		}
-	}
-	return func() { l.release(qs, now) }, 0, true
+	return l.st.ReserveAttempts(ctx, sq...)
 }
 
-func (l *Limiter) release(qs []Quota, at time.Time) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	for _, q := range qs {
-		hits := l.hits[q.key]
-		if i := slices.IndexFunc(hits, at.Equal); i >= 0 {
-			l.hits[q.key] = slices.Delete(hits, i, i+1)
-		}
+// Release takes a reservation back. Failing to is logged, not returned:
+// it leaves one attempt counted that should not be, which is no reason to
+// refuse a sign-in that succeeded.
+func (l *Limiter) Release(ctx context.Context, r store.Reservation) {
+	if err := l.st.ReleaseAttempts(ctx, r); err != nil {
+		l.log.Warn("releasing a sign-in attempt", "err", err)
 	}
-}
-
-// prune drops the hits of key older than window; the caller holds mu.
-func (l *Limiter) prune(key string, window time.Duration, now time.Time) []time.Time {
-	hits := l.hits[key]
-	i := 0
-	for i < len(hits) && !hits[i].After(now.Add(-window)) {
-		i++
-	}
-	if i > 0 {
-		hits = hits[i:]
-		l.hits[key] = hits
-	}
-	return hits
 }
 
 // BadSignIn answers every refused password alike: a wrong one, an unknown

@@ -1,0 +1,10 @@
+package store
+
+import "context"
+
+// AttemptRows counts the rows of the attempts table, lapsed ones included.
+func (s *Store) AttemptRows(ctx context.Context) (int, error) {
+	var n int
+	err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM attempts`).Scan(&n)
+	return n, err
+}
