@@ -252,18 +252,18 @@ func TestOutboxRetriesAndScrubs(t *testing.T) {
 	if err := s.SendVerification(ctx, tn.ID, u.ID); err != nil {
 		t.Fatal(err)
 	}
-	due, _ := s.DueMessages(ctx, 10)
+	due, _ := s.ClaimMessages(ctx, 10)
 	if len(due) != 1 {
 		t.Fatalf("due = %d", len(due))
 	}
 	if err := s.MessageFailed(ctx, due[0].ID, errors.New("421 try later")); err != nil {
 		t.Fatal(err)
 	}
-	if due, _ := s.DueMessages(ctx, 10); len(due) != 0 {
+	if due, _ := s.ClaimMessages(ctx, 10); len(due) != 0 {
 		t.Fatal("a failed message is due again at once")
 	}
 	now = now.Add(store.Backoff(1))
-	due, _ = s.DueMessages(ctx, 10)
+	due, _ = s.ClaimMessages(ctx, 10)
 	if len(due) != 1 || due[0].Attempts != 1 || due[0].LastError != "421 try later" {
 		t.Fatalf("after the backoff: %+v", due)
 	}

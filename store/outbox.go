@@ -1,10 +1,12 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -74,15 +76,76 @@ func scanMessage(sc rowScanner) (Message, error) {
 	return m, err
 }
 
-// DueMessages returns up to n queued messages whose next attempt is due,
-// oldest first, for the sender.
-func (s *Store) DueMessages(ctx context.Context, n int) ([]Message, error) {
-	rows, err := s.rd.QueryContext(ctx, `SELECT `+messageColumns+` FROM outbox
-		WHERE status = 'queued' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`, s.nowMillis(), n)
-	if err != nil {
-		return nil, fmt.Errorf("store: due messages: %w", err)
+// MessageLease is how long a claimed message is its sender's: no other
+// sender sees it due meanwhile. A sender that stops mid-send (a crash)
+// leaves its messages to be tried again when the lease ends; so one that
+// is still sending when its lease nears its end must stop, or another
+// sender could send the same message.
+const MessageLease = 2 * time.Minute
+
+// ClaimMessages takes up to n queued messages whose next attempt is due,
+// oldest first, for a sender: in one statement it pushes their next
+// attempt MessageLease ahead, so senders of several processes send each
+// message once. The sender then records each one as sent (MessageSent),
+// refused (MessageFailed), or not tried after all (ReleaseMessages).
+func (s *Store) ClaimMessages(ctx context.Context, n int) ([]Message, error) {
+	// Read first: senders ask every few seconds, and while nothing is due
+	// a write transaction would take SQLite's write lock and end the
+	// cached list counts for nothing.
+	var due bool
+	if err := s.rd.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM outbox WHERE status = 'queued' AND next_attempt_at <= ?)`,
+		s.nowMillis()).Scan(&due); err != nil {
+		return nil, fmt.Errorf("store: claim messages: %w", err)
 	}
-	return collect(rows, scanMessage)
+	if !due {
+		return nil, nil
+	}
+	// On PostgreSQL, claims run side by side: the subquery locks what it
+	// picks and skips what another claim has locked. SQLite has one writer
+	// at a time. The outer status and time check keeps a message that
+	// changed meanwhile (sent, or claimed by a claim that waited) unclaimed.
+	pick := `SELECT id FROM outbox WHERE status = 'queued' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`
+	if s.pg {
+		pick += ` FOR UPDATE SKIP LOCKED`
+	}
+	var out []Message
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		now := s.nowMillis()
+		rows, err := tx.QueryContext(ctx, `UPDATE outbox SET next_attempt_at = ?
+			WHERE id IN (`+pick+`) AND status = 'queued' AND next_attempt_at <= ?
+			RETURNING `+messageColumns, now+MessageLease.Milliseconds(), now, n, now)
+		if err != nil {
+			return fmt.Errorf("store: claim messages: %w", err)
+		}
+		out, err = collect(rows, scanMessage)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	// RETURNING has no order; the oldest were picked, and go first.
+	slices.SortFunc(out, func(a, b Message) int { return cmp.Compare(a.ID, b.ID) })
+	return out, nil
+}
+
+// ReleaseMessages gives back claimed messages their sender did not try
+// (it stopped early): they are due again at once, no attempt charged.
+// Only messages still under the claim's lease are released, so a message
+// another sender claimed since is left to it.
+func (s *Store) ReleaseMessages(ctx context.Context, claimed []Message) error {
+	if len(claimed) == 0 {
+		return nil
+	}
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		now := s.nowMillis()
+		for _, m := range claimed {
+			if _, err := s.exec(ctx, tx, `UPDATE outbox SET next_attempt_at = ? WHERE id = ? AND status = 'queued' AND next_attempt_at = ?`,
+				now, m.ID, m.NextAttemptAt.UnixMilli()); err != nil {
+				return fmt.Errorf("store: release messages: %w", err)
+			}
+		}
+		return nil
+	})
 }
 
 // MessageSent records a delivery. The links in a sent message are scrubbed:

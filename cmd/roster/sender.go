@@ -76,7 +76,13 @@ func (c *smtpConfig) client() (*mail.Client, error) {
 // sender delivers the outbox: due messages go out over one connection per
 // round; a message the server refuses is retried with backoff (the store
 // keeps the count). When the server cannot be reached no message is
-// charged an attempt: they wait, queued, for it to come back.
+// charged an attempt: they wait, queued, for it to come back. Every server
+// process on a database runs a sender; each claims the messages it sends
+// (store.ClaimMessages), so each message goes out once.
+//
+// A sender that dies mid-round leaves its claimed messages to be retried
+// when their lease ends, two minutes later: one it was sending as it died
+// may then go out twice, which only a mail server's receipt could prevent.
 type sender struct {
 	st    *store.Store
 	smtp  *smtpConfig
@@ -100,13 +106,31 @@ func (s *sender) run(ctx context.Context) {
 	}
 }
 
+// leaseMargin is how long before its lease ends a sender stops sending
+// what it claimed: more than one message can take (the client's timeout),
+// so no message is sent after another sender could have claimed it.
+const leaseMargin = 30 * time.Second
+
 // round sends what is due; it returns an error only when the server could
-// not be reached.
+// not be reached. What it claimed and did not try is released, due again
+// at once: the rest of a round cut short by a refusal, by the lease nearing
+// its end, or by the server being down.
 func (s *sender) round(ctx context.Context) error {
-	due, err := s.st.DueMessages(ctx, 50)
+	claimed := time.Now()
+	due, err := s.st.ClaimMessages(ctx, 50)
 	if err != nil || len(due) == 0 {
 		return err
 	}
+	// What was tried is recorded, and what was not given back, even when
+	// the server is stopping: a sent message left unrecorded would go
+	// out again once its lease ends.
+	rec := context.WithoutCancel(ctx)
+	sent := 0
+	defer func() {
+		if err := s.st.ReleaseMessages(rec, due[sent:]); err != nil {
+			s.log.Warn("releasing unsent emails", "err", err)
+		}
+	}()
 	c, err := s.smtp.client()
 	if err != nil {
 		return err
@@ -116,20 +140,24 @@ func (s *sender) round(ctx context.Context) error {
 	}
 	defer c.Close()
 	for _, m := range due {
+		if time.Since(claimed) > store.MessageLease-leaseMargin || ctx.Err() != nil {
+			return nil
+		}
+		sent++ // from here the message is tried: it is sent, or charged an attempt
 		msg, err := s.message(m)
 		if err == nil {
 			err = c.Send(msg)
 		}
 		if err != nil {
 			s.log.Warn("email refused", "message", m.PublicID(), "err", err)
-			if err := s.st.MessageFailed(ctx, m.ID, err); err != nil {
+			if err := s.st.MessageFailed(rec, m.ID, err); err != nil {
 				return err
 			}
 			// A refused message may leave the session unusable; the rest
 			// wait for the next round's fresh connection.
 			return nil
 		}
-		if err := s.st.MessageSent(ctx, m.ID); err != nil {
+		if err := s.st.MessageSent(rec, m.ID); err != nil {
 			return err
 		}
 	}

@@ -1,9 +1,11 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -119,6 +121,76 @@ func TestSenderRetriesAndWaitsForTheServer(t *testing.T) {
 	}
 	if n := len(sink.Messages()); n != 2 {
 		t.Fatalf("%d messages received, want 2", n)
+	}
+}
+
+// The senders of two replicas on one database, sending side by side,
+// deliver every queued email exactly once.
+func TestSendersOfTwoReplicasSendEachEmailOnce(t *testing.T) {
+	sink, err := mailsink.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sink.Stop()
+	dsn := storetest.DSN(t)
+	var senders []*sender
+	var st *store.Store
+	for range 2 {
+		s, err := store.Open(t.Context(), dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		s.Compose = func(d store.EmailData) store.Email { return templates.ComposeEmail("http://roster.test", d) }
+		cfg, err := parseSMTP("smtp://"+sink.Addr, "Roster <roster@acme.test>")
+		if err != nil {
+			t.Fatal(err)
+		}
+		senders = append(senders, &sender{st: s, smtp: cfg, log: slog.New(slog.NewTextHandler(io.Discard, nil)), every: 10 * time.Millisecond})
+		st = s
+	}
+	tn, err := st.CreateTenant(t.Context(), "Acme", "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var batch []store.NewUser
+	for i := range 60 {
+		batch = append(batch, store.NewUser{Username: fmt.Sprintf("user-%d", i), Email: fmt.Sprintf("user-%d@example.com", i)})
+	}
+	res, err := st.CreateUsers(t.Context(), tn.ID, batch)
+	if err != nil || len(res.Failed) > 0 {
+		t.Fatalf("CreateUsers = %v, %v", res.Failed, err)
+	}
+	var ids []string
+	for _, ok := range res.Succeeded {
+		ids = append(ids, ok.ID)
+	}
+	if _, err := st.SendPasswordResets(t.Context(), tn.ID, ids, false); err != nil {
+		t.Fatal(err)
+	}
+
+	var wg sync.WaitGroup
+	for _, snd := range senders {
+		wg.Go(func() {
+			for range 5 { // a round takes at most 50: more rounds than needed
+				if err := snd.round(t.Context()); err != nil {
+					t.Errorf("round: %v", err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	got := map[string]int{}
+	for _, m := range sink.Messages() {
+		got[strings.Join(m.To, ",")]++
+	}
+	for i := range 60 {
+		if to := fmt.Sprintf("user-%d@example.com", i); got[to] != 1 {
+			t.Errorf("%s received %d emails, want 1", to, got[to])
+		}
+	}
+	if n := len(sink.Messages()); n != 60 {
+		t.Errorf("%d emails received, want the 60 queued", n)
 	}
 }
 
