@@ -13,9 +13,10 @@ import (
 // PrefixJob is the prefix of jobs' public ids.
 const PrefixJob = "job"
 
-// Job statuses. A job is queued until the runner takes it, running until it
+// Job statuses. A job is queued until a runner takes it, running until it
 // ends, and ends done (failed items included), failed (it could not go on:
-// the server stopped, or what it worked on went away) or cancelled.
+// the server stopped, or what it worked on went away) or cancelled. An
+// ended job never changes again.
 const (
 	JobQueued    = "queued"
 	JobRunning   = "running"
@@ -266,12 +267,19 @@ func (s *Store) CancelJob(ctx context.Context, tenant, id int64) (Job, error) {
 			return err
 		}
 		now := s.nowMillis()
+		ended := false
 		if j.Status == JobQueued {
-			if err := endJob(ctx, tx, id, JobCancelled, "", now); err != nil {
+			// On PostgreSQL a runner may claim it meanwhile; then it is
+			// asked to stop, as a running job is.
+			if ended, err = endJob(ctx, tx, id, JobQueued, JobCancelled, "", now); err != nil {
 				return err
 			}
-		} else if _, err := tx.ExecContext(ctx, `UPDATE jobs SET cancel_requested = 1, updated_at = ? WHERE id = ?`, now, id); err != nil {
-			return fmt.Errorf("store: cancel job: %w", err)
+		}
+		if !ended {
+			if _, err := tx.ExecContext(ctx, `UPDATE jobs SET cancel_requested = 1, updated_at = ? WHERE id = ? AND status = 'running'`,
+				now, id); err != nil {
+				return fmt.Errorf("store: cancel job: %w", err)
+			}
 		}
 		if j, err = getJob(ctx, tx, tenant, id); err != nil {
 			return err
@@ -285,8 +293,16 @@ func (s *Store) CancelJob(ctx context.Context, tenant, id int64) (Job, error) {
 // since the runner serves every tenant; each job carries its tenant to the
 // work it runs.
 
-// ClaimJob marks the oldest queued job running and returns it; ok is false
-// when none is queued.
+// JobLease is how long a claimed job stays its runner's without word from
+// it. The runner renews the lease more often than that while the job runs
+// (RenewJobLease, RecordJobProgress); once it lapses, the runner's process
+// is taken for dead and any process's InterruptJobs fails the job. Leases
+// are read on each process's clock, which must agree to well within this.
+const JobLease = time.Minute
+
+// ClaimJob marks the oldest queued job running under a lease of JobLease
+// and returns it; ok is false when none is queued. Runners of several
+// processes claim side by side, each job once.
 func (s *Store) ClaimJob(ctx context.Context) (j Job, ok bool, err error) {
 	// Looked for on the read pool first: the runner asks every few seconds,
 	// and an empty write transaction would still take the write lock and
@@ -298,11 +314,20 @@ func (s *Store) ClaimJob(ctx context.Context) (j Job, ok bool, err error) {
 	if !queued {
 		return Job{}, false, nil
 	}
+	// On PostgreSQL, claims run side by side: the subquery locks the job
+	// it picks and skips one another claim has locked, which without SKIP
+	// LOCKED both would pick (and the second would wait, then take it
+	// again). SQLite has one writer at a time.
+	pick := `SELECT id FROM jobs WHERE status = 'queued' ORDER BY id LIMIT 1`
+	if s.pg {
+		pick += ` FOR UPDATE SKIP LOCKED`
+	}
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		ok = false
 		now := s.nowMillis()
-		j, err = scanJob(tx.QueryRowContext(ctx, `UPDATE jobs SET status = 'running', started_at = ?, updated_at = ?
-			WHERE id = (SELECT id FROM jobs WHERE status = 'queued' ORDER BY id LIMIT 1)
-			RETURNING `+jobColumns, now, now))
+		j, err = scanJob(tx.QueryRowContext(ctx, `UPDATE jobs SET status = 'running', started_at = ?, updated_at = ?, lease_until = ?
+			WHERE id = (`+pick+`) AND status = 'queued'
+			RETURNING `+jobColumns, now, now, now+JobLease.Milliseconds()))
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil
 		}
@@ -337,13 +362,16 @@ func (s *Store) JobUserIDs(ctx context.Context, job, after int64, limit int) ([]
 
 // RecordJobProgress adds a batch's outcome to a running job: done and
 // failed items, and the reasons of failed ones while fewer than
-// MaxJobFailures are kept. It returns whether the job was asked to stop.
+// MaxJobFailures are kept; and renews the job's lease. It returns whether
+// the job was asked to stop. Returns ErrNotFound when the job is no longer
+// running (failed as interrupted after its lease lapsed).
 func (s *Store) RecordJobProgress(ctx context.Context, id int64, done, failed int, failures []JobFailure) (cancel bool, err error) {
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		var kept string
-		err := tx.QueryRowContext(ctx, `UPDATE jobs SET done = done + ?, failed = failed + ?, updated_at = ?
+		now := s.nowMillis()
+		err := tx.QueryRowContext(ctx, `UPDATE jobs SET done = done + ?, failed = failed + ?, updated_at = ?, lease_until = ?
 			WHERE id = ? AND status = 'running' RETURNING cancel_requested, failures`,
-			done, failed, s.nowMillis(), id).Scan(&cancel, &kept)
+			done, failed, now, now+JobLease.Milliseconds(), id).Scan(&cancel, &kept)
 		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("store: job %d is not running: %w", id, ErrNotFound)
 		}
@@ -370,8 +398,26 @@ func (s *Store) RecordJobProgress(ctx context.Context, id int64, done, failed in
 	return cancel, err
 }
 
+// RenewJobLease extends a running job's lease by JobLease from now: the
+// runner does so while a batch runs, however long it takes. Returns
+// ErrNotFound when the job is no longer running.
+func (s *Store) RenewJobLease(ctx context.Context, id int64) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE jobs SET lease_until = ? WHERE id = ? AND status = 'running'`,
+			s.nowMillis()+JobLease.Milliseconds(), id)
+		if err != nil {
+			return fmt.Errorf("store: renew lease of job %d: %w", id, err)
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return errors.Join(err, fmt.Errorf("store: job %d is not running: %w", id, ErrNotFound))
+		}
+		return nil
+	})
+}
+
 // FinishJob ends a running job as done, failed (msg says why) or
-// cancelled.
+// cancelled. Returns ErrNotFound when the job is no longer running: it
+// was failed as interrupted after its lease lapsed, and stays so.
 func (s *Store) FinishJob(ctx context.Context, id int64, status, msg string) error {
 	switch status {
 	case JobDone, JobFailed, JobCancelled:
@@ -379,7 +425,11 @@ func (s *Store) FinishJob(ctx context.Context, id int64, status, msg string) err
 		return fmt.Errorf("store: a job cannot finish as %q", status)
 	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		return endJob(ctx, tx, id, status, msg, s.nowMillis())
+		ended, err := endJob(ctx, tx, id, JobRunning, status, msg, s.nowMillis())
+		if err == nil && !ended {
+			err = fmt.Errorf("store: job %d is not running: %w", id, ErrNotFound)
+		}
+		return err
 	})
 }
 
@@ -387,33 +437,44 @@ func (s *Store) FinishJob(ctx context.Context, id int64, status, msg string) err
 // failed.
 const InterruptedMessage = "Interrupted: the server stopped while this job ran. What it had done stays done; start it again for the rest."
 
-// InterruptJobs marks failed every job left running by a server that
-// stopped without finishing them, and returns how many. Runners call it as
-// they start, so such a job says it was interrupted instead of running for
-// ever; there is one runner per database.
+// InterruptJobs marks failed every running job whose lease has lapsed: its
+// runner's process stopped without finishing it (a process that stops
+// cleanly fails its own job at once). It returns how many. Every runner
+// calls it as it starts and then periodically, so such a job says it was
+// interrupted instead of running for ever; a job whose runner is alive,
+// in this process or another, is left alone.
 func (s *Store) InterruptJobs(ctx context.Context) (int, error) {
+	// Read first, and without the clock: the runners ask every few
+	// seconds, and while no lease has lapsed a write transaction would
+	// take SQLite's write lock and end the cached list counts for nothing.
+	var oldest sql.NullInt64
+	if err := s.rd.QueryRowContext(ctx, `SELECT min(lease_until) FROM jobs WHERE status = 'running'`).Scan(&oldest); err != nil {
+		return 0, fmt.Errorf("store: interrupt jobs: %w", err)
+	}
+	if !oldest.Valid || oldest.Int64 >= s.nowMillis() {
+		return 0, nil
+	}
 	n := 0
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT id FROM jobs WHERE status = 'running'`)
+		now := s.nowMillis()
+		// One statement: on PostgreSQL a lease renewed meanwhile is seen
+		// by the UPDATE's own check of each row, and that job is left alone.
+		rows, err := tx.QueryContext(ctx, `UPDATE jobs SET status = 'failed', error = ?, cancel_requested = 0,
+				finished_at = ?, updated_at = ?, lease_until = 0
+			WHERE status = 'running' AND lease_until < ? RETURNING id`, InterruptedMessage, now, now, now)
 		if err != nil {
 			return fmt.Errorf("store: interrupt jobs: %w", err)
 		}
-		var ids []int64
-		for rows.Next() {
+		ids, err := collect(rows, func(sc rowScanner) (int64, error) {
 			var id int64
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return fmt.Errorf("store: interrupt jobs: %w", err)
-			}
-			ids = append(ids, id)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return fmt.Errorf("store: interrupt jobs: %w", err)
+			return id, sc.Scan(&id)
+		})
+		if err != nil {
+			return err
 		}
 		for _, id := range ids {
-			if err := endJob(ctx, tx, id, JobFailed, InterruptedMessage, s.nowMillis()); err != nil {
-				return err
+			if _, err := tx.ExecContext(ctx, `DELETE FROM job_users WHERE job_id = ?`, id); err != nil {
+				return fmt.Errorf("store: interrupt jobs: %w", err)
 			}
 		}
 		n = len(ids)
@@ -422,14 +483,19 @@ func (s *Store) InterruptJobs(ctx context.Context) (int, error) {
 	return n, err
 }
 
-// endJob sets a job's final status and lets go of its users.
-func endJob(ctx context.Context, tx *sql.Tx, id int64, status, msg string, now int64) error {
-	if _, err := tx.ExecContext(ctx, `UPDATE jobs SET status = ?, error = ?, cancel_requested = 0, finished_at = ?, updated_at = ?
-		WHERE id = ?`, status, msg, now, now, id); err != nil {
-		return fmt.Errorf("store: end job: %w", err)
+// endJob moves a job from status from to its final status and lets go of
+// its users; ended is false when the job was not in status from.
+func endJob(ctx context.Context, tx *sql.Tx, id int64, from, status, msg string, now int64) (ended bool, err error) {
+	res, err := tx.ExecContext(ctx, `UPDATE jobs SET status = ?, error = ?, cancel_requested = 0, finished_at = ?, updated_at = ?,
+		lease_until = 0 WHERE id = ? AND status = ?`, status, msg, now, now, id, from)
+	if err != nil {
+		return false, fmt.Errorf("store: end job: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return false, err
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM job_users WHERE job_id = ?`, id); err != nil {
-		return fmt.Errorf("store: end job: %w", err)
+		return false, fmt.Errorf("store: end job: %w", err)
 	}
-	return nil
+	return true, nil
 }

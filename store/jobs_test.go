@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+	"time"
 
 	"roster/store"
 )
@@ -192,8 +193,9 @@ func TestCancelJob(t *testing.T) {
 	}
 }
 
-// A job running when its server stopped is failed as interrupted by the
-// next start; a queued one is still there to run.
+// A job running when its server stopped is failed as interrupted once its
+// lease lapses (until then nobody can tell a dead server from a slow
+// one); a queued one is still there to run.
 func TestJobsInterruptedByARestartAreMarkedFailed(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "roster.db")
@@ -218,8 +220,13 @@ func TestJobsInterruptedByARestartAreMarkedFailed(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
+	if n, err := s.InterruptJobs(t.Context()); n != 0 || err != nil {
+		t.Fatalf("InterruptJobs() within the lease = %d, %v, want 0", n, err)
+	}
+	later := time.Now().Add(store.JobLease + time.Second)
+	s.SetClock(func() time.Time { return later })
 	if n, err := s.InterruptJobs(t.Context()); n != 1 || err != nil {
-		t.Fatalf("InterruptJobs() = %d, %v, want 1", n, err)
+		t.Fatalf("InterruptJobs() after the lease = %d, %v, want 1", n, err)
 	}
 	got, _ := s.GetJob(t.Context(), tn.ID, running.ID)
 	if got.Status != store.JobFailed || got.Error != store.InterruptedMessage || got.Done != 2 || got.FinishedAt == nil {

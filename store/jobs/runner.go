@@ -3,8 +3,9 @@
 // server process, one job at a time, with its progress in the database.
 // A job belongs to the server, not to the request or browser that started
 // it: closing the page changes nothing, a reload reads the progress back,
-// and a job a stopped server left running is marked interrupted when the
-// next one starts.
+// and a job a stopped server left running is marked interrupted once its
+// lease lapses. Every server process on a database runs a runner; each
+// queued job is claimed by one of them.
 //
 // It sits beside the store, as seed does, and not in the HTTP layer: it
 // knows no HTTP and holds no SQL, so a command-line tool can run jobs with
@@ -30,21 +31,26 @@ var kinds = map[string]func(ctx context.Context, st *store.Store, j store.Job, p
 }
 
 // poll is how often the queue is read when nobody called Wake: a job
-// queued by another process is started within this.
+// queued by another process is started within this, and a job whose
+// process died is marked interrupted within this of its lease lapsing.
 const poll = 5 * time.Second
 
 // Runner runs queued jobs, oldest first, one at a time: SQLite has one
-// writer, so two jobs at once would only take turns at it.
+// writer, so two jobs at once would only take turns at it. Runners of
+// other processes on the same database run other jobs beside it.
 type Runner struct {
 	st     *store.Store
 	log    *slog.Logger
 	wake   chan struct{}
 	cancel context.CancelFunc
 	done   chan struct{}
+	// renewEvery is how often a running job's lease is renewed; a third
+	// of store.JobLease when zero. Tests shorten it.
+	renewEvery time.Duration
 }
 
-// Start marks the jobs a stopped server left running as interrupted, then
-// runs queued jobs until Stop. There must be one runner per database.
+// Start runs queued jobs until Stop, and marks interrupted the jobs whose
+// runner's process stopped (their lease lapsed), now and every poll.
 func Start(st *store.Store, log *slog.Logger) *Runner {
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &Runner{st: st, log: log, wake: make(chan struct{}, 1), cancel: cancel, done: make(chan struct{})}
@@ -70,12 +76,12 @@ func (r *Runner) Stop() {
 
 func (r *Runner) loop(ctx context.Context) {
 	defer close(r.done)
-	if n, err := r.st.InterruptJobs(ctx); err != nil {
-		r.log.Error("marking interrupted jobs", "err", err)
-	} else if n > 0 {
-		r.log.Warn("jobs interrupted by the last stop marked failed", "jobs", n)
-	}
 	for {
+		if n, err := r.st.InterruptJobs(ctx); err != nil && ctx.Err() == nil {
+			r.log.Error("marking interrupted jobs", "err", err)
+		} else if n > 0 {
+			r.log.Warn("jobs whose server stopped marked failed", "jobs", n)
+		}
 		for ctx.Err() == nil {
 			j, ok, err := r.st.ClaimJob(ctx)
 			if err != nil && ctx.Err() == nil {
@@ -108,10 +114,12 @@ func (r *Runner) run(stop context.Context, j store.Job) {
 	// carry the job's id where a request's id would be.
 	ctx := store.WithRequestID(store.WithActor(context.WithoutCancel(stop), j.StartedBy), j.PublicID())
 	start := time.Now()
+	endLease := r.holdLease(ctx, j)
 	err := fmt.Errorf("jobs: no kind %q", j.Kind)
 	if fn, ok := kinds[j.Kind]; ok {
 		err = fn(ctx, r.st, j, &Progress{st: r.st, id: j.ID, stop: stop})
 	}
+	endLease()
 	status, msg := store.JobDone, ""
 	var fe store.FieldErrors
 	switch {
@@ -134,6 +142,35 @@ func (r *Runner) run(stop context.Context, j store.Job) {
 		return
 	}
 	r.log.Info("job ended", "job", j.PublicID(), "kind", j.Kind, "status", status, "took", time.Since(start).Round(time.Millisecond))
+}
+
+// holdLease renews j's lease every third of store.JobLease until the
+// returned function is called (before the job's end is recorded): each batch renews it too, but one batch
+// may wait long on the database, and a lapsed lease would have another
+// process fail the job as interrupted under this runner.
+func (r *Runner) holdLease(ctx context.Context, j store.Job) (release func()) {
+	done := make(chan struct{})
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		every := r.renewEvery
+		if every == 0 {
+			every = store.JobLease / 3
+		}
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				if err := r.st.RenewJobLease(ctx, j.ID); err != nil {
+					r.log.Error("renewing the lease of a job", "job", j.PublicID(), "err", err)
+				}
+			}
+		}
+	}()
+	return func() { close(done); <-stopped }
 }
 
 // Progress records a running job's batches.
