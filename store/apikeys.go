@@ -151,11 +151,19 @@ func (s *Store) RevokeAPIKey(ctx context.Context, tenant int64, publicID string)
 	return err
 }
 
+// cachedKey is a key as read from its row at read. Entries are replaced,
+// never changed, except lastSeen, under the cache's lock.
 type cachedKey struct {
 	key      APIKey
 	hash     []byte
+	read     time.Time
 	lastSeen time.Time // last time last_used_at was written
 }
+
+// keyRecheck is how long a cached key is trusted before its row is read
+// again: a key revoked by another process (a replica, the command line)
+// stops working within this.
+const keyRecheck = time.Second
 
 // lastUsedEvery bounds how often a key's last_used_at is written: once a
 // minute is precise enough to read, and keeps the API's reads from queueing
@@ -175,23 +183,10 @@ func (s *Store) AuthenticateAPIKey(ctx context.Context, token string) (APIKey, e
 	s.keys.mu.Lock()
 	ck := s.keys.m[publicID]
 	s.keys.mu.Unlock()
-	if ck == nil {
-		var hash []byte
-		k, err := scanAPIKey(s.rd.QueryRowContext(ctx, `
-			SELECT `+apiKeyColumns+`, k.secret_hash
-			FROM api_keys k LEFT JOIN administrators a ON a.id = k.created_by
-			WHERE k.public_id = ?`, publicID), &hash)
-		if errors.Is(err, sql.ErrNoRows) {
-			return APIKey{}, ErrInvalidCredentials
-		}
-		if err != nil {
-			return APIKey{}, fmt.Errorf("store: authenticate api key: %w", err)
-		}
-		ck = &cachedKey{key: k, hash: hash, lastSeen: ptrOr(k.LastUsedAt)}
-		if k.RevokedAt == nil {
-			s.keys.mu.Lock()
-			s.keys.m[publicID] = ck
-			s.keys.mu.Unlock()
+	if ck == nil || stale(now, ck.read, keyRecheck) {
+		var err error
+		if ck, err = s.loadAPIKey(ctx, publicID, ck, now); err != nil {
+			return APIKey{}, err
 		}
 	}
 	sum := sha256.Sum256([]byte(secret))
@@ -211,6 +206,45 @@ func (s *Store) AuthenticateAPIKey(ctx context.Context, token string) (APIKey, e
 		}
 	}
 	return ck.key, nil
+}
+
+// loadAPIKey reads a key's row into the cache, keeping the later of the
+// times its use was written, prev's or the row's (another process may
+// have written it since).
+func (s *Store) loadAPIKey(ctx context.Context, publicID string, prev *cachedKey, now time.Time) (*cachedKey, error) {
+	var hash []byte
+	k, err := scanAPIKey(s.rd.QueryRowContext(ctx, `
+		SELECT `+apiKeyColumns+`, k.secret_hash
+		FROM api_keys k LEFT JOIN administrators a ON a.id = k.created_by
+		WHERE k.public_id = ?`, publicID), &hash)
+	if errors.Is(err, sql.ErrNoRows) {
+		s.keys.mu.Lock()
+		delete(s.keys.m, publicID)
+		s.keys.mu.Unlock()
+		return nil, ErrInvalidCredentials
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: authenticate api key: %w", err)
+	}
+	ck := &cachedKey{key: k, hash: hash, read: now, lastSeen: ptrOr(k.LastUsedAt)}
+	s.keys.mu.Lock()
+	defer s.keys.mu.Unlock()
+	if prev != nil && prev.lastSeen.After(ck.lastSeen) {
+		ck.lastSeen = prev.lastSeen
+	}
+	if k.RevokedAt == nil {
+		s.keys.m[publicID] = ck
+	} else {
+		delete(s.keys.m, publicID)
+	}
+	return ck, nil
+}
+
+// stale reports whether something read at at is older than ttl at now. A
+// clock that went back makes it stale too: its age is unknown.
+func stale(now, at time.Time, ttl time.Duration) bool {
+	age := now.Sub(at)
+	return age < 0 || age >= ttl
 }
 
 func ptrOr(t *time.Time) time.Time {

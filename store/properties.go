@@ -199,9 +199,9 @@ func (s *Store) GetProperty(ctx context.Context, tenant, id int64) (Property, er
 
 // PropertyDefinitions returns a tenant's properties by key with their
 // allowed values but no usage counts, from memory: every users page and
-// user object needs them, and they change rarely. Only this process
-// changes them (as with API keys), and every change drops the tenant's
-// entry.
+// user object needs them, and they change rarely. Every change made here
+// drops the tenant's entry; one made by another process (a replica) is
+// seen within propDefsRecheck, when the entry is read again.
 func (s *Store) PropertyDefinitions(ctx context.Context, tenant int64) ([]Property, error) {
 	d, err := s.propertyDefs(ctx, tenant)
 	return d.list, err
@@ -212,17 +212,23 @@ type propertyDefs struct {
 	list    []Property
 	byID    map[int64]*Property // into list: decoding a page copies no definition
 	options map[int64]string    // option id -> value
+	read    time.Time
 }
 
+// propDefsRecheck is how long cached definitions are used before they are
+// read again: a change another process made is seen within this.
+const propDefsRecheck = time.Second
+
 func (s *Store) propertyDefs(ctx context.Context, tenant int64) (propertyDefs, error) {
-	if v, ok := s.propDefs.Load(tenant); ok {
+	now := s.now()
+	if v, ok := s.propDefs.Load(tenant); ok && !stale(now, v.(propertyDefs).read, propDefsRecheck) {
 		return v.(propertyDefs), nil
 	}
 	ps, err := s.ListProperties(ctx, tenant)
 	if err != nil {
 		return propertyDefs{}, err
 	}
-	d := propertyDefs{list: ps, byID: map[int64]*Property{}, options: map[int64]string{}}
+	d := propertyDefs{list: ps, byID: map[int64]*Property{}, options: map[int64]string{}, read: now}
 	for i := range ps {
 		ps[i].UserCount = 0
 		for j := range ps[i].Options {

@@ -307,8 +307,9 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // apiKeyCache keeps verified API keys in memory: verifying a key on every
 // request in SQLite costs about a third of a cheap endpoint's throughput
-// (measured). RevokeAPIKey drops the entry, so a revoked key stops working
-// at once; only this process revokes keys.
+// (measured). RevokeAPIKey drops the entry, so a key revoked here stops
+// working at once; one revoked by another process (a replica, the command
+// line) within keyRecheck, when its entry is read again.
 type apiKeyCache struct {
 	mu sync.Mutex
 	m  map[string]*cachedKey

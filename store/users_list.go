@@ -540,8 +540,8 @@ func (s *Store) UserStats(ctx context.Context, tenant int64, groupBy string) ([]
 // and for a keyword matching most users the count was three fifths of the
 // page's cost (make bench); even a counter's row is a query a page. An entry is used only while no write
 // transaction of this store has committed since it was counted, and for
-// a few seconds at most, which bounds how long a change made by another
-// process (roster seed, roster admin) goes unseen.
+// countCacheTTL at most, which bounds how long a change made by another
+// process (a replica, roster seed, roster admin) goes unseen.
 type countCache struct {
 	mu sync.Mutex
 	m  map[string]cachedCount
@@ -554,7 +554,7 @@ type cachedCount struct {
 }
 
 const (
-	countCacheTTL     = 5 * time.Second
+	countCacheTTL     = time.Second
 	countCacheEntries = 4096
 )
 
