@@ -418,7 +418,7 @@ func (s *Store) SetAdminPassword(ctx context.Context, username, pw string) error
 		var id int64
 		// Strictly later than the previous change, even within a millisecond.
 		err := tx.QueryRowContext(ctx, `UPDATE administrators SET password_hash = ?, failed_logins = 0, locked_until = NULL,
-			password_changed_at = max(?, password_changed_at + 1) WHERE username = ? RETURNING id`,
+			password_changed_at = `+s.greatest()+`(?, password_changed_at + 1) WHERE username = ? RETURNING id`,
 			hash, s.nowMillis(), strings.ToLower(username)).Scan(&id)
 		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("store: administrator %q: %w", username, ErrNotFound)

@@ -71,8 +71,8 @@ const (
 	sqlInsertOrgUnit = `INSERT INTO org_units (tenant_id, parent_id, name, description, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?) RETURNING id`
 	sqlLinkOrgUnit = `INSERT INTO org_closure (ancestor, descendant, depth)
-		SELECT ancestor, ?1, depth + 1 FROM org_closure WHERE descendant = ?2
-		UNION ALL SELECT ?1, ?1, 0`
+		SELECT ancestor, CAST(?1 AS BIGINT), depth + 1 FROM org_closure WHERE descendant = ?2
+		UNION ALL SELECT CAST(?1 AS BIGINT), CAST(?1 AS BIGINT), 0`
 )
 
 func getOrgUnit(ctx context.Context, q rowQuerier, tenant, id int64) (OrgUnit, error) {
