@@ -196,6 +196,23 @@ func numbered(query string) string {
 	return b.String()
 }
 
+// serialize makes the transactions that call it with the same scope and
+// id run one after another: those that check a rule over several rows
+// before they write (a tenant keeps an owner; a unit never moves under its
+// own subtree; a tenant's number of properties) would otherwise both pass
+// the check on PostgreSQL, which runs transactions side by side. SQLite's
+// one writer already runs them one at a time.
+func (s *Store) serialize(ctx context.Context, tx *sql.Tx, scope string, id int64) error {
+	if !s.pg {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended(?, ?))`, scope, id)
+	if err != nil {
+		return fmt.Errorf("store: lock %s %d: %w", scope, id, err)
+	}
+	return nil
+}
+
 // inPostgresTx is inTx on PostgreSQL. Concurrent transactions there can
 // deadlock on rows they both update (two users added to one org unit
 // update its ancestors' counters) or, under REPEATABLE READ, fail to
