@@ -3,9 +3,11 @@
 PW_VERSION := 1.52.0# must equal playwrightCliVersion in playwright-go v0.5200.1
 PW_DIR     := $(CURDIR)/.cache/pwdriver
 CHROMIUM   := /usr/bin/chromium
+# The packages whose tests open databases: make test runs them a second time on PostgreSQL.
+PG_PACKAGES := ./store/... ./handlers/... ./cmd/roster
 SUDO       := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: run build generate check-generated check-repo test e2e-setup bench-setup vendor bench-store bench
+.PHONY: run build generate check-generated check-repo test e2e-setup bench-setup pg-setup vendor bench-store bench
 
 ## run: generate, build and start Roster on ./data/roster.db (the first start prints the owner's password)
 run: build
@@ -49,15 +51,24 @@ e2e-setup:
 bench-setup:
 	@command -v wrk >/dev/null 2>&1 || { $(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends wrk; }
 
-## test: install what the tests need, then vet, format and generated-code checks and every test, e2e included
-test: e2e-setup bench-setup check-repo check-generated
+## pg-setup: Debian's PostgreSQL server (with contrib: pg_trgm, citext), which the tests run a throwaway cluster of
+pg-setup:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ls /usr/share/postgresql/*/extension/pg_trgm.control >/dev/null 2>&1 || \
+		{ $(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends postgresql postgresql-contrib; }
+
+## test: install what the tests need, then vet, format and generated-code checks and every test, e2e included,
+## on SQLite and on a throwaway PostgreSQL (store/storetest/pgserver) started for the run and stopped after it
+test: e2e-setup bench-setup pg-setup check-repo check-generated
 	go vet ./...
 	@test -z "$$(gofmt -l cmd handlers store web e2e)" || { echo "gofmt needed:"; gofmt -l cmd handlers store web e2e; exit 1; }
-	go test -race -count=1 -timeout 12m $$(go list ./... | grep -v -e /cmd/rosterbench -e /e2e)
-	@# The browser tests drive a roster binary of their own; -race would only
-	@# instrument the test's Playwright client, which then spends minutes
-	@# decoding screenshots. Alone, they are not slowed by the suites above.
-	ROSTER_E2E_REQUIRED=1 PLAYWRIGHT_DRIVER_PATH=$(PW_DIR) CHROMIUM_PATH=$(CHROMIUM) \
+	@pg=$$(mktemp -d) && trap 'store/storetest/pgserver stop "'"$$pg"'/cluster"; rm -rf "'"$$pg"'"' EXIT && \
+	pgurl=$$(store/storetest/pgserver start "$$pg/cluster") && \
+	echo "go test -race (SQLite)" && \
+	go test -race -count=1 -timeout 12m $$(go list ./... | grep -v -e /cmd/rosterbench -e /e2e) && \
+	echo "go test -race (PostgreSQL at $$pgurl)" && \
+	ROSTER_TEST_POSTGRES=$$pgurl go test -race -count=1 -timeout 12m $(PG_PACKAGES) && \
+	echo "go test ./e2e (the browser tests drive roster binaries of their own: without -race, which would only instrument the test's Playwright client)" && \
+	ROSTER_TEST_POSTGRES=$$pgurl ROSTER_E2E_REQUIRED=1 PLAYWRIGHT_DRIVER_PATH=$(PW_DIR) CHROMIUM_PATH=$(CHROMIUM) \
 		go test -count=1 -timeout 15m ./e2e/...
 	@# The benchmark's smoke run loads both cores; alone, it neither starves the
 	@# browser tests nor is slowed by them (and not under -race, which it would only measure).

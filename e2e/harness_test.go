@@ -124,10 +124,25 @@ var (
 // SIGTERM when the test ends.
 func startRoster(t *testing.T, flags ...string) *app {
 	t.Helper()
+	return launchRoster(t, filepath.Join(t.TempDir(), "roster.db"), flags...).wait(t)
+}
+
+// launched is a roster process started and not yet known to serve.
+type launched struct {
+	a     *app
+	ready chan struct{}
+	mu    *sync.Mutex
+	log   *strings.Builder
+}
+
+// launchRoster starts the binary on db (a file or a postgres:// URL)
+// without waiting for it, so that several can start together.
+func launchRoster(t *testing.T, db string, flags ...string) launched {
+	t.Helper()
 	if skipWhy != "" {
 		t.Skip(skipWhy)
 	}
-	a := &app{DB: filepath.Join(t.TempDir(), "roster.db")}
+	a := &app{DB: db}
 	cmd := exec.Command(binary, append([]string{"serve", "--addr", "127.0.0.1:0", "--db", a.DB}, flags...)...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
@@ -136,25 +151,23 @@ func startRoster(t *testing.T, flags ...string) *app {
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("starting roster: %v", err)
 	}
-	var log strings.Builder
-	var mu sync.Mutex
-	ready := make(chan struct{})
+	l := launched{a: a, ready: make(chan struct{}), mu: &sync.Mutex{}, log: &strings.Builder{}}
 	go func() {
 		sc := bufio.NewScanner(stderr)
 		closed := false
 		for sc.Scan() {
 			line := sc.Text()
-			mu.Lock()
-			log.WriteString(line + "\n")
+			l.mu.Lock()
+			l.log.WriteString(line + "\n")
 			if m := ownerRE.FindStringSubmatch(line); m != nil {
 				a.OwnerPassword = m[1]
 			}
 			if m := listenRE.FindStringSubmatch(line); m != nil && !closed {
 				a.URL = m[1]
 				closed = true
-				close(ready)
+				close(l.ready)
 			}
-			mu.Unlock()
+			l.mu.Unlock()
 		}
 	}()
 	t.Cleanup(func() {
@@ -171,22 +184,28 @@ func startRoster(t *testing.T, flags ...string) *app {
 			t.Errorf("roster did not stop within 10s of SIGTERM")
 		}
 		if t.Failed() {
-			mu.Lock()
-			t.Logf("roster log:\n%s", log.String())
-			mu.Unlock()
+			l.mu.Lock()
+			t.Logf("roster log (%s):\n%s", a.URL, l.log.String())
+			l.mu.Unlock()
 		}
 	})
+	return l
+}
+
+// wait returns the app once it serves.
+func (l launched) wait(t *testing.T) *app {
+	t.Helper()
 	select {
-	case <-ready:
+	case <-l.ready:
 	case <-time.After(20 * time.Second):
-		t.Fatalf("roster did not start:\n%s", log.String())
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		t.Fatalf("roster did not start:\n%s", l.log.String())
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	if resp, err := http.Get(a.URL + "/healthz"); err != nil || resp.StatusCode != http.StatusOK {
+	if resp, err := http.Get(l.a.URL + "/healthz"); err != nil || resp.StatusCode != http.StatusOK {
 		t.Fatalf("GET /healthz: %v", err)
 	}
-	return a
+	return l.a
 }
 
 // newPage opens a page in a fresh browser context (its own cookies). The

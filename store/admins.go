@@ -156,6 +156,10 @@ func (s *Store) Bootstrap(ctx context.Context, pw string) (created bool, err err
 		return false, err
 	}
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		// Replicas starting together: one creates the first owner.
+		if err := s.serialize(ctx, tx, "bootstrap", 0); err != nil {
+			return err
+		}
 		var n int
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM administrators`).Scan(&n); err != nil {
 			return fmt.Errorf("store: bootstrap: %w", err)
@@ -418,7 +422,7 @@ func (s *Store) SetAdminPassword(ctx context.Context, username, pw string) error
 		var id int64
 		// Strictly later than the previous change, even within a millisecond.
 		err := tx.QueryRowContext(ctx, `UPDATE administrators SET password_hash = ?, failed_logins = 0, locked_until = NULL,
-			password_changed_at = max(?, password_changed_at + 1) WHERE username = ? RETURNING id`,
+			password_changed_at = `+s.greatest()+`(?, password_changed_at + 1) WHERE username = ? RETURNING id`,
 			hash, s.nowMillis(), strings.ToLower(username)).Scan(&id)
 		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("store: administrator %q: %w", username, ErrNotFound)
@@ -533,6 +537,9 @@ func memberInTx(ctx context.Context, tx *sql.Tx, tenant, admin int64) (m Member,
 // would leave the tenant without an owner.
 func (s *Store) SetMemberRole(ctx context.Context, tenant, admin int64, role Role) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := s.serialize(ctx, tx, "owners", tenant); err != nil {
+			return err
+		}
 		m, owners, err := memberInTx(ctx, tx, tenant, admin)
 		if err != nil {
 			return err
@@ -556,6 +563,9 @@ func (s *Store) SetMemberRole(ctx context.Context, tenant, admin int64, role Rol
 // their other tenants). Returns ErrNotFound or, for the last owner, FieldErrors.
 func (s *Store) RemoveMember(ctx context.Context, tenant, admin int64) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := s.serialize(ctx, tx, "owners", tenant); err != nil {
+			return err
+		}
 		m, owners, err := memberInTx(ctx, tx, tenant, admin)
 		if err != nil {
 			return err

@@ -117,11 +117,7 @@ func (s *Store) writeAudit(ctx context.Context, tx *sql.Tx, tenant any, action, 
 	if err != nil {
 		return fmt.Errorf("store: audit %s: %w", action, err)
 	}
-	st, err := s.txStmt(ctx, tx, sqlInsertAudit)
-	if err != nil {
-		return fmt.Errorf("store: audit %s: %w", action, err)
-	}
-	_, err = st.ExecContext(ctx, tenant, a.Type, a.ID, a.Name, action, targetType, targetID, name,
+	_, err = s.exec(ctx, tx, sqlInsertAudit, tenant, a.Type, a.ID, a.Name, action, targetType, targetID, name,
 		string(js), rid, cl.Address, cl.UserAgent, s.nowMillis())
 	if err != nil {
 		return fmt.Errorf("store: audit %s: %w", action, err)
@@ -153,11 +149,7 @@ func (s *Store) targetName(ctx context.Context, tx *sql.Tx, targetType, targetID
 		}
 	} else if k, ok := targetNames[targetType]; ok {
 		if id, ok := ParseID(k.prefix, targetID); ok {
-			st, err := s.txStmt(ctx, tx, k.query)
-			if err != nil {
-				return "", err
-			}
-			if err := st.QueryRowContext(ctx, id).Scan(&name); err != nil && !errors.Is(err, sql.ErrNoRows) {
+			if err := s.in(tx).QueryRowContext(ctx, k.query, id).Scan(&name); err != nil && !errors.Is(err, sql.ErrNoRows) {
 				return "", err
 			}
 		}

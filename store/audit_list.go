@@ -38,7 +38,7 @@ type AuditFilter struct {
 // ListAuditEvents returns a tenant's events, newest first. Returns
 // ErrBadCursor for a cursor it did not issue.
 func (s *Store) ListAuditEvents(ctx context.Context, tenant int64, f AuditFilter) (List[AuditEvent], error) {
-	return s.listAudit(ctx, "tenant_id = ?", tenant, f)
+	return s.listAudit(ctx, "tenant_id = ?", []any{tenant}, f)
 }
 
 // ListSystemAuditEvents returns the events of no tenant, newest first: the
@@ -46,16 +46,16 @@ func (s *Store) ListAuditEvents(ctx context.Context, tenant int64, f AuditFilter
 // administrators who belong to no tenant. Only system administrators
 // should read them.
 func (s *Store) ListSystemAuditEvents(ctx context.Context, f AuditFilter) (List[AuditEvent], error) {
-	return s.listAudit(ctx, "tenant_id IS ?", nil, f)
+	return s.listAudit(ctx, "tenant_id IS NULL", nil, f)
 }
 
 // listAudit pages through the events of one scope ordered by (created_at,
 // id) descending: each filter's index ends in created_at and the rowid, so
 // a page is a walk down one index from the cursor, never a sort.
-func (s *Store) listAudit(ctx context.Context, scope string, tenant any, f AuditFilter) (List[AuditEvent], error) {
+func (s *Store) listAudit(ctx context.Context, scope string, scopeArgs []any, f AuditFilter) (List[AuditEvent], error) {
 	// Only fixed fragments are joined; every value is a bound argument.
 	where := []string{scope}
-	args := []any{tenant}
+	args := scopeArgs
 	if f.Actor != "" {
 		where, args = append(where, "actor_name = ?"), append(args, f.Actor)
 	}

@@ -206,7 +206,7 @@ func TestAuditNamesResolveIDsAndRemovedTargetsKeepTheirNames(t *testing.T) {
 // cursor on: no page sorts the events or scans the table, at any size.
 func TestAuditQueryPlansUseAnIndexPerFilter(t *testing.T) {
 	t.Parallel()
-	s := newTestStore(t)
+	s := newSQLiteStore(t)
 	tn, _ := mustTenant(t, s, "acme")
 	at := time.Now()
 	l, err := s.ListAuditEvents(t.Context(), tn.ID, store.AuditFilter{Page: store.Page{Size: 1}})

@@ -23,7 +23,7 @@ import (
 // users created up to some moment, which is no earlier than its start.
 func TestBackupWhileUsersAreBeingCreated(t *testing.T) {
 	t.Parallel()
-	s := newTestStore(t)
+	s := newSQLiteStore(t)
 	ctx := t.Context()
 	tn, _ := mustTenant(t, s, "acme")
 	// Enough rows that the copy takes a while, for writes to go on meanwhile.
@@ -125,7 +125,7 @@ func TestBackupWhileUsersAreBeingCreated(t *testing.T) {
 // no file under its name, no temporary file beside it.
 func TestBackupRefusesAnExistingFileAndLeavesNothingWhenItFails(t *testing.T) {
 	t.Parallel()
-	s := newTestStore(t)
+	s := newSQLiteStore(t)
 	dir := t.TempDir()
 	to := filepath.Join(dir, "backup.db")
 	if err := os.WriteFile(to, []byte("keep me"), 0o600); err != nil {

@@ -3,8 +3,11 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // BulkLoad adds many users at once to tenant, with org units, groups and
@@ -96,6 +99,11 @@ func (s *Store) BulkLoad(ctx context.Context, tenant int64, fill func(*Loader) e
 			"memberships": {After: l.added.members}, "properties": {After: l.added.props},
 			"property_values": {After: l.added.values}})
 	})
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == "23505" && strings.HasPrefix(pe.ConstraintName, "users_") {
+		// Written in batches, a user row may be checked long after AddUser.
+		return uniqueUserError(err)
+	}
 	if err == nil && s.pg {
 		// Statistics of the new rows for the planner, as autovacuum would
 		// gather a while later.
@@ -246,11 +254,12 @@ func (s *Store) recount(ctx context.Context, tx *sql.Tx, tenant int64) error {
 		`INSERT INTO users_fts (users_fts) VALUES ('optimize')`,
 		`DELETE FROM user_counts WHERE tenant_id = ?`,
 		`INSERT INTO user_counts (tenant_id, dim, key, n)
-		 SELECT tenant_id, 'all', '', count(*) FROM users WHERE tenant_id = ?1
-		 UNION ALL SELECT tenant_id, 'status', status, count(*) FROM users WHERE tenant_id = ?1 GROUP BY status
-		 UNION ALL SELECT tenant_id, 'source_type', source_type, count(*) FROM users WHERE tenant_id = ?1 GROUP BY source_type
+		 SELECT tenant_id, 'all', '', count(*) FROM users WHERE tenant_id = ?1 GROUP BY tenant_id
+		 UNION ALL SELECT tenant_id, 'status', status, count(*) FROM users WHERE tenant_id = ?1 GROUP BY tenant_id, status
+		 UNION ALL SELECT tenant_id, 'source_type', source_type, count(*) FROM users WHERE tenant_id = ?1
+		           GROUP BY tenant_id, source_type
 		 UNION ALL SELECT tenant_id, 'created_month', ` + month + `, count(*)
-		           FROM users WHERE tenant_id = ?1 GROUP BY 3`,
+		           FROM users WHERE tenant_id = ?1 GROUP BY tenant_id, 3`,
 		`UPDATE org_units SET user_count = (SELECT count(*) FROM users u
 		     WHERE u.tenant_id = ?1 AND u.org_unit_id = org_units.id) WHERE tenant_id = ?1`,
 		`UPDATE user_groups SET member_count = (SELECT count(*) FROM group_members m

@@ -216,7 +216,11 @@ func TestMemberSetsInUsernameOrder(t *testing.T) {
 	check("after a rename")
 
 	// A set larger than a page is read that way (forced here: these are
-	// small enough to sort).
+	// small enough to sort). SQLite follows the store's plan; PostgreSQL
+	// plans on its own statistics.
+	if s.Engine() != "sqlite" {
+		return
+	}
 	old := s.SetWalkBias(0)
 	defer s.SetWalkBias(old)
 	for name, f := range filters {

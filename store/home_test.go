@@ -74,7 +74,7 @@ func TestOverview(t *testing.T) {
 // tenant's users, outbox or audit trail, none sorts.
 func TestOverviewQueryPlans(t *testing.T) {
 	t.Parallel()
-	s := newTestStore(t)
+	s := newSQLiteStore(t)
 	tn, _ := mustTenant(t, s, "acme")
 	plans, err := s.OverviewPlans(t.Context(), tn.ID)
 	if err != nil {

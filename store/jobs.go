@@ -229,8 +229,8 @@ func (s *Store) CreateUsersJob(ctx context.Context, tenant int64, n NewJob, f Us
 		if err != nil {
 			return fmt.Errorf("store: create job: %w", err)
 		}
-		res, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO job_users (job_id, user_id)
-			SELECT ?, u.id FROM `+q.from+` WHERE `+strings.Join(q.where, " AND "), append([]any{id}, q.args...)...)
+		res, err := tx.ExecContext(ctx, `INSERT INTO job_users (job_id, user_id)
+			SELECT ?, u.id FROM `+q.from+` WHERE `+strings.Join(q.where, " AND ")+` ON CONFLICT DO NOTHING`, append([]any{id}, q.args...)...)
 		if err != nil {
 			return fmt.Errorf("store: job users: %w", err)
 		}

@@ -196,6 +196,15 @@ func (n named[T]) list(ctx context.Context, s *Store, p Page) (List[T], error) {
 	return out, nil
 }
 
+// greatest is the function returning the largest of its arguments: SQLite's
+// scalar max, PostgreSQL's greatest.
+func (s *Store) greatest() string {
+	if s.pg {
+		return "greatest"
+	}
+	return "max"
+}
+
 // like is the operator matching a pattern without case: SQLite's LIKE
 // ignores ASCII case, PostgreSQL's ILIKE is that.
 func (s *Store) like() string {

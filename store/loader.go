@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -291,7 +292,7 @@ func (l *Loader) finish() error {
 	if want := l.firstUser + int64(l.added.users) - 1; l.added.users > 0 && last != want {
 		return fmt.Errorf("store: bulk load: the last user has id %d, not %d as its memberships and values say", last, want)
 	}
-	upd := newBulk(l.ctx, l.tx, `WITH v(id, pv) AS (VALUES`, `) UPDATE users SET property_values = v.pv FROM v WHERE users.id = v.id`, 2, nil)
+	upd := newBulk(l.ctx, l.tx, `WITH v(id, pv) AS (VALUES`, `) UPDATE users SET property_values = v.pv FROM v WHERE users.id = CAST(v.id AS BIGINT)`, 2, nil)
 	defer upd.close()
 	var scratch []copiedValue
 	for i, c := range l.copies {
@@ -303,7 +304,9 @@ func (l *Loader) finish() error {
 		if c, scratch, err = l.inCopyOrder(user, c, scratch); err != nil {
 			return err
 		}
-		if err := upd.add(user, string(c)); err != nil {
+		// The id as text: PostgreSQL types a VALUES list's columns from
+		// its rows, and a bound integer would make text of it there.
+		if err := upd.add(strconv.FormatInt(user, 10), string(c)); err != nil {
 			return fmt.Errorf("store: bulk load: property values: %w", err)
 		}
 	}

@@ -71,8 +71,8 @@ const (
 	sqlInsertOrgUnit = `INSERT INTO org_units (tenant_id, parent_id, name, description, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?) RETURNING id`
 	sqlLinkOrgUnit = `INSERT INTO org_closure (ancestor, descendant, depth)
-		SELECT ancestor, ?1, depth + 1 FROM org_closure WHERE descendant = ?2
-		UNION ALL SELECT ?1, ?1, 0`
+		SELECT ancestor, CAST(?1 AS BIGINT), depth + 1 FROM org_closure WHERE descendant = ?2
+		UNION ALL SELECT CAST(?1 AS BIGINT), CAST(?1 AS BIGINT), 0`
 )
 
 func getOrgUnit(ctx context.Context, q rowQuerier, tenant, id int64) (OrgUnit, error) {
@@ -110,6 +110,9 @@ func (s *Store) CreateOrgUnit(ctx context.Context, tenant int64, n NewOrgUnit) (
 	}
 	var o OrgUnit
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := s.serialize(ctx, tx, "orgtree", tenant); err != nil {
+			return err
+		}
 		parent := n.ParentID
 		if parent == 0 {
 			if err := tx.QueryRowContext(ctx, `SELECT id FROM org_units WHERE tenant_id = ? AND parent_id IS NULL`, tenant).Scan(&parent); err != nil {
@@ -146,6 +149,9 @@ func (s *Store) CreateOrgUnit(ctx context.Context, tenant int64, n NewOrgUnit) (
 func (s *Store) UpdateOrgUnit(ctx context.Context, tenant, id int64, upd OrgUnitUpdate) (OrgUnit, error) {
 	var o OrgUnit
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := s.serialize(ctx, tx, "orgtree", tenant); err != nil {
+			return err
+		}
 		old, err := getOrgUnit(ctx, s.in(tx), tenant, id)
 		if err != nil {
 			return err
@@ -185,6 +191,9 @@ func (s *Store) UpdateOrgUnit(ctx context.Context, tenant, id int64, upd OrgUnit
 func (s *Store) MoveOrgUnit(ctx context.Context, tenant, id, parent int64) (OrgUnit, error) {
 	var o OrgUnit
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := s.serialize(ctx, tx, "orgtree", tenant); err != nil {
+			return err
+		}
 		old, err := getOrgUnit(ctx, s.in(tx), tenant, id)
 		if err != nil {
 			return err
@@ -254,6 +263,9 @@ func (s *Store) MoveOrgUnit(ctx context.Context, tenant, id, parent int64) (OrgU
 // is refused unless moveUsers is set, which moves them to the parent first.
 func (s *Store) RemoveOrgUnit(ctx context.Context, tenant, id int64, moveUsers bool) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := s.serialize(ctx, tx, "orgtree", tenant); err != nil {
+			return err
+		}
 		o, err := getOrgUnit(ctx, s.in(tx), tenant, id)
 		if err != nil {
 			return err

@@ -51,6 +51,18 @@ func redact(cfg *pgx.ConnConfig) string {
 	return fmt.Sprintf("postgres://%s@%s:%d/%s", cfg.User, cfg.Host, cfg.Port, cfg.Database)
 }
 
+// Redacted is dsn without a password, to show in logs and messages.
+func Redacted(dsn string) string {
+	if !IsPostgres(dsn) {
+		return dsn
+	}
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		return "postgres://…"
+	}
+	return redact(cfg)
+}
+
 // migratePostgres applies the PostgreSQL migrations on a connection of its
 // own, holding goose's advisory lock: replicas started together wait for
 // the first one's migrations instead of running them again.
@@ -124,19 +136,20 @@ func (c *markedConn) CheckNamedValue(nv *driver.NamedValue) error {
 // sqliteHints are SQLite's planner hints in the store's queries: an index
 // to use or not (INDEXED BY, NOT INDEXED), and CROSS JOIN, which fixes the
 // join order. PostgreSQL plans by its own statistics, and its CROSS JOIN
-// takes no ON clause, so there they become a plain JOIN and nothing.
-var sqliteHints = regexp.MustCompile(`\s+(INDEXED BY \w+|NOT INDEXED)\b|\bCROSS JOIN\b`)
+// takes no ON clause, so there they go (a CROSS JOIN … ON becomes a JOIN).
+var (
+	sqliteHints = regexp.MustCompile(`\s+(INDEXED BY \w+|NOT INDEXED)\b`)
+	crossJoinOn = regexp.MustCompile(`\bCROSS JOIN (\w+(?: \w+)?) ON\b`)
+)
 
 // postgresSQL is query in PostgreSQL's dialect: SQLite's hints dropped and
 // its placeholders numbered.
 func postgresSQL(query string) string {
-	if strings.Contains(query, "INDEXED") || strings.Contains(query, "CROSS JOIN") {
-		query = sqliteHints.ReplaceAllStringFunc(query, func(h string) string {
-			if h == "CROSS JOIN" {
-				return "JOIN"
-			}
-			return ""
-		})
+	if strings.Contains(query, "INDEXED") {
+		query = sqliteHints.ReplaceAllString(query, "")
+	}
+	if strings.Contains(query, "CROSS JOIN") {
+		query = crossJoinOn.ReplaceAllString(query, "JOIN $1 ON")
 	}
 	return numbered(query)
 }
@@ -181,6 +194,23 @@ func numbered(query string) string {
 		b.WriteByte(c)
 	}
 	return b.String()
+}
+
+// serialize makes the transactions that call it with the same scope and
+// id run one after another: those that check a rule over several rows
+// before they write (a tenant keeps an owner; a unit never moves under its
+// own subtree; a tenant's number of properties) would otherwise both pass
+// the check on PostgreSQL, which runs transactions side by side. SQLite's
+// one writer already runs them one at a time.
+func (s *Store) serialize(ctx context.Context, tx *sql.Tx, scope string, id int64) error {
+	if !s.pg {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended(?, ?))`, scope, id)
+	if err != nil {
+		return fmt.Errorf("store: lock %s %d: %w", scope, id, err)
+	}
+	return nil
 }
 
 // inPostgresTx is inTx on PostgreSQL. Concurrent transactions there can

@@ -321,6 +321,9 @@ func (s *Store) checkNewProperty(n *NewProperty) FieldErrors {
 // insertProperty writes a checked new property and its options, within
 // the tenant's limit, and returns it as stored.
 func (s *Store) insertProperty(ctx context.Context, tx *sql.Tx, tenant int64, n NewProperty, now int64) (Property, error) {
+	if err := s.serialize(ctx, tx, "properties", tenant); err != nil {
+		return Property{}, err
+	}
 	var count int
 	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM properties WHERE tenant_id = ?`, tenant).Scan(&count); err != nil {
 		return Property{}, fmt.Errorf("store: create property: %w", err)

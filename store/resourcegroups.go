@@ -235,7 +235,7 @@ func (s *Store) ChangeResources(ctx context.Context, tenant, id int64, add bool,
 			var err error
 			if add {
 				_, err = s.exec(ctx, tx, `INSERT INTO resource_group_resources (resource_group_id, type, resource_id, name, added_at)
-					VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET name = excluded.name`, id, it.Type, it.ID, it.Name, s.nowMillis())
+					VALUES (?, ?, ?, ?, ?) ON CONFLICT (resource_group_id, type, resource_id) DO UPDATE SET name = excluded.name`, id, it.Type, it.ID, it.Name, s.nowMillis())
 			} else {
 				_, err = s.exec(ctx, tx, `DELETE FROM resource_group_resources WHERE resource_group_id = ? AND type = ? AND resource_id = ?`,
 					id, it.Type, it.ID)

@@ -10,6 +10,8 @@ import (
 
 	"roster/store"
 	"roster/store/storetest"
+
+	"golang.org/x/crypto/bcrypt"
 )
 
 // newTestStore opens a fresh, migrated database file removed after the test.
@@ -17,6 +19,20 @@ import (
 func newTestStore(t *testing.T) *store.Store {
 	t.Helper()
 	return storetest.Open(t) // bcrypt at its lowest cost; the timing test sets the real cost back
+}
+
+// newSQLiteStore opens a fresh SQLite database whatever the run's engine,
+// for tests of SQLite's own behaviour: its query plans, its keyword index,
+// its backups.
+func newSQLiteStore(t *testing.T) *store.Store {
+	t.Helper()
+	s, err := store.Open(t.Context(), filepath.Join(t.TempDir(), "roster.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	s.PasswordCost = bcrypt.MinCost
+	return s
 }
 
 // mustTenant creates a tenant with an owner "owner-<alias>" and returns both.

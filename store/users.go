@@ -340,11 +340,7 @@ func (s *Store) createUsers(ctx context.Context, tenant int64, items []NewUser) 
 // take seconds per user).
 func (s *Store) insertUser(ctx context.Context, tx *sql.Tx, u *User, hash string, ini initial) error {
 	var one int
-	st, err := s.txStmt(ctx, tx, sqlUsernameTaken)
-	if err != nil {
-		return err
-	}
-	err = st.QueryRowContext(ctx, u.TenantID, u.Username).Scan(&one)
+	err := s.in(tx).QueryRowContext(ctx, sqlUsernameTaken, u.TenantID, u.Username).Scan(&one)
 	if err == nil {
 		return conflict("username", "A user with this username already exists.")
 	}
@@ -352,11 +348,7 @@ func (s *Store) insertUser(ctx context.Context, tx *sql.Tx, u *User, hash string
 		return fmt.Errorf("store: check username: %w", err)
 	}
 	if u.ExternalID != "" {
-		st, err := s.txStmt(ctx, tx, sqlExternalTaken)
-		if err != nil {
-			return err
-		}
-		err = st.QueryRowContext(ctx, u.TenantID, u.SourceType, u.SourceID, u.ExternalID).Scan(&one)
+		err := s.in(tx).QueryRowContext(ctx, sqlExternalTaken, u.TenantID, u.SourceType, u.SourceID, u.ExternalID).Scan(&one)
 		if err == nil {
 			return conflict("external_id", "This external id is already used by another user of the same source.")
 		}
@@ -369,11 +361,7 @@ func (s *Store) insertUser(ctx context.Context, tx *sql.Tx, u *User, hash string
 
 func (s *Store) insertUserRow(ctx context.Context, tx *sql.Tx, u *User, hash string, ini initial) error {
 	var ok int
-	st, err := s.txStmt(ctx, tx, sqlOrgUnitExists)
-	if err != nil {
-		return err
-	}
-	err = st.QueryRowContext(ctx, u.TenantID, u.OrgUnitID).Scan(&ok)
+	err := s.in(tx).QueryRowContext(ctx, sqlOrgUnitExists, u.TenantID, u.OrgUnitID).Scan(&ok)
 	if errors.Is(err, sql.ErrNoRows) {
 		return FieldErrors{"org_unit_id": "No such org unit in this tenant."}
 	}
@@ -391,18 +379,18 @@ func (s *Store) insertUserRow(ctx context.Context, tx *sql.Tx, u *User, hash str
 		u.PasswordChangedAt, u.RegisteredAt = fromNullMillis(changed), fromNullMillis(registered)
 	}
 	tags, _ := json.Marshal(u.Tags)
-	ins, err := s.txStmt(ctx, tx, sqlInsertUser)
-	if err != nil {
-		return err
-	}
-	err = ins.QueryRowContext(ctx,
+	err = s.in(tx).QueryRowContext(ctx, sqlInsertUser,
 		u.TenantID, u.Username, u.DisplayName, u.Description, u.Email, u.EmailVerified,
 		u.PhoneRegion, u.PhoneNumber, u.Status, toNullMillis(u.AccountExpiresAt), toNullMillis(u.PasswordExpiresAt),
 		hashCol, changed, strings.Join(u.RequiredActions, ","), u.UserType, u.SourceType, u.SourceID,
 		nullIfEmpty(u.ExternalID), u.Language, u.Timezone, string(tags), u.OrgUnitID, registered, now, now,
 	).Scan(&u.ID)
+	if isUniqueViolation(err) {
+		// Checked before, so another transaction took the name meanwhile
+		// (on PostgreSQL, which runs them side by side).
+		return uniqueUserError(err)
+	}
 	if err != nil {
-		// Checked before; a violation here is a bug, and fails the batch.
 		return fmt.Errorf("store: create user: %w", err)
 	}
 	changes := userChanges(User{Tags: map[string]string{}}, *u)

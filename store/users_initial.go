@@ -86,7 +86,7 @@ func checkInitial(ctx context.Context, q querier, tenant int64, n NewUser) (init
 	}
 	if n.Properties != nil {
 		rows, err := q.QueryContext(ctx, `SELECT `+propertyColumns+` FROM properties p
-			WHERE p.tenant_id = ? AND p.required ORDER BY p.key`, tenant)
+			WHERE p.tenant_id = ? AND p.required = 1 ORDER BY p.key`, tenant)
 		if err != nil {
 			return initial{}, nil, fmt.Errorf("store: required properties: %w", err)
 		}

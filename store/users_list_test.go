@@ -188,7 +188,7 @@ func TestListUsersPaging(t *testing.T) {
 // tenant's users (SQLite's planner, without statistics, would).
 func TestListUsersQueryPlans(t *testing.T) {
 	t.Parallel()
-	s := newTestStore(t)
+	s := newSQLiteStore(t)
 	tn, _ := mustTenant(t, s, "acme")
 	mustUser(t, s, tn.ID, store.NewUser{Username: "ada"})
 	first, _ := s.ListUsers(t.Context(), tn.ID, store.UserFilter{Page: store.Page{Size: 1}})

@@ -134,7 +134,7 @@ func TestSearchCountsFollowChanges(t *testing.T) {
 // statistic once made every segment merge a full scan).
 func TestKeywordIndexMaintenanceUsesRanges(t *testing.T) {
 	t.Parallel()
-	s := newTestStore(t)
+	s := newSQLiteStore(t)
 	for _, q := range []string{
 		`DELETE FROM users_fts_data WHERE id >= ? AND id <= ?`,
 		`SELECT block FROM users_fts_data WHERE id >= ? AND id <= ?`,
@@ -153,7 +153,7 @@ func TestKeywordIndexMaintenanceUsesRanges(t *testing.T) {
 // Merging the keyword index leaves one segment and the same answers.
 func TestOptimizeSearch(t *testing.T) {
 	t.Parallel()
-	s := newTestStore(t)
+	s := newSQLiteStore(t)
 	tn, _ := mustTenant(t, s, "acme")
 	for b := range 4 {
 		var batch []store.NewUser

@@ -300,7 +300,12 @@ func TestSeedUsersKeepsSchemaSearchAndCounts(t *testing.T) {
 	s := newTestStore(t)
 	tn, _ := mustTenant(t, s, "acme")
 	mustUser(t, s, tn.ID, store.NewUser{Username: "before"})
+	// SQLite's schema is partly dropped and rebuilt while seeding: the plans
+	// it gives must be the same after. (PostgreSQL's is left as it is.)
 	schema := func() string {
+		if s.Engine() != "sqlite" {
+			return ""
+		}
 		p, err := s.ListPlan(t.Context(), tn.ID, store.UserFilter{Status: "enabled"})
 		if err != nil {
 			t.Fatal(err)

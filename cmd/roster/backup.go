@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"roster/store"
 	"time"
 )
 
@@ -20,6 +21,9 @@ func backupCmd(ctx context.Context, args []string, getenv func(string) string, o
 	}
 	if *to == "" {
 		return fmt.Errorf("backup needs --to FILE, the new file to write")
+	}
+	if store.IsPostgres(*db) {
+		return fmt.Errorf("roster backup copies a SQLite file; back up PostgreSQL with its own tool: pg_dump --format=custom --file=%s '%s'", *to, store.Redacted(*db))
 	}
 	// Opening the store creates a missing database, which would make an
 	// empty backup of a mistyped path look like success.

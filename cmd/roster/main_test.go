@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"roster/store"
+	"roster/store/storetest"
 )
 
 // cli runs the roster command with args against db and returns its output.
@@ -29,8 +30,12 @@ func cli(t *testing.T, db string, args ...string) (string, error) {
 	return out.String(), err
 }
 
+// The administrative commands, on the run's engine (see storetest).
 func TestCommands(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "sub", "roster.db")
+	db := filepath.Join(t.TempDir(), "sub", "roster.db") // the folder is created
+	if storetest.Engine() == "postgres" {
+		db = storetest.DSN(t)
+	}
 
 	if out, err := cli(t, db, "version"); err != nil || !strings.HasPrefix(out, "roster ") {
 		t.Fatalf("version = %q, %v", out, err)
@@ -67,7 +72,8 @@ func TestCommands(t *testing.T) {
 		!strings.Contains(out, "seeded 500 users, 20 org units, 3 groups and 4 properties into acme") {
 		t.Fatalf("seed = %q, %v", out, err)
 	}
-	if out, err := cli(t, db, "optimize"); err != nil || !strings.Contains(out, "keyword index merged into one segment") {
+	if out, err := cli(t, db, "optimize"); err != nil || !strings.Contains(out, "keyword index merged into one segment") &&
+		!strings.Contains(out, "nothing to do: PostgreSQL keeps its keyword index") {
 		t.Fatalf("optimize = %q, %v", out, err)
 	}
 	if _, err := cli(t, db, "frobnicate"); err == nil {
@@ -95,6 +101,19 @@ func TestCommands(t *testing.T) {
 	k, err := st.AuthenticateAPIKey(t.Context(), token[1])
 	if err != nil || k.Role != store.RoleViewer {
 		t.Fatalf("printed API key = %+v, %v", k, err)
+	}
+}
+
+// roster backup copies SQLite files; for PostgreSQL it names the tool to
+// use, without connecting or writing anything.
+func TestBackupOfPostgresPointsToPgDump(t *testing.T) {
+	to := filepath.Join(t.TempDir(), "roster.dump")
+	_, err := cli(t, "postgres://roster:secret@127.0.0.1:1/roster", "backup", "--to", to)
+	if err == nil || !strings.Contains(err.Error(), "pg_dump --format=custom --file="+to) || strings.Contains(err.Error(), "secret") {
+		t.Fatalf("backup of a PostgreSQL database = %v, want the pg_dump command, without the password", err)
+	}
+	if _, err := os.Stat(to); err == nil {
+		t.Fatal("the refused backup wrote a file")
 	}
 }
 

@@ -45,7 +45,7 @@ func envOr(getenv func(string) string, key, def string) string {
 
 // dbFlag adds the --db flag every command shares.
 func dbFlag(fs *flag.FlagSet, getenv func(string) string) *string {
-	return fs.String("db", envOr(getenv, "ROSTER_DB", "./data/roster.db"), "SQLite database file (ROSTER_DB)")
+	return fs.String("db", envOr(getenv, "ROSTER_DB", "./data/roster.db"), "database: a SQLite file (optionally sqlite:FILE) or a postgres:// URL (ROSTER_DB)")
 }
 
 func parseServe(args []string, getenv func(string) string) (c config, err error) {
@@ -134,12 +134,15 @@ func parseProxies(list string) ([]*net.IPNet, error) {
 	return out, nil
 }
 
-// openStore opens the database, creating its folder on first use.
-func openStore(ctx context.Context, path string) (*store.Store, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
-		return nil, err
+// openStore opens the database, creating a SQLite file's folder on first
+// use.
+func openStore(ctx context.Context, dsn string) (*store.Store, error) {
+	if !store.IsPostgres(dsn) {
+		if err := os.MkdirAll(filepath.Dir(strings.TrimPrefix(dsn, "sqlite:")), 0o750); err != nil {
+			return nil, err
+		}
 	}
-	return store.Open(ctx, path)
+	return store.Open(ctx, dsn)
 }
 
 // tuneGC trades a little memory for CPU unless GOGC or GOMEMLIMIT say
@@ -216,7 +219,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, logw 
 	} else {
 		log.Info("no SMTP server configured (ROSTER_SMTP_URL): emails stay queued in the outbox; see Settings → Email")
 	}
-	log.Info("roster listening", "addr", "http://"+ln.Addr().String(), "db", cfg.DB, "version", buildVersion())
+	log.Info("roster listening", "addr", "http://"+ln.Addr().String(), "db", store.Redacted(cfg.DB), "version", buildVersion())
 	log.Info("sign in at " + cfg.BaseURL + "/login")
 
 	select {
@@ -249,6 +252,10 @@ func optimizeCmd(ctx context.Context, args []string, getenv func(string) string,
 		return err
 	}
 	defer st.Close()
+	if st.Engine() == "postgres" {
+		fmt.Fprintln(out, "nothing to do: PostgreSQL keeps its keyword index (pg_trgm) merged as it writes")
+		return nil
+	}
 	// A minute or so at a million users, with nothing to report on the way:
 	// say so before starting.
 	fmt.Fprintln(out, "merging the keyword index (about a minute per million users; writes wait meanwhile)…")
@@ -270,6 +277,6 @@ func migrateCmd(ctx context.Context, args []string, getenv func(string) string, 
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(out, "database is up to date:", *db)
+	fmt.Fprintln(out, "database is up to date:", store.Redacted(*db))
 	return st.Close()
 }

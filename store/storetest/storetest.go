@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -58,7 +59,7 @@ func DSN(t testing.TB) string {
 	if err != nil {
 		t.Fatalf("storetest: %v (%s=%s; make test starts a throwaway server, see the Makefile)", err, ServerEnv, server)
 	}
-	name := "t_" + rand.Text()[:16]
+	name := "t_" + strings.ToLower(rand.Text()[:16])
 	if err := admin(server, `CREATE DATABASE `+name+` TEMPLATE `+tmpl); err != nil {
 		t.Fatalf("storetest: create database: %v", err)
 	}
@@ -80,7 +81,7 @@ var (
 // each test's database copies: copying is far cheaper than migrating.
 func template(server string) (string, error) {
 	tmplOnce.Do(func() {
-		name := "roster_tmpl_" + rand.Text()[:16]
+		name := "roster_tmpl_" + strings.ToLower(rand.Text()[:16])
 		if tmplErr = admin(server, `CREATE DATABASE `+name); tmplErr != nil {
 			return
 		}
