@@ -61,7 +61,7 @@ pg-setup:
 test: e2e-setup bench-setup pg-setup check-repo check-generated
 	go vet ./...
 	@test -z "$$(gofmt -l cmd handlers store web e2e)" || { echo "gofmt needed:"; gofmt -l cmd handlers store web e2e; exit 1; }
-	@pg=$$(mktemp -d) && trap 'store/storetest/pgserver stop "'"$$pg"'/cluster"; rm -rf "'"$$pg"'"' EXIT && \
+	@pg=$$(mktemp -d) && chmod 755 "$$pg" && trap 'store/storetest/pgserver stop "'"$$pg"'/cluster"; rm -rf "'"$$pg"'"' EXIT && \
 	pgurl=$$(store/storetest/pgserver start "$$pg/cluster") && \
 	echo "go test -race (SQLite)" && \
 	go test -race -count=1 -timeout 12m $$(go list ./... | grep -v -e /cmd/rosterbench -e /e2e) && \
