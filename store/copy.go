@@ -26,6 +26,9 @@ var copyTables = []string{
 	"resource_groups", "resource_group_resources", "resource_group_users", "resource_group_groups",
 	"user_tokens", "password_history", "outbox", "audit_events", "admin_preferences",
 	"jobs", "job_users",
+	// Failed sign-ins still counting against their limits: copied, so a
+	// move to PostgreSQL does not give a guesser a fresh start.
+	"attempts",
 }
 
 // copySkipped are the tables of the SQLite schema CopyDatabase leaves

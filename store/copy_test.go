@@ -70,10 +70,11 @@ func TestCopyDatabaseToPostgres(t *testing.T) {
 		names = append(names, c.Name)
 		rows[c.Name] = c.Rows
 	}
-	if len(names) < 24 || names[0] != "tenants" || !slices.Contains(names, "job_users") || slices.Contains(names, "sessions") {
+	if len(names) < 25 || names[0] != "tenants" || !slices.Contains(names, "job_users") || slices.Contains(names, "sessions") {
 		t.Errorf("tables copied = %v", names)
 	}
-	if rows["users"] != 3000+5+2 || rows["outbox"] != 1 || rows["jobs"] != 1 || rows["job_users"] == 0 || rows["password_history"] != 1 {
+	if rows["users"] != 3000+5+2 || rows["outbox"] != 1 || rows["jobs"] != 1 || rows["job_users"] == 0 || rows["password_history"] != 1 ||
+		rows["attempts"] != 2 {
 		t.Errorf("rows copied = %v", rows)
 	}
 	// Each table's progress climbs to its rows, which it reaches once, last.
@@ -126,6 +127,9 @@ func TestCopyDatabaseToPostgres(t *testing.T) {
 	}
 	if u, err := target.AuthenticateUser(ctx, fx.beta, "ada", "New-password-2"); err != nil || u.Username != "ada" {
 		t.Errorf("end user signs in on PostgreSQL = %+v, %v", u, err)
+	}
+	if r, err := target.ReserveAttempts(ctx, guesser); err != nil || r.OK {
+		t.Errorf("sign-in limit used up on SQLite, on PostgreSQL = %+v, %v; want still used up", r, err)
 	}
 	sessions := target.Sessions(time.Hour)
 	defer sessions.StopCleanup()
@@ -259,6 +263,9 @@ func lineDiff(got, want []string) string {
 	return strings.Join(d, "")
 }
 
+// guesser is a sign-in limit that mustCopySource uses up.
+var guesser = store.Quota{Key: "192.0.2.1 ada", Max: 2, Window: time.Hour}
+
 // copySource is what mustCopySource made that the copy's test checks
 // beyond the store's reads.
 type copySource struct {
@@ -272,7 +279,7 @@ type copySource struct {
 // property type (mustDirectory), a tenant of 3,000 seeded users with org
 // units, groups and property values, another administrator, API keys,
 // password history, an email with its token, a job, a resource group,
-// preferences, a failed sign-in and a session.
+// preferences, a failed sign-in, a used-up sign-in limit and a session.
 func mustCopySource(t *testing.T, s *store.Store) copySource {
 	t.Helper()
 	ctx := t.Context()
@@ -342,6 +349,11 @@ func mustCopySource(t *testing.T, s *store.Store) copySource {
 	}
 	if _, err := s.ChangeAssignments(ctx, seeded.ID, rg.ID, true, pubIDs(some.Items...), []string{groups.Items[0].PublicID()}); err != nil {
 		t.Fatal(err)
+	}
+	for range 2 {
+		if r, err := s.ReserveAttempts(ctx, guesser); err != nil || !r.OK {
+			t.Fatalf("ReserveAttempts = %+v, %v", r, err)
+		}
 	}
 	sessions := s.Sessions(time.Hour)
 	defer sessions.StopCleanup()
@@ -474,6 +486,9 @@ func describe(t *testing.T, s *store.Store) map[string][]string {
 	}) {
 		add("system audit events", e)
 	}
+	n, err := s.AttemptRows(ctx)
+	must(err)
+	add("sign-in attempts", n)
 	return d
 }
 

@@ -41,7 +41,7 @@ func TestCopyCommandToPostgres(t *testing.T) {
 		regexp.MustCompile(`(?m)^\[#{30}\] 1500/1500 users, \d+/s, ETA 0s$`),
 		regexp.MustCompile(`(?m)^\[#{30}\] 0/0 password_history, 0/s, ETA 0s$`),
 		regexp.MustCompile(`(?m)^\[#{30}\] (\d+)/(\d+) indexes and foreign keys, [0-9.]+/s, ETA 0s$`),
-		regexp.MustCompile(`(?m)^copied 24 tables, \d+ rows, from \S+roster\.db to postgres://\S+ in [0-9.]+m?s \(\d+ rows/s\); ` +
+		regexp.MustCompile(`(?m)^copied \d\d tables, \d+ rows, from \S+roster\.db to postgres://\S+ in [0-9.]+m?s \(\d+ rows/s\); ` +
 			`the rows took [0-9.]+m?s \(\d+ rows/s\), the indexes, foreign keys and planner statistics the rest$`),
 		regexp.MustCompile(`(?m)^sign-in sessions were not copied: everyone signs in again`),
 	} {
@@ -76,7 +76,7 @@ func TestCopyCommandToPostgres(t *testing.T) {
 	if err == nil || !regexp.MustCompile(`^nothing was copied to postgres://\S+: store: copy: the target database is not empty: tenants, .*users`).MatchString(err.Error()) {
 		t.Fatalf("copy into a filled database = %v, want a refusal naming what it holds", err)
 	}
-	if strings.Contains(out, "copied 24 tables") {
+	if strings.Contains(out, "tables, ") {
 		t.Errorf("refused copy reported a copy:\n%s", out)
 	}
 }
