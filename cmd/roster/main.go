@@ -43,6 +43,7 @@ Commands:
   seed             add generated users to a tenant (--users, --seed, [--tenant]) for benchmarks
   optimize         merge the keyword search index into one segment (after large imports)
   backup           write a consistent copy of the database to a new file (--to), even while serving
+  copy             copy a SQLite database into a new, empty PostgreSQL one (--from FILE, --to postgres://…)
 
 Run "roster <command> -h" for a command's flags.
 `
@@ -70,6 +71,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return optimizeCmd(ctx, rest, getenv, stdout)
 	case "backup":
 		return backupCmd(ctx, rest, getenv, stdout)
+	case "copy":
+		return copyCmd(ctx, rest, stdout)
 	case "version":
 		fmt.Fprintln(stdout, "roster", buildVersion())
 		return nil

@@ -53,15 +53,7 @@ func seedCmd(ctx context.Context, args []string, getenv func(string) string, out
 		if !tty {
 			return
 		}
-		el := time.Since(start).Seconds()
-		rate := float64(done) / el
-		eta := time.Duration(float64(*users-done)/rate) * time.Second
-		const width = 30
-		bar := []rune("[" + fmt.Sprintf("%-*s", width, "") + "]")
-		for i := 1; i <= width*done / *users; i++ {
-			bar[i] = '#'
-		}
-		fmt.Fprintf(out, "\r%s %d/%d users, %.0f/s, ETA %s   ", string(bar), done, *users, rate, eta.Round(time.Second))
+		fmt.Fprintf(out, "\r%s   ", progressLine(int64(done), int64(*users), "users", time.Since(start)))
 		if done == *users {
 			// Index building is most of the work and reports no progress.
 			fmt.Fprint(out, "\nbuilding indexes and the search index…")

@@ -51,9 +51,26 @@ func Open(t testing.TB) *store.Store {
 // PostgreSQL and not yet created on SQLite, removed after the test.
 func DSN(t testing.TB) string {
 	t.Helper()
+	if os.Getenv(ServerEnv) == "" {
+		return filepath.Join(t.TempDir(), "roster.db")
+	}
+	return PostgresDSN(t)
+}
+
+// PostgresDSN returns the URL of a fresh, migrated PostgreSQL database
+// for the test, whatever engine the run is for, dropped after the test:
+// for tests of both engines at once, such as copying from one to the
+// other. Without a server it fails the test, saying how to get one. Such
+// tests are named Test…ToPostgres, which make test runs in its
+// PostgreSQL pass only (its SQLite pass has no server to give them).
+func PostgresDSN(t testing.TB) string {
+	t.Helper()
 	server := os.Getenv(ServerEnv)
 	if server == "" {
-		return filepath.Join(t.TempDir(), "roster.db")
+		t.Fatalf("storetest: %s needs a PostgreSQL server as well as SQLite, and %s names none. "+
+			"make test starts one and runs it there; by hand: "+
+			"%s=$(store/storetest/pgserver start /tmp/pg) go test -run '^%s$' %s, then store/storetest/pgserver stop /tmp/pg",
+			t.Name(), ServerEnv, ServerEnv, t.Name(), packageDir())
 	}
 	tmpl, err := template(server)
 	if err != nil {
@@ -69,6 +86,27 @@ func DSN(t testing.TB) string {
 		}
 	})
 	return withDatabase(server, name)
+}
+
+// packageDir is the test's package as go test names it from the module's
+// root (tests run in their package's folder), such as ./store.
+func packageDir() string {
+	wd, err := os.Getwd()
+	if err != nil {
+		return "./PACKAGE"
+	}
+	for root := wd; ; root = filepath.Dir(root) {
+		if _, err := os.Stat(filepath.Join(root, "go.mod")); err == nil {
+			rel, err := filepath.Rel(root, wd)
+			if err != nil {
+				return "./PACKAGE"
+			}
+			return "./" + filepath.ToSlash(rel)
+		}
+		if filepath.Dir(root) == root {
+			return "./PACKAGE"
+		}
+	}
 }
 
 var (
