@@ -21,95 +21,112 @@ import (
 // and done once at the end (on SQLite, the secondary indexes and triggers
 // of users, group_members and user_property_values are dropped and
 // rebuilt, and the keyword index is rebuilt whole; on PostgreSQL, their
-// triggers are off), and every counter of the tenant is recomputed.
-// Building an index once is several times faster than updating it a
-// million times (measured), but the rebuild costs the same for ten users
-// as for the whole table, so small batches belong to CreateUsers. A
-// username taken twice fails the load with ErrConflict.
+// secondary indexes and foreign keys are dropped and rebuilt, their
+// triggers are off, and the rows are written with COPY), and every
+// counter of the tenant is recomputed. Building an index once is several
+// times faster than updating it a million times (measured), but the
+// rebuild costs the same for ten users as for the whole table, so small
+// batches belong to CreateUsers. A username taken twice fails the load
+// with ErrConflict.
 func (s *Store) BulkLoad(ctx context.Context, tenant int64, fill func(*Loader) error) error {
 	t, err := s.GetTenant(ctx, tenant)
 	if err != nil {
 		return err
 	}
-	if !s.pg {
+	defer s.forgetProperties(tenant)
+	if s.pg {
+		err = s.bulkLoadPostgres(ctx, t, fill)
+	} else {
 		// A large page cache while loading: building indexes over a million
 		// rows thrashes the default 32 MB one (measured: x1.4).
 		if _, err := s.w.ExecContext(ctx, `PRAGMA cache_size = -1000000`); err != nil {
 			return err
 		}
 		defer s.w.ExecContext(context.WithoutCancel(ctx), `PRAGMA cache_size = -32000`)
+		err = s.inTx(ctx, func(tx *sql.Tx) error { return s.load(ctx, tx, nil, t, fill) })
 	}
-	defer s.forgetProperties(tenant)
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		pause := s.pauseSQLiteLoadSchema
-		if s.pg {
-			pause = s.pausePostgresTriggers
-		}
-		resume, err := pause(ctx, tx)
-		if err != nil {
-			return fmt.Errorf("store: bulk load: %w", err)
-		}
-		l := &Loader{s: s, ctx: ctx, tx: tx, tenant: tenant, lang: t.DefaultLanguage, now: s.nowMillis(),
-			units: map[int64]bool{}, groups: map[int64]bool{}, props: map[int64]string{}, options: map[int64]int64{}}
-		if err := tx.QueryRowContext(ctx, `SELECT id FROM org_units WHERE tenant_id = ? AND parent_id IS NULL`, tenant).Scan(&l.root); err != nil {
-			return fmt.Errorf("store: bulk load: root org unit: %w", err)
-		}
-		l.units[l.root] = true
-		// Users get their ids here, so that memberships and values can name
-		// them before their rows are written: they follow the largest one,
-		// and nothing else writes to the table meanwhile (checked in
-		// finish). SQLite's rowids do that on their own, and writing them
-		// would make SQLite look each one up first (measured: user rows
-		// about 5 % slower); PostgreSQL's come from a sequence, so there
-		// they are written, starting past both the largest id and the
-		// sequence (an id once used, even by a removed user, is not reused).
-		firstID, head := `SELECT coalesce(max(id), 0) + 1 FROM users`, `INSERT INTO users (`
-		if s.pg {
-			firstID = `SELECT greatest(coalesce(max(id), 0), (SELECT last_value FROM users_id_seq)) + 1 FROM users`
-			head = `INSERT INTO users (id, `
-		}
-		if err := tx.QueryRowContext(ctx, firstID).Scan(&l.firstUser); err != nil {
-			return fmt.Errorf("store: bulk load: %w", err)
-		}
-		cols := 12
-		if s.pg {
-			cols++
-		}
-		l.users = newBulk(ctx, tx, head+`tenant_id, username, display_name, email, status, locked_at,
-			lock_reason, source_type, language, org_unit_id, created_at, updated_at) VALUES`, "", cols, nil)
-		l.members = newBulk(ctx, tx, `INSERT INTO group_members (group_id, user_id, joined_at, username) VALUES`, "", 4, l.users)
-		l.values = newBulk(ctx, tx, `INSERT INTO user_property_values (property_id, option_id, value, user_id, username) VALUES`, "", 5, l.users)
-		defer l.users.close()
-		defer l.members.close()
-		defer l.values.close()
-		if err := fill(l); err != nil {
-			return err
-		}
-		if err := l.finish(); err != nil {
-			return err
-		}
-		if err := resume(); err != nil {
-			return err
-		}
-		if err := s.recount(ctx, tx, tenant); err != nil {
-			return err
-		}
-		return s.audit(ctx, tx, tenant, "tenant.bulk_load", "tenant", PublicID(PrefixTenant, tenant), Changes{
-			"users": {After: l.added.users}, "org_units": {After: l.added.units}, "groups": {After: l.added.groups},
-			"memberships": {After: l.added.members}, "properties": {After: l.added.props},
-			"property_values": {After: l.added.values}})
-	})
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) && pe.Code == "23505" && strings.HasPrefix(pe.ConstraintName, "users_") {
 		// Written in batches, a user row may be checked long after AddUser.
 		return uniqueUserError(err)
 	}
-	if err == nil && s.pg {
-		// Statistics of the new rows for the planner, as autovacuum would
-		// gather a while later.
-		_, err = s.w.ExecContext(ctx, `ANALYZE users, group_members, user_property_values`)
-	}
 	return err
+}
+
+// load is BulkLoad's transaction: tx on SQLite; on PostgreSQL, tx and the
+// connection it runs on, conn, through which the rows are copied.
+func (s *Store) load(ctx context.Context, tx *sql.Tx, conn *sql.Conn, t Tenant, fill func(*Loader) error) error {
+	pause := s.pauseSQLiteLoadSchema
+	if s.pg {
+		pause = s.pausePostgresLoadSchema
+	}
+	resume, err := pause(ctx, tx)
+	if err != nil {
+		return fmt.Errorf("store: bulk load: %w", err)
+	}
+	l := &Loader{s: s, ctx: ctx, tx: tx, tenant: t.ID, lang: t.DefaultLanguage, now: s.nowMillis(),
+		units: map[int64]bool{}, groups: map[int64]bool{}, props: map[int64]string{}, options: map[int64]int64{}}
+	if err := tx.QueryRowContext(ctx, `SELECT id FROM org_units WHERE tenant_id = ? AND parent_id IS NULL`, t.ID).Scan(&l.root); err != nil {
+		return fmt.Errorf("store: bulk load: root org unit: %w", err)
+	}
+	l.units[l.root] = true
+	// Users get their ids here, so that memberships and values can name
+	// them before their rows are written: they follow the largest one,
+	// and nothing else writes to the table meanwhile (checked in
+	// finish). SQLite's rowids do that on their own, and writing them
+	// would make SQLite look each one up first (measured: user rows
+	// about 5 % slower); PostgreSQL's come from a sequence, so there
+	// they are written, starting past both the largest id and the
+	// sequence (an id once used, even by a removed user, is not reused).
+	firstID := `SELECT coalesce(max(id), 0) + 1 FROM users`
+	if s.pg {
+		firstID = `SELECT greatest(coalesce(max(id), 0), (SELECT last_value FROM users_id_seq)) + 1 FROM users`
+	}
+	if err := tx.QueryRowContext(ctx, firstID).Scan(&l.firstUser); err != nil {
+		return fmt.Errorf("store: bulk load: %w", err)
+	}
+	if s.pg {
+		// The foreign keys are off while loading (see
+		// pausePostgresLoadSchema): memberships and values go first, and
+		// the users wait to be written with their copies of their values.
+		l.copier = newCopier(ctx, conn)
+		defer l.copier.close()
+		l.users = &heldRows{}
+		l.members = newCopy(l.copier, "group_members", "group_id", "user_id", "joined_at", "username")
+		l.values = newCopy(l.copier, "user_property_values", "property_id", "option_id", "value", "user_id", "username")
+	} else {
+		users := newBulk(ctx, tx, `INSERT INTO users (tenant_id, username, display_name, email, status, locked_at,
+			lock_reason, source_type, language, org_unit_id, created_at, updated_at) VALUES`, "", 12, nil)
+		l.users = users
+		l.members = newBulk(ctx, tx, `INSERT INTO group_members (group_id, user_id, joined_at, username) VALUES`, "", 4, users)
+		l.values = newBulk(ctx, tx, `INSERT INTO user_property_values (property_id, option_id, value, user_id, username) VALUES`, "", 5, users)
+	}
+	defer l.users.close()
+	defer l.members.close()
+	defer l.values.close()
+	if err := fill(l); err != nil {
+		if l.copier != nil {
+			if cerr := l.copier.wait(); cerr != nil {
+				// A COPY that failed aborted the transaction; what
+				// failed after it only says so.
+				return fmt.Errorf("store: bulk load: %w", cerr)
+			}
+		}
+		return err
+	}
+	if err := l.finish(); err != nil {
+		return err
+	}
+	if err := resume(); err != nil {
+		return err
+	}
+	if err := s.recount(ctx, tx, t.ID); err != nil {
+		return err
+	}
+	return s.audit(ctx, tx, t.ID, "tenant.bulk_load", "tenant", PublicID(PrefixTenant, t.ID), Changes{
+		"users": {After: l.added.users}, "org_units": {After: l.added.units}, "groups": {After: l.added.groups},
+		"memberships": {After: l.added.members}, "properties": {After: l.added.props},
+		"property_values": {After: l.added.values}})
 }
 
 // pauseSQLiteLoadSchema drops what SQLite would update row by row while
@@ -133,35 +150,6 @@ func (s *Store) pauseSQLiteLoadSchema(ctx context.Context, tx *sql.Tx) (resume f
 			}
 		}
 		if err := restoreUserStatistics(ctx, tx, stats); err != nil {
-			return fmt.Errorf("store: bulk load: %w", err)
-		}
-		return nil
-	}, nil
-}
-
-// pausePostgresTriggers turns off the triggers of the tables a load fills
-// until resume: recount computes once what they would have kept row by
-// row. The lock keeps other writers of users out (readers go on), so the
-// ids the load gives its users stay free; resume moves the id sequence
-// past them. Indexes stay: a unique username is checked as it is written.
-func (s *Store) pausePostgresTriggers(ctx context.Context, tx *sql.Tx) (resume func() error, err error) {
-	tables := []string{"users", "group_members", "user_property_values"}
-	if _, err := tx.ExecContext(ctx, `LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE`); err != nil {
-		return nil, err
-	}
-	for _, t := range tables {
-		if _, err := tx.ExecContext(ctx, `ALTER TABLE `+t+` DISABLE TRIGGER USER`); err != nil {
-			return nil, err
-		}
-	}
-	return func() error {
-		for _, t := range tables {
-			if _, err := tx.ExecContext(ctx, `ALTER TABLE `+t+` ENABLE TRIGGER USER`); err != nil {
-				return fmt.Errorf("store: bulk load: %w", err)
-			}
-		}
-		_, err := tx.ExecContext(ctx, `SELECT setval('users_id_seq', (SELECT max(id) FROM users)) FROM users LIMIT 1`)
-		if err != nil {
 			return fmt.Errorf("store: bulk load: %w", err)
 		}
 		return nil
@@ -237,11 +225,7 @@ func (s *Store) dropLoadSchema(ctx context.Context, tx *sql.Tx) ([]string, error
 // recount rebuilds the keyword index and recomputes the tenant's counters,
 // which the dropped triggers would have kept.
 func (s *Store) recount(ctx context.Context, tx *sql.Tx, tenant int64) error {
-	month := `strftime('%Y-%m', created_at / 1000, 'unixepoch')`
-	if s.pg {
-		month = `to_char(to_timestamp(created_at / 1000) AT TIME ZONE 'UTC', 'YYYY-MM')`
-	}
-	for _, q := range []string{
+	stmts := []string{
 		// 'rebuild' is the fast way to index a million rows. It leaves one
 		// large segment that later writes merge against, which is why the
 		// store writes the index once per batch, not once per user.
@@ -258,7 +242,7 @@ func (s *Store) recount(ctx context.Context, tx *sql.Tx, tenant int64) error {
 		 UNION ALL SELECT tenant_id, 'status', status, count(*) FROM users WHERE tenant_id = ?1 GROUP BY tenant_id, status
 		 UNION ALL SELECT tenant_id, 'source_type', source_type, count(*) FROM users WHERE tenant_id = ?1
 		           GROUP BY tenant_id, source_type
-		 UNION ALL SELECT tenant_id, 'created_month', ` + month + `, count(*)
+		 UNION ALL SELECT tenant_id, 'created_month', strftime('%Y-%m', created_at / 1000, 'unixepoch'), count(*)
 		           FROM users WHERE tenant_id = ?1 GROUP BY tenant_id, 3`,
 		`UPDATE org_units SET user_count = (SELECT count(*) FROM users u
 		     WHERE u.tenant_id = ?1 AND u.org_unit_id = org_units.id) WHERE tenant_id = ?1`,
@@ -271,10 +255,11 @@ func (s *Store) recount(ctx context.Context, tx *sql.Tx, tenant int64) error {
 		     WHERE v.property_id = properties.id) WHERE tenant_id = ?1`,
 		`UPDATE org_units SET subtree_user_count = (SELECT sum(d.user_count) FROM org_closure c
 		     JOIN org_units d ON d.id = c.descendant WHERE c.ancestor = org_units.id) WHERE tenant_id = ?1`,
-	} {
-		if s.pg && strings.Contains(q, "users_fts") {
-			continue // PostgreSQL's trigram index is kept as rows are written
-		}
+	}
+	if s.pg {
+		stmts = postgresRecount
+	}
+	for _, q := range stmts {
 		var args []any
 		if strings.Contains(q, "?") {
 			args = []any{tenant}

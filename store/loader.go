@@ -36,7 +36,8 @@ type BulkUser struct {
 type Loader struct {
 	s      *Store
 	ctx    context.Context
-	tx     *sql.Tx
+	tx     *sql.Tx // only through txn
+	copier *copier // on PostgreSQL, what copies the rows through tx's connection
 	tenant int64
 	lang   string // the tenant's default language
 	root   int64
@@ -51,13 +52,26 @@ type Loader struct {
 	props   map[int64]string // the tenant's properties seen so far, by id: their type
 	options map[int64]int64  // their options: the property of each
 
-	users, members, values *bulk
+	users, members, values rowWriter
 	added                  struct{ users, units, groups, members, props, values int }
 }
 
 // nameBlock is how many usernames a block of Loader.names holds: one slice
 // growing with the users was copied at each growth, about 6 % of a user's time.
 const nameBlock = 1 << 16
+
+// txn returns the load's transaction for a statement. On PostgreSQL that
+// waits for the COPYs sent before (see copier): the driver keeps the
+// connection to a statement until its rows are read, which database/sql's
+// lock does not cover, so no statement may run beside a COPY.
+func (l *Loader) txn() (*sql.Tx, error) {
+	if l.copier != nil {
+		if err := l.copier.wait(); err != nil {
+			return nil, fmt.Errorf("store: bulk load: %w", err)
+		}
+	}
+	return l.tx, nil
+}
 
 // Now is the load's time: when the units, groups and properties it adds
 // were created, and users without a creation time.
@@ -76,15 +90,19 @@ func (l *Loader) AddOrgUnit(n NewOrgUnit) (int64, error) {
 	} else if err := l.knownUnit(parent); err != nil {
 		return 0, err
 	}
+	tx, err := l.txn()
+	if err != nil {
+		return 0, err
+	}
 	var id int64
-	err := l.s.in(l.tx).QueryRowContext(l.ctx, sqlInsertOrgUnit, l.tenant, parent, n.Name, n.Description, l.now, l.now).Scan(&id)
+	err = l.s.in(tx).QueryRowContext(l.ctx, sqlInsertOrgUnit, l.tenant, parent, n.Name, n.Description, l.now, l.now).Scan(&id)
 	if isUniqueViolation(err) {
 		return 0, conflict("name", siblingTaken)
 	}
 	if err != nil {
 		return 0, fmt.Errorf("store: bulk load: org unit: %w", err)
 	}
-	if _, err := l.s.exec(l.ctx, l.tx, sqlLinkOrgUnit, id, parent); err != nil {
+	if _, err := l.s.exec(l.ctx, tx, sqlLinkOrgUnit, id, parent); err != nil {
 		return 0, fmt.Errorf("store: bulk load: org unit: %w", err)
 	}
 	l.units[id] = true
@@ -97,8 +115,12 @@ func (l *Loader) knownUnit(id int64) error {
 	if l.units[id] {
 		return nil
 	}
+	tx, err := l.txn()
+	if err != nil {
+		return err
+	}
 	var one int
-	err := l.s.in(l.tx).QueryRowContext(l.ctx, sqlOrgUnitExists, l.tenant, id).Scan(&one)
+	err = l.s.in(tx).QueryRowContext(l.ctx, sqlOrgUnitExists, l.tenant, id).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("store: bulk load: org unit %d: %w", id, ErrNotFound)
 	}
@@ -175,8 +197,12 @@ func (l *Loader) AddGroup(name, description string) (int64, error) {
 	if fe := checkNamed(name, description); len(fe) > 0 {
 		return 0, fe
 	}
+	tx, err := l.txn()
+	if err != nil {
+		return 0, err
+	}
 	var id int64
-	err := l.s.in(l.tx).QueryRowContext(l.ctx, sqlInsertGroup, l.tenant, name, description, l.now, l.now).Scan(&id)
+	err = l.s.in(tx).QueryRowContext(l.ctx, sqlInsertGroup, l.tenant, name, description, l.now, l.now).Scan(&id)
 	if isUniqueViolation(err) {
 		return 0, conflict("name", groupTaken)
 	}
@@ -192,7 +218,11 @@ func (l *Loader) AddGroup(name, description string) (int64, error) {
 // added in group order, then user order, load fastest (the table's order).
 func (l *Loader) AddMember(group, user int64) error {
 	if !l.groups[group] {
-		if _, err := getGroup(l.ctx, l.s.in(l.tx), l.tenant, group); err != nil {
+		tx, err := l.txn()
+		if err != nil {
+			return err
+		}
+		if _, err := getGroup(l.ctx, l.s.in(tx), l.tenant, group); err != nil {
 			return err
 		}
 		l.groups[group] = true
@@ -214,7 +244,11 @@ func (l *Loader) AddProperty(n NewProperty) (Property, error) {
 	if fe := l.s.checkNewProperty(&n); len(fe) > 0 {
 		return Property{}, fe
 	}
-	p, err := l.s.insertProperty(l.ctx, l.tx, l.tenant, n, l.now)
+	tx, err := l.txn()
+	if err != nil {
+		return Property{}, err
+	}
+	p, err := l.s.insertProperty(l.ctx, tx, l.tenant, n, l.now)
 	if err != nil {
 		return Property{}, err
 	}
@@ -239,7 +273,11 @@ func (l *Loader) know(p Property) {
 func (l *Loader) AddValue(user, property, option int64, text string) error {
 	typ, ok := l.props[property]
 	if !ok {
-		p, err := getProperty(l.ctx, l.s.in(l.tx), l.tenant, property, "")
+		tx, err := l.txn()
+		if err != nil {
+			return err
+		}
+		p, err := getProperty(l.ctx, l.s.in(tx), l.tenant, property, "")
 		if err != nil {
 			return err
 		}
@@ -280,38 +318,78 @@ func (l *Loader) AddValue(user, property, option int64, text string) error {
 // finish writes the rows still waiting and the copies of property values
 // on the user rows, which the dropped triggers would have written.
 func (l *Loader) finish() error {
-	for _, b := range []*bulk{l.users, l.members, l.values} {
+	if l.s.pg {
+		if err := l.finishPostgres(); err != nil {
+			return err
+		}
+		return l.checkLastUser()
+	}
+	for _, b := range []rowWriter{l.users, l.members, l.values} {
 		if err := b.flush(); err != nil {
 			return fmt.Errorf("store: bulk load: %w", err)
 		}
 	}
+	if err := l.checkLastUser(); err != nil {
+		return err
+	}
+	tx, err := l.txn()
+	if err != nil {
+		return err
+	}
+	upd := newBulk(l.ctx, tx, `WITH v(id, pv) AS (VALUES`, `) UPDATE users SET property_values = v.pv FROM v WHERE users.id = CAST(v.id AS BIGINT)`, 2, nil)
+	defer upd.close()
+	err = l.eachCopy(func(user int64, c []byte) error {
+		if len(c) == 0 {
+			return nil
+		}
+		// The id as text, cast back by the statement, as when it served
+		// PostgreSQL too (which types a VALUES list's columns from its rows).
+		if err := upd.add(strconv.FormatInt(user, 10), string(c)); err != nil {
+			return fmt.Errorf("store: bulk load: property values: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if err := upd.flush(); err != nil {
+		return fmt.Errorf("store: bulk load: property values: %w", err)
+	}
+	return nil
+}
+
+// checkLastUser checks that the users added have the ids their
+// memberships and values were written with.
+func (l *Loader) checkLastUser() error {
+	tx, err := l.txn()
+	if err != nil {
+		return err
+	}
 	var last int64
-	if err := l.tx.QueryRowContext(l.ctx, `SELECT coalesce(max(id), 0) FROM users`).Scan(&last); err != nil {
+	if err := tx.QueryRowContext(l.ctx, `SELECT coalesce(max(id), 0) FROM users`).Scan(&last); err != nil {
 		return fmt.Errorf("store: bulk load: %w", err)
 	}
 	if want := l.firstUser + int64(l.added.users) - 1; l.added.users > 0 && last != want {
 		return fmt.Errorf("store: bulk load: the last user has id %d, not %d as its memberships and values say", last, want)
 	}
-	upd := newBulk(l.ctx, l.tx, `WITH v(id, pv) AS (VALUES`, `) UPDATE users SET property_values = v.pv FROM v WHERE users.id = CAST(v.id AS BIGINT)`, 2, nil)
-	defer upd.close()
+	return nil
+}
+
+// eachCopy calls fn with each user added, in id order, and their copy of
+// their property values in the triggers' order (empty without values).
+func (l *Loader) eachCopy(fn func(user int64, c []byte) error) error {
 	var scratch []copiedValue
-	for i, c := range l.copies {
-		if len(c) == 0 {
-			continue
+	for i := range l.added.users {
+		var c []byte
+		if i < len(l.copies) && len(l.copies[i]) > 0 {
+			var err error
+			if c, scratch, err = l.inCopyOrder(l.firstUser+int64(i), l.copies[i], scratch); err != nil {
+				return err
+			}
 		}
-		user := l.firstUser + int64(i)
-		var err error
-		if c, scratch, err = l.inCopyOrder(user, c, scratch); err != nil {
+		if err := fn(l.firstUser+int64(i), c); err != nil {
 			return err
 		}
-		// The id as text: PostgreSQL types a VALUES list's columns from
-		// its rows, and a bound integer would make text of it there.
-		if err := upd.add(strconv.FormatInt(user, 10), string(c)); err != nil {
-			return fmt.Errorf("store: bulk load: property values: %w", err)
-		}
-	}
-	if err := upd.flush(); err != nil {
-		return fmt.Errorf("store: bulk load: property values: %w", err)
 	}
 	return nil
 }
@@ -372,6 +450,14 @@ func cutNumber(b []byte) (int64, []byte) {
 	return n, b[min(i+1, len(b)):]
 }
 
+// rowWriter writes rows of one table as they are added, many at a time:
+// bulk with multi-row INSERTs, copyRows with PostgreSQL's COPY.
+type rowWriter interface {
+	add(vals ...any) error
+	flush() error // writes the rows waiting
+	close()
+}
+
 // bulk writes rows a hundred at a time with one multi-row statement:
 // database/sql's cost per statement (arguments converted, bound, stepped,
 // reset) was most of a loaded user's.
@@ -382,12 +468,12 @@ type bulk struct {
 	cols       int
 	full       *sql.Stmt // prepared for bulkRows rows
 	args       []any
-	parent     *bulk // the rows these refer to, written first
+	parent     rowWriter // the rows these refer to, written first
 }
 
 const bulkRows = 100
 
-func newBulk(ctx context.Context, tx *sql.Tx, head, tail string, cols int, parent *bulk) *bulk {
+func newBulk(ctx context.Context, tx *sql.Tx, head, tail string, cols int, parent rowWriter) *bulk {
 	return &bulk{ctx: ctx, tx: tx, head: head, tail: tail, cols: cols, args: make([]any, 0, cols*bulkRows), parent: parent}
 }
 
