@@ -76,7 +76,9 @@ test: e2e-setup bench-setup pg-setup check-repo check-generated
 		go test -count=1 -timeout 15m ./e2e/...
 	@# The benchmark's smoke run loads both cores; alone, it neither starves the
 	@# browser tests nor is slowed by them (and not under -race, which it would only measure).
-	go test -count=1 -timeout 5m ./cmd/rosterbench
+	@# It runs SQLite and PostgreSQL side by side, as make bench does, on a throwaway server of its own.
+	@pg=$$(mktemp -d) && trap 'store/storetest/pgserver stop '"$$pg" EXIT && \
+	ROSTER_TEST_POSTGRES=$$(store/storetest/pgserver start "$$pg/cluster") go test -count=1 -timeout 5m ./cmd/rosterbench
 
 ## vendor: refresh htmx and Pico CSS in web/static from npm (versions pinned in web/package.json)
 vendor:
@@ -89,7 +91,23 @@ vendor:
 bench-store:
 	go test -run '^$$' -bench . -benchtime 200x -timeout 60m ./store
 
-## bench: seed (or reuse) a million-user database, start Roster on loopback and drive every scenario
-## at 8 connections next to a bare net/http floor; prints the table for BENCHMARKS.md
-bench: build bench-setup
-	go run ./cmd/rosterbench --roster bin/roster --users 1000000 --conns 8 --duration 10s
+## bench: seed (or reuse) a million-user directory, start Roster on loopback and drive every scenario
+## at 8 connections next to a bare net/http floor; prints the table for BENCHMARKS.md.
+## DB=both (the default) measures SQLite and PostgreSQL in one run, side by side, as BENCHMARKS.md shows
+## them: the two servers take turns scenario by scenario, so this box's drift reaches both alike.
+## DB=sqlite or DB=postgres measures one engine. PostgreSQL is a throwaway server with its default
+## durability (fsync on; store/storetest/pgserver --durable), seeded anew each run and stopped after it;
+## BENCH_PG=postgres://… uses a server of yours instead, where the seeded database is kept and reused.
+DB ?= both
+BENCH_ARGS = --roster bin/roster --users 1000000 --conns 8 --duration 10s
+bench: build bench-setup $(if $(filter sqlite,$(DB)),,pg-setup)
+	@case "$(DB)" in sqlite|postgres|both) ;; *) echo "DB is sqlite, postgres or both, not $(DB)"; exit 2;; esac
+	@if [ "$(DB)" = sqlite ]; then \
+		go run ./cmd/rosterbench --engine sqlite $(BENCH_ARGS); \
+	elif [ -n "$(BENCH_PG)" ]; then \
+		go run ./cmd/rosterbench --engine $(DB) --postgres "$(BENCH_PG)" $(BENCH_ARGS); \
+	else \
+		pg=$$(mktemp -d) && trap 'store/storetest/pgserver stop '"$$pg" EXIT && \
+		pgurl=$$(store/storetest/pgserver start "$$pg/cluster" --durable) && \
+		go run ./cmd/rosterbench --engine $(DB) --postgres "$$pgurl" $(BENCH_ARGS); \
+	fi

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -11,24 +12,37 @@ import (
 
 // The smoke run of make bench: a small tenant, a second per scenario, every
 // scenario answered without errors. It keeps the benchmark from rotting.
+// With a PostgreSQL server in ROSTER_TEST_POSTGRES (make test starts a
+// throwaway one) it runs both engines side by side, as make bench does.
 func TestSmokeBenchmark(t *testing.T) {
 	if testing.Short() {
-		t.Skip("skipped under -short only: the smoke benchmark takes about 30 s; make test always runs it")
+		t.Skip("skipped under -short only: the smoke benchmark takes about 40 s, 75 s with PostgreSQL; make test always runs it")
 	}
 	bin := filepath.Join(t.TempDir(), "roster")
 	if out, err := exec.Command("go", "build", "-o", bin, "../roster").CombinedOutput(); err != nil {
 		t.Fatalf("building roster: %v\n%s", err, out)
 	}
 	var out bytes.Buffer
-	err := run(t.Context(), options{roster: bin, users: 10_000, units: 100, groups: 20, props: 8, seed: 1, cache: t.TempDir(),
-		duration: time.Second, conns: 4, out: &out})
-	if err != nil {
+	o := options{roster: bin, engines: []string{sqlite}, users: 10_000, units: 100, groups: 20, props: 8, seed: 1,
+		cache: t.TempDir(), duration: time.Second, conns: 4, out: &out}
+	wants := []string{"SQLite\n", "| target | met |"}
+	if o.postgres = os.Getenv("ROSTER_TEST_POSTGRES"); o.postgres != "" {
+		o.engines = append(o.engines, postgres)
+		wants = []string{"| PostgreSQL: requests/s |", "PostgreSQL / SQLite", "| met (SQLite, PostgreSQL) |",
+			"PostgreSQL: server RSS", "### PostgreSQL, "}
+		t.Cleanup(func() {
+			if err := dropDatabase(o.postgres, postgresCache(o)); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	if err := run(t.Context(), o); err != nil {
 		t.Fatal(err)
 	}
 	report := out.String()
-	for _, want := range []string{"users first page (JSON)", "deep page by cursor", "keyword substring, 8 letters",
+	for _, want := range append(wants, "users first page (JSON)", "deep page by cursor", "keyword substring, 8 letters",
 		"users list as an HTML page", "batch create, 500 users a request", "org subtree", "group members",
-		"property value filter", "org tree layer", "Server RSS:", "| target | met |", "top of the server's CPU profile", "flat%"} {
+		"property value filter", "org tree layer", "SQLite: server RSS", "top of the server's CPU profile", "flat%") {
 		if !strings.Contains(report, want) {
 			t.Errorf("report lacks %q:\n%s", want, report)
 		}

@@ -1,0 +1,104 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"time"
+)
+
+// PostgreSQL's goal for each list of users: at least half of SQLite's
+// requests/s for the same scenario in the same run, and a p99 under 25 ms.
+const (
+	postgresShare = 0.5
+	postgresP99   = 25 * time.Millisecond
+)
+
+// report prints the results as a Markdown table: one engine's in the
+// columns BENCHMARKS.md has always had, or both engines side by side.
+func report(o options, benches []*bench) {
+	w := o.out
+	if len(benches) == 1 {
+		reportOne(w, benches[0])
+	} else {
+		reportBoth(w, benches[0], benches[1])
+	}
+	fmt.Fprintf(w, "\n%d users, %d org units, %d groups, %d properties; %d connections, %s per scenario.", o.users, o.units, o.groups,
+		o.props, o.conns, o.duration)
+	for _, b := range benches {
+		fmt.Fprintf(w, " %s: server RSS %.0f MiB idle, %.0f MiB peak.", engineNames[b.engine], b.idle, b.peak)
+	}
+	if len(benches) > 1 || benches[0].engine == postgres {
+		fmt.Fprint(w, " (Roster's own memory: PostgreSQL's processes are not counted.)")
+	}
+	fmt.Fprintln(w)
+	for _, b := range benches {
+		for _, r := range b.results {
+			if r.profile != "" {
+				fmt.Fprintf(w, "\n### %s, %s: top of the server's CPU profile\n\n```\n%s```\n", engineNames[b.engine], r.name, r.profile)
+			}
+		}
+	}
+}
+
+func reportOne(w io.Writer, b *bench) {
+	fmt.Fprintf(w, "%s\n\n| scenario | requests/s | share of floor | p50 | p99 | target | met | note |\n|---|---:|---:|---:|---:|---:|---|---|\n",
+		engineNames[b.engine])
+	for _, r := range b.results {
+		target, met := "—", "—"
+		if r.target > 0 {
+			target, met = fmt.Sprintf("%.0f", r.target), yesNo(r.rps >= r.target)
+		}
+		fmt.Fprintf(w, "| %s | %.0f | %.0f %% | %s | %s | %s | %s | %s |\n", r.name, r.rps, share(r),
+			r.p50.Round(time.Microsecond), r.p99.Round(time.Microsecond), target, met, r.note)
+	}
+}
+
+// reportBoth prints SQLite's and PostgreSQL's results for each scenario
+// on one row, each against the floor measured next to it, and whether
+// PostgreSQL's lists meet their goal against SQLite's.
+func reportBoth(w io.Writer, lite, pg *bench) {
+	fmt.Fprintf(w, "| scenario | SQLite: requests/s | share of floor | p50 | p99 "+
+		"| PostgreSQL: requests/s | share of floor | p50 | p99 | PostgreSQL / SQLite | target | met (SQLite, PostgreSQL) "+
+		"| PostgreSQL ≥ %.0f %% of SQLite, p99 < %s |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|\n",
+		100*postgresShare, postgresP99)
+	for i, a := range lite.results {
+		b := pg.results[i]
+		target, met, goal := "—", "—", "—"
+		if a.target > 0 {
+			target, met = fmt.Sprintf("%.0f", a.target), yesNo(a.rps >= a.target)+", "+yesNo(b.rps >= b.target)
+		}
+		if a.list {
+			goal = yesNo(b.rps >= postgresShare*a.rps && b.p99 < postgresP99)
+		}
+		ratio := "—"
+		if a.rps > 0 {
+			ratio = fmt.Sprintf("%.0f %%", 100*b.rps/a.rps)
+		}
+		fmt.Fprintf(w, "| %s | %s | %.0f %% | %s | %s | %s | %.0f %% | %s | %s | %s | %s | %s | %s |\n", a.name,
+			rate(a), share(a), a.p50.Round(time.Microsecond), a.p99.Round(time.Microsecond),
+			rate(b), share(b), b.p50.Round(time.Microsecond), b.p99.Round(time.Microsecond),
+			ratio, target, met, goal)
+	}
+}
+
+// rate is a result's requests/s, with its note (batch create's users/s).
+func rate(r result) string {
+	if r.note != "" {
+		return fmt.Sprintf("%.0f (%s)", r.rps, r.note)
+	}
+	return fmt.Sprintf("%.0f", r.rps)
+}
+
+func share(r result) float64 {
+	if r.floor <= 0 {
+		return 0
+	}
+	return 100 * r.rps / r.floor
+}
+
+func yesNo(ok bool) string {
+	if ok {
+		return "yes"
+	}
+	return "no"
+}
