@@ -77,7 +77,7 @@ test: e2e-setup bench-setup pg-setup check-repo check-generated
 	@# The benchmark's smoke run loads both cores; alone, it neither starves the
 	@# browser tests nor is slowed by them (and not under -race, which it would only measure).
 	@# It runs SQLite and PostgreSQL side by side, as make bench does, on a throwaway server of its own.
-	@pg=$$(mktemp -d) && trap 'store/storetest/pgserver stop '"$$pg" EXIT && \
+	@pg=$$(mktemp -d) && chmod 755 "$$pg" && trap 'store/storetest/pgserver stop "'"$$pg"'/cluster"; rm -rf "'"$$pg"'"' EXIT && \
 	ROSTER_TEST_POSTGRES=$$(store/storetest/pgserver start "$$pg/cluster") go test -count=1 -timeout 5m ./cmd/rosterbench
 
 ## vendor: refresh htmx and Pico CSS in web/static from npm (versions pinned in web/package.json)
@@ -107,7 +107,7 @@ bench: build bench-setup $(if $(filter sqlite,$(DB)),,pg-setup)
 	elif [ -n "$(BENCH_PG)" ]; then \
 		go run ./cmd/rosterbench --engine $(DB) --postgres "$(BENCH_PG)" $(BENCH_ARGS); \
 	else \
-		pg=$$(mktemp -d) && trap 'store/storetest/pgserver stop '"$$pg" EXIT && \
+		pg=$$(mktemp -d) && chmod 755 "$$pg" && trap 'store/storetest/pgserver stop "'"$$pg"'/cluster"; rm -rf "'"$$pg"'"' EXIT && \
 		pgurl=$$(store/storetest/pgserver start "$$pg/cluster" --durable) && \
 		go run ./cmd/rosterbench --engine $(DB) --postgres "$$pgurl" $(BENCH_ARGS); \
 	fi
