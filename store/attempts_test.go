@@ -11,23 +11,6 @@ import (
 	"roster/store/storetest"
 )
 
-// twoReplicas opens one database twice: two stores on it are two Roster
-// processes (replicas) sharing it, each with its own memory, locks and
-// clock. On SQLite they share the file, as two processes would.
-func twoReplicas(t *testing.T) (a, b *store.Store) {
-	t.Helper()
-	dsn := storetest.DSN(t)
-	open := func() *store.Store {
-		s, err := store.Open(t.Context(), dsn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		return s
-	}
-	return open(), open()
-}
-
 // setClocks sets every store's clock to *now, which the test moves.
 func setClocks(now *time.Time, stores ...*store.Store) {
 	for _, s := range stores {
@@ -49,7 +32,7 @@ func mustReserve(t *testing.T, s *store.Store, qs ...store.Quota) store.Reservat
 // oldest attempt that counts leaves its window, and then one is allowed.
 func TestAttemptsThroughTwoReplicasCountTogether(t *testing.T) {
 	t.Parallel()
-	a, b := twoReplicas(t)
+	a, b := storetest.OpenTwice(t)
 	now := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
 	setClocks(&now, a, b)
 	q := store.Quota{Key: "signin\x00203.0.113.7\x00ada", Max: 3, Window: time.Minute}
@@ -77,7 +60,7 @@ func TestAttemptsThroughTwoReplicasCountTogether(t *testing.T) {
 // counts.
 func TestAReservationTakesFromEveryQuotaOrNone(t *testing.T) {
 	t.Parallel()
-	a, b := twoReplicas(t)
+	a, b := storetest.OpenTwice(t)
 	pair := func(user string) store.Quota {
 		return store.Quota{Key: "signin\x00console\x00203.0.113.7\x00" + user, Max: 2, Window: time.Minute}
 	}
@@ -116,7 +99,7 @@ func TestAReservationTakesFromEveryQuotaOrNone(t *testing.T) {
 // replicas taking the same keys in opposite orders must not deadlock.
 func TestParallelReservationsAcrossReplicasNeverExceedTheQuota(t *testing.T) {
 	t.Parallel()
-	a, b := twoReplicas(t)
+	a, b := storetest.OpenTwice(t)
 	shared := store.Quota{Key: "signin\x00198.51.100.1", Max: 10, Window: time.Minute}
 	var allowed atomic.Int32
 	var wg sync.WaitGroup

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"roster/store"
+	"roster/store/storetest"
 )
 
 // An API key revoked through one replica (or by the command line, another
@@ -14,7 +15,7 @@ import (
 // verified keys in memory.
 func TestAPIKeyRevokedOnOneReplicaIsRefusedByAnotherWithinASecond(t *testing.T) {
 	t.Parallel()
-	a, b := twoReplicas(t)
+	a, b := storetest.OpenTwice(t)
 	tn, _ := mustTenant(t, a, "acme")
 	k, token, err := a.CreateAPIKey(t.Context(), tn.ID, store.NewAPIKey{Name: "ci", Role: store.RoleAdmin})
 	if err != nil {
@@ -41,7 +42,7 @@ func TestAPIKeyRevokedOnOneReplicaIsRefusedByAnotherWithinASecond(t *testing.T) 
 // one uses a second later.
 func TestPropertyDefinitionsChangedOnOneReplicaReachAnotherWithinASecond(t *testing.T) {
 	t.Parallel()
-	a, b := twoReplicas(t)
+	a, b := storetest.OpenTwice(t)
 	tn, _ := mustTenant(t, a, "acme")
 	if _, err := a.CreateProperty(t.Context(), tn.ID, store.NewProperty{Key: "floor", Type: "number"}); err != nil {
 		t.Fatal(err)
@@ -77,7 +78,7 @@ func mustDefinitions(t *testing.T, s *store.Store, tenant int64) []string {
 // includes users another replica added a second later.
 func TestUserCountsIncludeAnotherReplicasUsersWithinASecond(t *testing.T) {
 	t.Parallel()
-	a, b := twoReplicas(t)
+	a, b := storetest.OpenTwice(t)
 	tn, _ := mustTenant(t, a, "acme")
 	mustUsers(t, a, tn.ID, "first", "hr", 2)
 	now := time.Now()

@@ -4,28 +4,9 @@ import (
 	"sync"
 	"testing"
 
-	"golang.org/x/crypto/bcrypt"
-
 	"roster/store"
 	"roster/store/storetest"
 )
-
-// twoStores opens one fresh database twice, as two Roster processes would.
-func twoStores(t *testing.T) (*store.Store, *store.Store) {
-	t.Helper()
-	dsn := storetest.DSN(t)
-	var out [2]*store.Store
-	for i := range out {
-		s, err := store.Open(t.Context(), dsn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		s.PasswordCost = bcrypt.MinCost
-		out[i] = s
-	}
-	return out[0], out[1]
-}
 
 // Rules over several rows hold when two processes change them at once:
 // of two owners demoting each other at the same moment, one stays owner;
@@ -33,7 +14,7 @@ func twoStores(t *testing.T) (*store.Store, *store.Store) {
 // refused, so the tree never gets a cycle.
 func TestRulesHoldUnderConcurrentChanges(t *testing.T) {
 	t.Parallel()
-	a, b := twoStores(t)
+	a, b := storetest.OpenTwice(t)
 	ctx := t.Context()
 	tn, first := mustTenant(t, a, "acme")
 	second, err := a.CreateAdmin(ctx, tn.ID, store.NewAdmin{Username: "second-owner", Password: "correct horse battery"}, store.RoleOwner)

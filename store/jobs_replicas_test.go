@@ -6,13 +6,14 @@ import (
 	"time"
 
 	"roster/store"
+	"roster/store/storetest"
 )
 
 // Runners of two replicas claiming side by side take every queued job,
 // each exactly once.
 func TestRunnersOfTwoReplicasClaimEachJobOnce(t *testing.T) {
 	t.Parallel()
-	a, b := twoReplicas(t)
+	a, b := storetest.OpenTwice(t)
 	tn, _ := mustTenant(t, a, "acme")
 	mustUsers(t, a, tn.ID, "u", "hr", 2)
 	var want []int64
@@ -35,7 +36,7 @@ func TestRunnersOfTwoReplicasClaimEachJobOnce(t *testing.T) {
 // as interrupted, and the replica cannot record on it any more.
 func TestInterruptJobsFailsOnlyJobsWhoseLeaseLapsed(t *testing.T) {
 	t.Parallel()
-	a, b := twoReplicas(t)
+	a, b := storetest.OpenTwice(t)
 	tn, _ := mustTenant(t, a, "acme")
 	mustUsers(t, a, tn.ID, "u", "hr", 3)
 	j := mustUsersJob(t, a, tn.ID, store.UserFilter{}, 3)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"roster/store"
+	"roster/store/storetest"
 )
 
 // claimAll has workers goroutines on each store claim with claim until it
@@ -111,7 +112,7 @@ func claimMessages(t *testing.T, n int) func(*store.Store) ([]int64, error) {
 // each exactly once: while one holds a message, it is due to nobody else.
 func TestSendersOfTwoReplicasClaimEachMessageOnce(t *testing.T) {
 	t.Parallel()
-	a, b := twoReplicas(t)
+	a, b := storetest.OpenTwice(t)
 	want := mustQueueEmails(t, a, 200)
 	got := claimAll(t, []*store.Store{a, b}, 4, claimMessages(t, 7))
 	wantEachOnce(t, "messages", got, want)
@@ -121,7 +122,7 @@ func TestSendersOfTwoReplicasClaimEachMessageOnce(t *testing.T) {
 // tried again when their lease ends: by any sender, and only then.
 func TestClaimedMessagesAreDueAgainWhenTheirLeaseEnds(t *testing.T) {
 	t.Parallel()
-	a, b := twoReplicas(t)
+	a, b := storetest.OpenTwice(t)
 	ids := mustQueueEmails(t, a, 5)
 	now := time.Now()
 	setClocks(&now, a, b)
@@ -150,7 +151,7 @@ func TestClaimedMessagesAreDueAgainWhenTheirLeaseEnds(t *testing.T) {
 // stays that sender's.
 func TestReleasedMessagesAreDueAtOnceUnlessClaimedSince(t *testing.T) {
 	t.Parallel()
-	a, b := twoReplicas(t)
+	a, b := storetest.OpenTwice(t)
 	mustQueueEmails(t, a, 3)
 	now := time.Now()
 	setClocks(&now, a, b)

@@ -11,20 +11,11 @@ import (
 	"roster/store/storetest"
 )
 
-// twoReplicas opens one database twice, as two Roster processes would,
-// with a tenant acme created through the first.
+// twoReplicas opens one database twice (storetest.OpenTwice), with a
+// tenant acme created through the first.
 func twoReplicas(t *testing.T) (a, b *store.Store, tn store.Tenant) {
 	t.Helper()
-	dsn := storetest.DSN(t)
-	open := func() *store.Store {
-		s, err := store.Open(t.Context(), dsn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		return s
-	}
-	a, b = open(), open()
+	a, b = storetest.OpenTwice(t)
 	tn, err := a.CreateTenant(t.Context(), "Acme", "acme")
 	if err != nil {
 		t.Fatal(err)

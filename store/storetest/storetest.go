@@ -47,6 +47,24 @@ func Open(t testing.TB) *store.Store {
 	return s
 }
 
+// OpenTwice opens one fresh database twice: two stores on it are two Roster
+// processes (replicas) sharing it, each with its own memory, locks and
+// clock. On SQLite they share the file, as two processes would.
+func OpenTwice(t testing.TB) (a, b *store.Store) {
+	t.Helper()
+	dsn := DSN(t)
+	open := func() *store.Store {
+		s, err := store.Open(t.Context(), dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		s.PasswordCost = bcrypt.MinCost
+		return s
+	}
+	return open(), open()
+}
+
 // DSN returns the name of a fresh database for the test, migrated on
 // PostgreSQL and not yet created on SQLite, removed after the test.
 func DSN(t testing.TB) string {
