@@ -129,6 +129,7 @@ func TestGroupsAPI(t *testing.T) {
 	}
 	a.call(t, 404, "POST", base+"/"+gid+"/members/add", a.other, `{"user_ids":["`+theirs+`"]}`)
 	a.wantError(t, 422, "user_ids", "POST", base+"/"+gid+"/members/add", a.admin, `{}`)
+	a.call(t, 404, "GET", base+"/"+gid+"/members", a.other, "")
 	m := a.call(t, 200, "GET", base+"/"+gid+"/members", a.viewer, "")
 	if names(m, "username") != "ada,bob" || items(m)[0]["joined_at"] == nil || m["total_count"] != float64(2) {
 		t.Fatalf("members = %v", m)

@@ -11,17 +11,26 @@ import (
 const PrefUserColumns = "users.columns"
 
 // AdminPreference returns an administrator's preference name in tenant;
-// found is false when they never set it.
+// found is false when they never set it. It is read through the read
+// cache: the users page needs its columns on every load.
 func (s *Store) AdminPreference(ctx context.Context, admin, tenant int64, name string) (value string, found bool, err error) {
-	err = s.rd.QueryRowContext(ctx, `SELECT value FROM admin_preferences
-		WHERE admin_id = ? AND tenant_id = ? AND name = ?`, admin, tenant, name).Scan(&value)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", false, nil
+	key := fmt.Sprintf("pref\x00%d\x00%d\x00%s", admin, tenant, name)
+	pref, err := cachedRead(s, key, func() (*string, error) {
+		var value string
+		err := s.rd.QueryRowContext(ctx, `SELECT value FROM admin_preferences
+			WHERE admin_id = ? AND tenant_id = ? AND name = ?`, admin, tenant, name).Scan(&value)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("store: admin preference %s: %w", name, err)
+		}
+		return &value, nil
+	})
+	if err != nil || pref == nil {
+		return "", false, err
 	}
-	if err != nil {
-		return "", false, fmt.Errorf("store: admin preference %s: %w", name, err)
-	}
-	return value, true, nil
+	return *pref, true, nil
 }
 
 // SetAdminPreference stores an administrator's preference name in tenant,

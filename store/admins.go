@@ -484,6 +484,43 @@ func (s *Store) Memberships(ctx context.Context, admin int64) ([]Membership, err
 	return out, rows.Err()
 }
 
+// AdminMemberships returns an administrator with their tenants (as
+// Memberships does) in one query: every console request checks both, and
+// on PostgreSQL each query is a round trip. ErrNotFound when no such
+// administrator exists.
+func (s *Store) AdminMemberships(ctx context.Context, id int64) (Admin, []Membership, error) {
+	rows, err := s.rd.QueryContext(ctx, `
+		SELECT `+adminColumns+`, coalesce(t.id, 0), coalesce(t.name, ''), coalesce(t.alias, ''),
+			coalesce(t.default_language, ''), coalesce(t.created_at, 0), coalesce(m.role, '')
+		FROM administrators a LEFT JOIN tenant_members m ON m.admin_id = a.id LEFT JOIN tenants t ON t.id = m.tenant_id
+		WHERE a.id = ? ORDER BY t.name, t.id`, id)
+	if err != nil {
+		return Admin{}, nil, fmt.Errorf("store: administrator: %w", err)
+	}
+	defer rows.Close()
+	var a Admin
+	var out []Membership
+	for rows.Next() {
+		var m Membership
+		var created int64
+		if a, err = scanAdmin(rows, &m.Tenant.ID, &m.Tenant.Name, &m.Tenant.Alias, &m.Tenant.DefaultLanguage,
+			&created, &m.Role); err != nil {
+			return Admin{}, nil, fmt.Errorf("store: administrator: %w", err)
+		}
+		if m.Tenant.ID != 0 {
+			m.Tenant.CreatedAt = fromMillis(created)
+			out = append(out, m)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return Admin{}, nil, fmt.Errorf("store: administrator: %w", err)
+	}
+	if a.ID == 0 {
+		return Admin{}, nil, fmt.Errorf("store: administrator: %w", ErrNotFound)
+	}
+	return a, out, nil
+}
+
 // ListMembers returns a tenant's administrators by username.
 func (s *Store) ListMembers(ctx context.Context, tenant int64) ([]Member, error) {
 	rows, err := s.rd.QueryContext(ctx, `

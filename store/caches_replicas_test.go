@@ -103,3 +103,46 @@ func listTotal(t *testing.T, s *store.Store, tenant int64) int {
 	}
 	return l.Total
 }
+
+// A page of a group's members reads the group from the read cache, so
+// its total is the group's member count: a member added through the same
+// replica is counted at once, one added through another within a second.
+func TestGroupMembersIncludeAnotherReplicasChangesWithinASecond(t *testing.T) {
+	t.Parallel()
+	a, b := storetest.OpenTwice(t)
+	tn, _ := mustTenant(t, a, "acme")
+	ids := mustUsers(t, a, tn.ID, "member", "hr", 3)
+	g, err := a.CreateGroup(t.Context(), tn.ID, "Pilots", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	setClocks(&now, a, b)
+	join := func(s *store.Store, id int64) {
+		t.Helper()
+		if res, err := s.AddGroupMembers(t.Context(), tn.ID, g.ID, []string{store.PublicID(store.PrefixUser, id)}); err != nil || len(res.Failed) > 0 {
+			t.Fatalf("AddGroupMembers = %v, %v", res.Failed, err)
+		}
+	}
+	members := func(s *store.Store) int {
+		t.Helper()
+		l, err := s.ListGroupMembers(t.Context(), tn.ID, g.ID, store.UserFilter{Page: store.Page{Size: 1}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l.Total
+	}
+	join(a, ids[0])
+	if n := members(b); n != 1 {
+		t.Fatalf("b counts %d members, want 1", n)
+	}
+	join(b, ids[1])
+	if n := members(b); n != 2 {
+		t.Fatalf("b counts %d members after adding one itself, want 2 at once", n)
+	}
+	join(a, ids[2])
+	now = now.Add(time.Second + time.Millisecond)
+	if n := members(b); n != 3 {
+		t.Fatalf("b counts %d members a second after a added one, want 3", n)
+	}
+}

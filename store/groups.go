@@ -231,8 +231,36 @@ func (s *Store) UserGroups(ctx context.Context, tenant, user int64) ([]Group, er
 	return collect(rows, scanGroup)
 }
 
-// JoinedAt returns when each of users joined group.
-func (s *Store) JoinedAt(ctx context.Context, group int64, users []int64) (map[int64]time.Time, error) {
+// GroupMembers is a page of a group's members and when each joined.
+type GroupMembers struct {
+	UserList
+	JoinedAt map[int64]time.Time // by user id
+}
+
+// ListGroupMembers returns a page of a group's members, narrowed by f's
+// keyword and paged by f.Page, and when each joined; ErrNotFound when the
+// group is not the tenant's. The group itself is read once, by the filter
+// (and usually from the read cache), not looked up first.
+func (s *Store) ListGroupMembers(ctx context.Context, tenant, group int64, f UserFilter) (GroupMembers, error) {
+	f.GroupID = group
+	l, err := s.ListUsers(ctx, tenant, f)
+	var fe FieldErrors
+	if errors.As(err, &fe) && fe["group_id"] != "" {
+		return GroupMembers{}, fmt.Errorf("store: group %d: %w", group, ErrNotFound)
+	}
+	if err != nil {
+		return GroupMembers{}, err
+	}
+	ids := make([]int64, len(l.Items))
+	for i, u := range l.Items {
+		ids[i] = u.ID
+	}
+	joined, err := s.joinedAt(ctx, group, ids)
+	return GroupMembers{UserList: l, JoinedAt: joined}, err
+}
+
+// joinedAt returns when each of users joined group.
+func (s *Store) joinedAt(ctx context.Context, group int64, users []int64) (map[int64]time.Time, error) {
 	out := map[int64]time.Time{}
 	if len(users) == 0 {
 		return out, nil

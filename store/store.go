@@ -45,10 +45,10 @@ type Store struct {
 	}
 
 	keys apiKeyCache
-	// commits counts this store's write transactions; counts cached
+	// commits counts this store's write transactions; reads cached
 	// from before the latest one are not used.
 	commits  atomic.Uint64
-	counts   countCache
+	reads    readCache
 	propDefs sync.Map // tenant id -> propertyDefs, see PropertyDefinitions
 	// stmts caches prepared read statements by their SQL: parsing and
 	// planning cost more than running a page query (measured: +25-80 %).

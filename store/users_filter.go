@@ -130,8 +130,18 @@ func (ms memberSets) apply(q *userQuery, drive bool, ordered int) {
 // property value.
 const freeValueCountCap = 20000
 
-// memberSets resolves the org unit, group and property filters of f.
+// memberSets resolves the org unit, group and property filters of f,
+// through the read cache: a page of a group's members or of a property's
+// holders otherwise reads the group or the property first, every time.
 func (s *Store) memberSets(ctx context.Context, tenant int64, f UserFilter) (memberSets, error) {
+	if f.OrgUnitID == 0 && f.GroupID == 0 && len(f.Properties) == 0 {
+		return nil, nil
+	}
+	key := fmt.Sprintf("sets\x00%d\x00%d\x00%t\x00%d\x00%q", tenant, f.OrgUnitID, f.SubUnits, f.GroupID, f.Properties)
+	return cachedRead(s, key, func() (memberSets, error) { return s.resolveSets(ctx, tenant, f) })
+}
+
+func (s *Store) resolveSets(ctx context.Context, tenant int64, f UserFilter) (memberSets, error) {
 	var out memberSets
 	fe := FieldErrors{}
 	if f.OrgUnitID != 0 {

@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 )
@@ -462,25 +461,19 @@ func (s *Store) countUsers(ctx context.Context, tenant int64, f UserFilter, sets
 	return n, false, nil
 }
 
-// cachedCount runs query, which counts users, through the count cache.
+// cachedCount runs query, which counts users, through the read cache.
 func (s *Store) cachedCount(ctx context.Context, query string, args ...any) (int, error) {
-	key := query + fmt.Sprintf("\x00%#v", args)
-	// Read before counting: a write committed meanwhile makes this count
-	// one that is never used.
-	commits := s.commits.Load()
-	if n, ok := s.counts.get(key, commits, s.now()); ok {
+	return cachedRead(s, query+fmt.Sprintf("\x00%#v", args), func() (int, error) {
+		var n int
+		stmt, err := s.read(ctx, query)
+		if err == nil {
+			err = stmt.QueryRowContext(ctx, args...).Scan(&n)
+		}
+		if err != nil {
+			return 0, fmt.Errorf("store: count users: %w", err)
+		}
 		return n, nil
-	}
-	var n int
-	stmt, err := s.read(ctx, query)
-	if err == nil {
-		err = stmt.QueryRowContext(ctx, args...).Scan(&n)
-	}
-	if err != nil {
-		return 0, fmt.Errorf("store: count users: %w", err)
-	}
-	s.counts.put(key, n, commits, s.now())
-	return n, nil
+	})
 }
 
 func isZeroFilter(f UserFilter) bool {
@@ -533,46 +526,4 @@ func (s *Store) UserStats(ctx context.Context, tenant int64, groupBy string) ([]
 		out = append(out, it)
 	}
 	return out, rows.Err()
-}
-
-// countCache keeps the counts of lists while nothing is written: paging
-// through a search or reloading it counted the same matches every time,
-// and for a keyword matching most users the count was three fifths of the
-// page's cost (make bench); even a counter's row is a query a page. An entry is used only while no write
-// transaction of this store has committed since it was counted, and for
-// countCacheTTL at most, which bounds how long a change made by another
-// process (a replica, roster seed, roster admin) goes unseen.
-type countCache struct {
-	mu sync.Mutex
-	m  map[string]cachedCount
-}
-
-type cachedCount struct {
-	n       int
-	commits uint64
-	at      time.Time
-}
-
-const (
-	countCacheTTL     = time.Second
-	countCacheEntries = 4096
-)
-
-func (c *countCache) get(key string, commits uint64, now time.Time) (int, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e, ok := c.m[key]
-	if !ok || e.commits != commits || now.Sub(e.at) > countCacheTTL {
-		return 0, false
-	}
-	return e.n, true
-}
-
-func (c *countCache) put(key string, n int, commits uint64, now time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.m == nil || len(c.m) >= countCacheEntries {
-		c.m = map[string]cachedCount{} // simpler than LRU; refills in a request each
-	}
-	c.m[key] = cachedCount{n, commits, now}
 }

@@ -118,10 +118,6 @@ func (h *Handler) groupMembers(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ctx, tenant := c.Request().Context(), apiKeyOf(c).TenantID
-	if _, err := h.store.GetGroup(ctx, tenant, id); err != nil {
-		return err
-	}
 	if err := onlyParams(c, "q"); err != nil {
 		return err
 	}
@@ -129,21 +125,14 @@ func (h *Handler) groupMembers(c echo.Context) error {
 	if len(fe) > 0 {
 		return request.BadParam(fe)
 	}
-	l, err := h.store.ListUsers(ctx, tenant, store.UserFilter{GroupID: id, Query: c.QueryParam("q"), Page: p})
+	l, err := h.store.ListGroupMembers(c.Request().Context(), apiKeyOf(c).TenantID, id,
+		store.UserFilter{Query: c.QueryParam("q"), Page: p})
 	if err != nil {
 		return request.ListError(err)
 	}
 	out := apiUserList{apiList: toAPIList(l.List, toAPIUser), PrevToken: l.Prev, SortedBy: l.SortedBy}
-	ids := make([]int64, len(l.Items))
 	for i, u := range l.Items {
-		ids[i] = u.ID
-	}
-	joined, err := h.store.JoinedAt(ctx, id, ids)
-	if err != nil {
-		return err
-	}
-	for i, u := range l.Items {
-		if t, ok := joined[u.ID]; ok {
+		if t, ok := l.JoinedAt[u.ID]; ok {
 			out.Items[i].JoinedAt = &t
 		}
 	}

@@ -116,15 +116,11 @@ func (h *Handler) requireAdmin(next echo.HandlerFunc) echo.HandlerFunc {
 		if now.Sub(seen) > time.Minute {
 			h.sessions.Put(ctx, sessSeen, now.UnixMilli())
 		}
-		admin, err := h.store.GetAdmin(ctx, id)
+		admin, ms, err := h.store.AdminMemberships(ctx, id)
 		if errors.Is(err, store.ErrNotFound) || (err == nil && admin.PasswordChangedAt != h.sessions.GetInt64(ctx, sessPWC)) {
 			_ = h.sessions.Destroy(ctx)
 			return redirectToLogin(c)
 		}
-		if err != nil {
-			return err
-		}
-		ms, err := h.store.Memberships(ctx, id)
 		if err != nil {
 			return err
 		}
