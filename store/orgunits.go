@@ -307,10 +307,14 @@ func plural(n int, noun string) string {
 // OrgUnitChildren returns one layer of the tree: the units directly under
 // parent, by name.
 func (s *Store) OrgUnitChildren(ctx context.Context, tenant, parent int64, p Page) (List[OrgUnit], error) {
+	l, err := orgUnitList([]string{"o.tenant_id = ?", "o.parent_id = ?"}, []any{tenant, parent}).list(ctx, s, p)
+	if err != nil || len(l.Items) > 0 {
+		return l, err // children of the tenant's own prove the parent is too
+	}
 	if _, err := s.GetOrgUnit(ctx, tenant, parent); err != nil {
 		return List[OrgUnit]{}, err
 	}
-	return orgUnitList([]string{"o.tenant_id = ?", "o.parent_id = ?"}, []any{tenant, parent}).list(ctx, s, p)
+	return l, nil
 }
 
 // ListOrgUnits returns a tenant's units by name, optionally those whose
