@@ -21,6 +21,9 @@ import (
 // neither (and a test checks that the current one has none).
 var copyTables = []string{
 	"tenants", "org_units", "org_closure", "administrators", "tenant_members", "api_keys",
+	// Sealed under the server key, which moves with them: start the
+	// PostgreSQL replicas with the same key file.
+	"access_keys", "request_nonces",
 	"users", "user_counts", "user_groups", "group_members",
 	"properties", "property_options", "user_property_values",
 	"resource_groups", "resource_group_resources", "resource_group_users", "resource_group_groups",

@@ -34,6 +34,9 @@ type Store struct {
 	// Compose writes the emails the store queues (the web layer's
 	// templates); nil refuses every change that sends one.
 	Compose func(EmailData) Email
+	// Sealer encrypts the secrets the store keeps recoverable (AccessKey
+	// secrets) under the server key; nil refuses AccessKeys.
+	Sealer *Sealer
 	// PasswordCost is bcrypt's cost for new password hashes; zero is
 	// bcrypt's default (10). Set it before the first password is hashed.
 	// Tests lower it: under the race detector one hash at cost 10 takes
@@ -44,7 +47,8 @@ type Store struct {
 		hash []byte
 	}
 
-	keys apiKeyCache
+	keys       apiKeyCache
+	accessKeys sync.Map // AccessKeyId -> *cachedAccessKey, see AccessKeySecret
 	// commits counts this store's write transactions; reads cached
 	// from before the latest one are not used.
 	commits  atomic.Uint64
