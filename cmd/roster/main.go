@@ -40,6 +40,9 @@ Commands:
   admin create     create an administrator (--username, --email, [--password], [--tenant, --role])
   admin password   set an administrator's password (--username, [--password])
   apikey create    create an API key (--role, --name, [--tenant]); prints the key once
+  accesskey create create an AccessKey pair for the Alibaba Cloud protocols (--role, --name, [--tenant]); prints the secret once
+  accesskey list   list a tenant's AccessKey pairs ([--tenant])
+  accesskey revoke revoke an AccessKey pair (--id, [--tenant])
   seed             add generated users to a tenant (--users, --seed, [--tenant]) for benchmarks
   optimize         merge the keyword search index into one segment (after large imports)
   backup           write a consistent copy of the database to a new file (--to), even while serving
@@ -76,7 +79,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "version":
 		fmt.Fprintln(stdout, "roster", buildVersion())
 		return nil
-	case "tenant", "admin", "apikey":
+	case "tenant", "admin", "apikey", "accesskey":
 		s, a, err := sub()
 		if err != nil {
 			return err

@@ -26,6 +26,7 @@ import (
 type config struct {
 	Addr          string
 	DB            string
+	KeyFile       string // the server key; see sealer
 	BaseURL       string
 	SecureCookies bool
 	Limits        store.Limits
@@ -52,6 +53,7 @@ func parseServe(args []string, getenv func(string) string) (c config, err error)
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.StringVar(&c.Addr, "addr", envOr(getenv, "ROSTER_ADDR", "127.0.0.1:8080"), "address to listen on (ROSTER_ADDR)")
 	db := dbFlag(fs, getenv)
+	keyFile := keyFileFlag(fs, getenv)
 	fs.StringVar(&c.BaseURL, "base-url", getenv("ROSTER_BASE_URL"), "URL people reach Roster at, for emailed links (ROSTER_BASE_URL; default from --addr)")
 	secure := fs.String("secure-cookies", getenv("ROSTER_SECURE_COOKIES"), "mark cookies Secure (ROSTER_SECURE_COOKIES; default: true when the base URL is https)")
 	fs.StringVar(&c.DebugAddr, "debug-addr", getenv("ROSTER_DEBUG_ADDR"), "address for Go's profiling endpoints /debug/pprof/ (ROSTER_DEBUG_ADDR; off when empty; keep it on loopback)")
@@ -90,7 +92,7 @@ func parseServe(args []string, getenv func(string) string) (c config, err error)
 		return config{}, err
 	}
 	c.SMTP = smtp
-	c.DB = *db
+	c.DB, c.KeyFile = *db, *keyFile
 	if c.BaseURL == "" {
 		c.BaseURL = "http://" + c.Addr
 	}
@@ -145,6 +147,20 @@ func openStore(ctx context.Context, dsn string) (*store.Store, error) {
 	return store.Open(ctx, dsn)
 }
 
+// openSealed is openStore for the commands that use AccessKeys: the store
+// gets the server key of keyFile (see sealer).
+func openSealed(ctx context.Context, dsn, keyFile string) (*store.Store, error) {
+	st, err := openStore(ctx, dsn)
+	if err != nil {
+		return nil, err
+	}
+	if st.Sealer, err = sealer(keyFile, dsn); err != nil {
+		st.Close()
+		return nil, err
+	}
+	return st, nil
+}
+
 // tuneGC trades a little memory for CPU unless GOGC or GOMEMLIMIT say
 // otherwise. The live heap of a serving Roster is a few MiB, so with Go's
 // default GOGC=100 a collection ran every few hundred requests and cost a
@@ -167,7 +183,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, logw 
 	}
 	log := slog.New(slog.NewTextHandler(logw, nil))
 	tuneGC(getenv)
-	st, err := openStore(ctx, cfg.DB)
+	st, err := openSealed(ctx, cfg.DB, cfg.KeyFile)
 	if err != nil {
 		return err
 	}

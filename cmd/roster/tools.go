@@ -17,6 +17,7 @@ import (
 func tool(ctx context.Context, name string, args []string, getenv func(string) string, out io.Writer) error {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	db := dbFlag(fs, getenv)
+	keyFile := keyFileFlag(fs, getenv)
 	var runTool func(*store.Store) error
 	switch name {
 	case "tenant create":
@@ -111,6 +112,64 @@ func tool(ctx context.Context, name string, args []string, getenv func(string) s
 				k.PublicID, k.Name, k.Role, t.Alias, token)
 			return nil
 		}
+	case "accesskey create":
+		tenant := fs.String("tenant", "default", "alias of the pair's tenant")
+		role := fs.String("role", "", "admin or viewer (required)")
+		kname := fs.String("name", "", "what the pair is for (required)")
+		runTool = func(st *store.Store) error {
+			t, err := tenantByAlias(ctx, st, *tenant)
+			if err != nil {
+				return err
+			}
+			k, secret, err := st.CreateAccessKey(ctx, t.ID, store.NewAccessKey{Name: *kname, Role: store.Role(*role)})
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(out, "created AccessKey pair (%s, %s of %s)\nAccessKeyId:     %s\nAccessKeySecret: %s\n"+
+				"(the secret is shown once; Roster keeps it sealed under the server key)\n", k.Name, k.Role, t.Alias, k.AccessKeyID, secret)
+			return nil
+		}
+	case "accesskey list":
+		tenant := fs.String("tenant", "default", "alias of the tenant")
+		runTool = func(st *store.Store) error {
+			t, err := tenantByAlias(ctx, st, *tenant)
+			if err != nil {
+				return err
+			}
+			ks, err := st.ListAccessKeys(ctx, t.ID)
+			if err != nil {
+				return err
+			}
+			w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(w, "ACCESSKEYID\tNAME\tROLE\tCREATED\tLAST USED\tSTATE")
+			for _, k := range ks {
+				used, state := "never", "active"
+				if k.LastUsedAt != nil {
+					used = k.LastUsedAt.Format("2006-01-02 15:04")
+				}
+				if k.RevokedAt != nil {
+					state = "revoked " + k.RevokedAt.Format("2006-01-02")
+				}
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", k.AccessKeyID, k.Name, k.Role, k.CreatedAt.Format("2006-01-02"), used, state)
+			}
+			return w.Flush()
+		}
+	case "accesskey revoke":
+		tenant := fs.String("tenant", "default", "alias of the pair's tenant")
+		id := fs.String("id", "", "the AccessKeyId to revoke (required)")
+		runTool = func(st *store.Store) error {
+			t, err := tenantByAlias(ctx, st, *tenant)
+			if err != nil {
+				return err
+			}
+			if err := st.RevokeAccessKey(ctx, t.ID, *id); errors.Is(err, store.ErrNotFound) {
+				return fmt.Errorf("tenant %s has no active AccessKey %q (see roster accesskey list)", t.Alias, *id)
+			} else if err != nil {
+				return err
+			}
+			fmt.Fprintf(out, "revoked AccessKey %s: every Roster process refuses it within a second\n", *id)
+			return nil
+		}
 	default:
 		return fmt.Errorf("unknown command %q; see roster help", name)
 	}
@@ -118,7 +177,7 @@ func tool(ctx context.Context, name string, args []string, getenv func(string) s
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	st, err := openStore(ctx, *db)
+	st, err := openSealed(ctx, *db, *keyFile)
 	if err != nil {
 		return err
 	}
