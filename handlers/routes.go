@@ -9,6 +9,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"roster/handlers/account"
+	"roster/handlers/acs"
+	"roster/handlers/acs/edsuser"
 	"roster/handlers/api"
 	"roster/handlers/console"
 	"roster/handlers/request"
@@ -41,6 +43,10 @@ func (h *Handler) routes(e *echo.Echo) {
 	e.GET("/static*", echo.StaticDirectoryHandler(static.FS, !e.EnablePathUnescapingStaticFiles), h.limitBody)
 
 	api.New(h.store).Register(e.Group("/api/v1", request.Answering(api.Answer), h.limitBody))
+	rpc := acs.New(h.store)
+	edsuser.Register(rpc, h.store)
+	e.Pre(acs.Route)
+	e.Any(acs.Path, rpc.Serve, request.Answering(acs.Answer), h.limitBody)
 	account.New(h.store, h.accounts, h.limits, h.log,
 		account.Config{Version: h.cfg.Version, SMTPConfigured: h.cfg.SMTPConfigured}).
 		Register(e.Group("/account/:alias", request.Answering(request.ErrorPage), h.limitBody))

@@ -244,6 +244,10 @@ func cancelled(ctx context.Context, err error) error {
 // SetClock replaces the store's clock; tests use it to move time.
 func (s *Store) SetClock(now func() time.Time) { s.now = now }
 
+// Now is the time by the store's clock (SetClock's in tests): what checks
+// a request's age outside the store reads the same clock as the store.
+func (s *Store) Now() time.Time { return s.now() }
+
 // inTx runs fn in one write transaction; anything but a nil return rolls it
 // all back, audit events included.
 func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {

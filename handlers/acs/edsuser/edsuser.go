@@ -1,0 +1,115 @@
+// Package edsuser speaks Alibaba Cloud's eds-user API (version
+// 2021-03-08) over the RPC protocol of package acs, so its SDKs and
+// scripts work against Roster with only the endpoint and the AccessKey
+// pair swapped. Users are keyed by EndUserId, which is Roster's username;
+// properties, values and users also have the numeric ids the property
+// actions use, which are Roster's own row ids.
+package edsuser
+
+import (
+	"strconv"
+
+	"roster/handlers/acs"
+	"roster/store"
+)
+
+// Version is the API version eds-user's requests name.
+const Version = "2021-03-08"
+
+type api struct{ store *store.Store }
+
+// Register adds eds-user's actions to h.
+func Register(h *acs.Handler, st *store.Store) {
+	a := api{st}
+	h.Register(Version, "InitTenantAlias", acs.Action{Serve: a.initTenantAlias})
+	h.Register(Version, "ListProperty", acs.Action{Serve: a.listProperty})
+	h.Register(Version, "RemoveProperty", acs.Action{Write: true, Serve: a.removeProperty})
+}
+
+type aliasInfo struct {
+	AliasSourceType         string
+	AliasEditable           bool
+	AliasEditDisabledReason string
+	NextModifyTime          string
+}
+
+type initTenantAliasReply struct {
+	acs.Common
+	Data      string
+	AliasInfo aliasInfo
+}
+
+// initTenantAlias answers the tenant's alias, the short code eds-user
+// calls the organization id. Roster's aliases are chosen when a tenant is
+// created and changed in the console's settings, never generated.
+func (a api) initTenantAlias(c *acs.Call) (acs.Reply, error) {
+	t, err := a.store.GetTenant(c.Request().Context(), c.Key.TenantID)
+	if err != nil {
+		return nil, err
+	}
+	return &initTenantAliasReply{Data: t.Alias, AliasInfo: aliasInfo{AliasSourceType: "Customized", AliasEditable: false,
+		AliasEditDisabledReason: "EditInConsole"}}, nil
+}
+
+type propertyValue struct {
+	PropertyValueId int64 //nolint:revive // the protocol's spelling
+	PropertyValue   string
+}
+
+type property struct {
+	PropertyId     int64 //nolint:revive // the protocol's spelling
+	PropertyKey    string
+	PropertyValues []propertyValue
+}
+
+type listPropertyReply struct {
+	acs.Common
+	Properties []property
+	NextToken  string
+}
+
+// listProperty answers every property with its values (those of a list
+// property; other types have none).
+func (a api) listProperty(c *acs.Call) (acs.Reply, error) {
+	ps, err := a.store.ListProperties(c.Request().Context(), c.Key.TenantID)
+	if err != nil {
+		return nil, err
+	}
+	out := &listPropertyReply{Properties: []property{}}
+	for _, p := range ps {
+		vs := []propertyValue{}
+		for _, o := range p.Options {
+			vs = append(vs, propertyValue{PropertyValueId: o.ID, PropertyValue: o.Value})
+		}
+		out.Properties = append(out.Properties, property{PropertyId: p.ID, PropertyKey: p.Key, PropertyValues: vs})
+	}
+	return out, nil
+}
+
+type emptyReply struct{ acs.Common }
+
+// removeProperty removes a property and every user's values of it
+// (CheckUsedProperty tells a caller first how many users have one).
+func (a api) removeProperty(c *acs.Call) (acs.Reply, error) {
+	id, err := int64Param(c, "PropertyId")
+	if err != nil {
+		return nil, err
+	}
+	if err := a.store.RemoveProperty(c.Request().Context(), c.Key.TenantID, id, true); err != nil {
+		return nil, err
+	}
+	return &emptyReply{}, nil
+}
+
+// int64Param reads a required numeric parameter.
+func int64Param(c *acs.Call, name string) (int64, error) {
+	v := c.Params.Get(name)
+	if v == "" {
+		return 0, acs.Missing(name)
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n <= 0 {
+		return 0, acs.Invalid(name, "not a positive whole number: "+v)
+	}
+	return n, nil
+}
