@@ -46,7 +46,7 @@ func (h *Handler) routes(e *echo.Echo) {
 	rpc := acs.New(h.store)
 	edsuser.Register(rpc, h.store)
 	e.Pre(acs.Route)
-	e.Any(acs.Path, rpc.Serve, request.Answering(acs.Answer), h.limitBody)
+	e.Match([]string{http.MethodGet, http.MethodPost}, acs.Path, rpc.Serve, request.Answering(acs.Answer), h.limitBody)
 	account.New(h.store, h.accounts, h.limits, h.log,
 		account.Config{Version: h.cfg.Version, SMTPConfigured: h.cfg.SMTPConfigured}).
 		Register(e.Group("/account/:alias", request.Answering(request.ErrorPage), h.limitBody))
