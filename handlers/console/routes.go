@@ -83,6 +83,8 @@ func (h *Handler) Register(g *echo.Group) {
 	in.GET("/settings/api-keys", h.listAPIKeys)
 	in.POST("/settings/api-keys", h.createAPIKey, owner)
 	in.POST("/settings/api-keys/:id/revoke", h.revokeAPIKey, owner)
+	in.POST("/settings/access-keys", h.createAccessKey, owner)
+	in.POST("/settings/access-keys/:id/revoke", h.revokeAccessKey, owner)
 	in.GET("/settings/email", h.showEmailSettings)
 	in.POST("/settings/email/:id/resend", h.resendMessage, writer)
 	in.GET("/settings/password-policy", h.showPasswordPolicy)

@@ -181,6 +181,9 @@ func (h *Handler) renderAPIKeys(c echo.Context, code int, p templates.APIKeysPro
 		return err
 	}
 	p.Keys, p.Now = keys, time.Now()
+	if p.Access, err = h.accessKeysSection(c, p.Access); err != nil {
+		return err
+	}
 	return request.Render(c, code, templates.APIKeysPage(p))
 }
 
