@@ -137,6 +137,16 @@ func TestGroupsAPI(t *testing.T) {
 	if m := a.call(t, 200, "GET", base+"/"+gid+"/members?q=ad", a.viewer, ""); names(m, "username") != "ada" {
 		t.Fatalf("members searched = %v", m)
 	}
+	if l := a.call(t, 200, "GET", "/api/v1/users?exclude_group_id="+gid, a.viewer, ""); names(l, "username") != "" {
+		t.Fatalf("users not in the group = %v, want none (acme has ada and bob, both members)", l)
+	}
+	if l := a.call(t, 200, "GET", "/api/v1/users?usernames=ADA,nobody", a.viewer, ""); names(l, "username") != "ada" {
+		t.Fatalf("users by usernames = %v", l)
+	}
+	if l := a.call(t, 200, "GET", "/api/v1/users?exclude_usernames=ada", a.viewer, ""); names(l, "username") != "bob" {
+		t.Fatalf("users but ada = %v", l)
+	}
+	a.wantError(t, 400, "exclude_group_id", "GET", "/api/v1/users?exclude_group_id=nope", a.viewer, "")
 	if l := a.call(t, 200, "GET", "/api/v1/users?group_id="+gid+"&username_prefix=b", a.viewer, ""); names(l, "username") != "bob" {
 		t.Fatalf("group filter = %v", l)
 	}

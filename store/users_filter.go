@@ -134,10 +134,10 @@ const freeValueCountCap = 20000
 // through the read cache: a page of a group's members or of a property's
 // holders otherwise reads the group or the property first, every time.
 func (s *Store) memberSets(ctx context.Context, tenant int64, f UserFilter) (memberSets, error) {
-	if f.OrgUnitID == 0 && f.GroupID == 0 && len(f.Properties) == 0 {
+	if f.OrgUnitID == 0 && f.GroupID == 0 && f.ExcludeGroupID == 0 && len(f.Properties) == 0 {
 		return nil, nil
 	}
-	key := fmt.Sprintf("sets\x00%d\x00%d\x00%t\x00%d\x00%q", tenant, f.OrgUnitID, f.SubUnits, f.GroupID, f.Properties)
+	key := fmt.Sprintf("sets\x00%d\x00%d\x00%t\x00%d\x00%d\x00%q", tenant, f.OrgUnitID, f.SubUnits, f.GroupID, f.ExcludeGroupID, f.Properties)
 	return cachedRead(s, key, func() (memberSets, error) { return s.resolveSets(ctx, tenant, f) })
 }
 
@@ -180,6 +180,15 @@ func (s *Store) resolveSets(ctx context.Context, tenant int64, f UserFilter) (me
 				args:   []any{g.ID}, size: g.MemberCount, exact: true, walkCost: 1.5, driveCost: userFetchCost,
 				orderedFrom: "group_members m INDEXED BY group_members_username CROSS JOIN users u ON u.id = m.user_id",
 				orderedCol:  "m.username"})
+		}
+	}
+	if f.ExcludeGroupID != 0 {
+		// Not a set to read a page from, but a group of another tenant
+		// (or none) is a mistake to name, not a filter that keeps everyone.
+		if _, err := s.GetGroup(ctx, tenant, f.ExcludeGroupID); errors.Is(err, ErrNotFound) {
+			fe["exclude_group_id"] = "No such group in this tenant."
+		} else if err != nil {
+			return nil, err
 		}
 	}
 	keys := make([]string, 0, len(f.Properties))

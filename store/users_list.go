@@ -15,6 +15,8 @@ import (
 // given filters must hold.
 type UserFilter struct {
 	IDs               []int64
+	Usernames         []string // exactly these
+	ExcludeUsernames  []string // none of these
 	UsernamePrefix    string
 	DisplayNamePrefix string
 	Email             string // exact, without case
@@ -31,6 +33,7 @@ type UserFilter struct {
 	OrgUnitID         int64
 	SubUnits          bool                // with OrgUnitID: the unit's whole subtree
 	GroupID           int64               // members of this group
+	ExcludeGroupID    int64               // not members of this group
 	Properties        map[string][]string // property key -> values: any value of a key, every key
 	Sort              string              // a key of UserSorts; "" is "username"
 	Page              Page
@@ -101,6 +104,11 @@ func CheckUserFilter(f UserFilter) FieldErrors {
 	if len(f.IDs) > MaxPageSize {
 		fe["user_ids"] = fmt.Sprintf("At most %d ids.", MaxPageSize)
 	}
+	for field, names := range map[string][]string{"usernames": f.Usernames, "exclude_usernames": f.ExcludeUsernames} {
+		if len(names) > MaxBatch {
+			fe[field] = fmt.Sprintf("At most %d usernames.", MaxBatch)
+		}
+	}
 	if f.CreatedFrom != nil && f.CreatedTo != nil && !f.CreatedFrom.Before(*f.CreatedTo) {
 		fe["created_to"] = "The end of the created range must be after its start."
 	}
@@ -118,6 +126,17 @@ func (s *Store) conditions(tenant int64, f UserFilter) userQuery {
 			args[i] = id
 		}
 		q.add("u.id IN ("+marks+")", args...)
+	}
+	if len(f.Usernames) > 0 {
+		marks, args := usernameList(f.Usernames)
+		q.add("u.username IN ("+marks+")", args...)
+	}
+	if len(f.ExcludeUsernames) > 0 {
+		marks, args := usernameList(f.ExcludeUsernames)
+		q.add("u.username NOT IN ("+marks+")", args...)
+	}
+	if f.ExcludeGroupID != 0 {
+		q.add("NOT EXISTS (SELECT 1 FROM group_members m WHERE m.group_id = ? AND m.user_id = u.id)", f.ExcludeGroupID)
 	}
 	if f.UsernamePrefix != "" {
 		lo, hi := prefixRange(strings.ToLower(f.UsernamePrefix))
@@ -163,6 +182,16 @@ func (s *Store) conditions(tenant int64, f UserFilter) userQuery {
 		q.add("u.created_at < ?", f.CreatedTo.UnixMilli())
 	}
 	return q
+}
+
+// usernameList returns "?,?,…" and the usernames, as stored (lower case),
+// as arguments.
+func usernameList(names []string) (string, []any) {
+	args := make([]any, len(names))
+	for i, n := range names {
+		args[i] = strings.ToLower(strings.TrimSpace(n))
+	}
+	return strings.TrimSuffix(strings.Repeat("?,", len(names)), ","), args
 }
 
 // keyword adds the keyword condition. For 3 or more characters the query is
@@ -477,7 +506,7 @@ func (s *Store) cachedCount(ctx context.Context, query string, args ...any) (int
 }
 
 func isZeroFilter(f UserFilter) bool {
-	return f.UsernamePrefix == "" && f.DisplayNamePrefix == "" && f.Email == "" && f.PhoneRegion == "" &&
+	return f.Usernames == nil && f.ExcludeUsernames == nil && f.ExcludeGroupID == 0 && f.UsernamePrefix == "" && f.DisplayNamePrefix == "" && f.Email == "" && f.PhoneRegion == "" &&
 		f.PhoneNumber == "" && f.ExternalID == "" && f.SourceType == "" && f.SourceID == "" && f.Status == "" &&
 		f.Locked == nil && f.CreatedFrom == nil && f.CreatedTo == nil && strings.TrimSpace(f.Query) == ""
 }

@@ -33,6 +33,19 @@ func TestListUsersFilters(t *testing.T) {
 	until := now.Add(time.Hour)
 	s.ApplyUserAction(t.Context(), tn.ID, store.UserAction{Kind: store.ActionLock, Until: &until}, []string{grace.PublicID()})
 
+	pilots, err := s.CreateGroup(t.Context(), tn.ID, "Pilots", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	theirs, err := s.CreateGroup(t.Context(), other.ID, "Theirs", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	alan, _ := s.ListUsers(t.Context(), tn.ID, store.UserFilter{Usernames: []string{"alan"}})
+	if _, err := s.AddGroupMembers(t.Context(), tn.ID, pilots.ID, []string{ada.PublicID(), alan.Items[0].PublicID()}); err != nil {
+		t.Fatal(err)
+	}
+
 	yes, no := true, false
 	day := func(d int) *time.Time { v := base.Add(time.Duration(d) * 24 * time.Hour); return &v }
 	tests := []struct {
@@ -42,6 +55,11 @@ func TestListUsersFilters(t *testing.T) {
 	}{
 		{"none", store.UserFilter{}, []string{"ada", "alan", "grace", "linus", "margaret"}},
 		{"ids", store.UserFilter{IDs: []int64{ada.ID, grace.ID}}, []string{"ada", "grace"}},
+		{"usernames, any case", store.UserFilter{Usernames: []string{"ADA", "linus", "nobody"}}, []string{"ada", "linus"}},
+		{"all but some usernames", store.UserFilter{ExcludeUsernames: []string{"ada", "grace"}}, []string{"alan", "linus", "margaret"}},
+		{"not in a group", store.UserFilter{ExcludeGroupID: pilots.ID}, []string{"grace", "linus", "margaret"}},
+		{"not in a group, with a status", store.UserFilter{ExcludeGroupID: pilots.ID, Status: "enabled"}, []string{"grace", "linus"}},
+		{"in a group but not some usernames", store.UserFilter{GroupID: pilots.ID, ExcludeUsernames: []string{"ada"}}, []string{"alan"}},
 		{"username prefix", store.UserFilter{UsernamePrefix: "A"}, []string{"ada", "alan"}},
 		{"display name prefix, any case", store.UserFilter{DisplayNamePrefix: "grace h"}, []string{"grace"}},
 		{"email exact, any case", store.UserFilter{Email: "ALAN@bletchley.example"}, []string{"alan"}},
@@ -92,6 +110,8 @@ func TestListUsersFilters(t *testing.T) {
 		{store.UserFilter{Status: "gone"}, "status"},
 		{store.UserFilter{Query: "a\x01b"}, "q"},
 		{store.UserFilter{CreatedFrom: day(3), CreatedTo: day(1)}, "created_to"},
+		{store.UserFilter{ExcludeGroupID: theirs.ID}, "exclude_group_id"},
+		{store.UserFilter{Usernames: make([]string, store.MaxBatch+1)}, "usernames"},
 	}
 	for _, b := range bad {
 		if _, err := s.ListUsers(t.Context(), tn.ID, b.f); !isFieldError(err, b.field) {

@@ -355,12 +355,25 @@ func (h *Handler) describeFilter(c echo.Context, q url.Values) (string, error) {
 		}
 		parts = append(parts, "group "+g.Name)
 	}
+	if id, ok := store.ParseID(store.PrefixGroup, q.Get("exclude_group_id")); ok {
+		g, err := h.store.GetGroup(ctx, tenant, id)
+		if err != nil {
+			return "", err
+		}
+		parts = append(parts, "not in group "+g.Name)
+	}
 	for _, kv := range q["property"] {
 		k, v, _ := strings.Cut(kv, ":")
 		parts = append(parts, k+" “"+v+"”")
 	}
 	if ids := q.Get("user_ids"); ids != "" {
 		parts = append(parts, "ids "+ids)
+	}
+	if names := q.Get("usernames"); names != "" {
+		parts = append(parts, "usernames "+names)
+	}
+	if names := q.Get("exclude_usernames"); names != "" {
+		parts = append(parts, "except usernames "+names)
 	}
 	return strings.Join(parts, ", "), nil
 }

@@ -16,6 +16,7 @@ var UserFilterParams = map[string]bool{
 	"phone_region": true, "phone_number": true, "external_id": true, "source_type": true,
 	"source_id": true, "status": true, "locked": true, "q": true, "sort": true,
 	"created_from": true, "created_to": true,
+	"usernames": true, "exclude_usernames": true, "exclude_group_id": true,
 	"max_results": true, "next_token": true, "page_number": true, "page_size": true,
 }
 
@@ -39,6 +40,16 @@ func UserFilter(q url.Values) (store.UserFilter, store.FieldErrors) {
 				break
 			}
 			f.IDs = append(f.IDs, id)
+		}
+	}
+	for param, to := range map[string]*[]string{"usernames": &f.Usernames, "exclude_usernames": &f.ExcludeUsernames} {
+		if v := q.Get(param); v != "" {
+			*to = strings.Split(v, ",")
+		}
+	}
+	if v := q.Get("exclude_group_id"); v != "" {
+		if f.ExcludeGroupID, ok = store.ParseID(store.PrefixGroup, v); !ok {
+			fe["exclude_group_id"] = "Give a group id like g_1."
 		}
 	}
 	if v := q.Get("locked"); v != "" {
