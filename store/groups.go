@@ -231,6 +231,41 @@ func (s *Store) UserGroups(ctx context.Context, tenant, user int64) ([]Group, er
 	return collect(rows, scanGroup)
 }
 
+// GroupsOfUsers returns the groups each of users (of tenant) belongs to,
+// by name, in one query: a page of users with their groups.
+func (s *Store) GroupsOfUsers(ctx context.Context, tenant int64, users []int64) (map[int64][]Group, error) {
+	out := map[int64][]Group{}
+	if len(users) == 0 {
+		return out, nil
+	}
+	marks, args := idList(users)
+	rows, err := s.rd.QueryContext(ctx, `SELECT m.user_id, `+groupColumns+` FROM group_members m
+		CROSS JOIN user_groups g ON g.id = m.group_id WHERE m.user_id IN (`+marks+`) AND g.tenant_id = ?
+		ORDER BY m.user_id, g.name`, append(args, tenant)...)
+	if err != nil {
+		return nil, fmt.Errorf("store: groups of users: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var user int64
+		g, err := scanGroup(scanPrefixed{rows, &user})
+		if err != nil {
+			return nil, fmt.Errorf("store: groups of users: %w", err)
+		}
+		out[user] = append(out[user], g)
+	}
+	return out, rows.Err()
+}
+
+// scanPrefixed scans a row whose first column goes to first, the rest to
+// what a scanner of the remaining columns asks for.
+type scanPrefixed struct {
+	rows  *sql.Rows
+	first any
+}
+
+func (p scanPrefixed) Scan(dest ...any) error { return p.rows.Scan(append([]any{p.first}, dest...)...) }
+
 // GroupMembers is a page of a group's members and when each joined.
 type GroupMembers struct {
 	UserList

@@ -1,0 +1,105 @@
+package edsuser
+
+import (
+	"encoding/json"
+	"slices"
+	"strconv"
+	"strings"
+
+	"roster/handlers/acs"
+	"roster/store"
+)
+
+// rootOrgID is the id eds-user gives every tenant's root organization.
+const rootOrgID = "org-aliyun-wy-org-id"
+
+// listParam reads a list parameter, flattened as name.1, name.2, … (the
+// SDKs' way), or as one JSON array (their "shrunk" way).
+func listParam(c *acs.Call, name string) ([]string, error) {
+	if v := c.Params.Get(name); v != "" {
+		var out []string
+		if err := json.Unmarshal([]byte(v), &out); err != nil {
+			return nil, acs.Invalid(name, "not a list: send "+name+".1, "+name+".2, … or a JSON array of strings")
+		}
+		return out, nil
+	}
+	type item struct {
+		n int
+		v string
+	}
+	var items []item
+	for k, vs := range c.Params {
+		rest, ok := strings.CutPrefix(k, name+".")
+		if !ok {
+			continue
+		}
+		n, err := strconv.Atoi(rest)
+		if err != nil || n < 1 {
+			return nil, acs.Invalid(k, "list items are numbered from 1")
+		}
+		items = append(items, item{n, vs[0]})
+	}
+	slices.SortFunc(items, func(a, b item) int { return a.n - b.n })
+	out := make([]string, len(items))
+	for i, it := range items {
+		out[i] = it.v
+	}
+	return out, nil
+}
+
+// boolParam reads an optional true/false parameter.
+func boolParam(c *acs.Call, name string) (bool, error) {
+	v := c.Params.Get(name)
+	if v == "" {
+		return false, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, acs.Invalid(name, "not true or false: "+v)
+	}
+	return b, nil
+}
+
+// intParam reads an optional whole number in [lo, hi], def when absent.
+func intParam(c *acs.Call, name string, def, lo, hi int) (int, error) {
+	v := c.Params.Get(name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		return 0, acs.Invalid(name, "not a whole number from "+strconv.Itoa(lo)+" to "+strconv.Itoa(hi)+": "+v)
+	}
+	return n, nil
+}
+
+// orgParam reads an org id: Roster's (ou_…), or eds-user's fixed id of the
+// root. 0 when absent.
+func (a api) orgParam(c *acs.Call, name string) (int64, error) {
+	v := c.Params.Get(name)
+	switch v {
+	case "":
+		return 0, nil
+	case rootOrgID:
+		root, err := a.store.RootOrgUnit(c.Request().Context(), c.Key.TenantID)
+		return root.ID, err
+	}
+	id, ok := store.ParseID(store.PrefixOrgUnit, v)
+	if !ok {
+		return 0, acs.Invalid(name, "not an organization id (ou_… or "+rootOrgID+"): "+v)
+	}
+	return id, nil
+}
+
+// groupParam reads a group id (g_…); 0 when absent.
+func groupParam(c *acs.Call, name string) (int64, error) {
+	v := c.Params.Get(name)
+	if v == "" {
+		return 0, nil
+	}
+	id, ok := store.ParseID(store.PrefixGroup, v)
+	if !ok {
+		return 0, acs.Invalid(name, "not a group id (g_…): "+v)
+	}
+	return id, nil
+}

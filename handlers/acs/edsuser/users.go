@@ -1,0 +1,209 @@
+package edsuser
+
+import (
+	"context"
+	"maps"
+	"slices"
+	"strings"
+
+	"roster/handlers/acs"
+	"roster/store"
+)
+
+// Status values: eds-user knows only these two.
+const (
+	statusNormal = 0
+	statusLocked = 9
+)
+
+type userOrg struct {
+	OrgId       string //nolint:revive // the protocol's spelling
+	OrgName     string
+	OrgNamePath string
+}
+
+type userGroup struct {
+	GroupId   string //nolint:revive // the protocol's spelling
+	GroupName string
+}
+
+type keyValue struct {
+	Key   string
+	Value string
+}
+
+// user is eds-user's user object as DescribeUsers answers it.
+type user struct {
+	Id              int64  //nolint:revive // the protocol's spelling
+	EndUserId       string //nolint:revive // the protocol's spelling
+	Email           string
+	Phone           string `json:",omitempty"`
+	RealNickName    string
+	NickName        string
+	Remark          string
+	Status          int
+	IsTenantManager bool
+	Orgs            []userOrg
+	Groups          []userGroup
+	Properties      []keyValue
+}
+
+type describeUsersReply struct {
+	acs.Common
+	Users     []user
+	NextToken string
+}
+
+// describeUsers lists users: all of the tenant's, or those the filters
+// keep, by username, MaxResults (up to 500) a page.
+func (a api) describeUsers(c *acs.Call) (acs.Reply, error) {
+	f, err := a.userFilter(c)
+	if err != nil {
+		return nil, err
+	}
+	limit, err := intParam(c, "MaxResults", 200, 1, 500)
+	if err != nil {
+		return nil, err
+	}
+	ctx := c.Request().Context()
+	page, next, err := a.listUsers(ctx, c.Key.TenantID, f, c.Params.Get("NextToken"), limit)
+	if err != nil {
+		return nil, err
+	}
+	users, err := a.users(ctx, c.Key.TenantID, page)
+	if err != nil {
+		return nil, err
+	}
+	return &describeUsersReply{Users: users, NextToken: next}, nil
+}
+
+// userFilter reads the filters DescribeUsers and FilterUsers share.
+func (a api) userFilter(c *acs.Call) (store.UserFilter, error) {
+	var f store.UserFilter
+	var err error
+	if f.Query, err = filterParam(c); err != nil {
+		return f, err
+	}
+	if f.Usernames, err = listParam(c, "EndUserIds"); err != nil {
+		return f, err
+	}
+	if f.ExcludeUsernames, err = listParam(c, "ExcludeEndUserIds"); err != nil {
+		return f, err
+	}
+	if f.OrgUnitID, err = a.orgParam(c, "OrgId"); err != nil {
+		return f, err
+	}
+	if f.SubUnits, err = boolParam(c, "IsQueryAllSubOrgs"); err != nil {
+		return f, err
+	}
+	if f.GroupID, err = groupParam(c, "GroupId"); err != nil {
+		return f, err
+	}
+	if f.ExcludeGroupID, err = groupParam(c, "ExcludeGroupId"); err != nil {
+		return f, err
+	}
+	switch c.Params.Get("Status") {
+	case "":
+	case "0":
+		f.Locked = new(bool)
+	case "9":
+		locked := true
+		f.Locked = &locked
+	default:
+		return f, acs.Invalid("Status", "0 (normal) or 9 (locked), not "+c.Params.Get("Status"))
+	}
+	return f, nil
+}
+
+// filterParam reads Filter, a substring of the username, display name or
+// email. A * at either end is eds-user's wildcard and changes nothing
+// here; one inside the text is refused, not guessed at.
+func filterParam(c *acs.Call) (string, error) {
+	v := strings.Trim(c.Params.Get("Filter"), "*")
+	if strings.Contains(v, "*") {
+		return "", acs.Invalid("Filter", "a * is only understood at the start or the end")
+	}
+	return v, nil
+}
+
+// listUsers reads up to limit users from the cursor next, in pages of the
+// store's size, and the cursor after them ("" after the last).
+func (a api) listUsers(ctx context.Context, tenant int64, f store.UserFilter, next string, limit int) ([]store.User, string, error) {
+	var out []store.User
+	for {
+		f.Page = store.Page{Cursor: next, Size: min(limit-len(out), store.MaxPageSize)}
+		l, err := a.store.ListUsers(ctx, tenant, f)
+		if err != nil {
+			return nil, "", err
+		}
+		out, next = append(out, l.Items...), l.Next
+		if next == "" || len(out) >= limit {
+			return out, next, nil
+		}
+	}
+}
+
+// users turns a page of users into eds-user's objects, with their org
+// paths and groups read once for the page.
+func (a api) users(ctx context.Context, tenant int64, page []store.User) ([]user, error) {
+	ids, units := make([]int64, len(page)), make([]int64, 0, len(page))
+	for i, u := range page {
+		ids[i] = u.ID
+		if u.OrgUnitID != 0 {
+			units = append(units, u.OrgUnitID)
+		}
+	}
+	paths, err := a.store.OrgUnitPaths(ctx, tenant, units)
+	if err != nil {
+		return nil, err
+	}
+	groups, err := a.store.GroupsOfUsers(ctx, tenant, ids)
+	if err != nil {
+		return nil, err
+	}
+	now := a.store.Now()
+	out := make([]user, len(page))
+	for i, u := range page {
+		eu := user{Id: u.ID, EndUserId: u.Username, Email: u.Email, Phone: phone(u), RealNickName: u.DisplayName,
+			NickName: nickName(u), Remark: u.Description, Status: statusNormal,
+			Orgs: []userOrg{}, Groups: []userGroup{}, Properties: []keyValue{}}
+		if u.Locked(now) {
+			eu.Status = statusLocked
+		}
+		if path := paths[u.OrgUnitID]; len(path) > 0 {
+			id := store.PublicID(store.PrefixOrgUnit, u.OrgUnitID)
+			if len(path) == 1 {
+				id = rootOrgID
+			}
+			eu.Orgs = append(eu.Orgs, userOrg{OrgId: id, OrgName: path[len(path)-1], OrgNamePath: strings.Join(path, "/")})
+		}
+		for _, g := range groups[u.ID] {
+			eu.Groups = append(eu.Groups, userGroup{GroupId: g.PublicID(), GroupName: g.Name})
+		}
+		for _, key := range slices.Sorted(maps.Keys(u.Properties)) {
+			for _, value := range u.Properties[key].Values {
+				eu.Properties = append(eu.Properties, keyValue{Key: key, Value: value})
+			}
+		}
+		out[i] = eu
+	}
+	return out, nil
+}
+
+// nickName is what eds-user shows as a user's name: the display name,
+// else the remark, else the username.
+func nickName(u store.User) string {
+	for _, s := range []string{u.DisplayName, u.Description} {
+		if s != "" {
+			return s
+		}
+	}
+	return u.Username
+}
+
+func phone(u store.User) string {
+	if u.PhoneNumber == "" {
+		return ""
+	}
+	return "+" + u.PhoneRegion + " " + u.PhoneNumber
+}

@@ -1,0 +1,122 @@
+package handlers_test
+
+import (
+	"fmt"
+	"testing"
+
+	"roster/store"
+)
+
+// eds-user's DescribeUsers through Alibaba's client: every filter it
+// takes, pages of MaxResults with NextToken, and each user with the org
+// path, groups and properties it answers.
+func TestEdsUserDescribeUsers(t *testing.T) {
+	a := newACSApp(t)
+	ctx := t.Context()
+	root, err := a.st.RootOrgUnit(ctx, a.acme.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sales, err := a.st.CreateOrgUnit(ctx, a.acme.ID, store.NewOrgUnit{ParentID: root.ID, Name: "Sales"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pilots, err := a.st.CreateGroup(ctx, a.acme.ID, "Pilots", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.st.CreateProperty(ctx, a.acme.ID, store.NewProperty{Key: "site", Type: "select", Options: []store.OptionInput{{Value: "berlin"}}}); err != nil {
+		t.Fatal(err)
+	}
+	ada, err := a.st.CreateUser(ctx, a.acme.ID, store.NewUser{Username: "ada", DisplayName: "Ada Lovelace", Email: "ada@example.com",
+		OrgUnitID: sales.ID, Groups: []int64{pilots.ID}, Properties: map[string][]string{"site": {"berlin"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bob, err := a.st.CreateUser(ctx, a.acme.ID, store.NewUser{Username: "bob", Description: "contractor"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.st.CreateUser(ctx, a.acme.ID, store.NewUser{Username: "carol"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.st.ApplyUserAction(ctx, a.acme.ID, store.UserAction{Kind: store.ActionLock}, []string{bob.PublicID()}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.st.CreateUser(ctx, a.other.ID, store.NewUser{Username: "eve"}); err != nil {
+		t.Fatal(err)
+	}
+
+	for _, sig := range []string{"", "v2"} {
+		c := a.client(t, a.viewer.AccessKeyID, a.viewerSecret, sig)
+		describe := func(query map[string]any) ([]map[string]any, string) {
+			t.Helper()
+			got, err := call(c, "DescribeUsers", query, nil)
+			if err != nil {
+				t.Fatalf("DescribeUsers(%v) (signature %q) = %v", query, sig, err)
+			}
+			var users []map[string]any
+			for _, u := range got["Users"].([]any) {
+				users = append(users, u.(map[string]any))
+			}
+			next, _ := got["NextToken"].(string)
+			return users, next
+		}
+		names := func(users []map[string]any) string {
+			var s string
+			for _, u := range users {
+				s += fmt.Sprint(u["EndUserId"]) + " "
+			}
+			return s
+		}
+		first, next := describe(map[string]any{"MaxResults": 2})
+		rest, last := describe(map[string]any{"MaxResults": 2, "NextToken": next})
+		if names(first) != "ada bob " || next == "" || names(rest) != "carol " || last != "" {
+			t.Fatalf("two pages = %q (next %q), %q (next %q); want ada bob, then carol and no NextToken", names(first), next, names(rest), last)
+		}
+		u := first[0]
+		if fmt.Sprint(u["Id"]) != fmt.Sprint(ada.ID) || u["Email"] != "ada@example.com" || u["RealNickName"] != "Ada Lovelace" ||
+			u["NickName"] != "Ada Lovelace" || fmt.Sprint(u["Status"]) != "0" {
+			t.Errorf("ada = %v", u)
+		}
+		orgs, groups, props := u["Orgs"].([]any), u["Groups"].([]any), u["Properties"].([]any)
+		if len(orgs) != 1 || orgs[0].(map[string]any)["OrgId"] != sales.PublicID() || orgs[0].(map[string]any)["OrgNamePath"] != root.Name+"/Sales" {
+			t.Errorf("ada's Orgs = %v", orgs)
+		}
+		if len(groups) != 1 || groups[0].(map[string]any)["GroupName"] != "Pilots" || groups[0].(map[string]any)["GroupId"] != pilots.PublicID() {
+			t.Errorf("ada's Groups = %v", groups)
+		}
+		if len(props) != 1 || props[0].(map[string]any)["Key"] != "site" || props[0].(map[string]any)["Value"] != "berlin" {
+			t.Errorf("ada's Properties = %v", props)
+		}
+		if b := first[1]; fmt.Sprint(b["Status"]) != "9" || b["NickName"] != "contractor" || b["Orgs"].([]any)[0].(map[string]any)["OrgId"] != "org-aliyun-wy-org-id" {
+			t.Errorf("bob = %v, want locked (9), his remark as nickname, in the root", b)
+		}
+		for _, tt := range []struct {
+			query map[string]any
+			want  string
+		}{
+			{map[string]any{"EndUserIds": []string{"carol", "ada", "eve"}}, "ada carol "},
+			{map[string]any{"ExcludeEndUserIds": []string{"ada"}}, "bob carol "},
+			{map[string]any{"Status": 9}, "bob "},
+			{map[string]any{"Status": 0}, "ada carol "},
+			{map[string]any{"GroupId": pilots.PublicID()}, "ada "},
+			{map[string]any{"ExcludeGroupId": pilots.PublicID()}, "bob carol "},
+			{map[string]any{"OrgId": sales.PublicID()}, "ada "},
+			{map[string]any{"OrgId": "org-aliyun-wy-org-id", "IsQueryAllSubOrgs": true}, "ada bob carol "},
+			{map[string]any{"OrgId": "org-aliyun-wy-org-id"}, "bob carol "},
+			{map[string]any{"Filter": "lovelace"}, "ada "},
+			{map[string]any{"Filter": "car*"}, "carol "},
+		} {
+			if users, _ := describe(tt.query); names(users) != tt.want {
+				t.Errorf("DescribeUsers(%v) (signature %q) = %q, want %q", tt.query, sig, names(users), tt.want)
+			}
+		}
+		_, err := call(c, "DescribeUsers", map[string]any{"Filter": "a*m"}, nil)
+		wantCode(t, "Filter a*m", err, 400, "InvalidParameter")
+		_, err = call(c, "DescribeUsers", map[string]any{"MaxResults": 501}, nil)
+		wantCode(t, "MaxResults 501", err, 400, "InvalidParameter")
+		_, err = call(c, "DescribeUsers", map[string]any{"GroupId": "g_zz"}, nil)
+		wantCode(t, "a group of no tenant", err, 400, "InvalidParameter")
+	}
+}
