@@ -3,6 +3,7 @@ package handlers_test
 import (
 	"fmt"
 	"testing"
+	"time"
 
 	"roster/store"
 )
@@ -119,4 +120,96 @@ func TestEdsUserDescribeUsers(t *testing.T) {
 		_, err = call(c, "DescribeUsers", map[string]any{"GroupId": "g_zz"}, nil)
 		wantCode(t, "a group of no tenant", err, 400, "InvalidParameter")
 	}
+}
+
+// eds-user's batch actions by EndUserId: each user done or failed alone,
+// a name no user of the tenant has failing with its own code.
+func TestEdsUserBatchActionsByUsername(t *testing.T) {
+	a := newACSApp(t)
+	ctx := t.Context()
+	root, _ := a.st.RootOrgUnit(ctx, a.acme.ID)
+	sales, err := a.st.CreateOrgUnit(ctx, a.acme.ID, store.NewOrgUnit{ParentID: root.ID, Name: "Sales"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pilots, err := a.st.CreateGroup(ctx, a.acme.ID, "Pilots", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []string{"ada", "bob"} {
+		if _, err := a.st.CreateUser(ctx, a.acme.ID, store.NewUser{Username: n}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := a.st.CreateUser(ctx, a.other.ID, store.NewUser{Username: "eve"}); err != nil {
+		t.Fatal(err)
+	}
+	c := a.client(t, a.admin.AccessKeyID, a.adminSecret, "v2")
+	user := func(name string) store.User {
+		t.Helper()
+		l, err := a.st.ListUsers(ctx, a.acme.ID, store.UserFilter{Usernames: []string{name}})
+		if err != nil || len(l.Items) != 1 {
+			t.Fatalf("user %s: %v, %v", name, l.Items, err)
+		}
+		return l.Items[0]
+	}
+	result := func(got map[string]any, key string) map[string]any {
+		t.Helper()
+		r, ok := got[key].(map[string]any)
+		if !ok {
+			t.Fatalf("answer %v has no %s", got, key)
+		}
+		return r
+	}
+
+	got, err := call(c, "LockUsers", nil, map[string]any{"Users": []string{"ada", "eve"}, "LogoutSession": true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := result(got, "LockUsersResult")
+	failed := r["FailedUsers"].([]any)
+	if fmt.Sprint(r["LockedUsers"]) != "[ada]" || len(failed) != 1 || failed[0].(map[string]any)["EndUserId"] != "eve" ||
+		failed[0].(map[string]any)["ErrorCode"] != "EndUserIdNotFound" {
+		t.Fatalf("LockUsers(ada, another tenant's eve) = %v", r)
+	}
+	if !user("ada").Locked(time.Now()) {
+		t.Fatal("ada is not locked")
+	}
+	got, err = call(c, "UnlockUsers", nil, map[string]any{"Users": []string{"ada"}})
+	if r := result(got, "UnlockUsersResult"); err != nil || fmt.Sprint(r["UnlockedUsers"]) != "[ada]" || user("ada").Locked(time.Now()) {
+		t.Fatalf("UnlockUsers(ada) = %v, %v", got, err)
+	}
+	_, err = call(c, "UnlockUsers", nil, map[string]any{"Users": []string{"ada"}, "AutoLockTime": "2030-01-01 00:00:00"})
+	wantCode(t, "UnlockUsers with AutoLockTime", err, 400, "InvalidParameter")
+
+	if _, err := call(c, "MoveUserOrg", nil, map[string]any{"EndUserIds": []string{"ada", "bob"}, "OrgId": sales.PublicID()}); err != nil {
+		t.Fatal(err)
+	}
+	if user("ada").OrgUnitID != sales.ID || user("bob").OrgUnitID != sales.ID {
+		t.Fatal("MoveUserOrg did not move ada and bob to Sales")
+	}
+	if _, err := call(c, "UserBatchJoinGroup", nil, map[string]any{"EndUserIds": []string{"ada", "bob"}, "GroupId": pilots.PublicID()}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := call(c, "UserBatchQuitGroup", nil, map[string]any{"EndUserIds": []string{"bob"}, "GroupId": pilots.PublicID()}); err != nil {
+		t.Fatal(err)
+	}
+	if l, _ := a.st.ListGroupMembers(ctx, a.acme.ID, pilots.ID, store.UserFilter{}); len(l.Items) != 1 || l.Items[0].Username != "ada" {
+		t.Fatalf("Pilots after join and quit = %v, want ada", l.Items)
+	}
+	_, err = call(c, "UserBatchJoinGroup", nil, map[string]any{"EndUserIds": []string{"eve"}, "GroupId": pilots.PublicID()})
+	wantCode(t, "joining another tenant's user", err, 400, "EndUserIdNotFound")
+	_, err = call(c, "MoveUserOrg", nil, map[string]any{"EndUserIds": []string{"ada"}})
+	wantCode(t, "MoveUserOrg without OrgId", err, 400, "MissingParameter")
+
+	got, err = call(c, "RemoveUsers", nil, map[string]any{"Users": []string{"bob"}})
+	if r := result(got, "RemoveUsersResult"); err != nil || fmt.Sprint(r["RemovedUsers"]) != "[bob]" {
+		t.Fatalf("RemoveUsers(bob) = %v, %v", got, err)
+	}
+	if l, _ := a.st.ListUsers(ctx, a.acme.ID, store.UserFilter{}); len(l.Items) != 1 {
+		t.Fatalf("users after removing bob = %v", l.Items)
+	}
+	viewer := a.client(t, a.viewer.AccessKeyID, a.viewerSecret, "")
+	_, err = call(viewer, "RemoveUsers", nil, map[string]any{"Users": []string{"ada"}})
+	wantCode(t, "RemoveUsers as a viewer", err, 403, "Forbidden")
 }

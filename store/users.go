@@ -499,3 +499,39 @@ const (
 // enough to keep prepared: batch creation runs each once per user, and
 // every change writes an audit event.
 var writeStatements = []string{sqlUsernameTaken, sqlExternalTaken, sqlOrgUnitExists, sqlInsertUser, sqlInsertAudit}
+
+// UserIDsByUsername returns the public ids of the tenant's users named,
+// by username as given; names no user has are left out. Protocols that
+// key users by username (eds-user's EndUserId) reach the store's batch
+// methods, which take ids, through it.
+func (s *Store) UserIDsByUsername(ctx context.Context, tenant int64, names []string) (map[string]string, error) {
+	out := map[string]string{}
+	if len(names) == 0 {
+		return out, nil
+	}
+	if len(names) > MaxBatch {
+		return nil, FieldErrors{"usernames": fmt.Sprintf("At most %d usernames.", MaxBatch)}
+	}
+	marks, args := usernameList(names)
+	rows, err := s.rd.QueryContext(ctx, `SELECT id, username FROM users WHERE tenant_id = ? AND username IN (`+marks+`)`,
+		append([]any{tenant}, args...)...)
+	if err != nil {
+		return nil, fmt.Errorf("store: users by username: %w", err)
+	}
+	defer rows.Close()
+	found := map[string]int64{}
+	for rows.Next() {
+		var id int64
+		var name string
+		if err := rows.Scan(&id, &name); err != nil {
+			return nil, fmt.Errorf("store: users by username: %w", err)
+		}
+		found[name] = id
+	}
+	for _, n := range names {
+		if id, ok := found[strings.ToLower(strings.TrimSpace(n))]; ok {
+			out[n] = PublicID(PrefixUser, id)
+		}
+	}
+	return out, rows.Err()
+}

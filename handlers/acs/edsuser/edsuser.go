@@ -23,6 +23,12 @@ func Register(h *acs.Handler, st *store.Store) {
 	a := api{st}
 	h.Register(Version, "InitTenantAlias", acs.Action{Serve: a.initTenantAlias})
 	h.Register(Version, "DescribeUsers", acs.Action{Serve: a.describeUsers})
+	h.Register(Version, "RemoveUsers", acs.Action{Write: true, Serve: a.removeUsers})
+	h.Register(Version, "LockUsers", acs.Action{Write: true, Serve: a.lockUsers})
+	h.Register(Version, "UnlockUsers", acs.Action{Write: true, Serve: a.unlockUsers})
+	h.Register(Version, "MoveUserOrg", acs.Action{Write: true, Serve: a.moveUserOrg})
+	h.Register(Version, "UserBatchJoinGroup", acs.Action{Write: true, Serve: a.changeMembers(true)})
+	h.Register(Version, "UserBatchQuitGroup", acs.Action{Write: true, Serve: a.changeMembers(false)})
 	h.Register(Version, "ListProperty", acs.Action{Serve: a.listProperty})
 	h.Register(Version, "RemoveProperty", acs.Action{Write: true, Serve: a.removeProperty})
 }
