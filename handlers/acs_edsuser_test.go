@@ -213,3 +213,45 @@ func TestEdsUserBatchActionsByUsername(t *testing.T) {
 	_, err = call(viewer, "RemoveUsers", nil, map[string]any{"Users": []string{"ada"}})
 	wantCode(t, "RemoveUsers as a viewer", err, 403, "Forbidden")
 }
+
+// eds-user's property actions: a property created with its values (a
+// repeated value reported failed), its values listed, and how many users
+// hold it and each value.
+func TestEdsUserProperties(t *testing.T) {
+	a := newACSApp(t)
+	ctx := t.Context()
+	c := a.client(t, a.admin.AccessKeyID, a.adminSecret, "")
+	got, err := call(c, "CreateProperty", nil, map[string]any{"PropertyKey": "site", "PropertyValues": []string{"berlin", "tokyo", "berlin"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := got["CreateResult"].(map[string]any)
+	saved := r["SavePropertyValueModel"].(map[string]any)
+	values, failed := saved["SavePropertyValues"].([]any), saved["FailedPropertyValues"].([]any)
+	if r["PropertyKey"] != "site" || len(values) != 2 || len(failed) != 1 || failed[0].(map[string]any)["ErrorCode"] != "ExistedPropertyValue" {
+		t.Fatalf("CreateProperty = %v", r)
+	}
+	pid := fmt.Sprint(r["PropertyId"])
+	berlin := fmt.Sprint(values[0].(map[string]any)["PropertyValueId"])
+	if _, err := a.st.CreateUser(ctx, a.acme.ID, store.NewUser{Username: "ada", Properties: map[string][]string{"site": {"berlin"}}}); err != nil {
+		t.Fatal(err)
+	}
+	got, err = call(c, "ListPropertyValue", map[string]any{"PropertyId": pid}, nil)
+	if err != nil || len(got["PropertyValueInfos"].([]any)) != 2 {
+		t.Fatalf("ListPropertyValue = %v, %v", got, err)
+	}
+	got, err = call(c, "CheckUsedProperty", map[string]any{"PropertyId": pid}, nil)
+	if err != nil || fmt.Sprint(got["UseCount"]) != "1" {
+		t.Fatalf("CheckUsedProperty = %v, %v; want 1", got, err)
+	}
+	got, err = call(c, "CheckUsedPropertyValue", map[string]any{"PropertyId": pid, "PropertyValueId": berlin}, nil)
+	if err != nil || fmt.Sprint(got["UseCount"]) != "1" {
+		t.Fatalf("CheckUsedPropertyValue(berlin) = %v, %v; want 1", got, err)
+	}
+	_, err = call(c, "CheckUsedPropertyValue", map[string]any{"PropertyId": pid, "PropertyValueId": 987654}, nil)
+	wantCode(t, "CheckUsedPropertyValue of no value", err, 404, "PropertyValueNotFound")
+	_, err = call(c, "CreateProperty", nil, map[string]any{"PropertyKey": "site"})
+	wantCode(t, "CreateProperty of an existing key", err, 400, "EntityAlreadyExists")
+	_, err = call(c, "ListPropertyValue", map[string]any{"PropertyId": 987654}, nil)
+	wantCode(t, "ListPropertyValue of no property", err, 404, "EntityNotExist")
+}

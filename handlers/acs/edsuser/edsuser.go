@@ -30,6 +30,10 @@ func Register(h *acs.Handler, st *store.Store) {
 	h.Register(Version, "UserBatchJoinGroup", acs.Action{Write: true, Serve: a.changeMembers(true)})
 	h.Register(Version, "UserBatchQuitGroup", acs.Action{Write: true, Serve: a.changeMembers(false)})
 	h.Register(Version, "ListProperty", acs.Action{Serve: a.listProperty})
+	h.Register(Version, "ListPropertyValue", acs.Action{Serve: a.listPropertyValue})
+	h.Register(Version, "CheckUsedProperty", acs.Action{Serve: a.checkUsedProperty})
+	h.Register(Version, "CheckUsedPropertyValue", acs.Action{Serve: a.checkUsedPropertyValue})
+	h.Register(Version, "CreateProperty", acs.Action{Write: true, Serve: a.createProperty})
 	h.Register(Version, "RemoveProperty", acs.Action{Write: true, Serve: a.removeProperty})
 }
 
@@ -84,11 +88,7 @@ func (a api) listProperty(c *acs.Call) (acs.Reply, error) {
 	}
 	out := &listPropertyReply{Properties: []property{}}
 	for _, p := range ps {
-		vs := []propertyValue{}
-		for _, o := range p.Options {
-			vs = append(vs, propertyValue{PropertyValueId: o.ID, PropertyValue: o.Value})
-		}
-		out.Properties = append(out.Properties, property{PropertyId: p.ID, PropertyKey: p.Key, PropertyValues: vs})
+		out.Properties = append(out.Properties, property{PropertyId: p.ID, PropertyKey: p.Key, PropertyValues: propertyValues(p)})
 	}
 	return out, nil
 }

@@ -1,0 +1,128 @@
+package edsuser
+
+import (
+	"roster/handlers/acs"
+	"roster/store"
+)
+
+type savedValues struct {
+	SavePropertyValues   []propertyValue
+	FailedPropertyValues []failedValue
+}
+
+type failedValue struct {
+	PropertyId    int64 //nolint:revive // the protocol's spelling
+	PropertyValue string
+	ErrorCode     string
+	ErrorMessage  string
+}
+
+type createPropertyReply struct {
+	acs.Common
+	CreateResult struct {
+		PropertyId             int64 //nolint:revive // the protocol's spelling
+		PropertyKey            string
+		SavePropertyValueModel savedValues
+	}
+}
+
+// createProperty creates a property whose users hold any of its values
+// (a multiselect property). A value given twice is saved once, the
+// repeat reported failed, as eds-user does.
+func (a api) createProperty(c *acs.Call) (acs.Reply, error) {
+	key := c.Params.Get("PropertyKey")
+	if key == "" {
+		return nil, acs.Missing("PropertyKey")
+	}
+	values, err := listParam(c, "PropertyValues")
+	if err != nil {
+		return nil, err
+	}
+	var opts []store.OptionInput
+	var failed []failedValue
+	seen := map[string]bool{}
+	for _, v := range values {
+		if seen[v] {
+			failed = append(failed, failedValue{PropertyValue: v, ErrorCode: "ExistedPropertyValue", ErrorMessage: "The value is given twice."})
+			continue
+		}
+		seen[v] = true
+		opts = append(opts, store.OptionInput{Value: v})
+	}
+	p, err := a.store.CreateProperty(c.Request().Context(), c.Key.TenantID, store.NewProperty{Key: key, Type: "multiselect", Options: opts})
+	if err != nil {
+		return nil, err
+	}
+	out := &createPropertyReply{}
+	out.CreateResult.PropertyId, out.CreateResult.PropertyKey = p.ID, p.Key
+	out.CreateResult.SavePropertyValueModel = savedValues{SavePropertyValues: propertyValues(p), FailedPropertyValues: []failedValue{}}
+	for _, f := range failed {
+		f.PropertyId = p.ID
+		out.CreateResult.SavePropertyValueModel.FailedPropertyValues = append(out.CreateResult.SavePropertyValueModel.FailedPropertyValues, f)
+	}
+	return out, nil
+}
+
+func propertyValues(p store.Property) []propertyValue {
+	vs := []propertyValue{}
+	for _, o := range p.Options {
+		vs = append(vs, propertyValue{PropertyValueId: o.ID, PropertyValue: o.Value})
+	}
+	return vs
+}
+
+type listPropertyValueReply struct {
+	acs.Common
+	PropertyValueInfos []propertyValue
+}
+
+// listPropertyValue answers a property's values.
+func (a api) listPropertyValue(c *acs.Call) (acs.Reply, error) {
+	p, err := a.property(c)
+	if err != nil {
+		return nil, err
+	}
+	return &listPropertyValueReply{PropertyValueInfos: propertyValues(p)}, nil
+}
+
+type useCountReply struct {
+	acs.Common
+	UseCount int64
+}
+
+// checkUsedProperty answers how many users hold a value of a property.
+func (a api) checkUsedProperty(c *acs.Call) (acs.Reply, error) {
+	p, err := a.property(c)
+	if err != nil {
+		return nil, err
+	}
+	return &useCountReply{UseCount: int64(p.UserCount)}, nil
+}
+
+// checkUsedPropertyValue answers how many users hold one value.
+func (a api) checkUsedPropertyValue(c *acs.Call) (acs.Reply, error) {
+	p, err := a.property(c)
+	if err != nil {
+		return nil, err
+	}
+	id, err := int64Param(c, "PropertyValueId")
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range p.Options {
+		if o.ID == id {
+			return &useCountReply{UseCount: int64(o.UserCount)}, nil
+		}
+	}
+	return nil, &acs.Error{Status: 404, Code: "PropertyValueNotFound", Message: "The property has no value with this PropertyValueId."}
+}
+
+// property reads the property PropertyId names, with its values and
+// usage counts.
+func (a api) property(c *acs.Call) (store.Property, error) {
+	id, err := int64Param(c, "PropertyId")
+	if err != nil {
+		return store.Property{}, err
+	}
+	return a.store.GetProperty(c.Request().Context(), c.Key.TenantID, id)
+}
