@@ -3,6 +3,7 @@ package acs
 import (
 	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -37,7 +38,10 @@ func missing(name string) *Error {
 }
 
 func invalid(name, why string) *Error {
-	return &Error{http.StatusBadRequest, "InvalidParameter", "The parameter " + name + " is not valid: " + why + "."}
+	if !strings.HasSuffix(why, ".") {
+		why += "."
+	}
+	return &Error{http.StatusBadRequest, "InvalidParameter", "The parameter " + name + " is not valid: " + why}
 }
 
 // Invalid is a parameter an action refuses, saying why.
