@@ -116,3 +116,34 @@ func TestEdsUserGroups(t *testing.T) {
 	_, err = call(c, "RemoveGroup", map[string]any{"GroupId": ids[1]}, nil)
 	wantCode(t, "RemoveGroup of a removed group", err, 404, "GroupNotFound")
 }
+
+// eds-user's resource group actions, counts as strings as it sends them.
+func TestEdsUserResourceGroups(t *testing.T) {
+	a := newACSApp(t)
+	c := a.client(t, a.admin.AccessKeyID, a.adminSecret, "")
+	var ids []string
+	for _, n := range []string{"Design desktops", "Dev desktops"} {
+		got, err := call(c, "CreateResourceGroup", map[string]any{"ResourceGroupName": n, "Platform": "AliyunConsole"}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, got["ResourceGroupId"].(string))
+	}
+	got, err := call(c, "DescribeResourceGroups", map[string]any{"ResourceGroupName": "dev"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rgs := got["ResourceGroup"].([]any)
+	if got["TotalCount"] != "1" || len(rgs) != 1 || rgs[0].(map[string]any)["ResourceGroupName"] != "Dev desktops" ||
+		rgs[0].(map[string]any)["ResourceCount"] != "0" {
+		t.Fatalf("DescribeResourceGroups(dev) = %v", got)
+	}
+	if _, err := call(c, "DeleteResourceGroup", map[string]any{"ResourceGroupIds": ids}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := call(c, "DescribeResourceGroups", nil, nil); err != nil || got["TotalCount"] != "0" {
+		t.Fatalf("after deleting both = %v, %v", got, err)
+	}
+	_, err = call(c, "DeleteResourceGroup", map[string]any{"ResourceGroupId": ids[0]}, nil)
+	wantCode(t, "deleting a deleted resource group", err, 404, "EntityNotExist")
+}
