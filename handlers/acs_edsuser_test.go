@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -254,4 +255,75 @@ func TestEdsUserProperties(t *testing.T) {
 	wantCode(t, "CreateProperty of an existing key", err, 400, "EntityAlreadyExists")
 	_, err = call(c, "ListPropertyValue", map[string]any{"PropertyId": 987654}, nil)
 	wantCode(t, "ListPropertyValue of no property", err, 404, "EntityNotExist")
+}
+
+// eds-user's CreateUsers: each user created or refused alone, with
+// eds-user's own rules and codes; org and groups set on creation; a user
+// without a password invited by email.
+func TestEdsUserCreateUsers(t *testing.T) {
+	a := newACSApp(t)
+	ctx := t.Context()
+	root, _ := a.st.RootOrgUnit(ctx, a.acme.ID)
+	sales, err := a.st.CreateOrgUnit(ctx, a.acme.ID, store.NewOrgUnit{ParentID: root.ID, Name: "Sales"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pilots, err := a.st.CreateGroup(ctx, a.acme.ID, "Pilots", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.st.CreateUser(ctx, a.acme.ID, store.NewUser{Username: "taken"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, sig := range []string{"", "v2"} {
+		c := a.client(t, a.admin.AccessKeyID, a.adminSecret, sig)
+		suffix := map[string]string{"": "3", "v2": "2"}[sig]
+		users := []map[string]any{
+			{"EndUserId": "ada_" + suffix, "Email": "ada" + suffix + "@example.com", "RealNickName": "Ada", "Remark": "first",
+				"OrgId": sales.PublicID(), "GroupIdList": []string{pilots.PublicID()}, "Password": "Correct-horse-9"},
+			{"EndUserId": "bob_" + suffix, "Email": "bob" + suffix + "@example.com"},
+			{"EndUserId": "Bad Name", "Email": "x@example.com"},
+			{"EndUserId": "taken", "Email": "t@example.com"},
+			{"EndUserId": "nomail_" + suffix},
+		}
+		got, err := call(c, "CreateUsers", nil, map[string]any{"Users": users})
+		if err != nil {
+			t.Fatalf("CreateUsers (signature %q) = %v", sig, err)
+		}
+		r := got["CreateResult"].(map[string]any)
+		created, failed := r["CreatedUsers"].([]any), r["FailedUsers"].([]any)
+		codes := map[string]any{}
+		for _, f := range failed {
+			codes[f.(map[string]any)["EndUserId"].(string)] = f.(map[string]any)["ErrorCode"]
+		}
+		if got["AllSucceed"] != false || len(created) != 2 || codes["Bad Name"] != "InvalidUsername" || codes["taken"] != "ExistedEndUserId" ||
+			codes["nomail_"+suffix] != "InvalidParameter" {
+			t.Fatalf("CreateUsers (signature %q) = %v", sig, got)
+		}
+		l, err := a.st.ListUsers(ctx, a.acme.ID, store.UserFilter{Usernames: []string{"ada_" + suffix}})
+		if err != nil || len(l.Items) != 1 {
+			t.Fatal(l.Items, err)
+		}
+		ada := l.Items[0]
+		if ada.OrgUnitID != sales.ID || ada.DisplayName != "Ada" || ada.Description != "first" || !ada.PasswordSet {
+			t.Errorf("ada = %+v, want in Sales, named Ada, remark first, with a password", ada)
+		}
+		if gs, _ := a.st.UserGroups(ctx, a.acme.ID, ada.ID); len(gs) != 1 || gs[0].ID != pilots.ID {
+			t.Errorf("ada's groups = %v, want Pilots", gs)
+		}
+	}
+	// bob has no password: he is invited to set one.
+	msgs, err := a.st.ListMessages(ctx, a.acme.ID, "", store.Page{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	invited := 0
+	for _, m := range msgs.Items {
+		if strings.HasPrefix(m.Email.To, "bob") && m.Email.Kind == "invitation" {
+			invited++
+		}
+	}
+	if invited != 2 {
+		t.Errorf("invitations to bob = %d, want one per signature version", invited)
+	}
 }

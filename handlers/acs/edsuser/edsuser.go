@@ -23,6 +23,7 @@ func Register(h *acs.Handler, st *store.Store) {
 	a := api{st}
 	h.Register(Version, "InitTenantAlias", acs.Action{Serve: a.initTenantAlias})
 	h.Register(Version, "DescribeUsers", acs.Action{Serve: a.describeUsers})
+	h.Register(Version, "CreateUsers", acs.Action{Write: true, Serve: a.createUsers})
 	h.Register(Version, "RemoveUsers", acs.Action{Write: true, Serve: a.removeUsers})
 	h.Register(Version, "LockUsers", acs.Action{Write: true, Serve: a.lockUsers})
 	h.Register(Version, "UnlockUsers", acs.Action{Write: true, Serve: a.unlockUsers})

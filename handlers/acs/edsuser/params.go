@@ -76,7 +76,11 @@ func intParam(c *acs.Call, name string, def, lo, hi int) (int, error) {
 // orgParam reads an org id: Roster's (ou_…), or eds-user's fixed id of the
 // root. 0 when absent.
 func (a api) orgParam(c *acs.Call, name string) (int64, error) {
-	v := c.Params.Get(name)
+	return a.org(c, name, c.Params.Get(name))
+}
+
+// org reads v, the org id in the parameter name, as orgParam does.
+func (a api) org(c *acs.Call, name, v string) (int64, error) {
 	switch v {
 	case "":
 		return 0, nil
