@@ -294,12 +294,18 @@ func (s *Store) createUsers(ctx context.Context, tenant int64, items []NewUser) 
 		}
 	}
 	var res BatchResult
+	refused := make([]error, len(out)) // before the transaction, which may be tried again
+	for i := range out {
+		refused[i] = out[i].err
+	}
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		res = BatchResult{}
-		var ids []int64
+		for i := range out {
+			out[i].err = refused[i]
+		}
 		for i := range out {
 			if out[i].err == nil && items[i].hasInitial() {
-				// Checked again under the write lock: a group or property
+				// Checked again in the transaction: a group or property
 				// removed since is refused before anything is written.
 				var fe FieldErrors
 				if out[i].initial, fe, err = checkInitial(ctx, s.in(tx), tenant, items[i]); err != nil {
@@ -309,6 +315,22 @@ func (s *Store) createUsers(ctx context.Context, tenant int64, items []NewUser) 
 					out[i].err = fe
 				}
 			}
+		}
+		if s.pg {
+			if err := s.createUsersPostgres(ctx, tx, t, items, out, hashes); err != nil {
+				return err
+			}
+			for i := range out {
+				if out[i].err != nil {
+					res.fail(i, out[i].user.Username, out[i].err)
+				} else {
+					res.Succeeded = append(res.Succeeded, BatchOK{Index: i, ID: out[i].user.PublicID(), Key: out[i].user.Username})
+				}
+			}
+			return nil
+		}
+		var ids []int64
+		for i := range out {
 			if out[i].err == nil {
 				out[i].err = s.insertUser(ctx, tx, &out[i].user, hashes[i], out[i].initial)
 			}

@@ -107,29 +107,46 @@ func checkInitial(ctx context.Context, q querier, tenant int64, n NewUser) (init
 // writeInitial gives u, just inserted in tx, its groups and property
 // values, and returns them as changes for u's creation event.
 func (s *Store) writeInitial(ctx context.Context, tx *sql.Tx, u User, in initial) (Changes, error) {
-	ch := Changes{}
-	var groupIDs []string
 	for _, g := range in.groups {
 		if _, err := s.exec(ctx, tx, `INSERT INTO group_members (group_id, user_id, joined_at, username)
 			VALUES (?, ?, ?, ?)`, g.ID, u.ID, s.nowMillis(), u.Username); err != nil {
 			return nil, fmt.Errorf("store: add new user to group: %w", err)
 		}
+	}
+	for _, v := range in.values {
+		for _, o := range v.optionIDs() {
+			if _, err := s.exec(ctx, tx, `INSERT INTO user_property_values (property_id, option_id, value, user_id, username)
+				VALUES (?, ?, ?, ?, ?)`, v.property.ID, o, v.text, u.ID, u.Username); err != nil {
+				return nil, fmt.Errorf("store: set new user's property: %w", err)
+			}
+		}
+	}
+	return in.changes(), nil
+}
+
+// optionIDs are the option ids v writes a row for: 0 alone for a type
+// without options.
+func (v initialValue) optionIDs() []int64 {
+	if v.options == nil {
+		return []int64{0}
+	}
+	return v.options
+}
+
+// changes are in's groups and property values as changes of the new user's
+// creation event.
+func (in initial) changes() Changes {
+	ch := Changes{}
+	var groupIDs []string
+	for _, g := range in.groups {
 		groupIDs = append(groupIDs, g.PublicID())
 	}
 	if len(groupIDs) > 0 {
 		ch["group_ids"] = Change{After: strings.Join(groupIDs, ",")}
 	}
 	for _, v := range in.values {
-		opts := v.options
-		if opts == nil {
-			opts = []int64{0}
-		}
 		var shown []string
-		for _, o := range opts {
-			if _, err := s.exec(ctx, tx, `INSERT INTO user_property_values (property_id, option_id, value, user_id, username)
-				VALUES (?, ?, ?, ?, ?)`, v.property.ID, o, v.text, u.ID, u.Username); err != nil {
-				return nil, fmt.Errorf("store: set new user's property: %w", err)
-			}
+		for _, o := range v.optionIDs() {
 			if i := slices.IndexFunc(v.property.Options, func(po PropertyOption) bool { return po.ID == o }); i >= 0 {
 				shown = append(shown, v.property.Options[i].Value)
 			}
@@ -139,7 +156,7 @@ func (s *Store) writeInitial(ctx context.Context, tx *sql.Tx, u User, in initial
 		}
 		ch[PropertyField(v.property.Key)] = Change{After: strings.Join(shown, ",")}
 	}
-	return ch, nil
+	return ch
 }
 
 // auditInitialGroups records the new member in each group's own history,
