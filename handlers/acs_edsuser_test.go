@@ -327,3 +327,40 @@ func TestEdsUserCreateUsers(t *testing.T) {
 		t.Errorf("invitations to bob = %d, want one per signature version", invited)
 	}
 }
+
+// ModifyUser changes contact data only; ResetUserPassword emails a link
+// (email only: Roster sends no SMS).
+func TestEdsUserModifyAndResetPassword(t *testing.T) {
+	a := newACSApp(t)
+	ctx := t.Context()
+	if _, err := a.st.CreateUser(ctx, a.acme.ID, store.NewUser{Username: "ada", Email: "ada@example.com", Password: "Correct-horse-9"}); err != nil {
+		t.Fatal(err)
+	}
+	c := a.client(t, a.admin.AccessKeyID, a.adminSecret, "v2")
+	if _, err := call(c, "ModifyUser", nil, map[string]any{"EndUserId": "ada", "Email": "ada@lovelace.example", "Phone": "+44 2079460000"}); err != nil {
+		t.Fatal(err)
+	}
+	l, _ := a.st.ListUsers(ctx, a.acme.ID, store.UserFilter{Usernames: []string{"ada"}})
+	if u := l.Items[0]; u.Email != "ada@lovelace.example" || u.PhoneRegion != "44" || u.PhoneNumber != "2079460000" {
+		t.Fatalf("after ModifyUser ada = %+v", u)
+	}
+	_, err := call(c, "ModifyUser", nil, map[string]any{"EndUserId": "nobody", "Email": "x@example.com"})
+	wantCode(t, "ModifyUser of nobody", err, 404, "EndUserIdNotFound")
+	_, err = call(c, "ModifyUser", nil, map[string]any{"EndUserId": "ada", "Email": "not an address"})
+	wantCode(t, "ModifyUser with a bad email", err, 400, "InvalidParameter")
+
+	got, err := call(c, "ResetUserPassword", nil, map[string]any{"Users": []string{"ada", "nobody"}, "NotifyType": 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := got["ResetUsersResult"].(map[string]any)
+	if fmt.Sprint(r["ResetUsers"]) != "[ada]" || len(r["FailedUsers"].([]any)) != 1 {
+		t.Fatalf("ResetUserPassword(ada, nobody) = %v", r)
+	}
+	msgs, _ := a.st.ListMessages(ctx, a.acme.ID, "", store.Page{})
+	if len(msgs.Items) != 1 || msgs.Items[0].Email.Kind != "password_reset" || msgs.Items[0].Email.To != "ada@lovelace.example" {
+		t.Fatalf("messages after the reset = %+v", msgs.Items)
+	}
+	_, err = call(c, "ResetUserPassword", nil, map[string]any{"Users": []string{"ada"}, "NotifyType": 2})
+	wantCode(t, "ResetUserPassword by SMS", err, 400, "InvalidParameter")
+}

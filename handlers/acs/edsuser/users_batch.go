@@ -181,3 +181,31 @@ func (a api) batchQuietly(c *acs.Call, param string, apply func([]string) (store
 	}
 	return &emptyReply{}, nil
 }
+
+type resetUsersReply struct {
+	acs.Common
+	ResetUsersResult struct {
+		ResetUsers  []string
+		FailedUsers []failedUser
+	}
+}
+
+// resetUserPassword emails users a link to choose a new password; the
+// administrator never sees it. NotifyType 1 is email; Roster sends no SMS,
+// so 2 and 3 are refused.
+func (a api) resetUserPassword(c *acs.Call) (acs.Reply, error) {
+	if n, err := intParam(c, "NotifyType", 1, 1, 3); err != nil {
+		return nil, err
+	} else if n != 1 {
+		return nil, acs.Invalid("NotifyType", "only 1 (email) is served; Roster sends no SMS")
+	}
+	done, failed, err := a.byUsername(c, "Users", func(ids []string) (store.BatchResult, error) {
+		return a.store.SendPasswordResets(c.Request().Context(), c.Key.TenantID, ids, false)
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := &resetUsersReply{}
+	out.ResetUsersResult.ResetUsers, out.ResetUsersResult.FailedUsers = done, failed
+	return out, nil
+}

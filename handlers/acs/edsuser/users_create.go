@@ -194,3 +194,41 @@ func toString(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
 }
+
+// modifyUser changes a user's email and phone; a parameter left out stays,
+// one given empty clears.
+func (a api) modifyUser(c *acs.Call) (acs.Reply, error) {
+	name := c.Params.Get("EndUserId")
+	if name == "" {
+		return nil, acs.Missing("EndUserId")
+	}
+	ctx := c.Request().Context()
+	ids, err := a.store.UserIDsByUsername(ctx, c.Key.TenantID, []string{name})
+	if err != nil {
+		return nil, err
+	}
+	id, ok := store.ParseID(store.PrefixUser, ids[name])
+	if !ok {
+		return nil, &acs.Error{Status: 404, Code: failureCodes["not_found"], Message: "No user of this tenant has this EndUserId."}
+	}
+	var upd store.UserUpdate
+	if c.Params.Has("Email") {
+		email := c.Params.Get("Email")
+		upd.Email = &email
+	}
+	if c.Params.Has("Phone") {
+		var region, number string
+		if p := c.Params.Get("Phone"); p != "" {
+			var ok bool
+			region, number, ok = strings.Cut(strings.TrimPrefix(p, "+"), " ")
+			if !strings.HasPrefix(p, "+") || !ok {
+				return nil, acs.Invalid("Phone", "must be +region number, e.g. +86 13800000000")
+			}
+		}
+		upd.PhoneRegion, upd.PhoneNumber = &region, &number
+	}
+	if _, err := a.store.UpdateUser(ctx, c.Key.TenantID, id, upd); err != nil {
+		return nil, err
+	}
+	return &emptyReply{}, nil
+}
