@@ -249,6 +249,27 @@ func TestEdsUserProperties(t *testing.T) {
 	if err != nil || fmt.Sprint(got["UseCount"]) != "1" {
 		t.Fatalf("CheckUsedPropertyValue(berlin) = %v, %v; want 1", got, err)
 	}
+	tokyo := fmt.Sprint(values[1].(map[string]any)["PropertyValueId"])
+	bob, err := a.st.CreateUser(ctx, a.acme.ID, store.NewUser{Username: "bob"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bobID := fmt.Sprint(bob.ID)
+	for _, v := range []string{berlin, tokyo} {
+		if _, err := call(c, "SetUserPropertyValue", nil, map[string]any{"PropertyId": pid, "PropertyValueId": v, "UserId": bobID, "UserName": "bob"}); err != nil {
+			t.Fatalf("SetUserPropertyValue(bob, %s) = %v", v, err)
+		}
+	}
+	if _, err := call(c, "DeleteUserPropertyValue", nil, map[string]any{"PropertyId": pid, "PropertyValueId": berlin, "UserId": bobID}); err != nil {
+		t.Fatal(err)
+	}
+	if u, _ := a.st.GetUser(ctx, a.acme.ID, bob.ID); fmt.Sprint(u.Properties["site"].Values) != "[tokyo]" {
+		t.Fatalf("bob's site after binding berlin and tokyo and unbinding berlin = %v", u.Properties["site"].Values)
+	}
+	_, err = call(c, "SetUserPropertyValue", nil, map[string]any{"PropertyId": pid, "PropertyValueId": berlin, "UserId": bobID, "UserName": "ada"})
+	wantCode(t, "SetUserPropertyValue with another user's name", err, 400, "InvalidParameter")
+	_, err = call(c, "SetUserPropertyValue", nil, map[string]any{"PropertyId": pid, "PropertyValueId": 987654, "UserId": bobID})
+	wantCode(t, "SetUserPropertyValue of no value", err, 400, "InvalidParameter")
 	_, err = call(c, "CheckUsedPropertyValue", map[string]any{"PropertyId": pid, "PropertyValueId": 987654}, nil)
 	wantCode(t, "CheckUsedPropertyValue of no value", err, 404, "PropertyValueNotFound")
 	_, err = call(c, "CreateProperty", nil, map[string]any{"PropertyKey": "site"})

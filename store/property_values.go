@@ -325,3 +325,52 @@ func cutInt(s string) (int64, string, bool) {
 	n, err := strconv.ParseInt(num, 10, 64)
 	return n, rest, found && err == nil
 }
+
+// ChangeUserPropertyOption adds one value (an option of a list property,
+// by id) to a user's values of the property, or removes it, in one
+// transaction: protocols that bind one value at a time (eds-user's
+// SetUserPropertyValue) do not race a read of the user's values against
+// another change. A single-valued property's value is replaced on add.
+func (s *Store) ChangeUserPropertyOption(ctx context.Context, tenant, user, property, option int64, add bool) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := getUser(ctx, s.in(tx), tenant, user); err != nil {
+			return err
+		}
+		p, err := getProperty(ctx, s.in(tx), tenant, property, "")
+		if err != nil {
+			return err
+		}
+		if !slices.ContainsFunc(p.Options, func(o PropertyOption) bool { return o.ID == option }) {
+			return FieldErrors{"value": fmt.Sprintf("%s has no value with id %d.", p.Label(), option)}
+		}
+		rows, err := s.in(tx).QueryContext(ctx, `SELECT option_id FROM user_property_values
+			WHERE property_id = ? AND user_id = ? AND option_id != 0 ORDER BY option_id`, p.ID, user)
+		if err != nil {
+			return fmt.Errorf("store: user property values: %w", err)
+		}
+		held, err := collect(rows, func(sc rowScanner) (int64, error) {
+			var id int64
+			return id, sc.Scan(&id)
+		})
+		if err != nil {
+			return err
+		}
+		switch {
+		case add && p.Type != "multiselect":
+			held = []int64{option}
+		case add && !slices.Contains(held, option):
+			held = append(held, option)
+		case !add:
+			held = slices.DeleteFunc(held, func(id int64) bool { return id == option })
+		}
+		slices.Sort(held)
+		if len(held) == 0 {
+			msg, err := s.clearUserProperty(ctx, tx, p, user)
+			if msg != "" {
+				return FieldErrors{"value": msg}
+			}
+			return err
+		}
+		return s.writeUserProperty(ctx, tx, p, user, held, "")
+	})
+}

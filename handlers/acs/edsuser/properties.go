@@ -126,3 +126,36 @@ func (a api) property(c *acs.Call) (store.Property, error) {
 	}
 	return a.store.GetProperty(c.Request().Context(), c.Key.TenantID, id)
 }
+
+// changeUserValue binds one value of a property to a user (the numeric
+// UserId; UserName, when given, must name the same user), or unbinds it.
+func (a api) changeUserValue(add bool) func(*acs.Call) (acs.Reply, error) {
+	return func(c *acs.Call) (acs.Reply, error) {
+		property, err := int64Param(c, "PropertyId")
+		if err != nil {
+			return nil, err
+		}
+		option, err := int64Param(c, "PropertyValueId")
+		if err != nil {
+			return nil, err
+		}
+		user, err := int64Param(c, "UserId")
+		if err != nil {
+			return nil, err
+		}
+		ctx := c.Request().Context()
+		if name := c.Params.Get("UserName"); name != "" {
+			ids, err := a.store.UserIDsByUsername(ctx, c.Key.TenantID, []string{name})
+			if err != nil {
+				return nil, err
+			}
+			if ids[name] != store.PublicID(store.PrefixUser, user) {
+				return nil, acs.Invalid("UserName", "it does not name the user UserId names")
+			}
+		}
+		if err := a.store.ChangeUserPropertyOption(ctx, c.Key.TenantID, user, property, option, add); err != nil {
+			return nil, err
+		}
+		return &emptyReply{}, nil
+	}
+}
