@@ -267,11 +267,7 @@ type describeGroupsReply struct {
 // names contain GroupName, or the one GroupId names.
 func (a api) describeGroups(c *acs.Call) (acs.Reply, error) {
 	ctx, tenant := c.Request().Context(), c.Key.TenantID
-	number, err := intParam(c, "PageNumber", 1, 1, 1<<20)
-	if err != nil {
-		return nil, err
-	}
-	size, err := intParam(c, "PageSize", 10, 1, 100)
+	page, err := pageParams(c)
 	if err != nil {
 		return nil, err
 	}
@@ -288,7 +284,7 @@ func (a api) describeGroups(c *acs.Call) (acs.Reply, error) {
 		}
 		gs, count = []store.Group{g}, 1
 	} else {
-		l, err := a.store.ListGroups(ctx, tenant, store.NameFilter{Name: c.Params.Get("GroupName"), Page: store.Page{Number: number, Size: size}})
+		l, err := a.store.ListGroups(ctx, tenant, store.NameFilter{Name: c.Params.Get("GroupName"), Page: page})
 		if err != nil {
 			return nil, err
 		}

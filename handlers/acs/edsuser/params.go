@@ -107,3 +107,14 @@ func groupParam(c *acs.Call, name string) (int64, error) {
 	}
 	return id, nil
 }
+
+// pageParams reads PageNumber and PageSize (up to 100, 10 when absent):
+// the paging of eds-user's group and resource group lists.
+func pageParams(c *acs.Call) (store.Page, error) {
+	number, err := intParam(c, "PageNumber", 1, 1, 1<<20)
+	if err != nil {
+		return store.Page{}, err
+	}
+	size, err := intParam(c, "PageSize", 10, 1, 100)
+	return store.Page{Number: number, Size: size}, err
+}

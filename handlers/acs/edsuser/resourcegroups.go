@@ -89,11 +89,7 @@ type describeResourceGroupsReply struct {
 // rules, so those lists are empty.
 func (a api) describeResourceGroups(c *acs.Call) (acs.Reply, error) {
 	ctx, tenant := c.Request().Context(), c.Key.TenantID
-	number, err := intParam(c, "PageNumber", 1, 1, 1<<20)
-	if err != nil {
-		return nil, err
-	}
-	size, err := intParam(c, "PageSize", 10, 1, 100)
+	page, err := pageParams(c)
 	if err != nil {
 		return nil, err
 	}
@@ -113,7 +109,7 @@ func (a api) describeResourceGroups(c *acs.Call) (acs.Reply, error) {
 		}
 		total = len(rs)
 	} else {
-		l, err := a.store.ListResourceGroups(ctx, tenant, store.NameFilter{Name: c.Params.Get("ResourceGroupName"), Page: store.Page{Number: number, Size: size}})
+		l, err := a.store.ListResourceGroups(ctx, tenant, store.NameFilter{Name: c.Params.Get("ResourceGroupName"), Page: page})
 		if err != nil {
 			return nil, err
 		}
