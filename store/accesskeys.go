@@ -117,20 +117,7 @@ func (s *Store) ListAccessKeys(ctx context.Context, tenant int64) ([]AccessKey, 
 // RevokeAccessKey revokes a pair by its AccessKeyId. Returns ErrNotFound
 // for a pair of another tenant or one already revoked.
 func (s *Store) RevokeAccessKey(ctx context.Context, tenant int64, accessKeyID string) error {
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		var name string
-		err := tx.QueryRowContext(ctx, `
-			UPDATE access_keys SET revoked_at = ?
-			WHERE tenant_id = ? AND access_key_id = ? AND revoked_at IS NULL RETURNING name`,
-			s.nowMillis(), tenant, accessKeyID).Scan(&name)
-		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("store: access key %s: %w", accessKeyID, ErrNotFound)
-		}
-		if err != nil {
-			return fmt.Errorf("store: revoke access key: %w", err)
-		}
-		return s.audit(ctx, tx, tenant, "accesskey.revoke", "access_key", accessKeyID, Changes{"name": {Before: name}})
-	})
+	err := s.revoke(ctx, tenant, credential{table: "access_keys", idColumn: "access_key_id", kind: "accesskey", target: "access_key"}, accessKeyID)
 	if err == nil {
 		s.accessKeys.Delete(accessKeyID)
 	}

@@ -129,26 +129,35 @@ func (s *Store) ListAPIKeys(ctx context.Context, tenant int64) ([]APIKey, error)
 // RevokeAPIKey revokes a key by its public id. Returns ErrNotFound for a key
 // of another tenant or one already revoked.
 func (s *Store) RevokeAPIKey(ctx context.Context, tenant int64, publicID string) error {
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		var name string
-		err := tx.QueryRowContext(ctx, `
-			UPDATE api_keys SET revoked_at = ?
-			WHERE tenant_id = ? AND public_id = ? AND revoked_at IS NULL RETURNING name`,
-			s.nowMillis(), tenant, publicID).Scan(&name)
-		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("store: api key %s: %w", publicID, ErrNotFound)
-		}
-		if err != nil {
-			return fmt.Errorf("store: revoke api key: %w", err)
-		}
-		return s.audit(ctx, tx, tenant, "apikey.revoke", "api_key", publicID, Changes{"name": {Before: name}})
-	})
+	err := s.revoke(ctx, tenant, credential{table: "api_keys", idColumn: "public_id", kind: "apikey", target: "api_key"}, publicID)
 	if err == nil {
 		s.keys.mu.Lock()
 		delete(s.keys.m, publicID)
 		s.keys.mu.Unlock()
 	}
 	return err
+}
+
+// credential names the table of a kind of credential (API keys, AccessKey
+// pairs), the column of its public id, and its names in the audit log.
+type credential struct{ table, idColumn, kind, target string }
+
+// revoke marks the tenant's active credential id revoked, with its audit
+// event; ErrNotFound for one of another tenant or already revoked.
+func (s *Store) revoke(ctx context.Context, tenant int64, c credential, id string) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		var name string
+		err := tx.QueryRowContext(ctx, `UPDATE `+c.table+` SET revoked_at = ?
+			WHERE tenant_id = ? AND `+c.idColumn+` = ? AND revoked_at IS NULL RETURNING name`,
+			s.nowMillis(), tenant, id).Scan(&name)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("store: %s %s: %w", c.kind, id, ErrNotFound)
+		}
+		if err != nil {
+			return fmt.Errorf("store: revoke %s: %w", c.kind, err)
+		}
+		return s.audit(ctx, tx, tenant, c.kind+".revoke", c.target, id, Changes{"name": {Before: name}})
+	})
 }
 
 // cachedKey is a key as read from its row at read. Entries are replaced,
