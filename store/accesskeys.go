@@ -132,6 +132,28 @@ type cachedAccessKey struct {
 	read   time.Time
 }
 
+// AccessKeyUsed records that a request signed with k was accepted, at
+// most once every lastUsedEvery per pair and process, as API keys do.
+func (s *Store) AccessKeyUsed(ctx context.Context, k AccessKey) error {
+	now := s.now()
+	if k.LastUsedAt != nil && now.Sub(*k.LastUsedAt) < lastUsedEvery {
+		return nil
+	}
+	if v, ok := s.accessKeys.Load(k.AccessKeyID); ok {
+		ck := v.(*cachedAccessKey)
+		if ck.key.LastUsedAt != nil && now.Sub(*ck.key.LastUsedAt) < lastUsedEvery {
+			return nil
+		}
+		used := *ck
+		used.key.LastUsedAt = &now
+		s.accessKeys.CompareAndSwap(k.AccessKeyID, v, &used)
+	}
+	if _, err := s.w.ExecContext(ctx, `UPDATE access_keys SET last_used_at = ? WHERE id = ?`, now.UnixMilli(), k.ID); err != nil {
+		return fmt.Errorf("store: access key used: %w", err)
+	}
+	return nil
+}
+
 // AccessKeySecret returns the active pair accessKeyID names and its
 // secret, to check a request's signature. Pairs are kept in memory for
 // keyRecheck: one revoked by another process stops working within it.

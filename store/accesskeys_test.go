@@ -72,8 +72,14 @@ func TestAccessKeySecretIsShownOnceAndStoredSealed(t *testing.T) {
 		t.Fatal("the stored row holds the secret in the clear")
 	}
 	l, err := s.ListAccessKeys(t.Context(), tn.ID)
-	if err != nil || len(l) != 1 || l[0].AccessKeyID != k.AccessKeyID || l[0].Name != "sync job" {
-		t.Fatalf("ListAccessKeys = %+v, %v", l, err)
+	if err != nil || len(l) != 1 || l[0].AccessKeyID != k.AccessKeyID || l[0].Name != "sync job" || l[0].LastUsedAt != nil {
+		t.Fatalf("ListAccessKeys = %+v, %v; want the pair, never used", l, err)
+	}
+	if err := s.AccessKeyUsed(t.Context(), got); err != nil {
+		t.Fatal(err)
+	}
+	if l, _ := s.ListAccessKeys(t.Context(), tn.ID); l[0].LastUsedAt == nil {
+		t.Fatal("a used pair shows as never used")
 	}
 
 	// Started with another server key, Roster cannot use the pair, and

@@ -103,6 +103,9 @@ func (h *Handler) Serve(c echo.Context) error {
 	if a.Write && !call.Key.Role.CanWrite() {
 		return fail(c, &Error{http.StatusForbidden, "Forbidden", "This AccessKey is read-only (role viewer): " + name + " changes the directory."})
 	}
+	if err := h.store.AccessKeyUsed(c.Request().Context(), call.Key); err != nil {
+		return err
+	}
 	ctx := store.WithActor(c.Request().Context(), store.Actor{Type: store.ActorAPIKey, ID: call.Key.AccessKeyID, Name: call.Key.Name})
 	c.SetRequest(c.Request().WithContext(ctx))
 	reply, err := a.Serve(call)
