@@ -15,7 +15,7 @@ const PrefUserColumns = "users.columns"
 // cache: the users page needs its columns on every load.
 func (s *Store) AdminPreference(ctx context.Context, admin, tenant int64, name string) (value string, found bool, err error) {
 	key := fmt.Sprintf("pref\x00%d\x00%d\x00%s", admin, tenant, name)
-	pref, err := cachedRead(s, key, func() (*string, error) {
+	pref, err := cachedRead(ctx, s, key, func(ctx context.Context) (*string, error) {
 		var value string
 		err := s.rd.QueryRowContext(ctx, `SELECT value FROM admin_preferences
 			WHERE admin_id = ? AND tenant_id = ? AND name = ?`, admin, tenant, name).Scan(&value)

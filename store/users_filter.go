@@ -138,7 +138,7 @@ func (s *Store) memberSets(ctx context.Context, tenant int64, f UserFilter) (mem
 		return nil, nil
 	}
 	key := fmt.Sprintf("sets\x00%d\x00%d\x00%t\x00%d\x00%d\x00%q", tenant, f.OrgUnitID, f.SubUnits, f.GroupID, f.ExcludeGroupID, f.Properties)
-	return cachedRead(s, key, func() (memberSets, error) { return s.resolveSets(ctx, tenant, f) })
+	return cachedRead(ctx, s, key, func(ctx context.Context) (memberSets, error) { return s.resolveSets(ctx, tenant, f) })
 }
 
 func (s *Store) resolveSets(ctx context.Context, tenant int64, f UserFilter) (memberSets, error) {

@@ -492,7 +492,7 @@ func (s *Store) countUsers(ctx context.Context, tenant int64, f UserFilter, sets
 
 // cachedCount runs query, which counts users, through the read cache.
 func (s *Store) cachedCount(ctx context.Context, query string, args ...any) (int, error) {
-	return cachedRead(s, query+fmt.Sprintf("\x00%#v", args), func() (int, error) {
+	return cachedRead(ctx, s, query+fmt.Sprintf("\x00%#v", args), func(ctx context.Context) (int, error) {
 		var n int
 		stmt, err := s.read(ctx, query)
 		if err == nil {

@@ -10,6 +10,7 @@ import (
 
 	"roster/store"
 	"roster/store/seed"
+	"roster/store/storetest"
 )
 
 func TestKeywordResultsPastTheSortCapComeInOrderAdded(t *testing.T) {
@@ -39,6 +40,99 @@ func TestKeywordResultsPastTheSortCapComeInOrderAdded(t *testing.T) {
 		}
 	}
 }
+
+// Pages of one search opened at once share its count (one request
+// counts, the others wait for it) and all get the same answer.
+func TestConcurrentSearchPagesShareTheirCount(t *testing.T) {
+	t.Parallel()
+	s := newTestStore(t)
+	tn, _ := mustTenant(t, s, "acme")
+	var items []store.NewUser
+	for i := range store.KeywordSortCap + 5 {
+		items = append(items, store.NewUser{Username: fmt.Sprintf("m%04d", i), Email: fmt.Sprintf("u%d@match.example", i)})
+	}
+	for i := 0; i < len(items); i += store.MaxBatch {
+		if _, err := s.CreateUsers(t.Context(), tn.ID, items[i:min(i+store.MaxBatch, len(items))]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	type result struct {
+		l   store.UserList
+		err error
+	}
+	for _, f := range []store.UserFilter{{Query: "match"}, {Query: "m0999"}, {Query: "nothing"}} {
+		results := make(chan result)
+		for range 12 {
+			go func() {
+				l, err := s.ListUsers(t.Context(), tn.ID, f)
+				results <- result{l, err}
+			}()
+		}
+		for range 12 {
+			r := <-results
+			if r.err != nil {
+				t.Fatal(r.err)
+			}
+			switch f.Query {
+			case "match":
+				if !r.l.TotalCapped || r.l.Total != store.KeywordSortCap || r.l.SortedBy != "added" || r.l.Items[0].Username != "m0000" {
+					t.Errorf("q=match: total %d capped %v, sorted by %q", r.l.Total, r.l.TotalCapped, r.l.SortedBy)
+				}
+			case "m0999":
+				if r.l.Total != 1 || r.l.TotalCapped || len(r.l.Items) != 1 || r.l.Items[0].Username != "m0999" {
+					t.Errorf("q=m0999: total %d, %d items", r.l.Total, len(r.l.Items))
+				}
+			default:
+				if r.l.Total != 0 || len(r.l.Items) != 0 {
+					t.Errorf("q=nothing: total %d, %d items", r.l.Total, len(r.l.Items))
+				}
+			}
+		}
+	}
+}
+
+// A search's count in steady use is counted again in the background before
+// it expires; the renewed count still shows another replica's users within
+// a second of their creation, and a change through the store at once.
+func TestRenewedSearchCountsFollowChanges(t *testing.T) {
+	t.Parallel()
+	a, b := storetest.OpenTwice(t)
+	tn, _ := mustTenant(t, a, "acme")
+	mustUsers(t, a, tn.ID, "zebra", "hr", 2)
+	now := time.Now()
+	setClocks(&now, b)
+	total := func(want int, when string) {
+		t.Helper()
+		l, err := b.ListUsers(t.Context(), tn.ID, store.UserFilter{Query: "zebra", Page: store.Page{Size: 1}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if l.Total != want {
+			t.Fatalf("%s: total %d, want %d", when, l.Total, want)
+		}
+	}
+	total(2, "first")
+	for range 3 {
+		now = now.Add(countRenewAge)
+		total(2, "cached or renewed")
+	}
+	mustUsers(t, a, tn.ID, "zebra-more", "hr", 3)
+	for range 5 {
+		now = now.Add(countRenewAge)
+		time.Sleep(5 * time.Millisecond) // let a renewal run, or not
+	}
+	total(5, "over a second after another replica added 3")
+	mustUsers(t, b, tn.ID, "zebra-b", "hr", 1)
+	total(6, "at once after adding one")
+	for range 3 {
+		now = now.Add(countRenewAge)
+		total(6, "cached or renewed after adding one")
+	}
+}
+
+// countRenewAge is a step of the clock past which a cached count is renewed
+// in the background, and two of which it expires (the read cache's TTL).
+const countRenewAge = 501 * time.Millisecond
 
 // The keyword index follows every way users are created, changed and
 // removed.
