@@ -199,22 +199,24 @@ const noncesPruned = 16
 // returns ErrNonceUsed when the key used it before: a replayed request.
 // A request counts as used only when this returns nil, so call it after
 // the signature checks out, or anyone could spend a key's nonces.
+//
+// Not one of the store's transactions: a nonce changes nothing the read
+// cache holds, and ending the cache's entries at every signed request
+// made each page count its users anew.
 func (s *Store) RememberNonce(ctx context.Context, key int64, nonce string, expires time.Time) error {
 	sum := sha256.Sum256([]byte(nonce))
-	return s.inTx(ctx, func(tx *sql.Tx) error {
-		if _, err := s.exec(ctx, tx, s.pruneNoncesSQL(), s.nowMillis(), noncesPruned); err != nil {
-			return fmt.Errorf("store: prune nonces: %w", err)
-		}
-		_, err := s.exec(ctx, tx, `INSERT INTO request_nonces (access_key_id, nonce_hash, expires_at) VALUES (?, ?, ?)`,
-			key, sum[:], expires.UnixMilli())
-		if isUniqueViolation(err) {
-			return ErrNonceUsed
-		}
-		if err != nil {
-			return fmt.Errorf("store: remember nonce: %w", err)
-		}
-		return nil
-	})
+	if _, err := s.w.ExecContext(ctx, s.pruneNoncesSQL(), s.nowMillis(), noncesPruned); err != nil {
+		return fmt.Errorf("store: prune nonces: %w", err)
+	}
+	_, err := s.w.ExecContext(ctx, `INSERT INTO request_nonces (access_key_id, nonce_hash, expires_at) VALUES (?, ?, ?)`,
+		key, sum[:], expires.UnixMilli())
+	if isUniqueViolation(err) {
+		return ErrNonceUsed
+	}
+	if err != nil {
+		return fmt.Errorf("store: remember nonce: %w", err)
+	}
+	return nil
 }
 
 // pruneNoncesSQL deletes up to ? nonces that lapsed by ?, skipping on

@@ -347,15 +347,26 @@ func (s *Store) OrgUnitPath(ctx context.Context, tenant, id int64) ([]OrgUnit, e
 }
 
 // OrgUnitPaths returns, for each of the given units of tenant, the names
-// on its path from the root, in one query (pickers label units this way).
+// on its path from the root, in one query (pickers label units this way),
+// through the read cache: a page of users shows its units' paths.
 func (s *Store) OrgUnitPaths(ctx context.Context, tenant int64, ids []int64) (map[int64][]string, error) {
-	out := map[int64][]string{}
 	if len(ids) == 0 {
-		return out, nil
+		return map[int64][]string{}, nil
 	}
+	ids = slices.Sorted(slices.Values(ids))
+	ids = slices.Compact(ids)
+	key := fmt.Sprintf("paths\x00%d\x00%v", tenant, ids)
+	return cachedRead(ctx, s, key, func(ctx context.Context) (map[int64][]string, error) { return s.orgUnitPaths(ctx, tenant, ids) })
+}
+
+// orgUnitPaths reads OrgUnitPaths. The closure is read first, by
+// descendant: SQLite otherwise walked every unit of the tenant to probe
+// the closure for each.
+func (s *Store) orgUnitPaths(ctx context.Context, tenant int64, ids []int64) (map[int64][]string, error) {
+	out := map[int64][]string{}
 	marks, args := idList(ids)
 	rows, err := s.rd.QueryContext(ctx, `SELECT c.descendant, o.name FROM org_closure c
-		JOIN org_units o ON o.id = c.ancestor WHERE c.descendant IN (`+marks+`) AND o.tenant_id = ?
+		CROSS JOIN org_units o ON o.id = c.ancestor WHERE c.descendant IN (`+marks+`) AND o.tenant_id = ?
 		ORDER BY c.descendant, c.depth DESC`, append(args, tenant)...)
 	if err != nil {
 		return nil, fmt.Errorf("store: org unit paths: %w", err)

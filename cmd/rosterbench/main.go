@@ -1,6 +1,6 @@
 // Command rosterbench is Roster's end-to-end benchmark: it seeds (or reuses)
 // a database, starts the real roster binary on loopback and drives each
-// scenario of issue 6 at a fixed number of connections, next to a bare
+// scenario at a fixed number of connections, next to a bare
 // net/http floor serving the same number of bytes. It prints a Markdown
 // table for BENCHMARKS.md. It measures SQLite, PostgreSQL or both; with
 // both, the two servers run side by side and take turns scenario by
@@ -10,6 +10,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"errors"
 	"flag"
 	"fmt"
@@ -19,11 +21,14 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"roster/store"
 )
 
 type options struct {
@@ -92,6 +97,12 @@ type scenario struct {
 	c      *http.Client // nil: a client of its own with conns connections
 	target float64      // requests/s; 0 when there is none
 	list   bool
+	// presigned: each request may be sent once (a signed nonce), so wrk
+	// sends requests made beforehand, each once.
+	presigned bool
+	// versus names the scenario of /api/v1 asking the same of the
+	// directory, which the result is compared with.
+	versus string
 }
 
 // bench is one engine's roster server under test, with its scenarios.
@@ -102,6 +113,7 @@ type bench struct {
 	scenarios  []scenario
 	results    []result
 	closers    []func() // in reverse order
+	work       string   // a folder of the run's own files
 }
 
 func (b *bench) close() {
@@ -137,6 +149,7 @@ func run(ctx context.Context, o options) error {
 	}
 	for _, b := range benches {
 		b.peak = max(b.peak, b.srv.hwm())
+		b.compare()
 	}
 	report(o, benches)
 	for _, b := range benches {
@@ -147,6 +160,18 @@ func run(ctx context.Context, o options) error {
 		}
 	}
 	return nil
+}
+
+// compare notes, for each scenario measured against another, its share
+// of the other's requests/s.
+func (b *bench) compare() {
+	for i, sc := range b.scenarios {
+		for _, other := range b.results {
+			if sc.versus != "" && other.name == sc.versus && other.rps > 0 {
+				b.results[i].note = fmt.Sprintf("%.0f %% of %s", 100*b.results[i].rps/other.rps, other.name)
+			}
+		}
+	}
 }
 
 // prepare seeds (or reuses) the engine's database, copies it, starts
@@ -173,7 +198,19 @@ func prepare(ctx context.Context, o options, engine string) (*bench, error) {
 		return b, err
 	}
 
-	srv, err := start(o.roster, db)
+	work, err := os.MkdirTemp("", "rosterbench-")
+	if err != nil {
+		return b, err
+	}
+	b.work = work
+	b.closers = append(b.closers, func() { os.RemoveAll(work) })
+	keyFile := filepath.Join(work, "server.key")
+	serverKey := make([]byte, store.ServerKeySize)
+	rand.Read(serverKey)
+	if err := os.WriteFile(keyFile, []byte(base64.StdEncoding.EncodeToString(serverKey)), 0o600); err != nil {
+		return b, err
+	}
+	srv, err := start(o.roster, db, "--secret-key-file", keyFile)
 	if err != nil {
 		return b, err
 	}
@@ -208,27 +245,37 @@ func prepare(ctx context.Context, o options, engine string) (*bench, error) {
 	if err := signIn(console, srv.url, "bench", pw); err != nil {
 		return b, err
 	}
+	pair, err := newACSClient(o.roster, db, keyFile, srv.url)
+	if err != nil {
+		return b, err
+	}
 	var batchN atomic.Int64
 	// target is the target requests/s (0: none); batch create's 10,000
 	// users/s is 20 requests of 500.
 	b.scenarios = []scenario{
-		{"users first page (JSON)", func() *http.Request { return api("/users") }, nil, 10000, true},
-		{"deep page by cursor", func() *http.Request { return api("/users?next_token=" + url.QueryEscape(deep.NextToken)) }, nil, 10000, true},
-		{"username prefix", func() *http.Request { return api("/users?username_prefix=grace.hop") }, nil, 8000, true},
-		{"keyword substring, 3 letters", func() *http.Request { return api("/users?q=ath") }, nil, 1000, true},
-		{"keyword substring, 8 letters, every user matches", func() *http.Request { return api("/users?q=example.") }, nil, 1000, true},
-		{"status filter", func() *http.Request { return api("/users?status=disabled") }, nil, 10000, true},
+		{"users first page (JSON)", func() *http.Request { return api("/users") }, nil, 10000, true, false, ""},
+		{"deep page by cursor", func() *http.Request { return api("/users?next_token=" + url.QueryEscape(deep.NextToken)) }, nil, 10000, true, false, ""},
+		{"username prefix", func() *http.Request { return api("/users?username_prefix=grace.hop") }, nil, 8000, true, false, ""},
+		{"keyword substring, 3 letters", func() *http.Request { return api("/users?q=ath") }, nil, 1000, true, false, ""},
+		{"keyword substring, 8 letters, every user matches", func() *http.Request { return api("/users?q=example.") }, nil, 1000, true, false, ""},
+		{"status filter", func() *http.Request { return api("/users?status=disabled") }, nil, 10000, true, false, ""},
 		{"org subtree, largest division", func() *http.Request {
 			return api("/users?include_descendants=true&org_unit_id=" + dir.division)
-		}, nil, 10000, true},
-		{"group members, largest group", func() *http.Request { return api("/groups/" + dir.group + "/members") }, nil, 10000, true},
-		{"property value filter", func() *http.Request { return api("/users?property=" + url.QueryEscape(dir.property)) }, nil, 10000, true},
-		{"org tree layer (root's children)", func() *http.Request { return api("/org-units/" + dir.root + "/children") }, nil, 0, false},
-		{"user page (JSON)", func() *http.Request { return api("/users/" + deep.Items[0].ID) }, nil, 0, false},
+		}, nil, 10000, true, false, ""},
+		{"group members, largest group", func() *http.Request { return api("/groups/" + dir.group + "/members") }, nil, 10000, true, false, ""},
+		{"property value filter", func() *http.Request { return api("/users?property=" + url.QueryEscape(dir.property)) }, nil, 10000, true, false, ""},
+		{name: "eds-user DescribeUsers, first page of 20", req: func() *http.Request {
+			return pair.get("DescribeUsers", "2021-03-08", url.Values{"MaxResults": {"20"}})
+		}, presigned: true, versus: "users first page (JSON)"},
+		{name: "eds-user DescribeUsers, username prefix", req: func() *http.Request {
+			return pair.get("DescribeUsers", "2021-03-08", url.Values{"Filter": {"grace.hop*"}, "MaxResults": {"20"}})
+		}, presigned: true, versus: "username prefix"},
+		{"org tree layer (root's children)", func() *http.Request { return api("/org-units/" + dir.root + "/children") }, nil, 0, false, false, ""},
+		{"user page (JSON)", func() *http.Request { return api("/users/" + deep.Items[0].ID) }, nil, 0, false, false, ""},
 		{"users list as an HTML page", func() *http.Request {
 			r, _ := http.NewRequest("GET", srv.url+"/users", nil)
 			return r
-		}, console, 8000, true},
+		}, console, 8000, true, false, ""},
 		{"batch create, 500 users a request", func() *http.Request {
 			n := batchN.Add(1)
 			var body bytes.Buffer
@@ -244,7 +291,7 @@ func prepare(ctx context.Context, o options, engine string) (*bench, error) {
 			r.Header.Set("Authorization", "Bearer "+key)
 			r.Header.Set("Content-Type", "application/json")
 			return r
-		}, nil, 20, false},
+		}, nil, 20, false, false, ""},
 	}
 	b.warm(o)
 	return b, nil
@@ -294,8 +341,15 @@ func (b *bench) measure(o options, sc scenario) (result, error) {
 	prof := make(chan []byte, 1)
 	go func() { prof <- cpuProfile(b.srv.debug, o.duration) }()
 	var res result
+	var script []string
+	if sc.presigned {
+		n := presignedPerSecond * int(max(time.Second, o.duration).Seconds())
+		if script, err = presign(b.work, sc.req, n, wrkThreads(o.conns)); err != nil {
+			return result{}, err
+		}
+	}
 	if r := sc.req(); r.Method == http.MethodGet {
-		if res, err = wrk(r, c, o.conns, o.duration); err != nil {
+		if res, err = wrk(r, c, o.conns, o.duration, script...); err != nil {
 			<-prof
 			return result{}, err
 		}

@@ -86,13 +86,13 @@ func floor(size, conns int, d time.Duration) (float64, error) {
 // wrk drives GET r with wrk (C, from Debian), as the targets were
 // measured: a Go load generator on the same two cores took a third of them
 // from the server. The request's headers and the client's cookies are sent
-// along.
-func wrk(r *http.Request, c *http.Client, conns int, d time.Duration) (result, error) {
+// along; script, when given, is wrk's Lua script and its arguments.
+func wrk(r *http.Request, c *http.Client, conns int, d time.Duration, script ...string) (result, error) {
 	path, err := exec.LookPath("wrk")
 	if err != nil {
 		return result{}, errors.New("wrk is not installed: make bench and make test install it (apt-get install wrk)")
 	}
-	args := []string{"-t", strconv.Itoa(min(conns, 2)), "-c", strconv.Itoa(conns),
+	args := []string{"-t", strconv.Itoa(wrkThreads(conns)), "-c", strconv.Itoa(conns),
 		"-d", fmt.Sprintf("%ds", max(1, int(d.Round(time.Second).Seconds()))), "--latency"}
 	for k, vs := range r.Header {
 		for _, v := range vs {
@@ -108,12 +108,23 @@ func wrk(r *http.Request, c *http.Client, conns int, d time.Duration) (result, e
 			args = append(args, "-H", "Cookie: "+strings.Join(cookies, "; "))
 		}
 	}
-	out, err := exec.Command(path, append(args, r.URL.String())...).CombinedOutput()
+	if len(script) > 0 {
+		args = append(args, "-s", script[0])
+	}
+	args = append(args, r.URL.String())
+	if len(script) > 1 {
+		args = append(append(args, "--"), script[1:]...)
+	}
+	out, err := exec.Command(path, args...).CombinedOutput()
 	if err != nil {
 		return result{}, fmt.Errorf("wrk: %v\n%s", err, out)
 	}
 	return parseWrk(string(out))
 }
+
+// wrkThreads is how many threads wrk runs for conns connections: one a
+// core.
+func wrkThreads(conns int) int { return min(conns, 2) }
 
 // parseWrk reads the figures of wrk --latency's report.
 func parseWrk(out string) (result, error) {

@@ -29,8 +29,8 @@ type server struct {
 	debug string // the server's /debug/pprof/ address
 }
 
-func start(bin, db string) (*server, error) {
-	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--db", db, "--debug-addr", "127.0.0.1:0")
+func start(bin, db string, args ...string) (*server, error) {
+	cmd := exec.Command(bin, append([]string{"serve", "--addr", "127.0.0.1:0", "--db", db, "--debug-addr", "127.0.0.1:0"}, args...)...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		return nil, err

@@ -58,6 +58,13 @@ func signV2(method string, params url.Values, secret []byte) []byte {
 	return m.Sum(nil)
 }
 
+// SignV2 sets params' Signature of version 2, for a request sent with
+// method: Go programs that call Roster without Alibaba's SDK (Roster's
+// benchmark) sign with the very code that verifies.
+func SignV2(method string, params url.Values, secret string) {
+	params.Set("Signature", base64.StdEncoding.EncodeToString(signV2(method, params, []byte(secret))))
+}
+
 // v3Auth is the Authorization header of version 3 (ACS3-HMAC-SHA256).
 type v3Auth struct {
 	accessKeyID   string
