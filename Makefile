@@ -2,6 +2,7 @@
 
 PW_VERSION := 1.52.0# must equal playwrightCliVersion in playwright-go v0.5200.1
 PW_DIR     := $(CURDIR)/.cache/pwdriver
+POPCORE_DIR := $(CURDIR)/.cache/popcore
 CHROMIUM   := /usr/bin/chromium
 # The packages whose tests open databases: make test runs them a second time on PostgreSQL.
 PG_PACKAGES := ./store/... ./handlers/... ./cmd/roster
@@ -39,10 +40,11 @@ check-repo:
 	@go mod tidy -diff >/dev/null || { echo "go.mod or go.sum is not tidy: run go mod tidy and commit the result"; go mod tidy -diff; exit 1; }
 
 ## e2e-setup: Debian's Chromium and the Playwright driver (npm playwright-core, exact pin) for e2e tests,
-## and Debian's sqlite3, which a test opens Roster's database with
+## Debian's sqlite3, which a test opens Roster's database with, and Debian's Node.js with Alibaba Cloud's
+## npm client @alicloud/pop-core (exact pin), which a test drives eds-user with
 e2e-setup:
-	@command -v chromium >/dev/null 2>&1 && command -v sqlite3 >/dev/null 2>&1 || \
-		{ $(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends chromium sqlite3; }
+	@command -v chromium >/dev/null 2>&1 && command -v sqlite3 >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || \
+		{ $(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends chromium sqlite3 nodejs npm; }
 	@mkdir -p $(PW_DIR)
 	@cp e2e/driver/package.json e2e/driver/package-lock.json $(PW_DIR)/
 	@cd $(PW_DIR) && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
@@ -50,6 +52,9 @@ e2e-setup:
 	@ln -sfn "$$(command -v node)" $(PW_DIR)/node
 	@$(PW_DIR)/node $(PW_DIR)/package/cli.js --version | grep -qx "Version $(PW_VERSION)" || \
 		{ echo "Playwright driver is not $(PW_VERSION)"; exit 1; }
+	@mkdir -p $(POPCORE_DIR)
+	@cp e2e/popcore/package.json e2e/popcore/package-lock.json $(POPCORE_DIR)/
+	@cd $(POPCORE_DIR) && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
 
 ## bench-setup: wrk (Debian's package) drives the benchmark's GET scenarios, as the targets in BENCHMARKS.md were set
 bench-setup:
@@ -72,7 +77,7 @@ test: e2e-setup bench-setup pg-setup check-repo check-generated
 	echo "go test -race (PostgreSQL at $$pgurl)" && \
 	ROSTER_TEST_POSTGRES=$$pgurl go test -race -count=1 -timeout 12m $(PG_PACKAGES) && \
 	echo "go test ./e2e (the browser tests drive roster binaries of their own: without -race, which would only instrument the test's Playwright client)" && \
-	ROSTER_TEST_POSTGRES=$$pgurl ROSTER_E2E_REQUIRED=1 PLAYWRIGHT_DRIVER_PATH=$(PW_DIR) CHROMIUM_PATH=$(CHROMIUM) \
+	ROSTER_TEST_POSTGRES=$$pgurl ROSTER_E2E_REQUIRED=1 PLAYWRIGHT_DRIVER_PATH=$(PW_DIR) CHROMIUM_PATH=$(CHROMIUM) POPCORE_PATH=$(POPCORE_DIR) \
 		go test -count=1 -timeout 15m ./e2e/...
 	@# The benchmark's smoke run loads both cores; alone, it neither starves the
 	@# browser tests nor is slowed by them (and not under -race, which it would only measure).

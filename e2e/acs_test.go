@@ -18,20 +18,7 @@ func TestAccessKeyPairDrivesEdsUserClient(t *testing.T) {
 	a := startRoster(t)
 	page := newPage(t)
 	signIn(t, page, a, "admin", a.OwnerPassword)
-	visit(t, page, a, "/settings/api-keys")
-	fill(t, page.GetByLabel("Pair name"), "eds sync")
-	if _, err := page.GetByLabel("Pair role").SelectOption(playwright.SelectOptionValues{Values: &[]string{"admin"}}); err != nil {
-		t.Fatal(err)
-	}
-	click(t, role(page, "button", "Create AccessKey pair"))
-	id, err := page.GetByLabel("AccessKeyId of eds sync").InputValue()
-	if err != nil || id == "" {
-		t.Fatalf("AccessKeyId on the page = %q, %v", id, err)
-	}
-	secret, err := page.GetByLabel("AccessKeySecret of eds sync").InputValue()
-	if err != nil || secret == "" {
-		t.Fatalf("AccessKeySecret on the page = %q, %v", secret, err)
-	}
+	id, secret := createPairOnPage(t, page, a, "eds sync")
 
 	u, _ := url.Parse(a.URL)
 	client, err := openapi.NewClient(&openapi.Config{AccessKeyId: tea.String(id), AccessKeySecret: tea.String(secret),
@@ -73,4 +60,25 @@ func TestAccessKeyPairDrivesEdsUserClient(t *testing.T) {
 	} else if se, ok := err.(*tea.SDKError); !ok || tea.StringValue(se.Code) != "InvalidAccessKeyId.NotFound" {
 		t.Fatalf("the revoked pair = %v, want InvalidAccessKeyId.NotFound", err)
 	}
+}
+
+// createPairOnPage creates an admin AccessKey pair named name on the API
+// keys page and returns its id and secret, read from the page.
+func createPairOnPage(t *testing.T, page playwright.Page, a *app, name string) (string, string) {
+	t.Helper()
+	visit(t, page, a, "/settings/api-keys")
+	fill(t, page.GetByLabel("Pair name"), name)
+	if _, err := page.GetByLabel("Pair role").SelectOption(playwright.SelectOptionValues{Values: &[]string{"admin"}}); err != nil {
+		t.Fatal(err)
+	}
+	click(t, role(page, "button", "Create AccessKey pair"))
+	id, err := page.GetByLabel("AccessKeyId of " + name).InputValue()
+	if err != nil || id == "" {
+		t.Fatalf("AccessKeyId on the page = %q, %v", id, err)
+	}
+	secret, err := page.GetByLabel("AccessKeySecret of " + name).InputValue()
+	if err != nil || secret == "" {
+		t.Fatalf("AccessKeySecret on the page = %q, %v", secret, err)
+	}
+	return id, secret
 }

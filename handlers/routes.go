@@ -11,6 +11,7 @@ import (
 	"roster/handlers/account"
 	"roster/handlers/acs"
 	"roster/handlers/acs/edsuser"
+	"roster/handlers/acs/eiam"
 	"roster/handlers/api"
 	"roster/handlers/console"
 	"roster/handlers/request"
@@ -45,6 +46,7 @@ func (h *Handler) routes(e *echo.Echo) {
 	api.New(h.store).Register(e.Group("/api/v1", request.Answering(api.Answer), h.limitBody))
 	rpc := acs.New(h.store)
 	edsuser.Register(rpc, h.store)
+	eiam.Register(rpc, h.store)
 	e.Pre(acs.Route)
 	e.Match([]string{http.MethodGet, http.MethodPost}, acs.Path, rpc.Serve, request.Answering(acs.Answer), h.limitBody)
 	account.New(h.store, h.accounts, h.limits, h.log,

@@ -60,6 +60,8 @@ func fail(c echo.Context, err error) error {
 	case errors.As(err, &e):
 	case errors.Is(err, store.ErrNotFound):
 		e = &Error{http.StatusNotFound, "EntityNotExist", "The object named does not exist in this tenant."}
+	case errors.Is(err, store.ErrBadCursor):
+		e = invalid("NextToken", "not a token this server gave, or one of another list")
 	case errors.Is(err, store.ErrConflict):
 		e = &Error{http.StatusBadRequest, "EntityAlreadyExists", err.Error()}
 	case request.AsFieldErrors(err, &fe):

@@ -66,3 +66,18 @@ func (h *Handler) revokeAccessKey(c echo.Context) error {
 	h.flash(c, "AccessKey pair revoked.")
 	return c.Redirect(http.StatusSeeOther, "/settings/api-keys#access-keys")
 }
+
+// createAuthCode makes a one-time authorization code for the signed-in
+// administrator, whatever their role (it tells a client only who they
+// are), and shows it on this response only, as createAccessKey does.
+func (h *Handler) createAuthCode(c echo.Context) error {
+	s := shell(c)
+	code, expires, err := h.store.CreateAuthCode(c.Request().Context(), s.Tenant.ID, s.Admin.ID)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	p := templates.APIKeysProps{Form: templates.APIKeyForm{Role: "viewer"}}
+	p.Access.AuthCode, p.Access.AuthCodeExpires = code, expires
+	return h.renderAPIKeys(c, http.StatusCreated, p)
+}

@@ -85,6 +85,7 @@ func (h *Handler) Register(g *echo.Group) {
 	in.POST("/settings/api-keys/:id/revoke", h.revokeAPIKey, owner)
 	in.POST("/settings/access-keys", h.createAccessKey, owner)
 	in.POST("/settings/access-keys/:id/revoke", h.revokeAccessKey, owner)
+	in.POST("/settings/auth-codes", h.createAuthCode)
 	in.GET("/settings/email", h.showEmailSettings)
 	in.POST("/settings/email/:id/resend", h.resendMessage, writer)
 	in.GET("/settings/password-policy", h.showPasswordPolicy)

@@ -22,6 +22,7 @@ type api struct{ store *store.Store }
 func Register(h *acs.Handler, st *store.Store) {
 	a := api{st}
 	h.Register(Version, "InitTenantAlias", acs.Action{Serve: a.initTenantAlias})
+	h.Register(Version, "GetManagerInfoByAuthCode", acs.Action{Serve: a.getManagerInfoByAuthCode})
 	h.Register(Version, "DescribeUsers", acs.Action{Serve: a.describeUsers})
 	h.Register(Version, "CreateUsers", acs.Action{Write: true, Serve: a.createUsers})
 	h.Register(Version, "RemoveUsers", acs.Action{Write: true, Serve: a.removeUsers})

@@ -1,10 +1,7 @@
 package edsuser
 
 import (
-	"encoding/json"
-	"slices"
 	"strconv"
-	"strings"
 
 	"roster/handlers/acs"
 	"roster/store"
@@ -13,39 +10,12 @@ import (
 // rootOrgID is the id eds-user gives every tenant's root organization.
 const rootOrgID = "org-aliyun-wy-org-id"
 
-// listParam reads a list parameter, flattened as name.1, name.2, … (the
-// SDKs' way), or as one JSON array (their "shrunk" way).
-func listParam(c *acs.Call, name string) ([]string, error) {
-	if v := c.Params.Get(name); v != "" {
-		var out []string
-		if err := json.Unmarshal([]byte(v), &out); err != nil {
-			return nil, acs.Invalid(name, "not a list: send "+name+".1, "+name+".2, … or a JSON array of strings")
-		}
-		return out, nil
-	}
-	type item struct {
-		n int
-		v string
-	}
-	var items []item
-	for k, vs := range c.Params {
-		rest, ok := strings.CutPrefix(k, name+".")
-		if !ok {
-			continue
-		}
-		n, err := strconv.Atoi(rest)
-		if err != nil || n < 1 {
-			return nil, acs.Invalid(k, "list items are numbered from 1")
-		}
-		items = append(items, item{n, vs[0]})
-	}
-	slices.SortFunc(items, func(a, b item) int { return a.n - b.n })
-	out := make([]string, len(items))
-	for i, it := range items {
-		out[i] = it.v
-	}
-	return out, nil
-}
+// The list and number readers are the protocol's, shared with the other
+// APIs spoken over it.
+var (
+	listParam = (*acs.Call).List
+	intParam  = (*acs.Call).Int
+)
 
 // boolParam reads an optional true/false parameter.
 func boolParam(c *acs.Call, name string) (bool, error) {
@@ -58,19 +28,6 @@ func boolParam(c *acs.Call, name string) (bool, error) {
 		return false, acs.Invalid(name, "not true or false: "+v)
 	}
 	return b, nil
-}
-
-// intParam reads an optional whole number in [lo, hi], def when absent.
-func intParam(c *acs.Call, name string, def, lo, hi int) (int, error) {
-	v := c.Params.Get(name)
-	if v == "" {
-		return def, nil
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n < lo || n > hi {
-		return 0, acs.Invalid(name, "not a whole number from "+strconv.Itoa(lo)+" to "+strconv.Itoa(hi)+": "+v)
-	}
-	return n, nil
 }
 
 // orgParam reads an org id: Roster's (ou_…), or eds-user's fixed id of the
