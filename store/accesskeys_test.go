@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -179,5 +180,33 @@ func TestReplayedNonceIsRefusedByEveryReplica(t *testing.T) {
 	now = expires.Add(time.Millisecond)
 	if err := b.RememberNonce(t.Context(), k.ID, "3f1c-nonce", now.Add(15*time.Minute)); err != nil {
 		t.Fatalf("the nonce after its window = %v, want forgotten and accepted", err)
+	}
+}
+
+// Lapsed nonces are deleted as new ones arrive, some at a time, so the
+// table keeps only about the nonces of the accepted window.
+func TestLapsedNoncesArePruned(t *testing.T) {
+	t.Parallel()
+	s := newTestStore(t)
+	s.Sealer = serverKey(t)
+	tn, _ := mustTenant(t, s, "acme")
+	k, _, err := s.CreateAccessKey(t.Context(), tn.ID, store.NewAccessKey{Name: "ci", Role: store.RoleAdmin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	setClocks(&now, s)
+	remember := func(prefix string) {
+		for i := range 200 {
+			if err := s.RememberNonce(t.Context(), k.ID, fmt.Sprint(prefix, i), now.Add(15*time.Minute)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	remember("old-")
+	now = now.Add(16 * time.Minute)
+	remember("new-")
+	if n, err := s.NonceRows(t.Context()); err != nil || n != 200 {
+		t.Fatalf("nonces kept: %d, %v; want the 200 of the window", n, err)
 	}
 }

@@ -49,6 +49,9 @@ type Store struct {
 
 	keys       apiKeyCache
 	accessKeys sync.Map // AccessKeyId -> *cachedAccessKey, see AccessKeySecret
+	// noncesRemembered counts RememberNonce's calls, which prune lapsed
+	// nonces now and then.
+	noncesRemembered atomic.Uint64
 	// commits counts this store's write transactions; reads cached
 	// from before the latest one are not used.
 	commits  atomic.Uint64

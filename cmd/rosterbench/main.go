@@ -270,6 +270,9 @@ func prepare(ctx context.Context, o options, engine string) (*bench, error) {
 		{name: "eds-user DescribeUsers, username prefix", req: func() *http.Request {
 			return pair.get("DescribeUsers", "2021-03-08", url.Values{"Filter": {"grace.hop*"}, "MaxResults": {"20"}})
 		}, presigned: true, versus: "username prefix"},
+		{name: "EIAM ListUsers, first page of 20", req: func() *http.Request {
+			return pair.get("ListUsers", "2021-12-01", url.Values{"InstanceId": {"default"}, "PageSize": {"20"}})
+		}, presigned: true, versus: "users first page (JSON)"},
 		{"org tree layer (root's children)", func() *http.Request { return api("/org-units/" + dir.root + "/children") }, nil, 0, false, false, ""},
 		{"user page (JSON)", func() *http.Request { return api("/users/" + deep.Items[0].ID) }, nil, 0, false, false, ""},
 		{"users list as an HTML page", func() *http.Request {
