@@ -214,8 +214,8 @@ func (s *Store) serialize(ctx context.Context, tx *sql.Tx, scope string, id int6
 }
 
 // inPostgresTx is inTx on PostgreSQL. Concurrent transactions there can
-// deadlock on rows they both update (two users added to one org unit
-// update its ancestors' counters) or, under REPEATABLE READ, fail to
+// deadlock on rows they both update (a delete and a create touching the
+// same counters in another order) or, under REPEATABLE READ, fail to
 // serialise; PostgreSQL then aborts one of them, which is tried again
 // from the start. fn must therefore begin from scratch on each call: it
 // sets its results, never appends to what a previous attempt left.
