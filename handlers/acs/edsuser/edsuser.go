@@ -51,6 +51,7 @@ func Register(h *acs.Handler, st *store.Store) {
 	h.Register(Version, "CheckUsedProperty", acs.Action{Serve: a.checkUsedProperty})
 	h.Register(Version, "CheckUsedPropertyValue", acs.Action{Serve: a.checkUsedPropertyValue})
 	h.Register(Version, "CreateProperty", acs.Action{Write: true, Serve: a.createProperty})
+	h.Register(Version, "UpdateProperty", acs.Action{Write: true, Serve: a.updateProperty})
 	h.Register(Version, "SetUserPropertyValue", acs.Action{Write: true, Serve: a.changeUserValue(true)})
 	h.Register(Version, "DeleteUserPropertyValue", acs.Action{Write: true, Serve: a.changeUserValue(false)})
 	h.Register(Version, "RemoveProperty", acs.Action{Write: true, Serve: a.removeProperty})
