@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"roster/store"
@@ -89,4 +90,47 @@ func TestEdsUserUpdateProperty(t *testing.T) {
 	viewer := a.client(t, a.viewer.AccessKeyID, a.viewerSecret, "")
 	_, err = call(viewer, "UpdateProperty", nil, map[string]any{"PropertyId": p.ID, "PropertyKey": "x"})
 	wantCode(t, "UpdateProperty as a viewer", err, 403, "Forbidden")
+}
+
+// eds-user's ChangeUserPassword through Alibaba's client: the password is
+// set under the tenant's policy, a refusal names NewPassword and the rule,
+// and the answer is the RequestId alone.
+func TestEdsUserChangeUserPassword(t *testing.T) {
+	a := newACSApp(t)
+	ctx := t.Context()
+	if _, err := a.st.CreateUser(ctx, a.acme.ID, store.NewUser{Username: "ada", Password: "First-password-1"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.st.CreateUser(ctx, a.other.ID, store.NewUser{Username: "eve"}); err != nil {
+		t.Fatal(err)
+	}
+	for i, sig := range []string{"", "v2"} {
+		c := a.client(t, a.admin.AccessKeyID, a.adminSecret, sig)
+		pw := fmt.Sprintf("New-password-%d", i)
+		got, err := call(c, "ChangeUserPassword", nil, map[string]any{"EndUserId": "ada", "NewPassword": pw})
+		if err != nil {
+			t.Fatalf("ChangeUserPassword (signature %q) = %v", sig, err)
+		}
+		if len(got) != 1 || got["RequestId"] == "" {
+			t.Errorf("ChangeUserPassword answers %v, want the RequestId alone", got)
+		}
+		if _, err := a.st.AuthenticateUser(ctx, a.acme.ID, "ada", pw); err != nil {
+			t.Errorf("signing in with the password set (signature %q) = %v", sig, err)
+		}
+	}
+	c := a.client(t, a.admin.AccessKeyID, a.adminSecret, "v2")
+	_, err := call(c, "ChangeUserPassword", nil, map[string]any{"EndUserId": "ada", "NewPassword": "short"})
+	wantCode(t, "ChangeUserPassword with a short password", err, 400, "InvalidParameter")
+	if msg := errString(err); !strings.Contains(msg, "NewPassword") || !strings.Contains(msg, "at least 10 characters") {
+		t.Errorf("the refusal says %q, want NewPassword and the rule", msg)
+	}
+	_, err = call(c, "ChangeUserPassword", nil, map[string]any{"EndUserId": "ada", "NewPassword": "New-password-0"})
+	wantCode(t, "ChangeUserPassword to a recent password", err, 400, "InvalidParameter")
+	_, err = call(c, "ChangeUserPassword", nil, map[string]any{"EndUserId": "eve", "NewPassword": "New-password-9"})
+	wantCode(t, "ChangeUserPassword of another tenant's user", err, 404, "EndUserIdNotFound")
+	_, err = call(c, "ChangeUserPassword", nil, map[string]any{"EndUserId": "ada"})
+	wantCode(t, "ChangeUserPassword without NewPassword", err, 400, "MissingParameter")
+	viewer := a.client(t, a.viewer.AccessKeyID, a.viewerSecret, "")
+	_, err = call(viewer, "ChangeUserPassword", nil, map[string]any{"EndUserId": "ada", "NewPassword": "New-password-9"})
+	wantCode(t, "ChangeUserPassword as a viewer", err, 403, "Forbidden")
 }

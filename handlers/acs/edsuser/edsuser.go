@@ -27,6 +27,7 @@ func Register(h *acs.Handler, st *store.Store) {
 	h.Register(Version, "RemoveUsers", acs.Action{Write: true, Serve: a.removeUsers})
 	h.Register(Version, "ModifyUser", acs.Action{Write: true, Serve: a.modifyUser})
 	h.Register(Version, "ResetUserPassword", acs.Action{Write: true, Serve: a.resetUserPassword})
+	h.Register(Version, "ChangeUserPassword", acs.Action{Write: true, Serve: a.changeUserPassword})
 	h.Register(Version, "LockUsers", acs.Action{Write: true, Serve: a.lockUsers})
 	h.Register(Version, "UnlockUsers", acs.Action{Write: true, Serve: a.unlockUsers})
 	h.Register(Version, "MoveUserOrg", acs.Action{Write: true, Serve: a.moveUserOrg})
