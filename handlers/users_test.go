@@ -60,8 +60,8 @@ func TestConsoleUsersList(t *testing.T) {
 	}
 	// A filter the page does not know is said, not silently dropped (which
 	// would list everyone as if they matched).
-	r = b.get("/users?user_type=api_user&q=a")
-	if r.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(r.body, "This list cannot filter by user_type") ||
+	r = b.get("/users?shoe_size=42&q=a")
+	if r.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(r.body, "This list cannot filter by shoe_size") ||
 		strings.Contains(r.body, ">ada</a>") || strings.Contains(r.body, "highlighted fields") {
 		t.Fatalf("unknown filter = %d: %.500s", r.StatusCode, r.body)
 	}
