@@ -113,6 +113,13 @@ func TestConsoleGroupsAndPickers(t *testing.T) {
 	wantPage(t, r, 200, "2 users", ">ada</a>", "grace", `type="checkbox" name="user_ids" value="`+us[2].PublicID()+`"`)
 	wantPage(t, b.post("/groups/"+gid+"/members/add", url.Values{"user_ids": {us[2].PublicID()}}), 200, "Added 1 user")
 	wantPage(t, b.get("/groups/"+gid+"?q=gra"), 200, "1 user", ">grace</a>")
+	// Each member's row says when they joined.
+	members, err := a.st.ListGroupMembers(ctx, a.acme.ID, gs.Items[0].ID, store.UserFilter{Query: "grace"})
+	if err != nil || len(members.Items) != 1 {
+		t.Fatalf("members named grace = %v, %v", members.Items, err)
+	}
+	wantPage(t, b.get("/groups/"+gid+"?q=gra"), 200, `<th scope="col">Joined</th>`,
+		"<td>"+members.JoinedAt[us[2].ID].UTC().Format("2006-01-02 15:04 UTC")+"</td>")
 	wantPage(t, b.post("/groups/"+gid+"/members/remove", url.Values{"user_ids": {us[0].PublicID()}}), 200, "Removed 1 user")
 	wantPage(t, b.get("/groups?name=pil"), 200, "1 group", ">Pilots</a>", "<td>2</td>")
 	wantPage(t, b.get("/users/"+us[1].PublicID()), 200, ">Pilots</a>", "Remove from Pilots")
