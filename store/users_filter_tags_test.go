@@ -19,7 +19,7 @@ func TestUsersFilterByTypeAndTags(t *testing.T) {
 	mustUser(t, s, tn.ID, store.NewUser{Username: "ada", Tags: map[string]string{"env": "prod", "team": "web"}})
 	mustUser(t, s, tn.ID, store.NewUser{Username: "bob", Tags: map[string]string{"env": "dev", "aws:cost-center": ""}})
 	mustUser(t, s, tn.ID, store.NewUser{Username: "ci_bot", UserType: "api_user", Tags: map[string]string{"env": "prod"}})
-	mustUser(t, s, tn.ID, store.NewUser{Username: "cyd"})
+	mustUser(t, s, tn.ID, store.NewUser{Username: "cyd", Tags: map[string]string{"k8s.io/app": "web"}})
 	mustUser(t, s, other.ID, store.NewUser{Username: "eve", UserType: "api_user", Tags: map[string]string{"env": "prod"}})
 
 	for _, tt := range []struct {
@@ -34,6 +34,7 @@ func TestUsersFilterByTypeAndTags(t *testing.T) {
 		{store.UserFilter{Tags: []store.TagMatch{{Key: "env", Value: "prod", HasValue: true}, {Key: "team"}}}, []string{"ada"}},
 		{store.UserFilter{UserType: "user", Tags: []store.TagMatch{{Key: "env", Value: "prod", HasValue: true}}}, []string{"ada"}},
 		{store.UserFilter{Tags: []store.TagMatch{{Key: "env", Value: "PROD", HasValue: true}}}, nil},
+		{store.UserFilter{Tags: []store.TagMatch{{Key: "k8s.io/app", Value: "web", HasValue: true}}}, []string{"cyd"}},
 		{store.UserFilter{Usernames: []string{"Ada"}}, []string{"ada"}},
 	} {
 		if got := usernames(t, s, tn.ID, tt.f); !slices.Equal(got, tt.want) {

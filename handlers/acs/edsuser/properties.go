@@ -94,7 +94,7 @@ func (a api) updateProperty(c *acs.Call) (acs.Reply, error) {
 		return nil, err
 	}
 	opts := make([]store.OptionInput, len(p.Options))
-	at := map[string]int{} // option public id -> its place in opts
+	at := map[string]int{} // PropertyValueId -> the value's place in opts
 	for i, o := range p.Options {
 		opts[i] = store.OptionInput{ID: o.PublicID(), Value: o.Value, DisplayName: o.DisplayName}
 		at[strconv.FormatInt(o.ID, 10)] = i
