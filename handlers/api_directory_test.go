@@ -233,7 +233,20 @@ func TestPropertiesAPI(t *testing.T) {
 		t.Fatalf("bob keeps %v", u["properties"])
 	}
 	a.wantError(t, 422, "values[0]", "PATCH", base+"/"+pid, a.admin, `{"values":[{"id":"`+sales+`","value":"x"}]}`)
-	a.wantError(t, 422, "key", "PATCH", base+"/"+pid, a.admin, `{"type":"text"}`)
+	a.wantError(t, 422, "type", "PATCH", base+"/"+pid, a.admin, `{"type":"text"}`)
+	// A new key renames the property; users keep their values under it.
+	if p = a.call(t, 200, "PATCH", base+"/"+pid, a.admin, `{"key":"team"}`); p["key"] != "team" || p["user_count"] != float64(1) {
+		t.Fatalf("after renaming to team = %v", p)
+	}
+	if got := a.call(t, 200, "GET", "/api/v1/users/"+ada, a.viewer, "")["properties"].(map[string]any); got["team"] != "engineering" || got["department"] != nil {
+		t.Fatalf("ada's values after the rename = %v", got)
+	}
+	if l := a.call(t, 200, "GET", "/api/v1/users?property=team:engineering", a.viewer, ""); names(l, "username") != "ada" {
+		t.Fatalf("filter by the new key = %v", l)
+	}
+	a.wantError(t, 409, "key", "PATCH", base+"/"+pid, a.admin, `{"key":"level"}`)
+	a.wantError(t, 422, "key", "PATCH", base+"/"+pid, a.admin, `{"key":"Team"}`)
+	a.call(t, 403, "PATCH", base+"/"+pid, a.viewer, `{"key":"crew"}`)
 	a.wantError(t, 409, "confirm", "DELETE", base+"/"+pid, a.admin, "")
 	a.call(t, 204, "DELETE", base+"/"+pid+"?confirm=true", a.admin, "")
 	a.call(t, 404, "GET", base+"/"+pid, a.admin, "")

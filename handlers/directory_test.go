@@ -113,6 +113,13 @@ func TestConsoleGroupsAndPickers(t *testing.T) {
 	wantPage(t, r, 200, "2 users", ">ada</a>", "grace", `type="checkbox" name="user_ids" value="`+us[2].PublicID()+`"`)
 	wantPage(t, b.post("/groups/"+gid+"/members/add", url.Values{"user_ids": {us[2].PublicID()}}), 200, "Added 1 user")
 	wantPage(t, b.get("/groups/"+gid+"?q=gra"), 200, "1 user", ">grace</a>")
+	// Each member's row says when they joined.
+	members, err := a.st.ListGroupMembers(ctx, a.acme.ID, gs.Items[0].ID, store.UserFilter{Query: "grace"})
+	if err != nil || len(members.Items) != 1 {
+		t.Fatalf("members named grace = %v, %v", members.Items, err)
+	}
+	wantPage(t, b.get("/groups/"+gid+"?q=gra"), 200, `<th scope="col">Joined</th>`,
+		"<td>"+members.JoinedAt[us[2].ID].UTC().Format("2006-01-02 15:04 UTC")+"</td>")
 	wantPage(t, b.post("/groups/"+gid+"/members/remove", url.Values{"user_ids": {us[0].PublicID()}}), 200, "Removed 1 user")
 	wantPage(t, b.get("/groups?name=pil"), 200, "1 group", ">Pilots</a>", "<td>2</td>")
 	wantPage(t, b.get("/users/"+us[1].PublicID()), 200, ">Pilots</a>", "Remove from Pilots")
@@ -161,7 +168,7 @@ func TestConsolePropertiesAndUserValues(t *testing.T) {
 	wantPage(t, b.get("/properties"), 200, ">team</a>", "One of a list")
 	page := "/properties/" + team.PublicID()
 	wantPage(t, b.get(page), 200, `aria-label="1 users with ops"`)
-	edit := url.Values{"display_name": {"Team"}, "option_id": {team.Options[0].PublicID(), team.Options[1].PublicID()},
+	edit := url.Values{"key": {"team"}, "display_name": {"Team"}, "option_id": {team.Options[0].PublicID(), team.Options[1].PublicID()},
 		"option_value": {"web", "ops"}, "option_display_name": {"Web", "Operations"}, "remove": {team.Options[1].PublicID()},
 		"new_values": {"data"}}
 	wantPage(t, b.post(page, edit), http.StatusUnprocessableEntity, "1 user has one of the removed values", "Clear the removed values from those users")
@@ -171,6 +178,24 @@ func TestConsolePropertiesAndUserValues(t *testing.T) {
 	if optionNamesOf(team) != "web,data" || team.UserCount != 0 {
 		t.Fatalf("after the edit: %s, %d users", optionNamesOf(team), team.UserCount)
 	}
+	// The key can change: users keep their values, found under the new key.
+	wantPage(t, b.post(user+"/properties", url.Values{"prop_team": {"web"}, "prop_level": {"3"}}), http.StatusSeeOther)
+	wantPage(t, b.get(page), 200, `<label for="key">Key</label> <input id="key" name="key" type="text" value="team" required`)
+	edit.Del("remove")
+	edit.Del("new_values")
+	edit["option_id"], edit["option_value"], edit["option_display_name"] = []string{team.Options[0].PublicID(), team.Options[1].PublicID()},
+		[]string{"web", "data"}, []string{"Web", ""}
+	edit.Set("key", "Squad")
+	wantPage(t, b.post(page, edit), http.StatusUnprocessableEntity, "Key must be 1-40 characters", `value="Squad"`)
+	edit.Set("key", "level")
+	wantPage(t, b.post(page, edit), http.StatusUnprocessableEntity, "A property with this key already exists.")
+	edit.Set("key", "squad")
+	wantPage(t, b.post(page, edit), http.StatusSeeOther)
+	wantPage(t, b.get(page), 200, "Property squad saved.", "<code>squad</code>")
+	if u, _ := a.st.GetUser(ctx, a.acme.ID, us[0].ID); fmt.Sprint(u.Properties["squad"].Values) != "[web]" {
+		t.Fatalf("ada's values after renaming team to squad = %v", u.Properties)
+	}
+	wantPage(t, b.get("/users?property_key=squad&property_value=web"), 200, "1 user", ">ada</a>")
 	wantPage(t, b.post("/properties/"+props[0].PublicID()+"/remove", nil), http.StatusUnprocessableEntity, "confirm to remove the property")
 	wantPage(t, b.post("/properties/"+props[0].PublicID()+"/remove", url.Values{"confirm": {"true"}}), http.StatusSeeOther)
 }

@@ -32,7 +32,7 @@ func TestConsoleUserPageTabsAndSectionSaves(t *testing.T) {
 	wantPage(t, b.get(path+"?tab=nonsense"), 200, `id="tab-profile" class="user-panel">`)
 
 	profile := url.Values{"username": {"ada"}, "display_name": {"Ada Lovelace"}, "timezone": {"Atlantis/Lost"},
-		"language": {"en"}, "source_type": {"built_in"}}
+		"language": {"en"}, "source_type": {"built_in"}, "user_type": {"user"}}
 	r := b.htmxPost(path+"/profile", profile)
 	wantPage(t, r, http.StatusUnprocessableEntity, `id="profile-section"`, "Unknown time zone", `value="Atlantis/Lost"`)
 	for _, other := range []string{"<html", `id="access-section"`, `id="properties-section"`, `id="status-section"`} {

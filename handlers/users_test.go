@@ -60,8 +60,8 @@ func TestConsoleUsersList(t *testing.T) {
 	}
 	// A filter the page does not know is said, not silently dropped (which
 	// would list everyone as if they matched).
-	r = b.get("/users?user_type=api_user&q=a")
-	if r.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(r.body, "This list cannot filter by user_type") ||
+	r = b.get("/users?shoe_size=42&q=a")
+	if r.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(r.body, "This list cannot filter by shoe_size") ||
 		strings.Contains(r.body, ">ada</a>") || strings.Contains(r.body, "highlighted fields") {
 		t.Fatalf("unknown filter = %d: %.500s", r.StatusCode, r.body)
 	}
@@ -144,7 +144,7 @@ func TestConsoleUserPage(t *testing.T) {
 	}
 
 	profile := url.Values{"username": {"ada"}, "email": {"ada@example.com"}, "display_name": {"Ada"},
-		"timezone": {"Atlantis/Lost"}, "language": {"en"}, "source_type": {"built_in"}}
+		"timezone": {"Atlantis/Lost"}, "language": {"en"}, "source_type": {"built_in"}, "user_type": {"user"}}
 	r := b.post(path+"/profile", profile)
 	if r.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(r.body, "Unknown time zone") || !strings.Contains(r.body, `value="Atlantis/Lost"`) {
 		t.Fatalf("bad time zone = %d", r.StatusCode)
@@ -156,7 +156,7 @@ func TestConsoleUserPage(t *testing.T) {
 		t.Fatalf("bad tags = %d", r.StatusCode)
 	}
 	r = b.post(path+"/profile", url.Values{"username": {"ada"}, "email": {"ada@example.com"}, "display_name": {"Ada L"},
-		"timezone": {"Europe/London"}, "language": {"en-GB"}, "source_type": {"built_in"}, "email_verified": {"true"},
+		"timezone": {"Europe/London"}, "language": {"en-GB"}, "source_type": {"built_in"}, "user_type": {"user"}, "email_verified": {"true"},
 		"tags": {"team=engines\nfloor = 3\n"}})
 	if r.StatusCode != http.StatusSeeOther || r.Header.Get("Location") != path+"?tab=profile" {
 		t.Fatalf("save profile = %d to %q", r.StatusCode, r.Header.Get("Location"))

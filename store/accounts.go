@@ -284,7 +284,7 @@ func (s *Store) ResetPassword(ctx context.Context, tenant int64, token, password
 		if _, err := s.exec(ctx, tx, `UPDATE user_tokens SET used_at = ? WHERE id = ?`, s.nowMillis(), t.id); err != nil {
 			return fmt.Errorf("store: reset: %w", err)
 		}
-		u, err = s.setPassword(ctx, tx, t.user, np)
+		u, err = s.setPassword(ctx, tx, t.user, np, false)
 		return err
 	})
 	return u, err

@@ -26,17 +26,38 @@ func (s *Store) ChangePassword(ctx context.Context, tenant, user int64, current,
 			return User{}, FieldErrors{"current_password": "This is not your current password."}
 		}
 	}
-	np, err := s.newPassword(ctx, old, password)
+	return s.replacePassword(ctx, old, password, false)
+}
+
+// SetUserPassword is an administrator setting a user's password. It meets
+// the tenant's policy and history like any new password and has the same
+// consequences (see setPassword): among them, the user's sessions begun
+// under the old password end. requireChange makes the user choose their
+// own at their next sign-in. The audit event never holds the password.
+func (s *Store) SetUserPassword(ctx context.Context, tenant, user int64, password string, requireChange bool) (User, error) {
+	old, err := getUser(ctx, s.rd, tenant, user)
 	if err != nil {
 		return User{}, err
 	}
-	var u User
+	u, err := s.replacePassword(ctx, old, password, requireChange)
+	if err != nil {
+		return User{}, err
+	}
+	return s.withProperties(ctx, u)
+}
+
+// replacePassword checks and hashes password for u, then stores it.
+func (s *Store) replacePassword(ctx context.Context, u User, password string, requireChange bool) (User, error) {
+	np, err := s.newPassword(ctx, u, password)
+	if err != nil {
+		return User{}, err
+	}
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		old, err := getUser(ctx, s.in(tx), tenant, user)
+		old, err := getUser(ctx, s.in(tx), u.TenantID, u.ID)
 		if err != nil {
 			return err
 		}
-		u, err = s.setPassword(ctx, tx, old, np)
+		u, err = s.setPassword(ctx, tx, old, np, requireChange)
 		return err
 	})
 	return u, err
@@ -105,10 +126,12 @@ func (s *Store) newPassword(ctx context.Context, u User, password string) (newPa
 
 // setPassword stores a password newPassword prepared, with every
 // consequence of a new password: pending users are enabled, reset links
-// end, "update_password" is done, history is kept. A password changed
-// since it was prepared is a conflict: the checks were made against the
-// old one.
-func (s *Store) setPassword(ctx context.Context, tx *sql.Tx, u User, np newPasswordHash) (User, error) {
+// end, "update_password" is done (or, with requireChange, asked for
+// again), history is kept, and the change time moves strictly forward, so
+// every session begun under the old password (which remembers that time)
+// ends. A password changed since it was prepared is a conflict: the
+// checks were made against the old one.
+func (s *Store) setPassword(ctx context.Context, tx *sql.Tx, u User, np newPasswordHash, requireChange bool) (User, error) {
 	p, err := passwordPolicy(ctx, s.in(tx), u.TenantID)
 	if err != nil {
 		return User{}, err
@@ -127,6 +150,10 @@ func (s *Store) setPassword(ctx context.Context, tx *sql.Tx, u User, np newPassw
 		}
 	}
 	acts := slices.DeleteFunc(slices.Clone(u.RequiredActions), func(a string) bool { return a == "update_password" })
+	if requireChange {
+		acts = append(acts, "update_password")
+		slices.Sort(acts)
+	}
 	status := u.Status
 	if status == StatusPending {
 		status = StatusEnabled
@@ -135,7 +162,8 @@ func (s *Store) setPassword(ctx context.Context, tx *sql.Tx, u User, np newPassw
 	if p.ExpiryDays > 0 {
 		expires = sql.NullInt64{Int64: now + int64(p.ExpiryDays)*24*time.Hour.Milliseconds(), Valid: true}
 	}
-	_, err = s.exec(ctx, tx, `UPDATE users SET password_hash = ?, password_changed_at = ?, registered_at = coalesce(registered_at, ?),
+	_, err = s.exec(ctx, tx, `UPDATE users SET password_hash = ?,
+		password_changed_at = `+s.greatest()+`(?, coalesce(password_changed_at, 0) + 1), registered_at = coalesce(registered_at, ?),
 		status = ?, required_actions = ?, password_expires_at = ?, failed_logins = 0, updated_at = ? WHERE id = ?`,
 		np.hash, now, now, status, strings.Join(acts, ","), expires, now, u.ID)
 	if err != nil {
@@ -147,6 +175,9 @@ func (s *Store) setPassword(ctx context.Context, tx *sql.Tx, u User, np newPassw
 	}
 	ch := Changes{"password": {After: "changed"}}
 	ch.set("status", u.Status, status)
+	if requireChange {
+		ch["require_password_change"] = Change{After: true}
+	}
 	if err := s.audit(ctx, tx, u.TenantID, "user.set_password", "user", u.PublicID(), ch); err != nil {
 		return User{}, err
 	}

@@ -97,10 +97,13 @@ type NewProperty struct {
 	Options     []OptionInput
 }
 
-// PropertyUpdate changes the fields that are not nil. Options, when given,
-// is the complete new list: options left out are removed, which clears
-// them from users and needs ConfirmRemoval when any user has them.
+// PropertyUpdate changes the fields that are not nil. A new Key renames
+// the property: users keep their values, which belong to the property,
+// not to its key. Options, when given, is the complete new list: options
+// left out are removed, which clears them from users and needs
+// ConfirmRemoval when any user has them.
 type PropertyUpdate struct {
+	Key            *string
 	DisplayName    *string
 	Required       *bool
 	Options        *[]OptionInput
@@ -301,9 +304,7 @@ func (s *Store) checkNewProperty(n *NewProperty) FieldErrors {
 	n.Key, n.DisplayName, n.Type = strings.TrimSpace(n.Key), strings.TrimSpace(n.DisplayName), strings.TrimSpace(n.Type)
 	n.Options = trimOptions(n.Options)
 	fe := FieldErrors{}
-	if !propertyKeyPattern.MatchString(n.Key) {
-		fe["key"] = "Key must be 1-40 characters of a-z, 0-9 and _, starting with a letter."
-	}
+	checkPropertyKey(fe, n.Key)
 	checkText(fe, "display_name", "Display name", n.DisplayName, 128)
 	if !slices.Contains(PropertyTypes, n.Type) {
 		fe["type"] = "Type must be one of " + strings.Join(PropertyTypes, ", ") + "."
@@ -316,6 +317,12 @@ func (s *Store) checkNewProperty(n *NewProperty) FieldErrors {
 		}
 	}
 	return fe
+}
+
+func checkPropertyKey(fe FieldErrors, key string) {
+	if !propertyKeyPattern.MatchString(key) {
+		fe["key"] = "Key must be 1-40 characters of a-z, 0-9 and _, starting with a letter."
+	}
 }
 
 // insertProperty writes a checked new property and its options, within
@@ -357,8 +364,8 @@ func optionValues(opts []PropertyOption) string {
 	return strings.Join(vs, ",")
 }
 
-// UpdateProperty changes a property's display name, required flag or
-// allowed values (see PropertyUpdate). Its key and type are fixed.
+// UpdateProperty changes a property's key, display name, required flag or
+// allowed values (see PropertyUpdate). Its type is fixed.
 func (s *Store) UpdateProperty(ctx context.Context, tenant, id int64, upd PropertyUpdate) (Property, error) {
 	var p Property
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
@@ -368,6 +375,10 @@ func (s *Store) UpdateProperty(ctx context.Context, tenant, id int64, upd Proper
 		}
 		p = old
 		fe := FieldErrors{}
+		if upd.Key != nil {
+			p.Key = strings.TrimSpace(*upd.Key)
+			checkPropertyKey(fe, p.Key)
+		}
 		if upd.DisplayName != nil {
 			p.DisplayName = strings.TrimSpace(*upd.DisplayName)
 			checkText(fe, "display_name", "Display name", p.DisplayName, 128)
@@ -410,6 +421,7 @@ func (s *Store) UpdateProperty(ctx context.Context, tenant, id int64, upd Proper
 			return fe
 		}
 		ch := Changes{}
+		ch.set("key", old.Key, p.Key)
 		ch.set("display_name", old.DisplayName, p.DisplayName)
 		ch.set("required", old.Required, p.Required)
 		for _, o := range removed {
@@ -439,9 +451,18 @@ func (s *Store) UpdateProperty(ctx context.Context, tenant, id int64, upd Proper
 				return fmt.Errorf("store: add property value: %w", err)
 			}
 		}
-		if _, err := s.exec(ctx, tx, `UPDATE properties SET display_name = ?, required = ?, updated_at = ? WHERE id = ?`,
-			p.DisplayName, p.Required, s.nowMillis(), id); err != nil {
+		_, err = s.exec(ctx, tx, `UPDATE properties SET key = ?, display_name = ?, required = ?, updated_at = ? WHERE id = ?`,
+			p.Key, p.DisplayName, p.Required, s.nowMillis(), id)
+		if isUniqueViolation(err) {
+			return conflict("key", "A property with this key already exists.")
+		}
+		if err != nil {
 			return fmt.Errorf("store: update property: %w", err)
+		}
+		if p.Key != old.Key {
+			if err := s.renamePropertyColumn(ctx, tx, tenant, old.Key, p.Key); err != nil {
+				return err
+			}
 		}
 		if p, err = getProperty(ctx, s.in(tx), tenant, id, ""); err != nil {
 			return err
@@ -454,6 +475,40 @@ func (s *Store) UpdateProperty(ctx context.Context, tenant, id int64, upd Proper
 	})
 	s.forgetProperties(tenant)
 	return p, err
+}
+
+// renamePropertyColumn keeps a renamed property's column in the users
+// list of every administrator who chose it: the column preference names
+// property columns "prop:" and the key.
+func (s *Store) renamePropertyColumn(ctx context.Context, tx *sql.Tx, tenant int64, from, to string) error {
+	rows, err := tx.QueryContext(ctx, `SELECT admin_id, value FROM admin_preferences WHERE tenant_id = ? AND name = ?`, tenant, PrefUserColumns)
+	if err != nil {
+		return fmt.Errorf("store: rename property column: %w", err)
+	}
+	type pref struct {
+		admin int64
+		value string
+	}
+	prefs, err := collect(rows, func(sc rowScanner) (pref, error) {
+		var p pref
+		return p, sc.Scan(&p.admin, &p.value)
+	})
+	if err != nil {
+		return err
+	}
+	for _, p := range prefs {
+		cols := strings.Split(p.value, ",")
+		i := slices.Index(cols, "prop:"+from)
+		if i < 0 {
+			continue
+		}
+		cols[i] = "prop:" + to
+		if _, err := s.exec(ctx, tx, `UPDATE admin_preferences SET value = ? WHERE admin_id = ? AND tenant_id = ? AND name = ?`,
+			strings.Join(cols, ","), p.admin, tenant, PrefUserColumns); err != nil {
+			return fmt.Errorf("store: rename property column: %w", err)
+		}
+	}
+	return nil
 }
 
 func haveOrHas(n int) string {

@@ -25,6 +25,8 @@ type UserFilter struct {
 	ExternalID        string
 	SourceType        string
 	SourceID          string
+	UserType          string
+	Tags              []TagMatch // every one
 	Status            string
 	Locked            *bool
 	CreatedFrom       *time.Time // inclusive
@@ -38,6 +40,17 @@ type UserFilter struct {
 	Sort              string              // a key of UserSorts; "" is "username"
 	Page              Page
 }
+
+// TagMatch selects the users with the tag Key, with the value Value when
+// HasValue (a tag's value may be empty).
+type TagMatch struct {
+	Key      string
+	Value    string
+	HasValue bool
+}
+
+// MaxTagMatches is how many tags one filter may name.
+const MaxTagMatches = 10
 
 // UserSorts lists the allowed sort orders: a column, then id to break ties.
 var UserSorts = []string{"username", "-username", "display_name", "-display_name", "created_at", "-created_at"}
@@ -99,6 +112,17 @@ func CheckUserFilter(f UserFilter) FieldErrors {
 		"source_type": f.SourceType, "source_id": f.SourceID, "phone_region": f.PhoneRegion, "phone_number": f.PhoneNumber} {
 		if !cleanText(v) || utf8.RuneCountInString(v) > 256 {
 			fe[field] = "Must be at most 256 characters of text without control characters."
+		}
+	}
+	if f.UserType != "" && !slices.Contains(UserTypes, f.UserType) {
+		fe["user_type"] = "User type must be " + strings.Join(UserTypes, " or ") + "."
+	}
+	if len(f.Tags) > MaxTagMatches {
+		fe["tag"] = fmt.Sprintf("At most %d tags.", MaxTagMatches)
+	}
+	for _, t := range f.Tags {
+		if !tagKeyPattern.MatchString(t.Key) || !cleanText(t.Value) || utf8.RuneCountInString(t.Value) > 256 {
+			fe["tag"] = "Give tags as key=value or key: a key of letters, digits and _ . : / -, a value of at most 256 characters."
 		}
 	}
 	if len(f.IDs) > MaxPageSize {
@@ -166,6 +190,22 @@ func (s *Store) conditions(tenant int64, f UserFilter) userQuery {
 	}
 	if f.Status != "" {
 		q.add("u.status = ?", f.Status)
+	}
+	if f.UserType != "" {
+		q.add("u.user_type = ?", f.UserType)
+	}
+	for _, t := range f.Tags {
+		// Tags are a JSON object in text; a value is always a string, so a
+		// missing key is the only NULL. Keys hold no quote (tagKeyPattern).
+		tag, arg := `json_extract(u.tags, ?)`, `$."`+t.Key+`"`
+		if s.pg {
+			tag, arg = `(u.tags::jsonb ->> ?)`, t.Key
+		}
+		if t.HasValue {
+			q.add(tag+" = ?", arg, t.Value)
+		} else {
+			q.add(tag+" IS NOT NULL", arg)
+		}
 	}
 	if f.Locked != nil {
 		// The same predicate as the partial index users_locked, so it is used.
@@ -507,7 +547,7 @@ func (s *Store) cachedCount(ctx context.Context, query string, args ...any) (int
 
 func isZeroFilter(f UserFilter) bool {
 	return f.Usernames == nil && f.ExcludeUsernames == nil && f.ExcludeGroupID == 0 && f.UsernamePrefix == "" && f.DisplayNamePrefix == "" && f.Email == "" && f.PhoneRegion == "" &&
-		f.PhoneNumber == "" && f.ExternalID == "" && f.SourceType == "" && f.SourceID == "" && f.Status == "" &&
+		f.PhoneNumber == "" && f.ExternalID == "" && f.SourceType == "" && f.SourceID == "" && f.UserType == "" && f.Tags == nil && f.Status == "" &&
 		f.Locked == nil && f.CreatedFrom == nil && f.CreatedTo == nil && strings.TrimSpace(f.Query) == ""
 }
 

@@ -15,6 +15,10 @@ import (
 	"golang.org/x/text/language"
 )
 
+// UserTypes are the kinds of user: people, and accounts that programs
+// sign in with.
+var UserTypes = []string{"user", "api_user"}
+
 var (
 	sourceTypePattern = regexp.MustCompile(`^[a-z][a-z0-9_]{0,31}$`)
 	tagKeyPattern     = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,63}$`)
@@ -111,7 +115,7 @@ func (u *User) validate() FieldErrors {
 			fe["required_actions"] = "Required actions are update_password, update_profile and verify_email."
 		}
 	}
-	if u.UserType != "user" && u.UserType != "api_user" {
+	if !slices.Contains(UserTypes, u.UserType) {
 		fe["user_type"] = "User type must be user or api_user."
 	}
 	if !sourceTypePattern.MatchString(u.SourceType) {

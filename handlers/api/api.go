@@ -39,6 +39,7 @@ func (h *Handler) Register(g *echo.Group) {
 	g.PUT("/users/:id/required-actions", h.setRequiredActions)
 	g.POST("/users/move", h.moveUsers)
 	g.POST("/users/reset-password", h.resetPasswords)
+	g.PUT("/users/:id/password", h.setPassword)
 	g.POST("/users/:id/verify-email", h.verifyEmail)
 	g.GET("/messages", h.listMessages)
 	g.PUT("/users/:id/properties/:key", h.setUserProperty)

@@ -33,6 +33,34 @@ func (h *Handler) resetPasswords(c echo.Context) error {
 	return c.JSON(http.StatusOK, toAPIBatch(res))
 }
 
+type passwordRequest struct {
+	Password              *string `json:"password"`
+	RequirePasswordChange *bool   `json:"require_password_change"`
+}
+
+// setPassword sets a user's password (ChangeUserPassword); the user's
+// sessions end and, with "require_password_change", they choose their own
+// at next sign-in. It answers the user, who never shows the password.
+func (h *Handler) setPassword(c echo.Context) error {
+	id, err := request.IDParam(c, store.PrefixUser)
+	if err != nil {
+		return err
+	}
+	var req passwordRequest
+	if err := bindJSON(c, &req); err != nil {
+		return err
+	}
+	if req.Password == nil {
+		return store.FieldErrors{"password": "password is required."}
+	}
+	u, err := h.store.SetUserPassword(c.Request().Context(), apiKeyOf(c).TenantID, id, *req.Password,
+		req.RequirePasswordChange != nil && *req.RequirePasswordChange)
+	if err != nil {
+		return err
+	}
+	return h.userJSON(c, http.StatusOK, u)
+}
+
 // verifyEmail queues a verification email (link and code): 202.
 func (h *Handler) verifyEmail(c echo.Context) error {
 	id, err := request.IDParam(c, store.PrefixUser)

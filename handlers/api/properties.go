@@ -106,9 +106,9 @@ func (h *Handler) getProperty(c echo.Context) error {
 	return c.JSON(http.StatusOK, toAPIProperty(p))
 }
 
-// updateProperty changes a property; "values", when given, is the full
-// new list (values keep their "id"); removing values that users hold needs
-// ?confirm=true.
+// updateProperty changes a property; a new "key" renames it (users keep
+// their values); "values", when given, is the full new list (values keep
+// their "id"); removing values that users hold needs ?confirm=true.
 func (h *Handler) updateProperty(c echo.Context) error {
 	id, err := request.IDParam(c, store.PrefixProperty)
 	if err != nil {
@@ -122,10 +122,10 @@ func (h *Handler) updateProperty(c echo.Context) error {
 	if err := bindJSON(c, &req); err != nil {
 		return err
 	}
-	if req.Key != nil || req.Type != nil {
-		return store.FieldErrors{"key": "A property's key and type cannot change; define a new property instead."}
+	if req.Type != nil {
+		return store.FieldErrors{"type": "A property's type cannot change; define a new property instead."}
 	}
-	upd := store.PropertyUpdate{DisplayName: req.DisplayName, Required: req.Required, ConfirmRemoval: confirm}
+	upd := store.PropertyUpdate{Key: req.Key, DisplayName: req.DisplayName, Required: req.Required, ConfirmRemoval: confirm}
 	if req.Values != nil {
 		opts := req.options()
 		upd.Options = &opts

@@ -207,7 +207,7 @@ func propertyJSON(raw json.RawMessage) ([]string, bool) {
 func (in apiUserInput) update() (store.UserUpdate, store.FieldErrors) {
 	fe := store.FieldErrors{}
 	if in.Password != nil {
-		fe["password"] = "Passwords are not set by PATCH; send a reset link with POST /users/reset-password."
+		fe["password"] = "Passwords are not set by PATCH; set one with PUT /users/{id}/password or send a reset link with POST /users/reset-password."
 	}
 	if in.Status != nil {
 		fe["status"] = "Status is changed with POST /users/enable or /users/disable."

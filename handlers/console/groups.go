@@ -99,7 +99,7 @@ func (h *Handler) renderGroup(c echo.Context, code int, errs store.FieldErrors, 
 	if errs != nil && c.Request().Method == http.MethodPost {
 		p.Name, p.Desc = c.FormValue("name"), c.FormValue("description")
 	}
-	if p.Members, err = h.store.ListUsers(ctx, tenant, store.UserFilter{GroupID: id, Query: p.Search, Page: page}); err != nil {
+	if p.Members, err = h.store.ListGroupMembers(ctx, tenant, id, store.UserFilter{Query: p.Search, Page: page}); err != nil {
 		if errors.Is(err, store.ErrBadCursor) {
 			return &request.ParamError{Field: "next_token", Msg: "That page link is out of date."}
 		}

@@ -79,11 +79,12 @@ func (h *Handler) showProperty(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return request.Render(c, http.StatusOK, templates.PropertyPage(templates.PropertyProps{Property: p, DisplayName: p.DisplayName, Required: p.Required}))
+	return request.Render(c, http.StatusOK, templates.PropertyPage(templates.PropertyProps{Property: p, Key: p.Key, DisplayName: p.DisplayName, Required: p.Required}))
 }
 
-// updateProperty saves the name, the required flag and the values; values
-// ticked for removal that users hold need the confirmation box.
+// updateProperty saves the key, the name, the required flag and the
+// values; values ticked for removal that users hold need the confirmation
+// box.
 func (h *Handler) updateProperty(c echo.Context) error {
 	p, err := h.propertyOf(c)
 	if err != nil {
@@ -93,9 +94,9 @@ func (h *Handler) updateProperty(c echo.Context) error {
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, "Malformed form.")
 	}
-	view := templates.PropertyProps{Property: p, DisplayName: form.Get("display_name"), Required: form.Get("required") == "true",
+	view := templates.PropertyProps{Property: p, Key: form.Get("key"), DisplayName: form.Get("display_name"), Required: form.Get("required") == "true",
 		NewValues: form.Get("new_values"), Edits: map[int64]templates.OptionEdit{}}
-	upd := store.PropertyUpdate{DisplayName: &view.DisplayName, Required: &view.Required, ConfirmRemoval: form.Get("confirm") == "true"}
+	upd := store.PropertyUpdate{Key: &view.Key, DisplayName: &view.DisplayName, Required: &view.Required, ConfirmRemoval: form.Get("confirm") == "true"}
 	if p.IsSelect() {
 		ids, values, names := form["option_id"], form["option_value"], form["option_display_name"]
 		if len(values) != len(ids) || len(names) != len(ids) {
@@ -117,7 +118,7 @@ func (h *Handler) updateProperty(c echo.Context) error {
 		upd.Options = &opts
 	}
 	ctx, tenant := c.Request().Context(), shell(c).Tenant.ID
-	_, err = h.store.UpdateProperty(ctx, tenant, p.ID, upd)
+	p, err = h.store.UpdateProperty(ctx, tenant, p.ID, upd)
 	var fe store.FieldErrors
 	if errors.As(err, &fe) {
 		view.Errors = valuesError(fe, "new_values")
@@ -140,7 +141,7 @@ func (h *Handler) removeProperty(c echo.Context) error {
 	var fe store.FieldErrors
 	if errors.As(err, &fe) {
 		return request.Render(c, http.StatusUnprocessableEntity, templates.PropertyPage(templates.PropertyProps{Property: p,
-			DisplayName: p.DisplayName, Required: p.Required, Errors: fe}))
+			Key: p.Key, DisplayName: p.DisplayName, Required: p.Required, Errors: fe}))
 	}
 	if err != nil {
 		return err

@@ -39,6 +39,7 @@ func (h *Handler) Register(g *echo.Group) {
 	in.GET("/users/:id", h.showUser)
 	in.POST("/users/:id/profile", h.updateProfile, writer)
 	in.POST("/users/:id/access", h.updateAccess, writer)
+	in.POST("/users/:id/password", h.setUserPassword, writer)
 	in.POST("/users/:id/action", h.userAction, writer)
 	in.GET("/pick/:kind", h.pick)
 	in.GET("/org-units", h.showOrg)

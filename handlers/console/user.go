@@ -175,6 +175,30 @@ func (h *Handler) updateAccess(c echo.Context) error {
 	})
 }
 
+// setUserPassword sets the user's password from their page; a refusal
+// (the tenant's policy, the user's history) is shown on the field.
+func (h *Handler) setUserPassword(c echo.Context) error {
+	u, err := h.userOf(c)
+	if err != nil {
+		return err
+	}
+	require := c.FormValue("require_password_change") == "true"
+	_, err = h.store.SetUserPassword(c.Request().Context(), shell(c).Tenant.ID, u.ID, c.FormValue("password"), require)
+	var fe store.FieldErrors
+	if request.AsFieldErrors(err, &fe) {
+		return h.answerUser(c, u, userAnswer{section: "password", errs: fe,
+			typed: func(p *templates.UserPageProps) { p.RequirePasswordChange = require }})
+	}
+	if err != nil {
+		return err
+	}
+	done := "Password set; " + u.Username + " is signed out everywhere."
+	if require {
+		done += " They choose a new one at their next sign-in."
+	}
+	return h.answerUser(c, u, userAnswer{section: "password", done: done})
+}
+
 type userActionForm struct {
 	Action  string `form:"action"`
 	Until   string `form:"until"`

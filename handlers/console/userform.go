@@ -17,7 +17,7 @@ func userForm(u store.User) templates.UserForm {
 	return templates.UserForm{Username: u.Username, DisplayName: u.DisplayName, Description: u.Description,
 		Email: u.Email, PhoneRegion: u.PhoneRegion, PhoneNumber: u.PhoneNumber, Language: u.Language,
 		Timezone: u.Timezone, SourceType: u.SourceType, SourceID: u.SourceID, ExternalID: u.ExternalID,
-		Verified: u.EmailVerified}
+		UserType: u.UserType, Verified: u.EmailVerified, PhoneVerified: u.PhoneVerified}
 }
 
 // newUser is the store input of a filled-in new-user form.
@@ -32,7 +32,8 @@ func newUser(f templates.UserForm) store.NewUser {
 func profileUpdate(f *templates.UserForm, u store.User) store.UserUpdate {
 	upd := store.UserUpdate{Username: &f.Username, DisplayName: &f.DisplayName, Description: &f.Description,
 		Email: &f.Email, PhoneRegion: &f.PhoneRegion, PhoneNumber: &f.PhoneNumber, Language: &f.Language,
-		Timezone: &f.Timezone, SourceType: &f.SourceType, SourceID: &f.SourceID, ExternalID: &f.ExternalID}
+		Timezone: &f.Timezone, SourceType: &f.SourceType, SourceID: &f.SourceID, ExternalID: &f.ExternalID,
+		UserType: &f.UserType, PhoneVerified: &f.PhoneVerified}
 	if strings.EqualFold(strings.TrimSpace(f.Email), u.Email) {
 		// The checkbox speaks only for the address it was shown next to.
 		upd.EmailVerified = &f.Verified

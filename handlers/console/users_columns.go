@@ -14,7 +14,7 @@ import (
 )
 
 // chipOrder is the order of the active filters' chips: as in the form.
-var chipOrder = []string{"q", "status", "locked", "source_type", "created_from", "created_to",
+var chipOrder = []string{"q", "status", "locked", "user_type", "source_type", "tag", "created_from", "created_to",
 	"org_unit_id", "include_descendants", "group_id", "property"}
 
 // activeFilters are the parameters of filter that narrow the list: all
@@ -84,6 +84,8 @@ func chipLabel(k, v string, props []store.Property, form templates.UserFilterFor
 			return "Locked"
 		}
 		return "Not locked"
+	case "user_type":
+		return "User type: " + templates.UserTypeLabel(v)
 	case "include_descendants":
 		return "Including sub-units"
 	case "org_unit_id":

@@ -119,7 +119,7 @@ func (h *Handler) listUsers(c echo.Context) error {
 		return err
 	}
 	form := templates.UserFilterForm{Q: q.Get("q"), Status: q.Get("status"),
-		Locked: q.Get("locked"), SourceType: q.Get("source_type"), CreatedFrom: q.Get("created_from"),
+		Locked: q.Get("locked"), SourceType: q.Get("source_type"), UserType: q.Get("user_type"), Tag: q.Get("tag"), CreatedFrom: q.Get("created_from"),
 		CreatedTo: q.Get("created_to"), Sort: q.Get("sort"), PageSize: q.Get("page_size"),
 		SubUnits: q.Get("include_descendants") == "true", Properties: props,
 		PropertyKey: q.Get("property_key"), PropertyVal: strings.TrimSpace(q.Get("property_value"))}
@@ -189,7 +189,7 @@ func (h *Handler) listUsers(c echo.Context) error {
 }
 
 // formFields are the filter form's fields, beside which their errors show.
-var formFields = map[string]bool{"q": true, "status": true, "locked": true, "source_type": true, "created_from": true,
+var formFields = map[string]bool{"q": true, "status": true, "locked": true, "user_type": true, "source_type": true, "tag": true, "created_from": true,
 	"created_to": true, "page_size": true, "org_unit_id": true, "group_id": true, "property_value": true}
 
 // besideForm moves the errors of parameters the form has no field for (a

@@ -14,9 +14,9 @@ var UserFilterParams = map[string]bool{
 	"org_unit_id": true, "include_descendants": true, "group_id": true, "property": true,
 	"user_ids": true, "username_prefix": true, "display_name_prefix": true, "email": true,
 	"phone_region": true, "phone_number": true, "external_id": true, "source_type": true,
-	"source_id": true, "status": true, "locked": true, "q": true, "sort": true,
+	"source_id": true, "user_type": true, "tag": true, "status": true, "locked": true, "q": true, "sort": true,
 	"created_from": true, "created_to": true,
-	"usernames": true, "exclude_usernames": true, "exclude_group_id": true,
+	"username": true, "usernames": true, "exclude_usernames": true, "exclude_group_id": true,
 	"max_results": true, "next_token": true, "page_number": true, "page_size": true,
 }
 
@@ -27,7 +27,7 @@ func UserFilter(q url.Values) (store.UserFilter, store.FieldErrors) {
 		UsernamePrefix: q.Get("username_prefix"), DisplayNamePrefix: q.Get("display_name_prefix"),
 		Email: strings.TrimSpace(q.Get("email")), PhoneRegion: q.Get("phone_region"), PhoneNumber: q.Get("phone_number"),
 		ExternalID: q.Get("external_id"), SourceType: q.Get("source_type"), SourceID: q.Get("source_id"),
-		Status: q.Get("status"), Query: strings.TrimSpace(q.Get("q")), Sort: q.Get("sort"),
+		UserType: q.Get("user_type"), Status: q.Get("status"), Query: strings.TrimSpace(q.Get("q")), Sort: q.Get("sort"),
 	}
 	var fe store.FieldErrors
 	var ok bool
@@ -46,6 +46,16 @@ func UserFilter(q url.Values) (store.UserFilter, store.FieldErrors) {
 		if v := q.Get(param); v != "" {
 			*to = strings.Split(v, ",")
 		}
+	}
+	if v := q.Get("username"); v != "" {
+		if f.Usernames != nil {
+			fe["username"] = "Give username (one, exact) or usernames (a list), not both."
+		}
+		f.Usernames = []string{v}
+	}
+	for _, t := range q["tag"] {
+		k, v, hasValue := strings.Cut(t, "=")
+		f.Tags = append(f.Tags, store.TagMatch{Key: k, Value: v, HasValue: hasValue})
 	}
 	if v := q.Get("exclude_group_id"); v != "" {
 		if f.ExcludeGroupID, ok = store.ParseID(store.PrefixGroup, v); !ok {

@@ -1,6 +1,10 @@
 package edsuser
 
 import (
+	"slices"
+	"strconv"
+	"strings"
+
 	"roster/handlers/acs"
 	"roster/store"
 )
@@ -17,13 +21,16 @@ type failedValue struct {
 	ErrorMessage  string
 }
 
+// propertyResult is what creating or updating a property answers.
+type propertyResult struct {
+	PropertyId             int64 //nolint:revive // the protocol's spelling
+	PropertyKey            string
+	SavePropertyValueModel savedValues
+}
+
 type createPropertyReply struct {
 	acs.Common
-	CreateResult struct {
-		PropertyId             int64 //nolint:revive // the protocol's spelling
-		PropertyKey            string
-		SavePropertyValueModel savedValues
-	}
+	CreateResult propertyResult
 }
 
 // createProperty creates a property whose users hold any of its values
@@ -59,6 +66,77 @@ func (a api) createProperty(c *acs.Call) (acs.Reply, error) {
 	for _, f := range failed {
 		f.PropertyId = p.ID
 		out.CreateResult.SavePropertyValueModel.FailedPropertyValues = append(out.CreateResult.SavePropertyValueModel.FailedPropertyValues, f)
+	}
+	return out, nil
+}
+
+type updatePropertyReply struct {
+	acs.Common
+	UpdateResult propertyResult
+}
+
+// updateProperty renames a property (PropertyKey; users keep their values)
+// and edits its values by PropertyValueId; an entry without an id adds a
+// value. Values not named stay as they are. An unknown id or a value
+// another value of the property already has fails alone, as eds-user
+// reports it; the rest is saved in one transaction.
+func (a api) updateProperty(c *acs.Call) (acs.Reply, error) {
+	p, err := a.property(c)
+	if err != nil {
+		return nil, err
+	}
+	key := c.Params.Get("PropertyKey")
+	if key == "" {
+		return nil, acs.Missing("PropertyKey")
+	}
+	edits, err := objectListParam(c, "PropertyValues")
+	if err != nil {
+		return nil, err
+	}
+	opts := make([]store.OptionInput, len(p.Options))
+	at := map[string]int{} // PropertyValueId -> the value's place in opts
+	for i, o := range p.Options {
+		opts[i] = store.OptionInput{ID: o.PublicID(), Value: o.Value, DisplayName: o.DisplayName}
+		at[strconv.FormatInt(o.ID, 10)] = i
+	}
+	failed := []failedValue{}
+	var saved []int // places in opts of the values edited or added
+	for _, e := range edits {
+		id, v := e["PropertyValueId"], strings.TrimSpace(e["PropertyValue"])
+		i, known := at[id]
+		if id == "" {
+			i = -1
+		}
+		switch taken := slices.IndexFunc(opts, func(o store.OptionInput) bool { return o.Value == v }); {
+		case id != "" && !known:
+			failed = append(failed, failedValue{PropertyId: p.ID, PropertyValue: v, ErrorCode: "PropertyValueNotFound",
+				ErrorMessage: "The property has no value with PropertyValueId " + id + "."})
+		case taken >= 0 && taken != i:
+			failed = append(failed, failedValue{PropertyId: p.ID, PropertyValue: v, ErrorCode: "ExistedPropertyValue",
+				ErrorMessage: "The property already has this value."})
+		case i < 0:
+			saved = append(saved, len(opts))
+			opts = append(opts, store.OptionInput{Value: v})
+		default:
+			opts[i].Value = v
+			saved = append(saved, i)
+		}
+	}
+	upd := store.PropertyUpdate{Key: &key}
+	if len(saved) > 0 {
+		upd.Options = &opts
+	}
+	if p, err = a.store.UpdateProperty(c.Request().Context(), c.Key.TenantID, p.ID, upd); err != nil {
+		return nil, err
+	}
+	out := &updatePropertyReply{UpdateResult: propertyResult{PropertyId: p.ID, PropertyKey: p.Key,
+		SavePropertyValueModel: savedValues{SavePropertyValues: []propertyValue{}, FailedPropertyValues: failed}}}
+	for _, i := range saved {
+		// Values come back in id order: those there before as they were,
+		// then the added ones in the order given, as in opts.
+		o := p.Options[i]
+		out.UpdateResult.SavePropertyValueModel.SavePropertyValues = append(out.UpdateResult.SavePropertyValueModel.SavePropertyValues,
+			propertyValue{PropertyValueId: o.ID, PropertyValue: o.Value})
 	}
 	return out, nil
 }

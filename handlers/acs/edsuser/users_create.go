@@ -198,18 +198,9 @@ func toString(v any) string {
 // modifyUser changes a user's email and phone; a parameter left out stays,
 // one given empty clears.
 func (a api) modifyUser(c *acs.Call) (acs.Reply, error) {
-	name := c.Params.Get("EndUserId")
-	if name == "" {
-		return nil, acs.Missing("EndUserId")
-	}
-	ctx := c.Request().Context()
-	ids, err := a.store.UserIDsByUsername(ctx, c.Key.TenantID, []string{name})
+	id, err := a.endUser(c)
 	if err != nil {
 		return nil, err
-	}
-	id, ok := store.ParseID(store.PrefixUser, ids[name])
-	if !ok {
-		return nil, &acs.Error{Status: 404, Code: failureCodes["not_found"], Message: "No user of this tenant has this EndUserId."}
 	}
 	var upd store.UserUpdate
 	if c.Params.Has("Email") {
@@ -227,7 +218,7 @@ func (a api) modifyUser(c *acs.Call) (acs.Reply, error) {
 		}
 		upd.PhoneRegion, upd.PhoneNumber = &region, &number
 	}
-	if _, err := a.store.UpdateUser(ctx, c.Key.TenantID, id, upd); err != nil {
+	if _, err := a.store.UpdateUser(c.Request().Context(), c.Key.TenantID, id, upd); err != nil {
 		return nil, err
 	}
 	return &emptyReply{}, nil
