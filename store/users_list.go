@@ -168,11 +168,11 @@ func (s *Store) conditions(tenant int64, f UserFilter) userQuery {
 		q.add("u.status = ?", f.Status)
 	}
 	if f.Locked != nil {
-		// The same predicate as the partial index users_locked, so it is used.
+		now := s.nowMillis()
 		if *f.Locked {
-			q.add("u.locked_at IS NOT NULL AND (u.lock_until IS NULL OR u.lock_until > ?)", s.nowMillis())
+			q.add(sqlLocked, now, now)
 		} else {
-			q.add("(u.locked_at IS NULL OR u.lock_until <= ?)", s.nowMillis())
+			q.add(sqlNotLocked, now, now)
 		}
 	}
 	if f.CreatedFrom != nil {

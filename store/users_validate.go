@@ -147,7 +147,7 @@ func (u *User) validate() FieldErrors {
 func (n NewUser) candidate(t Tenant, root int64) User {
 	u := User{Username: n.Username, DisplayName: n.DisplayName, Description: n.Description, Email: n.Email,
 		EmailVerified: n.EmailVerified, PhoneRegion: n.PhoneRegion, PhoneNumber: n.PhoneNumber, Status: n.Status,
-		AccountExpiresAt: n.AccountExpiresAt, PasswordExpiresAt: n.PasswordExpiresAt, RequiredActions: n.RequiredActions,
+		AccountExpiresAt: n.AccountExpiresAt, PasswordExpiresAt: n.PasswordExpiresAt, LockAt: n.LockAt, RequiredActions: n.RequiredActions,
 		UserType: n.UserType, SourceType: n.SourceType, SourceID: n.SourceID, ExternalID: n.ExternalID,
 		Language: n.Language, Timezone: n.Timezone, Tags: n.Tags, OrgUnitID: n.OrgUnitID, TenantID: t.ID}
 	if u.UserType == "" {

@@ -26,6 +26,7 @@ type apiUser struct {
 	Locked            bool              `json:"locked"`
 	LockUntil         *time.Time        `json:"lock_until"`
 	LockReason        *string           `json:"lock_reason"`
+	AutoLockAt        *time.Time        `json:"auto_lock_at"`
 	AccountExpiresAt  *time.Time        `json:"account_expires_at"`
 	PasswordExpiresAt *time.Time        `json:"password_expires_at"`
 	PasswordSet       bool              `json:"password_set"`
@@ -75,6 +76,7 @@ func toAPIUser(u store.User) apiUser {
 	if u.ExternalID != "" {
 		out.ExternalID = &u.ExternalID
 	}
+	out.AutoLockAt = utc(u.LockAt)
 	return out
 }
 
@@ -93,6 +95,7 @@ type apiUserInput struct {
 	Status            *string            `json:"status"`
 	AccountExpiresAt  json.RawMessage    `json:"account_expires_at"`
 	PasswordExpiresAt json.RawMessage    `json:"password_expires_at"`
+	AutoLockAt        json.RawMessage    `json:"auto_lock_at"`
 	RequiredActions   *[]string          `json:"required_actions"`
 	UserType          *string            `json:"user_type"`
 	SourceType        *string            `json:"source_type"`
@@ -162,6 +165,9 @@ func (in apiUserInput) newUser() (store.NewUser, store.FieldErrors) {
 	if t := rawTime(in.PasswordExpiresAt, "password_expires_at", fe); t != nil {
 		n.PasswordExpiresAt = *t
 	}
+	if t := rawTime(in.AutoLockAt, "auto_lock_at", fe); t != nil {
+		n.LockAt = *t
+	}
 	if in.GroupIDs != nil {
 		for _, g := range *in.GroupIDs {
 			id, ok := store.ParseID(store.PrefixGroup, g)
@@ -227,7 +233,8 @@ func (in apiUserInput) update() (store.UserUpdate, store.FieldErrors) {
 		SourceType: in.SourceType, SourceID: in.SourceID, ExternalID: in.ExternalID, Language: in.Language,
 		Timezone: in.Timezone, Tags: in.Tags,
 		AccountExpiresAt:  rawTime(in.AccountExpiresAt, "account_expires_at", fe),
-		PasswordExpiresAt: rawTime(in.PasswordExpiresAt, "password_expires_at", fe)}
+		PasswordExpiresAt: rawTime(in.PasswordExpiresAt, "password_expires_at", fe),
+		LockAt:            rawTime(in.AutoLockAt, "auto_lock_at", fe)}
 	if in.OrgUnitID != nil {
 		id := unitRef(in.OrgUnitID, "org_unit_id", fe)
 		upd.OrgUnitID = &id

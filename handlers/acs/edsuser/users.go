@@ -5,6 +5,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
 
 	"roster/handlers/acs"
 	"roster/store"
@@ -43,9 +44,11 @@ type user struct {
 	Remark          string
 	Status          int
 	IsTenantManager bool
-	Orgs            []userOrg
-	Groups          []userGroup
-	Properties      []keyValue
+	// AutoLockTime is when a scheduled lock takes effect, when one is.
+	AutoLockTime string `json:",omitempty"`
+	Orgs         []userOrg
+	Groups       []userGroup
+	Properties   []keyValue
 }
 
 type describeUsersReply struct {
@@ -170,6 +173,9 @@ func (a api) users(ctx context.Context, tenant int64, page []store.User) ([]user
 		if u.Locked(now) {
 			eu.Status = statusLocked
 		}
+		if u.LockAt != nil {
+			eu.AutoLockTime = u.LockAt.UTC().Format(lockTimeLayout)
+		}
 		if path := paths[u.OrgUnitID]; len(path) > 0 {
 			id := store.PublicID(store.PrefixOrgUnit, u.OrgUnitID)
 			if len(path) == 1 {
@@ -188,6 +194,29 @@ func (a api) users(ctx context.Context, tenant int64, page []store.User) ([]user
 		out[i] = eu
 	}
 	return out, nil
+}
+
+// lockTimeLayout is eds-user's AutoLockTime, read and written in UTC.
+const lockTimeLayout = "2006-01-02 15:04:05"
+
+// lockTimeParam reads AutoLockTime, a scheduled lock: yyyy-MM-dd HH:mm:ss
+// or, as older clients send it, a date (its midnight), in UTC and in the
+// future. nil when absent.
+func (a api) lockTimeParam(c *acs.Call) (*time.Time, error) {
+	v := c.Params.Get("AutoLockTime")
+	if v == "" {
+		return nil, nil
+	}
+	t, err := time.Parse(lockTimeLayout, v)
+	if err != nil {
+		if t, err = time.Parse(time.DateOnly, v); err != nil {
+			return nil, acs.Invalid("AutoLockTime", "not a time like 2030-12-31 18:00:00 (UTC) or a date like 2030-12-31: "+v)
+		}
+	}
+	if !t.After(a.store.Now()) {
+		return nil, acs.Invalid("AutoLockTime", "the automatic lock must be in the future: "+v)
+	}
+	return &t, nil
 }
 
 // nickName is what eds-user shows as a user's name: the display name,

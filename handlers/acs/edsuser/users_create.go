@@ -43,8 +43,9 @@ type createUsersReply struct {
 // createUsers creates users, each alone: one refused does not stop the
 // others. A user without a password is emailed an invitation to set one.
 func (a api) createUsers(c *acs.Call) (acs.Reply, error) {
-	if c.Params.Get("AutoLockTime") != "" {
-		return nil, acs.Invalid("AutoLockTime", "a scheduled lock is not supported yet")
+	lockAt, err := a.lockTimeParam(c)
+	if err != nil {
+		return nil, err
 	}
 	if _, err := boolParam(c, "IsLocalAdmin"); err != nil {
 		return nil, err
@@ -65,6 +66,7 @@ func (a api) createUsers(c *acs.Call) (acs.Reply, error) {
 		if err != nil {
 			return nil, err
 		}
+		n.LockAt = lockAt
 		if code != "" {
 			out.CreateResult.FailedUsers = append(out.CreateResult.FailedUsers,
 				failedNewUser{EndUserId: it["EndUserId"], Email: it["Email"], Phone: it["Phone"], ErrorCode: code, ErrorMessage: msg})

@@ -1,0 +1,18 @@
+-- +goose Up
+-- A scheduled lock: from lock_at on the user is locked, as if locked by an
+-- administrator then, with no job needed to lock them (every reader asks
+-- "locked now?" with the time of its question). users_locked now holds
+-- both kinds of locked users, so the users list's locked filter and the
+-- home page's count stay one index range, read in username order.
+ALTER TABLE users ADD COLUMN lock_at INTEGER;
+DROP INDEX users_locked;
+CREATE INDEX users_locked ON users(tenant_id, username, lock_until, locked_at, lock_at)
+    WHERE locked_at IS NOT NULL OR lock_at IS NOT NULL;
+DELETE FROM sqlite_stat1 WHERE tbl = 'users' AND idx = 'users_locked';
+INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES ('users', 'users_locked', '10000 10000 1 1 1 1');
+ANALYZE sqlite_schema;
+
+-- +goose Down
+DROP INDEX users_locked;
+CREATE INDEX users_locked ON users(tenant_id, username, lock_until) WHERE locked_at IS NOT NULL;
+ALTER TABLE users DROP COLUMN lock_at;
