@@ -16,7 +16,8 @@ const userColumns = `u.id, u.tenant_id, u.username, u.display_name, u.descriptio
 	coalesce(u.lock_reason, ''), u.account_expires_at, u.password_expires_at, u.password_hash IS NOT NULL,
 	u.password_changed_at, u.required_actions, u.user_type, u.source_type, u.source_id,
 	coalesce(u.external_id, ''), u.language, u.timezone, u.tags, u.org_unit_id, u.registered_at,
-	u.created_at, u.updated_at, u.last_login_at, u.property_values, u.lock_at`
+	u.created_at, u.updated_at, u.last_login_at, u.property_values, u.lock_at,
+	u.owner_type, coalesce(u.manager_id, 0)`
 
 func scanUser(sc rowScanner) (User, error) {
 	var u User
@@ -28,7 +29,8 @@ func scanUser(sc rowScanner) (User, error) {
 		&u.LockReason, &accExp, &pwExp, &u.PasswordSet,
 		&pwChanged, &actions, &u.UserType, &u.SourceType, &u.SourceID,
 		&u.ExternalID, &u.Language, &u.Timezone, &tags, &u.OrgUnitID, &registered,
-		&created, &updated, &lastLogin, &u.propertyValues, &lockAt)
+		&created, &updated, &lastLogin, &u.propertyValues, &lockAt,
+		&u.OwnerType, &u.ManagerID)
 	if err != nil {
 		return User{}, err
 	}

@@ -27,6 +27,7 @@ type apiUser struct {
 	LockUntil         *time.Time        `json:"lock_until"`
 	LockReason        *string           `json:"lock_reason"`
 	AutoLockAt        *time.Time        `json:"auto_lock_at"`
+	OwnerType         string            `json:"owner_type"`
 	AccountExpiresAt  *time.Time        `json:"account_expires_at"`
 	PasswordExpiresAt *time.Time        `json:"password_expires_at"`
 	PasswordSet       bool              `json:"password_set"`
@@ -76,7 +77,7 @@ func toAPIUser(u store.User) apiUser {
 	if u.ExternalID != "" {
 		out.ExternalID = &u.ExternalID
 	}
-	out.AutoLockAt = utc(u.LockAt)
+	out.AutoLockAt, out.OwnerType = utc(u.LockAt), u.OwnerType
 	return out
 }
 
@@ -96,6 +97,7 @@ type apiUserInput struct {
 	AccountExpiresAt  json.RawMessage    `json:"account_expires_at"`
 	PasswordExpiresAt json.RawMessage    `json:"password_expires_at"`
 	AutoLockAt        json.RawMessage    `json:"auto_lock_at"`
+	OwnerType         *string            `json:"owner_type"` // create only: user or manager
 	RequiredActions   *[]string          `json:"required_actions"`
 	UserType          *string            `json:"user_type"`
 	SourceType        *string            `json:"source_type"`
@@ -159,6 +161,7 @@ func (in apiUserInput) newUser() (store.NewUser, store.FieldErrors) {
 		n.Tags = *in.Tags
 	}
 	n.Invite = in.SendInvitation != nil && *in.SendInvitation
+	n.OwnerType = str(in.OwnerType)
 	if t := rawTime(in.AccountExpiresAt, "account_expires_at", fe); t != nil {
 		n.AccountExpiresAt = *t
 	}
@@ -220,6 +223,9 @@ func (in apiUserInput) update() (store.UserUpdate, store.FieldErrors) {
 	}
 	if in.SendInvitation != nil {
 		fe["send_invitation"] = "Invitations go with creation; for an existing user send a reset with POST /users/reset-password."
+	}
+	if in.OwnerType != nil {
+		fe["owner_type"] = "The owner type is set at creation."
 	}
 	if in.GroupIDs != nil {
 		fe["group_ids"] = "Groups are given with creation; later, use POST /groups/{id}/members/add."

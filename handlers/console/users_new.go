@@ -94,7 +94,7 @@ func (f newUserForm) newUser(values map[string][]string) (store.NewUser, store.F
 	n.Properties = values // never nil: the store checks required properties
 	lockAt, lfe := parseAutoLockAt(f.AutoLockAt)
 	maps.Copy(fe, lfe)
-	n.LockAt = lockAt
+	n.LockAt, n.OwnerType = lockAt, f.OwnerType
 	return n, fe
 }
 

@@ -43,6 +43,7 @@ type user struct {
 	NickName        string
 	Remark          string
 	Status          int
+	OwnerType       string
 	IsTenantManager bool
 	// AutoLockTime is when a scheduled lock takes effect, when one is.
 	AutoLockTime string `json:",omitempty"`
@@ -168,7 +169,7 @@ func (a api) users(ctx context.Context, tenant int64, page []store.User) ([]user
 	out := make([]user, len(page))
 	for i, u := range page {
 		eu := user{Id: u.ID, EndUserId: u.Username, Email: u.Email, Phone: phone(u), RealNickName: u.DisplayName,
-			NickName: nickName(u), Remark: u.Description, Status: statusNormal,
+			NickName: nickName(u), Remark: u.Description, Status: statusNormal, OwnerType: ownerTypeNames[u.OwnerType],
 			Orgs: []userOrg{}, Groups: []userGroup{}, Properties: []keyValue{}}
 		if u.Locked(now) {
 			eu.Status = statusLocked
@@ -195,6 +196,13 @@ func (a api) users(ctx context.Context, tenant int64, page []store.User) ([]user
 	}
 	return out, nil
 }
+
+// ownerTypes are eds-user's OwnerType values as Roster's owner types;
+// Normal is the default.
+var ownerTypes = map[string]string{"": store.OwnerUser, "Normal": store.OwnerUser, "CreateFromManager": store.OwnerManager}
+
+// ownerTypeNames are Roster's owner types as eds-user names them.
+var ownerTypeNames = map[string]string{store.OwnerUser: "Normal", store.OwnerManager: "CreateFromManager"}
 
 // lockTimeLayout is eds-user's AutoLockTime, read and written in UTC.
 const lockTimeLayout = "2006-01-02 15:04:05"

@@ -105,19 +105,21 @@ func (a api) newUser(c *acs.Call, it map[string]string, password string) (n stor
 	if !endUserID.MatchString(id) {
 		return n, "InvalidUsername", "EndUserId must be 3 to 24 lowercase letters, digits or _.", nil
 	}
-	if it["Email"] == "" && it["Phone"] == "" {
+	owner, ok := ownerTypes[it["OwnerType"]]
+	if !ok {
+		return n, "InvalidParameter", "OwnerType must be Normal (the user is sent the notices) or CreateFromManager (the administrator is).", nil
+	}
+	// An administrator-activated account may have neither: its notices go
+	// to the administrator.
+	if it["Email"] == "" && it["Phone"] == "" && owner != store.OwnerManager {
 		return n, "InvalidParameter", "Each user needs an Email or a Phone.", nil
 	}
-	switch it["OwnerType"] {
-	case "", "Normal":
-	default:
-		return n, "InvalidParameter", "OwnerType " + it["OwnerType"] + " is not supported yet; Normal (the user is sent the notices) is.", nil
-	}
-	n = store.NewUser{Username: id, Email: it["Email"], DisplayName: it["RealNickName"], Description: it["Remark"], Password: password}
+	n = store.NewUser{Username: id, Email: it["Email"], DisplayName: it["RealNickName"], Description: it["Remark"], Password: password,
+		OwnerType: owner}
 	if p := it["Password"]; p != "" {
 		n.Password = p
 	}
-	n.Invite = n.Password == "" && n.Email != ""
+	n.Invite = n.Password == "" && (n.Email != "" || owner == store.OwnerManager)
 	if p := it["Phone"]; p != "" {
 		region, number, ok := strings.Cut(strings.TrimPrefix(p, "+"), " ")
 		if !strings.HasPrefix(p, "+") || !ok {

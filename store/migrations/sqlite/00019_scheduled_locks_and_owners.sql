@@ -12,7 +12,19 @@ DELETE FROM sqlite_stat1 WHERE tbl = 'users' AND idx = 'users_locked';
 INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES ('users', 'users_locked', '10000 10000 1 1 1 1');
 ANALYZE sqlite_schema;
 
+-- Who receives a user's invitation and password-reset emails: the user
+-- ('user'), or the administrator who created them ('manager', eds-user's
+-- CreateFromManager), manager_id: the administrator signed in, or the one
+-- who made the API key or AccessKey pair that created the user.
+ALTER TABLE users ADD COLUMN owner_type TEXT NOT NULL DEFAULT 'user' CHECK (owner_type IN ('user', 'manager'));
+ALTER TABLE users ADD COLUMN manager_id INTEGER REFERENCES administrators(id) ON DELETE SET NULL;
+-- Removing an administrator clears their users' manager_id through it.
+CREATE INDEX users_manager ON users(manager_id) WHERE manager_id IS NOT NULL;
+
 -- +goose Down
+DROP INDEX users_manager;
+-- SQLite cannot drop a column a foreign key uses: manager_id stays, unused.
+ALTER TABLE users DROP COLUMN owner_type;
 DROP INDEX users_locked;
 CREATE INDEX users_locked ON users(tenant_id, username, lock_until) WHERE locked_at IS NOT NULL;
 ALTER TABLE users DROP COLUMN lock_at;
