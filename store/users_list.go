@@ -27,6 +27,7 @@ type UserFilter struct {
 	SourceID          string
 	Status            string
 	Locked            *bool
+	OwnerType         string     // OwnerUser or OwnerManager
 	CreatedFrom       *time.Time // inclusive
 	CreatedTo         *time.Time // exclusive
 	Query             string     // keyword: substring of username, display name or email
@@ -93,6 +94,9 @@ func CheckUserFilter(f UserFilter) FieldErrors {
 	}
 	if f.Status != "" && f.Status != StatusEnabled && f.Status != StatusDisabled && f.Status != StatusPending {
 		fe["status"] = "Status must be enabled, disabled or pending."
+	}
+	if f.OwnerType != "" && f.OwnerType != OwnerUser && f.OwnerType != OwnerManager {
+		fe["owner_type"] = "Owner type must be user or manager."
 	}
 	for field, v := range map[string]string{"q": f.Query, "username_prefix": f.UsernamePrefix,
 		"display_name_prefix": f.DisplayNamePrefix, "email": f.Email, "external_id": f.ExternalID,
@@ -174,6 +178,14 @@ func (s *Store) conditions(tenant int64, f UserFilter) userQuery {
 		} else {
 			q.add(sqlNotLocked, now, now)
 		}
+	}
+	// Literals, not arguments: the partial index users_managed is used
+	// only where the query states its WHERE.
+	switch f.OwnerType {
+	case OwnerManager:
+		q.add("u.owner_type = 'manager'")
+	case OwnerUser:
+		q.add("u.owner_type = 'user'")
 	}
 	if f.CreatedFrom != nil {
 		q.add("u.created_at >= ?", f.CreatedFrom.UnixMilli())
@@ -508,7 +520,7 @@ func (s *Store) cachedCount(ctx context.Context, query string, args ...any) (int
 func isZeroFilter(f UserFilter) bool {
 	return f.Usernames == nil && f.ExcludeUsernames == nil && f.ExcludeGroupID == 0 && f.UsernamePrefix == "" && f.DisplayNamePrefix == "" && f.Email == "" && f.PhoneRegion == "" &&
 		f.PhoneNumber == "" && f.ExternalID == "" && f.SourceType == "" && f.SourceID == "" && f.Status == "" &&
-		f.Locked == nil && f.CreatedFrom == nil && f.CreatedTo == nil && strings.TrimSpace(f.Query) == ""
+		f.Locked == nil && f.OwnerType == "" && f.CreatedFrom == nil && f.CreatedTo == nil && strings.TrimSpace(f.Query) == ""
 }
 
 // StatItem is one group of UserStats.

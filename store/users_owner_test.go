@@ -97,3 +97,38 @@ func TestManagerOwnedUsersNotices(t *testing.T) {
 		t.Fatalf("cy's reset went to %q", m.Email.To)
 	}
 }
+
+// The owner type filters the users list, and its counts.
+func TestListUsersByOwnerType(t *testing.T) {
+	t.Parallel()
+	s := newTestStore(t)
+	ctx := t.Context()
+	tn, _ := mustTenant(t, s, "acme")
+	boss, err := s.CreateAdmin(ctx, tn.ID, store.NewAdmin{Username: "boss", Email: "boss@example.com", Password: "correct horse battery"}, store.RoleAdmin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	asBoss := store.WithActor(ctx, store.Actor{Type: store.ActorAdmin, ID: boss.PublicID(), Name: boss.Username})
+	for _, name := range []string{"ada", "cyd"} {
+		if _, err := s.CreateUser(asBoss, tn.ID, store.NewUser{Username: name, OwnerType: store.OwnerManager}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mustUser(t, s, tn.ID, store.NewUser{Username: "bob"})
+	for owner, want := range map[string]string{store.OwnerManager: "ada cyd ", store.OwnerUser: "bob "} {
+		l, err := s.ListUsers(ctx, tn.ID, store.UserFilter{OwnerType: owner})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := ""
+		for _, u := range l.Items {
+			got += u.Username + " "
+		}
+		if got != want || l.Total != len(l.Items) {
+			t.Errorf("owner %s: %q (total %d), want %q", owner, got, l.Total, want)
+		}
+	}
+	if _, err := s.ListUsers(ctx, tn.ID, store.UserFilter{OwnerType: "boss"}); !isFieldError(err, "owner_type") {
+		t.Errorf("owner type boss = %v", err)
+	}
+}

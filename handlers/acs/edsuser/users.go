@@ -2,6 +2,7 @@ package edsuser
 
 import (
 	"context"
+	"errors"
 	"maps"
 	"slices"
 	"strings"
@@ -137,6 +138,9 @@ func (a api) listUsers(ctx context.Context, tenant int64, f store.UserFilter, ne
 	for {
 		f.Page = store.Page{Cursor: next, Size: min(limit-len(out), store.MaxPageSize)}
 		l, err := a.store.ListUsers(ctx, tenant, f)
+		if errors.Is(err, store.ErrBadCursor) {
+			return nil, "", acs.Invalid("NextToken", "not a NextToken of this listing (with this order)")
+		}
 		if err != nil {
 			return nil, "", err
 		}

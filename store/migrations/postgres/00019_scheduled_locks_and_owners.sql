@@ -15,11 +15,12 @@ CREATE INDEX users_locked ON users (tenant_id, username, lock_until, locked_at, 
 -- who made the API key or AccessKey pair that created the user.
 ALTER TABLE users ADD COLUMN owner_type text COLLATE "C" NOT NULL DEFAULT 'user' CHECK (owner_type IN ('user', 'manager'));
 ALTER TABLE users ADD COLUMN manager_id bigint REFERENCES administrators(id) ON DELETE SET NULL;
--- Removing an administrator clears their users' manager_id through it.
-CREATE INDEX users_manager ON users (manager_id) WHERE manager_id IS NOT NULL;
+-- Users managed by an administrator are few: a list filtered on them reads
+-- only them, in username order.
+CREATE INDEX users_managed ON users (tenant_id, username) WHERE owner_type = 'manager';
 
 -- +goose Down
-DROP INDEX users_manager;
+DROP INDEX users_managed;
 ALTER TABLE users DROP COLUMN manager_id;
 ALTER TABLE users DROP COLUMN owner_type;
 DROP INDEX users_locked;

@@ -10,7 +10,6 @@ CREATE INDEX users_locked ON users(tenant_id, username, lock_until, locked_at, l
     WHERE locked_at IS NOT NULL OR lock_at IS NOT NULL;
 DELETE FROM sqlite_stat1 WHERE tbl = 'users' AND idx = 'users_locked';
 INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES ('users', 'users_locked', '10000 10000 1 1 1 1');
-ANALYZE sqlite_schema;
 
 -- Who receives a user's invitation and password-reset emails: the user
 -- ('user'), or the administrator who created them ('manager', eds-user's
@@ -18,11 +17,14 @@ ANALYZE sqlite_schema;
 -- who made the API key or AccessKey pair that created the user.
 ALTER TABLE users ADD COLUMN owner_type TEXT NOT NULL DEFAULT 'user' CHECK (owner_type IN ('user', 'manager'));
 ALTER TABLE users ADD COLUMN manager_id INTEGER REFERENCES administrators(id) ON DELETE SET NULL;
--- Removing an administrator clears their users' manager_id through it.
-CREATE INDEX users_manager ON users(manager_id) WHERE manager_id IS NOT NULL;
+-- Users managed by an administrator are few: a list filtered on them reads
+-- only them, in username order.
+CREATE INDEX users_managed ON users(tenant_id, username) WHERE owner_type = 'manager';
+INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES ('users', 'users_managed', '10000 10000 1');
+ANALYZE sqlite_schema;
 
 -- +goose Down
-DROP INDEX users_manager;
+DROP INDEX users_managed;
 -- SQLite cannot drop a column a foreign key uses: manager_id stays, unused.
 ALTER TABLE users DROP COLUMN owner_type;
 DROP INDEX users_locked;
