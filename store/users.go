@@ -82,7 +82,7 @@ type User struct {
 	// unlocked (which clears or moves it).
 	LockAt *time.Time
 	// OwnerType is OwnerUser or OwnerManager; ManagerID is the managing
-	// administrator (0 when they were removed since).
+	// administrator (0 for none).
 	OwnerType string
 	ManagerID int64
 	// Properties are the user's custom property values by key, decoded

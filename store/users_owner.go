@@ -61,7 +61,8 @@ func (m manager) check() string {
 
 // noticeAddress is where u's invitation and password-reset emails go: u's
 // own address, or for a user whose owner is the manager, the managing
-// administrator's. "" when there is none.
+// administrator's while they are still a member of u's tenant. "" when
+// there is none.
 func noticeAddress(ctx context.Context, q rowQuerier, u User) (string, error) {
 	if u.OwnerType != OwnerManager {
 		return u.Email, nil
@@ -70,7 +71,8 @@ func noticeAddress(ctx context.Context, q rowQuerier, u User) (string, error) {
 		return "", nil
 	}
 	var email string
-	err := q.QueryRowContext(ctx, `SELECT email FROM administrators WHERE id = ?`, u.ManagerID).Scan(&email)
+	err := q.QueryRowContext(ctx, `SELECT a.email FROM administrators a
+		JOIN tenant_members m ON m.admin_id = a.id AND m.tenant_id = ? WHERE a.id = ?`, u.TenantID, u.ManagerID).Scan(&email)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", nil
 	}
@@ -83,7 +85,7 @@ func noticeAddress(ctx context.Context, q rowQuerier, u User) (string, error) {
 // noAddress is the refusal of a notice to u, who has no address for it.
 func noAddress(u User) FieldErrors {
 	if u.OwnerType == OwnerManager {
-		return FieldErrors{"email": u.Username + "'s notices go to the administrator who manages them, who has no email address (or was removed)."}
+		return FieldErrors{"email": u.Username + "'s notices go to the administrator who manages them, who has no email address or has left this tenant."}
 	}
 	return FieldErrors{"email": u.Username + " has no email address."}
 }

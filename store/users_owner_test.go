@@ -88,13 +88,22 @@ func TestManagerOwnedUsersNotices(t *testing.T) {
 	}
 
 	// A user of their own keeps their notices.
-	cy := mustUser(t, s, tn.ID, store.NewUser{Username: "cyd", Email: "cyd@example.com"})
-	if cy.OwnerType != store.OwnerUser {
-		t.Fatalf("cy's owner type = %q, want user", cy.OwnerType)
+	cyd := mustUser(t, s, tn.ID, store.NewUser{Username: "cyd", Email: "cyd@example.com"})
+	if cyd.OwnerType != store.OwnerUser {
+		t.Fatalf("cyd's owner type = %q, want user", cyd.OwnerType)
 	}
-	s.SendPasswordResets(ctx, tn.ID, []string{cy.PublicID()}, false)
+	s.SendPasswordResets(ctx, tn.ID, []string{cyd.PublicID()}, false)
 	if m, _ := lastMessage(t, s, tn.ID); m.Email.To != "cyd@example.com" {
-		t.Fatalf("cy's reset went to %q", m.Email.To)
+		t.Fatalf("cyd's reset went to %q", m.Email.To)
+	}
+
+	// Once boss leaves the tenant, ada's notices have nowhere to go.
+	if err := s.RemoveMember(ctx, tn.ID, boss.ID); err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.SendPasswordResets(ctx, tn.ID, []string{ada.PublicID()}, false)
+	if err != nil || len(res.Failed) != 1 || res.Failed[0].Field != "email" {
+		t.Fatalf("reset of ada after boss left = %+v, %v", res, err)
 	}
 }
 

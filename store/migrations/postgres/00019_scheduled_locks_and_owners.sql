@@ -12,9 +12,11 @@ CREATE INDEX users_locked ON users (tenant_id, username, lock_until, locked_at, 
 -- Who receives a user's invitation and password-reset emails: the user
 -- ('user'), or the administrator who created them ('manager', eds-user's
 -- CreateFromManager), manager_id: the administrator signed in, or the one
--- who made the API key or AccessKey pair that created the user.
+-- who made the API key or AccessKey pair that created the user. No foreign
+-- key: SQLite could not drop the column again, and notices are sent only
+-- to an administrator still in the user's tenant, which the sender checks.
 ALTER TABLE users ADD COLUMN owner_type text COLLATE "C" NOT NULL DEFAULT 'user' CHECK (owner_type IN ('user', 'manager'));
-ALTER TABLE users ADD COLUMN manager_id bigint REFERENCES administrators(id) ON DELETE SET NULL;
+ALTER TABLE users ADD COLUMN manager_id bigint;
 -- Users managed by an administrator are few: a list filtered on them reads
 -- only them, in username order.
 CREATE INDEX users_managed ON users (tenant_id, username) WHERE owner_type = 'manager';

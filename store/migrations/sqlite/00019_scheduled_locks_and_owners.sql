@@ -14,9 +14,11 @@ INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES ('users', 'users_locked', '1000
 -- Who receives a user's invitation and password-reset emails: the user
 -- ('user'), or the administrator who created them ('manager', eds-user's
 -- CreateFromManager), manager_id: the administrator signed in, or the one
--- who made the API key or AccessKey pair that created the user.
+-- who made the API key or AccessKey pair that created the user. No foreign
+-- key: SQLite could not drop the column again, and notices are sent only
+-- to an administrator still in the user's tenant, which the sender checks.
 ALTER TABLE users ADD COLUMN owner_type TEXT NOT NULL DEFAULT 'user' CHECK (owner_type IN ('user', 'manager'));
-ALTER TABLE users ADD COLUMN manager_id INTEGER REFERENCES administrators(id) ON DELETE SET NULL;
+ALTER TABLE users ADD COLUMN manager_id INTEGER;
 -- Users managed by an administrator are few: a list filtered on them reads
 -- only them, in username order.
 CREATE INDEX users_managed ON users(tenant_id, username) WHERE owner_type = 'manager';
@@ -25,7 +27,7 @@ ANALYZE sqlite_schema;
 
 -- +goose Down
 DROP INDEX users_managed;
--- SQLite cannot drop a column a foreign key uses: manager_id stays, unused.
+ALTER TABLE users DROP COLUMN manager_id;
 ALTER TABLE users DROP COLUMN owner_type;
 DROP INDEX users_locked;
 CREATE INDEX users_locked ON users(tenant_id, username, lock_until) WHERE locked_at IS NOT NULL;
