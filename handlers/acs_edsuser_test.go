@@ -180,8 +180,6 @@ func TestEdsUserBatchActionsByUsername(t *testing.T) {
 	if r := result(got, "UnlockUsersResult"); err != nil || fmt.Sprint(r["UnlockedUsers"]) != "[ada]" || user("ada").Locked(time.Now()) {
 		t.Fatalf("UnlockUsers(ada) = %v, %v", got, err)
 	}
-	_, err = call(c, "UnlockUsers", nil, map[string]any{"Users": []string{"ada"}, "AutoLockTime": "2030-01-01 00:00:00"})
-	wantCode(t, "UnlockUsers with AutoLockTime", err, 400, "InvalidParameter")
 
 	if _, err := call(c, "MoveUserOrg", nil, map[string]any{"EndUserIds": []string{"ada", "bob"}, "OrgId": sales.PublicID()}); err != nil {
 		t.Fatal(err)

@@ -156,13 +156,25 @@ func (s *Store) sendLink(ctx context.Context, tx *sql.Tx, t Tenant, u User, kind
 	case TokenVerify:
 		ttl, path, mail = VerifyTTL, "/verify", "verify_email"
 	}
+	// A verification is for the user's own address; the other links go to
+	// whoever receives the user's notices.
+	to := u.Email
+	if kind != TokenVerify {
+		var err error
+		if to, err = noticeAddress(ctx, tx, u); err != nil {
+			return err
+		}
+	}
+	if to == "" {
+		return noAddress(u)
+	}
 	token, code, err := s.issueToken(ctx, tx, u, kind, ttl, kind == TokenVerify)
 	if err != nil {
 		return err
 	}
 	e := s.Compose(EmailData{Kind: mail, Tenant: t, User: u, Path: "/account/" + t.Alias + path + "?token=" + token,
 		Code: code, ValidFor: ttl, RequestedBy: requestedBy})
-	e.Kind, e.To = mail, u.Email
+	e.Kind, e.To = mail, to
 	return s.enqueue(ctx, tx, t.ID, u.ID, e)
 }
 
@@ -185,8 +197,10 @@ func (s *Store) SendPasswordResets(ctx context.Context, tenant int64, ids []stri
 			if err != nil {
 				return err
 			}
-			if u.Email == "" {
-				return FieldErrors{"email": u.Username + " has no email address."}
+			if to, err := noticeAddress(ctx, tx, u); err != nil {
+				return err
+			} else if to == "" {
+				return noAddress(u)
 			}
 			if requireChange && !slices.Contains(u.RequiredActions, "update_password") {
 				acts := append(slices.Clone(u.RequiredActions), "update_password")
@@ -216,10 +230,13 @@ func (s *Store) RequestPasswordReset(ctx context.Context, tenant int64, login st
 		return err
 	}
 	u, err := s.userByLogin(ctx, s.rd, tenant, login)
-	if errors.Is(err, ErrNotFound) || (err == nil && (u.Email == "" || u.Status == StatusDisabled)) {
+	if errors.Is(err, ErrNotFound) || (err == nil && u.Status == StatusDisabled) {
 		return nil
 	}
 	if err != nil {
+		return err
+	}
+	if to, err := noticeAddress(ctx, s.rd, u); err != nil || to == "" {
 		return err
 	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
@@ -297,7 +314,7 @@ func (s *Store) SendInvitation(ctx context.Context, tenant, user int64) error {
 		switch {
 		case u.Status != StatusPending:
 			return FieldErrors{"invite": "Only pending users (without a password yet) are invited; send a password reset instead."}
-		case u.Email == "":
+		case u.Email == "" && u.OwnerType != OwnerManager:
 			return FieldErrors{"email": "An invitation needs an email address."}
 		}
 		return nil

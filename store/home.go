@@ -34,8 +34,7 @@ func (u ExpiringUser) PublicID() string { return PublicID(PrefixUser, u.ID) }
 // partial indexes whose WHERE the queries repeat, outbox_tenant_status and
 // audit_events_tenant start with the tenant.
 const (
-	overviewLockedQuery = `SELECT count(*) FROM users
-		WHERE tenant_id = ? AND locked_at IS NOT NULL AND (lock_until IS NULL OR lock_until > ?)`
+	overviewLockedQuery = `SELECT count(*) FROM users u WHERE u.tenant_id = ? AND ` + sqlLocked
 	overviewOutboxQuery = `SELECT status, count(*) FROM outbox
 		WHERE tenant_id = ? AND status IN ('queued', 'failed') GROUP BY status`
 	overviewExpiringCountQuery = `SELECT count(*) FROM users
@@ -62,7 +61,7 @@ func (s *Store) Overview(ctx context.Context, tenant int64, horizon time.Duratio
 	}
 	now := s.nowMillis()
 	until := now + horizon.Milliseconds()
-	if err := s.rd.QueryRowContext(ctx, overviewLockedQuery, tenant, now).Scan(&o.Locked); err != nil {
+	if err := s.rd.QueryRowContext(ctx, overviewLockedQuery, tenant, now, now).Scan(&o.Locked); err != nil {
 		return Overview{}, fmt.Errorf("store: overview: locked users: %w", err)
 	}
 	if err := s.rd.QueryRowContext(ctx, overviewExpiringCountQuery, tenant, now, until).Scan(&o.ExpiringTotal); err != nil {

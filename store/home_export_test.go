@@ -10,7 +10,7 @@ func (s *Store) OverviewPlans(ctx context.Context, tenant int64) (map[string]str
 		q    string
 		args []any
 	}{
-		"locked":         {overviewLockedQuery, []any{tenant, now}},
+		"locked":         {overviewLockedQuery, []any{tenant, now, now}},
 		"outbox":         {overviewOutboxQuery, []any{tenant}},
 		"expiring count": {overviewExpiringCountQuery, []any{tenant, now, now + 1}},
 		"expiring":       {overviewExpiringQuery, []any{tenant, now, now + 1, 10}},

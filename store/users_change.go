@@ -16,11 +16,12 @@ const userColumns = `u.id, u.tenant_id, u.username, u.display_name, u.descriptio
 	coalesce(u.lock_reason, ''), u.account_expires_at, u.password_expires_at, u.password_hash IS NOT NULL,
 	u.password_changed_at, u.required_actions, u.user_type, u.source_type, u.source_id,
 	coalesce(u.external_id, ''), u.language, u.timezone, u.tags, u.org_unit_id, u.registered_at,
-	u.created_at, u.updated_at, u.last_login_at, u.property_values`
+	u.created_at, u.updated_at, u.last_login_at, u.property_values, u.lock_at,
+	u.owner_type, coalesce(u.manager_id, 0)`
 
 func scanUser(sc rowScanner) (User, error) {
 	var u User
-	var lockedAt, lockUntil, accExp, pwExp, pwChanged, registered, lastLogin sql.NullInt64
+	var lockedAt, lockUntil, lockAt, accExp, pwExp, pwChanged, registered, lastLogin sql.NullInt64
 	var created, updated int64
 	var actions, tags string
 	err := sc.Scan(&u.ID, &u.TenantID, &u.Username, &u.DisplayName, &u.Description, &u.Email, &u.EmailVerified,
@@ -28,11 +29,12 @@ func scanUser(sc rowScanner) (User, error) {
 		&u.LockReason, &accExp, &pwExp, &u.PasswordSet,
 		&pwChanged, &actions, &u.UserType, &u.SourceType, &u.SourceID,
 		&u.ExternalID, &u.Language, &u.Timezone, &tags, &u.OrgUnitID, &registered,
-		&created, &updated, &lastLogin, &u.propertyValues)
+		&created, &updated, &lastLogin, &u.propertyValues, &lockAt,
+		&u.OwnerType, &u.ManagerID)
 	if err != nil {
 		return User{}, err
 	}
-	u.LockedAt, u.LockUntil = fromNullMillis(lockedAt), fromNullMillis(lockUntil)
+	u.LockedAt, u.LockUntil, u.LockAt = fromNullMillis(lockedAt), fromNullMillis(lockUntil), fromNullMillis(lockAt)
 	u.AccountExpiresAt, u.PasswordExpiresAt = fromNullMillis(accExp), fromNullMillis(pwExp)
 	u.PasswordChangedAt, u.RegisteredAt, u.LastLoginAt = fromNullMillis(pwChanged), fromNullMillis(registered), fromNullMillis(lastLogin)
 	u.CreatedAt, u.UpdatedAt = fromMillis(created), fromMillis(updated)
@@ -100,6 +102,9 @@ func (upd UserUpdate) apply(u *User) {
 	if upd.PasswordExpiresAt != nil {
 		u.PasswordExpiresAt = *upd.PasswordExpiresAt
 	}
+	if upd.LockAt != nil {
+		u.LockAt = *upd.LockAt
+	}
 	if upd.RequiredActions != nil {
 		u.RequiredActions = *upd.RequiredActions
 	}
@@ -127,7 +132,13 @@ func (s *Store) UpdateUser(ctx context.Context, tenant, id int64, upd UserUpdate
 		u = old
 		upd.apply(&u)
 		u.normalize()
-		if fe := u.validate(); len(fe) > 0 {
+		fe := u.validate()
+		if upd.LockAt != nil {
+			if msg := checkLockAt(u.LockAt, s.now()); msg != "" {
+				fe["auto_lock_at"] = msg
+			}
+		}
+		if len(fe) > 0 {
 			return fe
 		}
 		ch := userChanges(old, u)
@@ -150,13 +161,13 @@ func (s *Store) UpdateUser(ctx context.Context, tenant, id int64, upd UserUpdate
 			UPDATE users SET username = ?, display_name = ?, description = ?, email = ?, email_verified = ?,
 			    phone_region = ?, phone_number = ?, phone_verified = ?, account_expires_at = ?,
 			    password_expires_at = ?, required_actions = ?, user_type = ?, source_type = ?, source_id = ?,
-			    external_id = ?, language = ?, timezone = ?, tags = ?, org_unit_id = ?, updated_at = ?
+			    external_id = ?, language = ?, timezone = ?, tags = ?, org_unit_id = ?, lock_at = ?, updated_at = ?
 			WHERE tenant_id = ? AND id = ?`,
 			u.Username, u.DisplayName, u.Description, u.Email, u.EmailVerified,
 			u.PhoneRegion, u.PhoneNumber, u.PhoneVerified, toNullMillis(u.AccountExpiresAt),
 			toNullMillis(u.PasswordExpiresAt), strings.Join(u.RequiredActions, ","), u.UserType, u.SourceType, u.SourceID,
-			nullIfEmpty(u.ExternalID), u.Language, u.Timezone, string(tags), u.OrgUnitID, u.UpdatedAt.UnixMilli(),
-			tenant, id)
+			nullIfEmpty(u.ExternalID), u.Language, u.Timezone, string(tags), u.OrgUnitID, toNullMillis(u.LockAt),
+			u.UpdatedAt.UnixMilli(), tenant, id)
 		if isUniqueViolation(err) {
 			return uniqueUserError(err)
 		}
@@ -190,6 +201,9 @@ const (
 type UserAction struct {
 	Kind  string     // one of the Action* constants
 	Until *time.Time // lock: when the lock ends; nil locks until unlocked
+	// LockAt is unlock's: when the user is locked again (in the future);
+	// nil clears any scheduled lock.
+	LockAt *time.Time
 }
 
 // ApplyUserAction applies an action to up to MaxBatch users given by public
@@ -206,6 +220,11 @@ func (s *Store) ApplyUserAction(ctx context.Context, tenant int64, act UserActio
 	}
 	if act.Kind == ActionLock && act.Until != nil && !act.Until.After(s.now()) {
 		return BatchResult{}, FieldErrors{"until": "The lock must end in the future; leave it empty to lock until unlocked."}
+	}
+	if act.Kind == ActionUnlock {
+		if msg := checkLockAt(act.LockAt, s.now()); msg != "" {
+			return BatchResult{}, FieldErrors{"auto_lock_at": msg}
+		}
 	}
 	var res BatchResult
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
@@ -246,8 +265,10 @@ func (s *Store) userAction(ctx context.Context, tx *sql.Tx, tenant, id int64, ac
 			ch["lock_until"] = Change{After: timeText(act.Until)}
 		}
 	case ActionUnlock:
-		q, args = `UPDATE users SET locked_at = NULL, lock_until = NULL, lock_reason = NULL, updated_at = ?`, []any{now}
+		q, args = `UPDATE users SET locked_at = NULL, lock_until = NULL, lock_reason = NULL, lock_at = ?, updated_at = ?`,
+			[]any{toNullMillis(act.LockAt), now}
 		ch["locked"] = Change{Before: u.Locked(s.now()), After: false}
+		ch.set("auto_lock_at", timeText(u.LockAt), timeText(act.LockAt))
 	case ActionEnable, ActionDisable:
 		st := StatusEnabled
 		if act.Kind == ActionDisable {

@@ -78,19 +78,21 @@ func (s *Store) createUsersPostgres(ctx context.Context, tx *sql.Tx, t Tenant, i
 		    INSERT INTO users (id, tenant_id, username, display_name, description, email, email_verified,
 		        phone_region, phone_number, status, account_expires_at, password_expires_at,
 		        password_hash, password_changed_at, required_actions, user_type, source_type, source_id,
-		        external_id, language, timezone, tags, org_unit_id, registered_at, created_at, updated_at)
+		        external_id, language, timezone, tags, org_unit_id, registered_at, created_at, updated_at, lock_at,
+		        owner_type, manager_id)
 		    SELECT r.id, $1, r.username, r.display_name, r.description, r.email, r.email_verified,
 		        r.phone_region, r.phone_number, r.status, r.account_expires_at, r.password_expires_at,
 		        r.password_hash, r.password_changed_at, r.required_actions, r.user_type, r.source_type, r.source_id,
-		        r.external_id, r.language, r.timezone, r.tags, r.org_unit_id, r.registered_at, $2, $2
+		        r.external_id, r.language, r.timezone, r.tags, r.org_unit_id, r.registered_at, $2, $2, r.lock_at, r.owner_type, r.manager_id
 		    FROM unnest($3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[],
 		        $9::text[], $10::text[], $11::text[], $12::bigint[], $13::bigint[],
 		        $14::text[], $15::bigint[], $16::text[], $17::text[], $18::text[], $19::text[],
-		        $20::text[], $21::text[], $22::text[], $23::text[], $24::bigint[], $25::bigint[])
+		        $20::text[], $21::text[], $22::text[], $23::text[], $24::bigint[], $25::bigint[], $38::bigint[],
+		        $39::text[], $40::bigint[])
 		        WITH ORDINALITY AS r(id, username, display_name, description, email, email_verified,
 		        phone_region, phone_number, status, account_expires_at, password_expires_at,
 		        password_hash, password_changed_at, required_actions, user_type, source_type, source_id,
-		        external_id, language, timezone, tags, org_unit_id, registered_at, ord)
+		        external_id, language, timezone, tags, org_unit_id, registered_at, lock_at, owner_type, manager_id, ord)
 		    ORDER BY r.ord
 		    ON CONFLICT DO NOTHING
 		    RETURNING id
@@ -110,7 +112,8 @@ func (s *Store) createUsersPostgres(ctx context.Context, tx *sql.Tx, t Tenant, i
 		c.passwordHashes, c.passwordChanged, c.requiredActions, c.userTypes, c.sourceTypes, c.sourceIDs,
 		c.externalIDs, c.languages, c.timezones, c.tags, c.orgUnits, c.registered,
 		a.Type, a.ID, a.Name, rid, cl.Address, cl.UserAgent,
-		ev.users, ev.actions, ev.targetTypes, ev.targetIDs, ev.targetNames, ev.changes)
+		ev.users, ev.actions, ev.targetTypes, ev.targetIDs, ev.targetNames, ev.changes, c.lockAt,
+		c.ownerTypes, c.managers)
 	if err != nil {
 		return fmt.Errorf("store: create users: %w", err)
 	}
@@ -180,6 +183,8 @@ type userRows struct {
 	phoneRegions, phoneNumbers, statuses, requiredActions         []string
 	userTypes, sourceTypes, sourceIDs, languages, timezones, tags []string
 	accountExpires, passwordExpires, passwordChanged, registered  []*int64 // nil: NULL
+	lockAt, managers                                              []*int64
+	ownerTypes                                                    []string
 	passwordHashes, externalIDs                                   []*string
 }
 
@@ -202,6 +207,12 @@ func (c *userRows) add(u User, hash string) {
 	c.passwordExpires = append(c.passwordExpires, millisOrNil(u.PasswordExpiresAt))
 	c.passwordChanged = append(c.passwordChanged, millisOrNil(u.PasswordChangedAt))
 	c.registered = append(c.registered, millisOrNil(u.RegisteredAt))
+	c.lockAt = append(c.lockAt, millisOrNil(u.LockAt))
+	var mgr *int64
+	if u.ManagerID != 0 {
+		mgr = &u.ManagerID
+	}
+	c.ownerTypes, c.managers = append(c.ownerTypes, u.OwnerType), append(c.managers, mgr)
 	var hashCol, external *string
 	if hash != "" {
 		hashCol = &hash

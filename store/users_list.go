@@ -29,6 +29,7 @@ type UserFilter struct {
 	Tags              []TagMatch // every one
 	Status            string
 	Locked            *bool
+	OwnerType         string     // OwnerUser or OwnerManager
 	CreatedFrom       *time.Time // inclusive
 	CreatedTo         *time.Time // exclusive
 	Query             string     // keyword: substring of username, display name or email
@@ -106,6 +107,9 @@ func CheckUserFilter(f UserFilter) FieldErrors {
 	}
 	if f.Status != "" && f.Status != StatusEnabled && f.Status != StatusDisabled && f.Status != StatusPending {
 		fe["status"] = "Status must be enabled, disabled or pending."
+	}
+	if f.OwnerType != "" && f.OwnerType != OwnerUser && f.OwnerType != OwnerManager {
+		fe["owner_type"] = "Owner type must be user or manager."
 	}
 	for field, v := range map[string]string{"q": f.Query, "username_prefix": f.UsernamePrefix,
 		"display_name_prefix": f.DisplayNamePrefix, "email": f.Email, "external_id": f.ExternalID,
@@ -208,12 +212,20 @@ func (s *Store) conditions(tenant int64, f UserFilter) userQuery {
 		}
 	}
 	if f.Locked != nil {
-		// The same predicate as the partial index users_locked, so it is used.
+		now := s.nowMillis()
 		if *f.Locked {
-			q.add("u.locked_at IS NOT NULL AND (u.lock_until IS NULL OR u.lock_until > ?)", s.nowMillis())
+			q.add(sqlLocked, now, now)
 		} else {
-			q.add("(u.locked_at IS NULL OR u.lock_until <= ?)", s.nowMillis())
+			q.add(sqlNotLocked, now, now)
 		}
+	}
+	// Literals, not arguments: the partial index users_managed is used
+	// only where the query states its WHERE.
+	switch f.OwnerType {
+	case OwnerManager:
+		q.add("u.owner_type = 'manager'")
+	case OwnerUser:
+		q.add("u.owner_type = 'user'")
 	}
 	if f.CreatedFrom != nil {
 		q.add("u.created_at >= ?", f.CreatedFrom.UnixMilli())
@@ -548,7 +560,7 @@ func (s *Store) cachedCount(ctx context.Context, query string, args ...any) (int
 func isZeroFilter(f UserFilter) bool {
 	return f.Usernames == nil && f.ExcludeUsernames == nil && f.ExcludeGroupID == 0 && f.UsernamePrefix == "" && f.DisplayNamePrefix == "" && f.Email == "" && f.PhoneRegion == "" &&
 		f.PhoneNumber == "" && f.ExternalID == "" && f.SourceType == "" && f.SourceID == "" && f.UserType == "" && f.Tags == nil && f.Status == "" &&
-		f.Locked == nil && f.CreatedFrom == nil && f.CreatedTo == nil && strings.TrimSpace(f.Query) == ""
+		f.Locked == nil && f.OwnerType == "" && f.CreatedFrom == nil && f.CreatedTo == nil && strings.TrimSpace(f.Query) == ""
 }
 
 // StatItem is one group of UserStats.

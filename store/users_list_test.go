@@ -227,6 +227,7 @@ func TestListUsersQueryPlans(t *testing.T) {
 		{"status", store.UserFilter{Status: "enabled"}, "users_status", false},
 		{"status and prefix", store.UserFilter{Status: "enabled", UsernamePrefix: "a"}, "users_status", false},
 		{"locked", store.UserFilter{Locked: &yes}, "users_locked", false},
+		{"managed", store.UserFilter{OwnerType: store.OwnerManager}, "users_managed", false},
 		{"by created", store.UserFilter{Sort: "-created_at"}, "users_created", false},
 		{"by display name", store.UserFilter{Sort: "display_name"}, "users_display_name", false},
 		{"email", store.UserFilter{Email: "ada@example.com"}, "users_email", true},

@@ -144,6 +144,9 @@ func (u *User) validate() FieldErrors {
 			break
 		}
 	}
+	if u.OwnerType != OwnerUser && u.OwnerType != OwnerManager {
+		fe["owner_type"] = "Owner type must be user (the user receives their notices) or manager (the creating administrator does)."
+	}
 	return fe
 }
 
@@ -151,11 +154,14 @@ func (u *User) validate() FieldErrors {
 func (n NewUser) candidate(t Tenant, root int64) User {
 	u := User{Username: n.Username, DisplayName: n.DisplayName, Description: n.Description, Email: n.Email,
 		EmailVerified: n.EmailVerified, PhoneRegion: n.PhoneRegion, PhoneNumber: n.PhoneNumber, Status: n.Status,
-		AccountExpiresAt: n.AccountExpiresAt, PasswordExpiresAt: n.PasswordExpiresAt, RequiredActions: n.RequiredActions,
+		AccountExpiresAt: n.AccountExpiresAt, PasswordExpiresAt: n.PasswordExpiresAt, LockAt: n.LockAt, OwnerType: n.OwnerType, RequiredActions: n.RequiredActions,
 		UserType: n.UserType, SourceType: n.SourceType, SourceID: n.SourceID, ExternalID: n.ExternalID,
 		Language: n.Language, Timezone: n.Timezone, Tags: n.Tags, OrgUnitID: n.OrgUnitID, TenantID: t.ID}
 	if u.UserType == "" {
 		u.UserType = "user"
+	}
+	if u.OwnerType == "" {
+		u.OwnerType = OwnerUser
 	}
 	if u.SourceType == "" {
 		u.SourceType = "built_in"

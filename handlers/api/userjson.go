@@ -81,6 +81,8 @@ func appendUser(b []byte, u *apiUser) []byte {
 	b = appendTimePtr(b, "lock_until", u.LockUntil)
 	b = append(b, `,"lock_reason":`...)
 	b = appendStringPtr(b, u.LockReason)
+	b = appendTimePtr(b, "auto_lock_at", u.AutoLockAt)
+	b = appendField(b, "owner_type", u.OwnerType)
 	b = appendTimePtr(b, "account_expires_at", u.AccountExpiresAt)
 	b = appendTimePtr(b, "password_expires_at", u.PasswordExpiresAt)
 	b = appendBool(b, "password_set", u.PasswordSet)

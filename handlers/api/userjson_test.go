@@ -16,7 +16,7 @@ func TestUserEncodingMatchesEncodingJSON(t *testing.T) {
 	reason, ext := "admin", "ext-<1>"
 	full := apiUser{ID: "u_1", Username: "ada", DisplayName: "Ada \"The\" Lovelace", Description: "line1\nline2\ttab",
 		Email: "ada@x.example", EmailVerified: true, PhoneRegion: "+44", PhoneNumber: "20 7946", PhoneVerified: true,
-		Status: "enabled", Locked: true, LockUntil: &until, LockReason: &reason, AccountExpiresAt: &at,
+		Status: "enabled", Locked: true, LockUntil: &until, LockReason: &reason, AutoLockAt: &until, OwnerType: "manager", AccountExpiresAt: &at,
 		PasswordExpiresAt: &at, PasswordSet: true, RequiredActions: []string{"update_password", "verify_email"},
 		UserType: "user", SourceType: "ldap", SourceID: "cn=ada", ExternalID: &ext, Language: "en", Timezone: "Europe/London",
 		Tags: map[string]string{"b": "2", "a": "<&>", "é": "\u2028"}, OrgUnitID: "ou_3",

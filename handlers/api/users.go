@@ -26,6 +26,8 @@ type apiUser struct {
 	Locked            bool              `json:"locked"`
 	LockUntil         *time.Time        `json:"lock_until"`
 	LockReason        *string           `json:"lock_reason"`
+	AutoLockAt        *time.Time        `json:"auto_lock_at"`
+	OwnerType         string            `json:"owner_type"`
 	AccountExpiresAt  *time.Time        `json:"account_expires_at"`
 	PasswordExpiresAt *time.Time        `json:"password_expires_at"`
 	PasswordSet       bool              `json:"password_set"`
@@ -75,6 +77,7 @@ func toAPIUser(u store.User) apiUser {
 	if u.ExternalID != "" {
 		out.ExternalID = &u.ExternalID
 	}
+	out.AutoLockAt, out.OwnerType = utc(u.LockAt), u.OwnerType
 	return out
 }
 
@@ -93,6 +96,8 @@ type apiUserInput struct {
 	Status            *string            `json:"status"`
 	AccountExpiresAt  json.RawMessage    `json:"account_expires_at"`
 	PasswordExpiresAt json.RawMessage    `json:"password_expires_at"`
+	AutoLockAt        json.RawMessage    `json:"auto_lock_at"`
+	OwnerType         *string            `json:"owner_type"` // create only: user or manager
 	RequiredActions   *[]string          `json:"required_actions"`
 	UserType          *string            `json:"user_type"`
 	SourceType        *string            `json:"source_type"`
@@ -156,11 +161,15 @@ func (in apiUserInput) newUser() (store.NewUser, store.FieldErrors) {
 		n.Tags = *in.Tags
 	}
 	n.Invite = in.SendInvitation != nil && *in.SendInvitation
+	n.OwnerType = str(in.OwnerType)
 	if t := rawTime(in.AccountExpiresAt, "account_expires_at", fe); t != nil {
 		n.AccountExpiresAt = *t
 	}
 	if t := rawTime(in.PasswordExpiresAt, "password_expires_at", fe); t != nil {
 		n.PasswordExpiresAt = *t
+	}
+	if t := rawTime(in.AutoLockAt, "auto_lock_at", fe); t != nil {
+		n.LockAt = *t
 	}
 	if in.GroupIDs != nil {
 		for _, g := range *in.GroupIDs {
@@ -215,6 +224,9 @@ func (in apiUserInput) update() (store.UserUpdate, store.FieldErrors) {
 	if in.SendInvitation != nil {
 		fe["send_invitation"] = "Invitations go with creation; for an existing user send a reset with POST /users/reset-password."
 	}
+	if in.OwnerType != nil {
+		fe["owner_type"] = "The owner type is set at creation."
+	}
 	if in.GroupIDs != nil {
 		fe["group_ids"] = "Groups are given with creation; later, use POST /groups/{id}/members/add."
 	}
@@ -227,7 +239,8 @@ func (in apiUserInput) update() (store.UserUpdate, store.FieldErrors) {
 		SourceType: in.SourceType, SourceID: in.SourceID, ExternalID: in.ExternalID, Language: in.Language,
 		Timezone: in.Timezone, Tags: in.Tags,
 		AccountExpiresAt:  rawTime(in.AccountExpiresAt, "account_expires_at", fe),
-		PasswordExpiresAt: rawTime(in.PasswordExpiresAt, "password_expires_at", fe)}
+		PasswordExpiresAt: rawTime(in.PasswordExpiresAt, "password_expires_at", fe),
+		LockAt:            rawTime(in.AutoLockAt, "auto_lock_at", fe)}
 	if in.OrgUnitID != nil {
 		id := unitRef(in.OrgUnitID, "org_unit_id", fe)
 		upd.OrgUnitID = &id

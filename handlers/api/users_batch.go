@@ -101,6 +101,8 @@ func mergeFailures(a, b []store.BatchFailure) []store.BatchFailure {
 type userActionRequest struct {
 	UserIDs []string `json:"user_ids"`
 	Until   *string  `json:"until"`
+	// AutoLockAt goes with unlock: when the users are locked again.
+	AutoLockAt *string `json:"auto_lock_at"`
 }
 
 // userAction applies lock, unlock, enable, disable or delete to up to 500
@@ -127,6 +129,16 @@ func (h *Handler) userAction(kind string) echo.HandlerFunc {
 				return store.FieldErrors{"until": msg}
 			}
 			act.Until = t
+		}
+		if req.AutoLockAt != nil {
+			if kind != store.ActionUnlock {
+				return store.FieldErrors{"auto_lock_at": "auto_lock_at goes only with /users/unlock; for one user, PATCH it."}
+			}
+			t, ok := request.Time(*req.AutoLockAt, false)
+			if !ok || t == nil {
+				return store.FieldErrors{"auto_lock_at": "Give a time like 2030-12-31T18:00:00Z or a date like 2030-12-31, in the future."}
+			}
+			act.LockAt = t
 		}
 		res, err := h.store.ApplyUserAction(c.Request().Context(), apiKeyOf(c).TenantID, act, req.UserIDs)
 		if err != nil {

@@ -41,6 +41,7 @@ func (h *Handler) Register(g *echo.Group) {
 	in.POST("/users/:id/access", h.updateAccess, writer)
 	in.POST("/users/:id/password", h.setUserPassword, writer)
 	in.POST("/users/:id/action", h.userAction, writer)
+	in.POST("/users/:id/auto-lock", h.updateAutoLock, writer)
 	in.GET("/pick/:kind", h.pick)
 	in.GET("/org-units", h.showOrg)
 	in.GET("/org-units/:id/node", h.showOrgNode)

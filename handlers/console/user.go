@@ -72,7 +72,7 @@ func (h *Handler) renderUser(c echo.Context, code int, u store.User, a userAnswe
 	if a.section != "" {
 		tab = a.section
 	}
-	p := templates.UserPageProps{User: u, Now: time.Now(), Tab: templates.UserTab(tab), Section: a.section,
+	p := templates.UserPageProps{User: u, Now: h.store.Now(), Tab: templates.UserTab(tab), Section: a.section,
 		Errors: a.errs, Done: a.done, Tags: templates.TagsText(u.Tags), Profile: userForm(u), Access: accessForm(u)}
 	if len(a.errs) > 0 && a.typed != nil {
 		a.typed(&p)
@@ -200,9 +200,10 @@ func (h *Handler) setUserPassword(c echo.Context) error {
 }
 
 type userActionForm struct {
-	Action  string `form:"action"`
-	Until   string `form:"until"`
-	Confirm string `form:"confirm_username"`
+	Action     string `form:"action"`
+	Until      string `form:"until"`
+	AutoLockAt string `form:"auto_lock_at"` // with unlock: when to lock again
+	Confirm    string `form:"confirm_username"`
 }
 
 // userAction locks, unlocks, enables, disables or removes one user from
@@ -227,7 +228,7 @@ func (h *Handler) userAction(c echo.Context) error {
 	}
 	refuse := func(fe store.FieldErrors) error {
 		return h.answerUser(c, u, userAnswer{section: section, errs: fe,
-			typed: func(p *templates.UserPageProps) { p.Until, p.Confirm = f.Until, f.Confirm }})
+			typed: func(p *templates.UserPageProps) { p.Until, p.Confirm, p.AutoLockAt = f.Until, f.Confirm, &f.AutoLockAt }})
 	}
 	act := store.UserAction{Kind: f.Action}
 	switch f.Action {
@@ -237,6 +238,12 @@ func (h *Handler) userAction(c echo.Context) error {
 			return refuse(store.FieldErrors{"until": msg})
 		}
 		act.Until = t
+	case store.ActionUnlock:
+		t, fe := parseAutoLockAt(f.AutoLockAt)
+		if len(fe) > 0 {
+			return refuse(fe)
+		}
+		act.LockAt = t
 	case store.ActionDelete:
 		if !strings.EqualFold(strings.TrimSpace(f.Confirm), u.Username) {
 			return refuse(store.FieldErrors{"confirm_username": "Type " + u.Username + ", the username, to remove this user."})

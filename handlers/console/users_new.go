@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"io"
+	"maps"
 	"net/http"
 	"strconv"
 	"strings"
@@ -23,6 +24,7 @@ func (h *Handler) showNewUser(c echo.Context) error {
 // groups chosen in its pickers, and what was typed in their searches.
 type newUserForm struct {
 	templates.UserForm
+	templates.NewUserAccess
 	OrgUnitID  string   `form:"org_unit_id"`
 	UnitQuery  string   `form:"org_unit_id_q"`
 	GroupIDs   []string `form:"group_ids"`
@@ -90,6 +92,9 @@ func (f newUserForm) newUser(values map[string][]string) (store.NewUser, store.F
 		fe["group_ids"] = "Tick the groups to join among those found, or clear the search."
 	}
 	n.Properties = values // never nil: the store checks required properties
+	lockAt, lfe := parseAutoLockAt(f.AutoLockAt)
+	maps.Copy(fe, lfe)
+	n.LockAt, n.OwnerType = lockAt, f.OwnerType
 	return n, fe
 }
 
@@ -107,7 +112,7 @@ func formErrors(fe store.FieldErrors) store.FieldErrors {
 
 // renderNewUser shows the new-user form with what was typed and chosen.
 func (h *Handler) renderNewUser(c echo.Context, code int, f newUserForm, values map[string][]string, fe store.FieldErrors) error {
-	p := templates.NewUserProps{Form: f.UserForm, Errors: fe, Values: values,
+	p := templates.NewUserProps{Form: f.UserForm, Access: f.NewUserAccess, Errors: fe, Values: values,
 		UnitPick: templates.PickerProps{Kind: "org-units", Field: "org_unit_id", Label: "Org unit", Query: f.UnitQuery, Errors: fe},
 		GroupPick: templates.PickerProps{Kind: "groups", Field: "group_ids", Label: "Groups to join", Query: f.GroupQuery,
 			Multiple: true, Errors: fe}}

@@ -24,6 +24,7 @@ func Register(h *acs.Handler, st *store.Store) {
 	h.Register(Version, "InitTenantAlias", acs.Action{Serve: a.initTenantAlias})
 	h.Register(Version, "GetManagerInfoByAuthCode", acs.Action{Serve: a.getManagerInfoByAuthCode})
 	h.Register(Version, "DescribeUsers", acs.Action{Serve: a.describeUsers})
+	h.Register(Version, "FilterUsers", acs.Action{Serve: a.filterUsers})
 	h.Register(Version, "CreateUsers", acs.Action{Write: true, Serve: a.createUsers})
 	h.Register(Version, "RemoveUsers", acs.Action{Write: true, Serve: a.removeUsers})
 	h.Register(Version, "ModifyUser", acs.Action{Write: true, Serve: a.modifyUser})

@@ -2,9 +2,11 @@ package edsuser
 
 import (
 	"context"
+	"errors"
 	"maps"
 	"slices"
 	"strings"
+	"time"
 
 	"roster/handlers/acs"
 	"roster/store"
@@ -42,10 +44,13 @@ type user struct {
 	NickName        string
 	Remark          string
 	Status          int
+	OwnerType       string
 	IsTenantManager bool
-	Orgs            []userOrg
-	Groups          []userGroup
-	Properties      []keyValue
+	// AutoLockTime is when a scheduled lock takes effect, when one is.
+	AutoLockTime string `json:",omitempty"`
+	Orgs         []userOrg
+	Groups       []userGroup
+	Properties   []keyValue
 }
 
 type describeUsersReply struct {
@@ -133,6 +138,9 @@ func (a api) listUsers(ctx context.Context, tenant int64, f store.UserFilter, ne
 	for {
 		f.Page = store.Page{Cursor: next, Size: min(limit-len(out), store.MaxPageSize)}
 		l, err := a.store.ListUsers(ctx, tenant, f)
+		if errors.Is(err, store.ErrBadCursor) {
+			return nil, "", acs.Invalid("NextToken", "not a NextToken of this listing (with this order)")
+		}
 		if err != nil {
 			return nil, "", err
 		}
@@ -165,10 +173,13 @@ func (a api) users(ctx context.Context, tenant int64, page []store.User) ([]user
 	out := make([]user, len(page))
 	for i, u := range page {
 		eu := user{Id: u.ID, EndUserId: u.Username, Email: u.Email, Phone: phone(u), RealNickName: u.DisplayName,
-			NickName: nickName(u), Remark: u.Description, Status: statusNormal,
+			NickName: nickName(u), Remark: u.Description, Status: statusNormal, OwnerType: ownerTypeNames[u.OwnerType],
 			Orgs: []userOrg{}, Groups: []userGroup{}, Properties: []keyValue{}}
 		if u.Locked(now) {
 			eu.Status = statusLocked
+		}
+		if u.LockAt != nil {
+			eu.AutoLockTime = u.LockAt.UTC().Format(lockTimeLayout)
 		}
 		if path := paths[u.OrgUnitID]; len(path) > 0 {
 			id := store.PublicID(store.PrefixOrgUnit, u.OrgUnitID)
@@ -188,6 +199,36 @@ func (a api) users(ctx context.Context, tenant int64, page []store.User) ([]user
 		out[i] = eu
 	}
 	return out, nil
+}
+
+// ownerTypes are eds-user's OwnerType values as Roster's owner types;
+// Normal is the default.
+var ownerTypes = map[string]string{"": store.OwnerUser, "Normal": store.OwnerUser, "CreateFromManager": store.OwnerManager}
+
+// ownerTypeNames are Roster's owner types as eds-user names them.
+var ownerTypeNames = map[string]string{store.OwnerUser: "Normal", store.OwnerManager: "CreateFromManager"}
+
+// lockTimeLayout is eds-user's AutoLockTime, read and written in UTC.
+const lockTimeLayout = "2006-01-02 15:04:05"
+
+// lockTimeParam reads AutoLockTime, a scheduled lock: yyyy-MM-dd HH:mm:ss
+// or, as older clients send it, a date (its midnight), in UTC and in the
+// future. nil when absent.
+func (a api) lockTimeParam(c *acs.Call) (*time.Time, error) {
+	v := c.Params.Get("AutoLockTime")
+	if v == "" {
+		return nil, nil
+	}
+	t, err := time.Parse(lockTimeLayout, v)
+	if err != nil {
+		if t, err = time.Parse(time.DateOnly, v); err != nil {
+			return nil, acs.Invalid("AutoLockTime", "not a time like 2030-12-31 18:00:00 (UTC) or a date like 2030-12-31: "+v)
+		}
+	}
+	if !t.After(a.store.Now()) {
+		return nil, acs.Invalid("AutoLockTime", "the automatic lock must be in the future: "+v)
+	}
+	return &t, nil
 }
 
 // nickName is what eds-user shows as a user's name: the display name,

@@ -115,12 +115,16 @@ type unlockUsersReply struct {
 	}
 }
 
-// unlockUsers lifts users' locks.
+// unlockUsers lifts users' locks; AutoLockTime, when given, locks them
+// again then, and otherwise any scheduled lock is cleared.
 func (a api) unlockUsers(c *acs.Call) (acs.Reply, error) {
-	if c.Params.Get("AutoLockTime") != "" {
-		return nil, acs.Invalid("AutoLockTime", "a scheduled lock is not supported yet; unlock, then lock again when due")
+	lockAt, err := a.lockTimeParam(c)
+	if err != nil {
+		return nil, err
 	}
-	done, failed, err := a.byUsername(c, "Users", a.action(c, store.ActionUnlock))
+	done, failed, err := a.byUsername(c, "Users", func(ids []string) (store.BatchResult, error) {
+		return a.store.ApplyUserAction(c.Request().Context(), c.Key.TenantID, store.UserAction{Kind: store.ActionUnlock, LockAt: lockAt}, ids)
+	})
 	if err != nil {
 		return nil, err
 	}

@@ -43,8 +43,9 @@ type createUsersReply struct {
 // createUsers creates users, each alone: one refused does not stop the
 // others. A user without a password is emailed an invitation to set one.
 func (a api) createUsers(c *acs.Call) (acs.Reply, error) {
-	if c.Params.Get("AutoLockTime") != "" {
-		return nil, acs.Invalid("AutoLockTime", "a scheduled lock is not supported yet")
+	lockAt, err := a.lockTimeParam(c)
+	if err != nil {
+		return nil, err
 	}
 	if _, err := boolParam(c, "IsLocalAdmin"); err != nil {
 		return nil, err
@@ -65,6 +66,7 @@ func (a api) createUsers(c *acs.Call) (acs.Reply, error) {
 		if err != nil {
 			return nil, err
 		}
+		n.LockAt = lockAt
 		if code != "" {
 			out.CreateResult.FailedUsers = append(out.CreateResult.FailedUsers,
 				failedNewUser{EndUserId: it["EndUserId"], Email: it["Email"], Phone: it["Phone"], ErrorCode: code, ErrorMessage: msg})
@@ -103,19 +105,21 @@ func (a api) newUser(c *acs.Call, it map[string]string, password string) (n stor
 	if !endUserID.MatchString(id) {
 		return n, "InvalidUsername", "EndUserId must be 3 to 24 lowercase letters, digits or _.", nil
 	}
-	if it["Email"] == "" && it["Phone"] == "" {
+	owner, ok := ownerTypes[it["OwnerType"]]
+	if !ok {
+		return n, "InvalidParameter", "OwnerType must be Normal (the user is sent the notices) or CreateFromManager (the administrator is).", nil
+	}
+	// An administrator-activated account may have neither: its notices go
+	// to the administrator.
+	if it["Email"] == "" && it["Phone"] == "" && owner != store.OwnerManager {
 		return n, "InvalidParameter", "Each user needs an Email or a Phone.", nil
 	}
-	switch it["OwnerType"] {
-	case "", "Normal":
-	default:
-		return n, "InvalidParameter", "OwnerType " + it["OwnerType"] + " is not supported yet; Normal (the user is sent the notices) is.", nil
-	}
-	n = store.NewUser{Username: id, Email: it["Email"], DisplayName: it["RealNickName"], Description: it["Remark"], Password: password}
+	n = store.NewUser{Username: id, Email: it["Email"], DisplayName: it["RealNickName"], Description: it["Remark"], Password: password,
+		OwnerType: owner}
 	if p := it["Password"]; p != "" {
 		n.Password = p
 	}
-	n.Invite = n.Password == "" && n.Email != ""
+	n.Invite = n.Password == "" && (n.Email != "" || owner == store.OwnerManager)
 	if p := it["Phone"]; p != "" {
 		region, number, ok := strings.Cut(strings.TrimPrefix(p, "+"), " ")
 		if !strings.HasPrefix(p, "+") || !ok {
