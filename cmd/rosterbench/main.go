@@ -270,6 +270,9 @@ func prepare(ctx context.Context, o options, engine string) (*bench, error) {
 		{name: "eds-user DescribeUsers, username prefix", req: func() *http.Request {
 			return pair.get("DescribeUsers", "2021-03-08", url.Values{"Filter": {"grace.hop*"}, "MaxResults": {"20"}})
 		}, presigned: true, versus: "username prefix"},
+		{name: "eds-user FilterUsers, first page of 20", req: func() *http.Request {
+			return pair.get("FilterUsers", "2021-03-08", url.Values{"MaxResults": {"20"}})
+		}, presigned: true, versus: "users first page (JSON)"},
 		{name: "EIAM ListUsers, first page of 20", req: func() *http.Request {
 			return pair.get("ListUsers", "2021-12-01", url.Values{"InstanceId": {"default"}, "PageSize": {"20"}})
 		}, presigned: true, versus: "users first page (JSON)"},
