@@ -153,7 +153,7 @@ func (a api) describeOrgByLayer(c *acs.Call) (acs.Reply, error) {
 // else every org whose name contains OrgName, with their paths.
 func (a api) describeOrgs(c *acs.Call) (acs.Reply, error) {
 	ctx, tenant := c.Request().Context(), c.Key.TenantID
-	limit, err := intParam(c, "MaxResults", 100, 1, 100)
+	limit, err := c.Int("MaxResults", 100, 1, 100)
 	if err != nil {
 		return nil, err
 	}
@@ -229,7 +229,7 @@ func (a api) modifyGroup(c *acs.Call) (acs.Reply, error) {
 // removeGroup removes the groups GroupId and GroupIds name; one not found
 // fails the request.
 func (a api) removeGroup(c *acs.Call) (acs.Reply, error) {
-	ids, err := listParam(c, "GroupIds")
+	ids, err := c.List("GroupIds")
 	if err != nil {
 		return nil, err
 	}
@@ -324,7 +324,7 @@ func (a api) describeGroupUser(c *acs.Call) (acs.Reply, error) {
 	if err != nil {
 		return nil, err
 	}
-	limit, err := intParam(c, "MaxResults", 100, 1, 100)
+	limit, err := c.Int("MaxResults", 100, 1, 100)
 	if err != nil {
 		return nil, err
 	}

@@ -10,13 +10,6 @@ import (
 // rootOrgID is the id eds-user gives every tenant's root organization.
 const rootOrgID = "org-aliyun-wy-org-id"
 
-// The list and number readers are the protocol's, shared with the other
-// APIs spoken over it.
-var (
-	listParam = (*acs.Call).List
-	intParam  = (*acs.Call).Int
-)
-
 // boolParam reads an optional true/false parameter.
 func boolParam(c *acs.Call, name string) (bool, error) {
 	v := c.Params.Get(name)
@@ -68,10 +61,10 @@ func groupParam(c *acs.Call, name string) (int64, error) {
 // pageParams reads PageNumber and PageSize (up to 100, 10 when absent):
 // the paging of eds-user's group and resource group lists.
 func pageParams(c *acs.Call) (store.Page, error) {
-	number, err := intParam(c, "PageNumber", 1, 1, 1<<20)
+	number, err := c.Int("PageNumber", 1, 1, 1<<20)
 	if err != nil {
 		return store.Page{}, err
 	}
-	size, err := intParam(c, "PageSize", 10, 1, 100)
+	size, err := c.Int("PageSize", 10, 1, 100)
 	return store.Page{Number: number, Size: size}, err
 }

@@ -41,7 +41,7 @@ func (a api) createProperty(c *acs.Call) (acs.Reply, error) {
 	if key == "" {
 		return nil, acs.Missing("PropertyKey")
 	}
-	values, err := listParam(c, "PropertyValues")
+	values, err := c.List("PropertyValues")
 	if err != nil {
 		return nil, err
 	}

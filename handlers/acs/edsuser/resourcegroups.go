@@ -30,7 +30,7 @@ func (a api) createResourceGroup(c *acs.Call) (acs.Reply, error) {
 // resourceGroupIDs reads the ids ResourceGroupId and ResourceGroupIds
 // name together.
 func resourceGroupIDs(c *acs.Call) ([]int64, error) {
-	raw, err := listParam(c, "ResourceGroupIds")
+	raw, err := c.List("ResourceGroupIds")
 	if err != nil {
 		return nil, err
 	}

@@ -66,7 +66,7 @@ func (a api) describeUsers(c *acs.Call) (acs.Reply, error) {
 	if err != nil {
 		return nil, err
 	}
-	limit, err := intParam(c, "MaxResults", 200, 1, 500)
+	limit, err := c.Int("MaxResults", 200, 1, 500)
 	if err != nil {
 		return nil, err
 	}
@@ -89,10 +89,10 @@ func (a api) userFilter(c *acs.Call) (store.UserFilter, error) {
 	if f.Query, err = filterParam(c); err != nil {
 		return f, err
 	}
-	if f.Usernames, err = listParam(c, "EndUserIds"); err != nil {
+	if f.Usernames, err = c.List("EndUserIds"); err != nil {
 		return f, err
 	}
-	if f.ExcludeUsernames, err = listParam(c, "ExcludeEndUserIds"); err != nil {
+	if f.ExcludeUsernames, err = c.List("ExcludeEndUserIds"); err != nil {
 		return f, err
 	}
 	if f.OrgUnitID, err = a.orgParam(c, "OrgId"); err != nil {

@@ -25,7 +25,7 @@ var failureCodes = map[string]string{
 // applied to and those it was not, with why. A name no user of the tenant
 // has fails alone.
 func (a api) byUsername(c *acs.Call, param string, apply func(ids []string) (store.BatchResult, error)) ([]string, []failedUser, error) {
-	names, err := listParam(c, param)
+	names, err := c.List(param)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -198,7 +198,7 @@ type resetUsersReply struct {
 // administrator never sees it. NotifyType 1 is email; Roster sends no SMS,
 // so 2 and 3 are refused.
 func (a api) resetUserPassword(c *acs.Call) (acs.Reply, error) {
-	if n, err := intParam(c, "NotifyType", 1, 1, 3); err != nil {
+	if n, err := c.Int("NotifyType", 1, 1, 3); err != nil {
 		return nil, err
 	} else if n != 1 {
 		return nil, acs.Invalid("NotifyType", "only 1 (email) is served; Roster sends no SMS")

@@ -90,7 +90,7 @@ func (a api) filterUsers(c *acs.Call) (acs.Reply, error) {
 	if err != nil {
 		return nil, err
 	}
-	include, err := listParam(c, "IncludeEndUserIds")
+	include, err := c.List("IncludeEndUserIds")
 	if err != nil {
 		return nil, err
 	}
@@ -111,7 +111,7 @@ func (a api) filterUsers(c *acs.Call) (acs.Reply, error) {
 	if f.Sort, err = orderParam(c); err != nil {
 		return nil, err
 	}
-	limit, err := intParam(c, "MaxResults", 100, 1, math.MaxInt32)
+	limit, err := c.Int("MaxResults", 100, 1, math.MaxInt32)
 	if err != nil {
 		return nil, err
 	}
