@@ -39,6 +39,8 @@ func TestConsoleUsersListByTypeAndTag(t *testing.T) {
 	}
 	wantPage(t, b.get("/users?tag=env"), http.StatusOK, "2 users", ">ada</a>", ">alan</a>")
 	wantPage(t, b.get("/users?user_type=user&tag=env"), http.StatusOK, "2 users")
+	// The filter form sends its fields empty when not filled in.
+	wantPage(t, b.get("/users?user_type=&tag=&q="), http.StatusOK, "3 users")
 
 	wantPage(t, b.get("/users?user_type=robot"), http.StatusUnprocessableEntity, `id="user_type-error"`, "User type must be user or api_user.")
 	wantPage(t, b.get("/users?tag="+url.QueryEscape("bad key=1")), http.StatusUnprocessableEntity, `id="tag-error"`, "Give tags as key=value or key")

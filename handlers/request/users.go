@@ -54,6 +54,9 @@ func UserFilter(q url.Values) (store.UserFilter, store.FieldErrors) {
 		f.Usernames = []string{v}
 	}
 	for _, t := range q["tag"] {
+		if t == "" {
+			continue // the console's form sends its empty tag field
+		}
 		k, v, hasValue := strings.Cut(t, "=")
 		f.Tags = append(f.Tags, store.TagMatch{Key: k, Value: v, HasValue: hasValue})
 	}
