@@ -17,6 +17,9 @@ import (
 	"roster/store"
 )
 
+// BindJSON is how the JSON surfaces read a request body (bindJSON).
+func BindJSON(c echo.Context, v any) error { return bindJSON(c, v) }
+
 // bindJSON decodes a JSON body into v, refusing unknown fields so a typo in a
 // script fails loudly instead of being ignored.
 func bindJSON(c echo.Context, v any) error {

@@ -1,0 +1,134 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+)
+
+// UserGroupQuery counts the users matching a filter by the values of
+// Keys: one row per distinct combination, with the number of users under
+// each of Counts' names. Sort names a key's or a count's Name.
+type UserGroupQuery struct {
+	And, Or  []UserCond
+	Keywords []string
+	Keys     []GroupKey
+	Counts   []string
+	Sort     []QuerySort
+	Offset   int
+	Limit    int // 0 is QueryMaxResults
+}
+
+// GroupKey is a field to group by and the name its value is given.
+type GroupKey struct {
+	Field, Name string
+}
+
+// GroupUsers returns the rows of q (at most QueryMaxResults from q.Offset)
+// and how many rows there are in all. Values are strings, booleans (for
+// email_verified) or RFC 3339 times.
+func (s *Store) GroupUsers(ctx context.Context, tenant int64, q UserGroupQuery) ([]map[string]any, int, error) {
+	p, err := s.planQuery(q.And, q.Or, q.Keywords)
+	if err != nil {
+		return nil, 0, err
+	}
+	p.args[0] = tenant
+	if len(q.Keys) == 0 {
+		return nil, 0, FieldErrors{"group": "Group by at least one key."}
+	}
+	var cols, names []string
+	kinds := map[string]int{}
+	for i, k := range q.Keys {
+		f, ok := s.field(k.Field)
+		if !ok {
+			return nil, 0, FieldErrors{k.Field: fmt.Sprintf("%s is not a field users can be grouped by.", k.Field)}
+		}
+		if !f.indexed && p.scans == "" {
+			p.scans = k.Field
+		}
+		cols = append(cols, fmt.Sprintf("%s AS k%d", f.col, i))
+		names = append(names, fmt.Sprintf("k%d", i))
+		kinds[k.Name] = f.kind
+	}
+	var order []string
+	for _, o := range q.Sort {
+		col := ""
+		for i, k := range q.Keys {
+			if k.Name == o.Field {
+				col = names[i]
+			}
+		}
+		for _, c := range q.Counts {
+			if c == o.Field {
+				col = "n"
+			}
+		}
+		if col == "" {
+			return nil, 0, FieldErrors{"sort": fmt.Sprintf("%s is not a key or a count of this query.", o.Field)}
+		}
+		if o.Desc {
+			col += " DESC"
+		}
+		order = append(order, col)
+	}
+	order = append(order, names...)
+	if err := s.checkScan(ctx, tenant, p); err != nil {
+		return nil, 0, err
+	}
+	grouped := `SELECT ` + strings.Join(cols, ", ") + `, count(*) AS n FROM users u WHERE ` + p.where +
+		` GROUP BY ` + strings.Join(names, ", ")
+	var total int
+	if err := s.rd.QueryRowContext(ctx, `SELECT count(*) FROM (`+grouped+`) AS g`, p.args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("store: group users: %w", err)
+	}
+	limit := q.Limit
+	if limit <= 0 || limit > QueryMaxResults {
+		limit = QueryMaxResults
+	}
+	rows, err := s.rd.QueryContext(ctx, grouped+` ORDER BY `+strings.Join(order, ", ")+` LIMIT ? OFFSET ?`,
+		append(p.args, limit, max(q.Offset, 0))...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("store: group users: %w", err)
+	}
+	defer rows.Close()
+	out := []map[string]any{}
+	for rows.Next() {
+		vals := make([]any, len(q.Keys)+1)
+		ptrs := make([]any, len(vals))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, 0, fmt.Errorf("store: group users: %w", err)
+		}
+		row := map[string]any{}
+		for i, k := range q.Keys {
+			row[k.Name] = groupValue(kinds[k.Name], vals[i])
+		}
+		for _, c := range q.Counts {
+			row[c] = vals[len(q.Keys)]
+		}
+		out = append(out, row)
+	}
+	return out, total, rows.Err()
+}
+
+// groupValue turns a grouped column's value into what the field holds.
+func groupValue(kind int, v any) any {
+	if b, ok := v.([]byte); ok {
+		v = string(b)
+	}
+	switch kind {
+	case fieldBool:
+		n, _ := v.(int64)
+		return n != 0
+	case fieldTime:
+		n, ok := v.(int64)
+		if !ok {
+			return nil
+		}
+		t := fromMillis(n)
+		return timeText(&t)
+	}
+	return v
+}
