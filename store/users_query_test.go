@@ -1,0 +1,56 @@
+package store_test
+
+import (
+	"testing"
+
+	"roster/store"
+)
+
+// In a tenant larger than the scan limit, a query may test, sort or group
+// by a field no index serves only when an index narrows it: otherwise it
+// is refused, naming the field, instead of reading every user.
+func TestQueryUsersRefusesScansOfLargeTenants(t *testing.T) {
+	t.Parallel()
+	s := newTestStore(t)
+	ctx := t.Context()
+	tn, _ := mustTenant(t, s, "acme")
+	for _, n := range []string{"ada", "alan", "grace"} {
+		mustUser(t, s, tn.ID, store.NewUser{Username: n, DisplayName: n + " Example", Language: "en"})
+	}
+	s.SetScanLimit(2)
+	refused := []store.UserQuery{
+		{And: []store.UserCond{{Field: "language", Op: "eq", Label: "language", Value: "en"}}},
+		{Or: []store.UserCond{{Field: "tags.team", Op: "exists", Value: true}}},
+		{And: []store.UserCond{{Field: "display_name", Op: "not_contain", Label: "name", Value: "ada"}}},
+		{And: []store.UserCond{{Field: "username", Op: "contain", Label: "user_id", Value: "al"}}},
+		{Sort: []store.QuerySort{{Field: "timezone"}}},
+	}
+	for _, q := range refused {
+		if _, _, err := s.QueryUsers(ctx, tn.ID, q); err == nil {
+			t.Errorf("QueryUsers(%+v) was not refused", q)
+		}
+	}
+	_, _, err := s.QueryUsers(ctx, tn.ID, refused[0])
+	if !isFieldError(err, "language") {
+		t.Errorf("refusal = %v; want it to name language", err)
+	}
+	if _, _, err := s.GroupUsers(ctx, tn.ID, store.UserGroupQuery{Keys: []store.GroupKey{{Field: "language", Name: "l"}}}); !isFieldError(err, "language") {
+		t.Errorf("grouping by language = %v", err)
+	}
+	served := []store.UserQuery{
+		{And: []store.UserCond{{Field: "username", Op: "contain", Value: "ala"}}},
+		{And: []store.UserCond{{Field: "status", Op: "not", Value: "ENABLED"}, {Field: "user_type", Op: "in", Value: []any{"USER"}}}},
+		{And: []store.UserCond{{Field: "created_at", Op: "timediff_gt", Value: "now/w - 1w"}}, Sort: []store.QuerySort{{Field: "created_at", Desc: true}}},
+		{Keywords: []string{"grace", "al"}},
+	}
+	for _, q := range served {
+		if _, _, err := s.QueryUsers(ctx, tn.ID, q); err != nil {
+			t.Errorf("QueryUsers(%+v) = %v", q, err)
+		}
+	}
+	s.SetScanLimit(0)
+	users, total, err := s.QueryUsers(ctx, tn.ID, refused[0])
+	if err != nil || total != 3 || len(users) != 3 {
+		t.Errorf("under the limit: %d users, total %d, %v", len(users), total, err)
+	}
+}
