@@ -11,7 +11,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"roster/handlers/api"
 	"roster/handlers/request"
 	"roster/store"
 )
@@ -33,7 +32,7 @@ var reads = map[string]bool{Prefix + "/user/get": true, Prefix + "/user/list": t
 
 // Register adds the service's routes to g (mounted at Prefix).
 func (h *Handler) Register(g *echo.Group) {
-	g.Use(api.Authenticate(h.store, func(c echo.Context) bool { return reads[c.Path()] }))
+	g.Use(request.Authenticate(h.store, func(c echo.Context) bool { return reads[c.Path()] }))
 	g.POST("/user/create", h.create)
 	g.POST("/user/update", h.update)
 	g.POST("/user/delete", h.delete)

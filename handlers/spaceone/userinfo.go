@@ -10,7 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"roster/handlers/api"
+	"roster/handlers/request"
 	"roster/store"
 )
 
@@ -28,13 +28,13 @@ type domainRequest struct {
 // bind reads the body into req (which embeds domainRequest) and checks its
 // domain_id: the key's tenant, by id or alias.
 func (h *Handler) bind(c echo.Context, req any, domain *string) (*call, error) {
-	if err := api.BindJSON(c, req); err != nil {
+	if err := request.BindJSON(c, req); err != nil {
 		return nil, err
 	}
 	if *domain == "" {
 		return nil, required("domain_id")
 	}
-	t, err := h.store.GetTenant(c.Request().Context(), api.KeyOf(c).TenantID)
+	t, err := h.store.GetTenant(c.Request().Context(), request.KeyOf(c).TenantID)
 	if err != nil {
 		return nil, err
 	}
