@@ -60,7 +60,7 @@ func TestSpaceONEUserLifecycle(t *testing.T) {
 	status, body = a.spaceone(t, "user/create", a.viewer, strings.Replace(create, `"state"`, `"password": "Mz-Passw0rd1", "state"`, 1))
 	wantError(t, "create with a viewer key", status, body, 403, "ERROR_PERMISSION_DENIED", "read-only")
 	status, body = a.spaceone(t, "user/create", "", create)
-	wantError(t, "create without a key", status, body, 401, "ERROR_AUTHENTICATE_FAILURE", "API key")
+	wantError(t, "create without a key", status, body, 401, "ERROR_AUTHENTICATE_FAILURE", "Authenticate failure. (message = Send an API key")
 	status, body = a.spaceone(t, "user/create", a.other, strings.Replace(create, `"state"`, `"password": "Mz-Passw0rd1", "state"`, 1))
 	wantError(t, "create in another tenant's domain", status, body, 403, "ERROR_PERMISSION_DENIED", "domain_id = acme")
 
@@ -160,6 +160,23 @@ func TestSpaceONEUserLifecycle(t *testing.T) {
 		t.Fatalf("verify-email force = %d %v", status, u)
 	}
 
+	status, u = a.spaceone(t, "user/update", a.admin, `{"user_id":"dkang@mz.co.kr","domain_id":"acme","reset_password":true}`)
+	if status != 200 || fmt.Sprint(u["required_actions"]) != "[UPDATE_PASSWORD]" {
+		t.Fatalf("update with reset_password = %d %v", status, u)
+	}
+
+	// reset_password on create emails a link to set the password: the user
+	// waits, PENDING, with UPDATE_PASSWORD.
+	status, body = a.spaceone(t, "user/create", a.admin, `{"user_id":"new@mz.co.kr","reset_password":true,"domain_id":"acme"}`)
+	wantError(t, "create with reset_password and no email", status, body, 400, "ERROR_UNABLE_TO_RESET_PASSWORD_WITHOUT_EMAIL", "new@mz.co.kr")
+	status, u = a.spaceone(t, "user/create", a.admin, `{"user_id":"new@mz.co.kr","email":"new@mz.co.kr","reset_password":true,"domain_id":"acme"}`)
+	if status != 200 || u["state"] != "PENDING" || fmt.Sprint(u["required_actions"]) != "[UPDATE_PASSWORD]" {
+		t.Fatalf("create with reset_password = %d %v", status, u)
+	}
+	if msgs, err := a.st.ListMessages(t.Context(), a.acme.ID, "", store.Page{}); err != nil || msgs.Items[0].Email.To != "new@mz.co.kr" {
+		t.Fatalf("outbox after create with reset_password = %v, %v", msgs, err)
+	}
+
 	// API users have no password; EXTERNAL users need an identity provider.
 	status, u = a.spaceone(t, "user/create", a.admin, `{"user_id":"bot","user_type":"API_USER","backend":"LOCAL","domain_id":"acme"}`)
 	if status != 200 || u["user_type"] != "API_USER" || u["state"] != "ENABLED" || u["timezone"] != "UTC" {
@@ -178,7 +195,7 @@ func TestSpaceONEUserLifecycle(t *testing.T) {
 	status, body = a.spaceone(t, "user/sync", a.admin, `{"user_id":"dkang@mz.co.kr","domain_id":"acme"}`)
 	wantError(t, "sync", status, body, 400, "ERROR_NOT_ALLOWED_EXTERNAL_AUTHENTICATION", "external")
 	status, body = a.spaceone(t, "user/frobnicate", a.admin, `{}`)
-	wantError(t, "an unknown verb", status, body, 404, "ERROR_NOT_FOUND", "")
+	wantError(t, "an unknown verb", status, body, 404, "ERROR_NOT_FOUND", "path = /identity/v1/user/frobnicate")
 
 	if status, body = a.spaceone(t, "user/delete", a.admin, `{"user_id":"dkang@mz.co.kr","domain_id":"acme"}`); status != 200 || len(body) != 0 {
 		t.Fatalf("delete = %d %v", status, body)

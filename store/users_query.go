@@ -417,6 +417,7 @@ func (s *Store) orderBy(sorts []QuerySort, p *queryPlan) (string, error) {
 		sorts = []QuerySort{{Field: "display_name"}}
 	}
 	var parts []string
+	dir := " ASC"
 	for _, o := range sorts {
 		f, ok := s.field(o.Field)
 		if !ok {
@@ -425,13 +426,15 @@ func (s *Store) orderBy(sorts []QuerySort, p *queryPlan) (string, error) {
 		if !f.indexed && p.scans == "" {
 			p.scans = o.Field
 		}
-		dir := " ASC"
+		dir = " ASC"
 		if o.Desc {
 			dir = " DESC"
 		}
 		parts = append(parts, f.col+dir)
 	}
-	return strings.Join(parts, ", ") + ", u.id", nil
+	// The id breaks ties the way the last key goes, so an index ending in
+	// the id gives the order without sorting.
+	return strings.Join(parts, ", ") + ", u.id" + dir, nil
 }
 
 // checkScan refuses a query that tests or sorts by a field no index serves
@@ -452,40 +455,91 @@ func (s *Store) checkScan(ctx context.Context, tenant int64, p queryPlan) error 
 	return nil
 }
 
+// QueryTimeout bounds a query's reading: past it the query is refused as
+// too broad, naming the fields it tests, rather than left to run.
+const QueryTimeout = 800 * time.Millisecond
+
+// QueryMaxOffset is the deepest a query's page may start: deeper pages of
+// an offset read every row before them.
+const QueryMaxOffset = CountCap
+
+// tooBroad refuses a query that ran out of time, naming what it tests.
+func tooBroad(fields []string) error {
+	slices.Sort(fields)
+	fields = slices.Compact(fields)
+	key := "query"
+	if len(fields) > 0 {
+		key = fields[0]
+	}
+	return FieldErrors{key: fmt.Sprintf("This query reads too many users to answer in time (it tests %s); "+
+		"narrow it with a more selective filter.", strings.Join(fields, ", "))}
+}
+
+func condLabels(lists ...[]UserCond) []string {
+	var out []string
+	for _, l := range lists {
+		for _, c := range l {
+			out = append(out, c.label())
+		}
+	}
+	return out
+}
+
 // QueryUsers returns the users matching q (at most QueryMaxResults from
-// q.Offset) and how many match in all.
-func (s *Store) QueryUsers(ctx context.Context, tenant int64, q UserQuery) ([]User, int, error) {
+// q.Offset, which is at most QueryMaxOffset) and how many match, a count
+// past CountCap being reported as CountCap (TotalCapped).
+func (s *Store) QueryUsers(ctx context.Context, tenant int64, q UserQuery) (List[User], error) {
+	var out List[User]
+	if q.Offset > QueryMaxOffset {
+		return out, FieldErrors{"page": fmt.Sprintf("A page may start at most %d users in; narrow the query instead.", QueryMaxOffset)}
+	}
 	p, err := s.planQuery(q.And, q.Or, q.Keywords)
 	if err != nil {
-		return nil, 0, err
+		return out, err
 	}
 	p.args[0] = tenant
 	order, err := s.orderBy(q.Sort, &p)
 	if err != nil {
-		return nil, 0, err
+		return out, err
 	}
 	if err := s.checkScan(ctx, tenant, p); err != nil {
-		return nil, 0, err
+		return out, err
 	}
-	var total int
-	if err := s.rd.QueryRowContext(ctx, `SELECT count(*) FROM users u WHERE `+p.where, p.args...).Scan(&total); err != nil {
-		return nil, 0, fmt.Errorf("store: query users: %w", err)
+	qctx, cancel := context.WithTimeout(ctx, QueryTimeout)
+	defer cancel()
+	fail := func(err error) (List[User], error) {
+		if qctx.Err() != nil && ctx.Err() == nil {
+			sorts := make([]string, len(q.Sort))
+			for i, o := range q.Sort {
+				sorts[i] = o.Field
+			}
+			return List[User]{}, tooBroad(append(condLabels(q.And, q.Or), sorts...))
+		}
+		return List[User]{}, fmt.Errorf("store: query users: %w", err)
 	}
-	if q.CountOnly || total == 0 {
-		return []User{}, total, nil
+	if len(q.And) == 0 && len(q.Or) == 0 && len(q.Keywords) == 0 {
+		out.Total, err = s.tenantUserCount(qctx, tenant)
+	} else {
+		out.Total, out.TotalCapped, err = s.count(qctx, `SELECT 1 FROM users u WHERE `+p.where, p.args)
+	}
+	if err != nil {
+		return fail(err)
+	}
+	out.Items = []User{}
+	if q.CountOnly || out.Total == 0 {
+		return out, nil
 	}
 	limit := q.Limit
 	if limit <= 0 || limit > QueryMaxResults {
 		limit = QueryMaxResults
 	}
-	rows, err := s.rd.QueryContext(ctx, `SELECT `+userColumns+` FROM users u WHERE `+p.where+` ORDER BY `+order+
+	rows, err := s.rd.QueryContext(qctx, `SELECT `+userColumns+` FROM users u WHERE `+p.where+` ORDER BY `+order+
 		` LIMIT ? OFFSET ?`, append(p.args, limit, max(q.Offset, 0))...)
 	if err != nil {
-		return nil, 0, fmt.Errorf("store: query users: %w", err)
+		return fail(err)
 	}
-	users, err := collect(rows, scanUser)
-	if err != nil {
-		return nil, 0, fmt.Errorf("store: query users: %w", err)
+	if out.Items, err = collect(rows, scanUser); err != nil {
+		return fail(err)
 	}
-	return users, total, s.decodeProperties(ctx, tenant, users)
+	return out, s.decodeProperties(ctx, tenant, out.Items)
 }

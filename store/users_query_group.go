@@ -77,18 +77,26 @@ func (s *Store) GroupUsers(ctx context.Context, tenant int64, q UserGroupQuery) 
 	}
 	grouped := `SELECT ` + strings.Join(cols, ", ") + `, count(*) AS n FROM users u WHERE ` + p.where +
 		` GROUP BY ` + strings.Join(names, ", ")
-	var total int
-	if err := s.rd.QueryRowContext(ctx, `SELECT count(*) FROM (`+grouped+`) AS g`, p.args...).Scan(&total); err != nil {
-		return nil, 0, fmt.Errorf("store: group users: %w", err)
-	}
 	limit := q.Limit
 	if limit <= 0 || limit > QueryMaxResults {
 		limit = QueryMaxResults
 	}
-	rows, err := s.rd.QueryContext(ctx, grouped+` ORDER BY `+strings.Join(order, ", ")+` LIMIT ? OFFSET ?`,
+	qctx, cancel := context.WithTimeout(ctx, QueryTimeout)
+	defer cancel()
+	fail := func(err error) ([]map[string]any, int, error) {
+		if qctx.Err() != nil && ctx.Err() == nil {
+			fields := condLabels(q.And, q.Or)
+			for _, k := range q.Keys {
+				fields = append(fields, k.Field)
+			}
+			return nil, 0, tooBroad(fields)
+		}
+		return nil, 0, fmt.Errorf("store: group users: %w", err)
+	}
+	rows, err := s.rd.QueryContext(qctx, grouped+` ORDER BY `+strings.Join(order, ", ")+` LIMIT ? OFFSET ?`,
 		append(p.args, limit, max(q.Offset, 0))...)
 	if err != nil {
-		return nil, 0, fmt.Errorf("store: group users: %w", err)
+		return fail(err)
 	}
 	defer rows.Close()
 	out := []map[string]any{}
@@ -99,7 +107,7 @@ func (s *Store) GroupUsers(ctx context.Context, tenant int64, q UserGroupQuery) 
 			ptrs[i] = &vals[i]
 		}
 		if err := rows.Scan(ptrs...); err != nil {
-			return nil, 0, fmt.Errorf("store: group users: %w", err)
+			return fail(err)
 		}
 		row := map[string]any{}
 		for i, k := range q.Keys {
@@ -110,7 +118,17 @@ func (s *Store) GroupUsers(ctx context.Context, tenant int64, q UserGroupQuery) 
 		}
 		out = append(out, row)
 	}
-	return out, total, rows.Err()
+	if err := rows.Err(); err != nil {
+		return fail(err)
+	}
+	// A first page that is not full is its own count.
+	total := len(out)
+	if q.Offset > 0 || total == limit {
+		if err := s.rd.QueryRowContext(qctx, `SELECT count(*) FROM (`+grouped+`) AS g`, p.args...).Scan(&total); err != nil {
+			return fail(err)
+		}
+	}
+	return out, total, nil
 }
 
 // groupValue turns a grouped column's value into what the field holds.

@@ -152,10 +152,11 @@ func (h *Handler) list(c echo.Context) error {
 			}
 		}
 	}
-	users, total, err := h.store.QueryUsers(c.Request().Context(), cl.id(), uq)
+	l, err := h.store.QueryUsers(c.Request().Context(), cl.id(), uq)
 	if err != nil {
 		return fail(c, err)
 	}
+	users, total := l.Items, l.Total
 	only := q.Only
 	if q.Minimal && len(only) == 0 {
 		only = []string{"user_id", "name", "state", "user_type"}
@@ -276,11 +277,11 @@ func (h *Handler) stat(c echo.Context) error {
 		}
 	}
 	if countName != "" && len(gq.Keys) == 0 {
-		_, total, err := h.store.QueryUsers(ctx, cl.id(), store.UserQuery{And: gq.And, Or: gq.Or, Keywords: gq.Keywords, CountOnly: true})
+		l, err := h.store.QueryUsers(ctx, cl.id(), store.UserQuery{And: gq.And, Or: gq.Or, Keywords: gq.Keywords, CountOnly: true})
 		if err != nil {
 			return fail(c, err)
 		}
-		return c.JSON(http.StatusOK, map[string]any{"results": []any{map[string]any{countName: total}}})
+		return c.JSON(http.StatusOK, map[string]any{"results": []any{map[string]any{countName: l.Total}}})
 	}
 	rows, total, err := h.store.GroupUsers(ctx, cl.id(), gq)
 	if err != nil {

@@ -111,21 +111,19 @@ func writeAs(c echo.Context, code int, e *Error) error {
 	return c.JSON(code, errorBody{Code: e.Code, Message: e.Message, StatusCode: e.Status, RequestID: request.ID(c)})
 }
 
-// codes names the errors the server's error handler answers with (a
-// refused key, an unknown verb, a failure); other 4xx are bad arguments.
-var codes = map[int]*Error{
-	http.StatusUnauthorized: {"UNAUTHENTICATED", "ERROR_AUTHENTICATE_FAILURE", ""},
-	http.StatusForbidden:    {"PERMISSION_DENIED", "ERROR_PERMISSION_DENIED", ""},
-	http.StatusNotFound:     {"NOT_FOUND", "ERROR_NOT_FOUND", ""},
-}
-
-// Answer is how the server's error handler answers errors of this surface,
-// with its HTTP status (401, 413, 500…).
+// Answer is how the server's error handler answers errors of this surface
+// (a refused key, an unknown verb, a body too large, a failure), with its
+// HTTP status and SpaceONE's code and message for it.
 func Answer(c echo.Context, code int, msg, _ string) error {
-	e := &Error{"INVALID_ARGUMENT", "ERROR_INVALID_ARGUMENT", msg}
-	if known, ok := codes[code]; ok {
-		e = &Error{known.Status, known.Code, msg}
-	} else if code >= 500 {
+	e := invalidArgument("ERROR_INVALID_ARGUMENT", "%s", msg)
+	switch {
+	case code == http.StatusUnauthorized:
+		e = &Error{"UNAUTHENTICATED", "ERROR_AUTHENTICATE_FAILURE", "Authenticate failure. (message = " + msg + ")"}
+	case code == http.StatusForbidden:
+		e = &Error{"PERMISSION_DENIED", "ERROR_PERMISSION_DENIED", "Permission denied. " + msg}
+	case code == http.StatusNotFound:
+		e = &Error{"NOT_FOUND", "ERROR_NOT_FOUND", "Value not found. (path = " + c.Request().URL.Path + ")"}
+	case code >= 500:
 		e = &Error{"INTERNAL", "ERROR_UNKNOWN", msg}
 	}
 	return writeAs(c, code, e)
