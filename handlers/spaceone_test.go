@@ -316,6 +316,16 @@ func TestSpaceONEListAndStat(t *testing.T) {
 	if status != 200 || fmt.Sprint(body["results"]) != "[map[state:ENABLED total:4] map[state:PENDING total:1]]" {
 		t.Errorf("stat by state = %d %v", status, body)
 	}
+	status, body = a.spaceone(t, "user/stat", a.viewer, `{"domain_id":"acme","query":{"filter":[{"k":"language","v":"en"}],"aggregate":[
+		{"group":{"keys":[{"key":"state","name":"state"}],"fields":[{"name":"total","operator":"count"}]}}]}}`)
+	if status != 200 || fmt.Sprint(body["results"]) != "[map[state:ENABLED total:3]]" {
+		t.Errorf("stat by state of English speakers = %d %v", status, body)
+	}
+	status, body = a.spaceone(t, "user/stat", a.viewer, `{"domain_id":"acme","query":{"aggregate":[
+		{"group":{"keys":[{"key":"backend","name":"backend"}],"fields":[{"name":"n","operator":"count"}]}}]}}`)
+	if status != 200 || fmt.Sprint(body["results"]) != "[map[backend:EXTERNAL n:1] map[backend:LOCAL n:4]]" {
+		t.Errorf("stat by backend = %d %v", status, body)
+	}
 	status, body = a.spaceone(t, "user/stat", a.viewer, `{"domain_id":"acme","query":{"filter":[{"k":"language","v":"ko"}],"aggregate":[{"count":{"name":"n"}}]}}`)
 	if status != 200 || fmt.Sprint(body["results"]) != "[map[n:2]]" {
 		t.Errorf("stat count = %d %v", status, body)

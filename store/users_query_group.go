@@ -1,8 +1,10 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -35,6 +37,10 @@ func (s *Store) GroupUsers(ctx context.Context, tenant int64, q UserGroupQuery) 
 	p.args[0] = tenant
 	if len(q.Keys) == 0 {
 		return nil, 0, FieldErrors{"group": "Group by at least one key."}
+	}
+	if len(q.And) == 0 && len(q.Or) == 0 && len(q.Keywords) == 0 && len(q.Keys) == 1 &&
+		(q.Keys[0].Field == "status" || q.Keys[0].Field == "backend") {
+		return s.groupFromCounters(ctx, tenant, q)
 	}
 	var cols, names []string
 	kinds := map[string]int{}
@@ -127,6 +133,62 @@ func (s *Store) GroupUsers(ctx context.Context, tenant int64, q UserGroupQuery) 
 		if err := s.rd.QueryRowContext(qctx, `SELECT count(*) FROM (`+grouped+`) AS g`, p.args...).Scan(&total); err != nil {
 			return fail(err)
 		}
+	}
+	return out, total, nil
+}
+
+// groupFromCounters answers a whole tenant's users by status or backend
+// from the maintained counters, without reading users.
+func (s *Store) groupFromCounters(ctx context.Context, tenant int64, q UserGroupQuery) ([]map[string]any, int, error) {
+	key := q.Keys[0]
+	dim := map[string]string{"status": "status", "backend": "source_type"}[key.Field]
+	items, err := s.UserStats(ctx, tenant, dim)
+	if err != nil {
+		return nil, 0, err
+	}
+	counts := map[string]int{}
+	for _, it := range items {
+		v := it.Key
+		if key.Field == "backend" {
+			v = map[bool]string{true: "local", false: "external"}[v == "built_in"]
+		}
+		counts[v] += it.Count
+	}
+	out := []map[string]any{}
+	for v, n := range counts {
+		row := map[string]any{key.Name: v}
+		for _, c := range q.Counts {
+			row[c] = int64(n)
+		}
+		out = append(out, row)
+	}
+	var sortErr error
+	slices.SortFunc(out, func(a, b map[string]any) int {
+		for _, o := range append(slices.Clone(q.Sort), QuerySort{Field: key.Name}) {
+			if _, ok := a[o.Field]; !ok {
+				sortErr = FieldErrors{"sort": fmt.Sprintf("%s is not a key or a count of this query.", o.Field)}
+				return 0
+			}
+			c := cmp.Compare(fmt.Sprint(a[o.Field]), fmt.Sprint(b[o.Field]))
+			if n, ok := a[o.Field].(int64); ok {
+				c = cmp.Compare(n, b[o.Field].(int64))
+			}
+			if o.Desc {
+				c = -c
+			}
+			if c != 0 {
+				return c
+			}
+		}
+		return 0
+	})
+	if sortErr != nil {
+		return nil, 0, sortErr
+	}
+	total := len(out)
+	out = out[min(max(q.Offset, 0), total):]
+	if q.Limit > 0 && q.Limit < len(out) {
+		out = out[:q.Limit]
 	}
 	return out, total, nil
 }
