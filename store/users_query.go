@@ -121,11 +121,26 @@ func (c UserCond) label() string {
 }
 
 // queryPlan is a UserQuery's WHERE clause; scans names a field tested or
-// sorted by without an index, if any.
+// sorted by without an index, if any. On SQLite, keywords all long enough
+// for the keyword index also give a clause read from that index (driven,
+// with the same arguments), for queries that need every match: reading
+// users and probing the index for each would read the whole tenant.
 type queryPlan struct {
-	where string
-	args  []any
-	scans string
+	where  string
+	args   []any
+	scans  string
+	driven string
+}
+
+// drivenFrom is the FROM of a queryPlan's driven clause.
+const drivenFrom = "users_fts f CROSS JOIN users u ON u.id = f.rowid"
+
+// matches is the FROM and WHERE that read every match of p.
+func (p queryPlan) matches() string {
+	if p.driven != "" {
+		return drivenFrom + " WHERE " + p.driven
+	}
+	return "users u WHERE " + p.where
 }
 
 func (s *Store) planQuery(and, or []UserCond, keywords []string) (queryPlan, error) {
@@ -154,19 +169,25 @@ func (s *Store) planQuery(and, or []UserCond, keywords []string) (queryPlan, err
 	if ors := add(or); len(ors) > 0 {
 		conds = append(conds, "("+strings.Join(ors, " OR ")+")")
 	}
-	if kw := s.keywordsCond(keywords, &p.args); kw != "" {
+	kw, driven := s.keywordsCond(keywords, &p.args)
+	if kw != "" {
 		conds = append(conds, kw)
 	}
 	if len(fe) > 0 {
 		return p, fe
 	}
 	p.where = strings.Join(conds, " AND ")
+	if driven {
+		conds[len(conds)-1] = "f.users_fts MATCH ?"
+		p.driven = strings.Join(conds, " AND ")
+	}
 	return p, nil
 }
 
 // keywordsCond matches any of the words in username, display name or
-// email, through the keyword index.
-func (s *Store) keywordsCond(words []string, args *[]any) string {
+// email, through the keyword index; driven says the condition is SQLite's
+// keyword index alone.
+func (s *Store) keywordsCond(words []string, args *[]any) (cond string, driven bool) {
 	var ors, fts []string
 	for _, w := range words {
 		switch {
@@ -188,9 +209,9 @@ func (s *Store) keywordsCond(words []string, args *[]any) string {
 		*args = append(*args, strings.Join(fts, " OR "))
 	}
 	if len(ors) == 0 {
-		return ""
+		return "", false
 	}
-	return "(" + strings.Join(ors, " OR ") + ")"
+	return "(" + strings.Join(ors, " OR ") + ")", len(ors) == 1 && len(fts) > 0
 }
 
 // condition is one test as SQL; scan says no index serves it. msg says
@@ -457,7 +478,7 @@ func (s *Store) checkScan(ctx context.Context, tenant int64, p queryPlan) error 
 
 // QueryTimeout bounds a query's reading: past it the query is refused as
 // too broad, naming the fields it tests, rather than left to run.
-const QueryTimeout = 800 * time.Millisecond
+const QueryTimeout = 500 * time.Millisecond
 
 // QueryMaxOffset is the deepest a query's page may start: deeper pages of
 // an offset read every row before them.
@@ -532,6 +553,9 @@ func (s *Store) QueryUsers(ctx context.Context, tenant int64, q UserQuery) (List
 			for i, o := range q.Sort {
 				sorts[i] = o.Field
 			}
+			if len(q.Keywords) > 0 {
+				sorts = append(sorts, "keyword")
+			}
 			return List[User]{}, tooBroad(append(condLabels(q.And, q.Or), sorts...))
 		}
 		return List[User]{}, fmt.Errorf("store: query users: %w", err)
@@ -539,7 +563,7 @@ func (s *Store) QueryUsers(ctx context.Context, tenant int64, q UserQuery) (List
 	if len(q.And) == 0 && len(q.Or) == 0 && len(q.Keywords) == 0 {
 		out.Total, err = s.tenantUserCount(qctx, tenant)
 	} else {
-		out.Total, out.TotalCapped, err = s.count(qctx, `SELECT 1 FROM users u WHERE `+p.where, p.args)
+		out.Total, out.TotalCapped, err = s.count(qctx, `SELECT 1 FROM `+p.matches(), p.args)
 	}
 	if err != nil {
 		return fail(err)
@@ -552,14 +576,18 @@ func (s *Store) QueryUsers(ctx context.Context, tenant int64, q UserQuery) (List
 	if limit <= 0 || limit > QueryMaxResults {
 		limit = QueryMaxResults
 	}
-	from := "users u"
-	if ix := sortIndexes[sortField(q.Sort)]; ix != "" && out.Total >= walkAtMatches {
+	from := "users u WHERE " + p.where
+	switch ix := sortIndexes[sortField(q.Sort)]; {
+	case out.Total < walkAtMatches:
+		// Few enough to read them all and sort them.
+		from = p.matches()
+	case ix != "":
 		// Enough users match that walking the sort's index finds a page
 		// soon; SQLite's planner would rather read every match through
 		// the filter's index and sort them all.
-		from += " INDEXED BY " + ix
+		from = "users u INDEXED BY " + ix + " WHERE " + p.where
 	}
-	rows, err := s.rd.QueryContext(qctx, `SELECT `+userColumns+` FROM `+from+` WHERE `+p.where+` ORDER BY `+order+
+	rows, err := s.rd.QueryContext(qctx, `SELECT `+userColumns+` FROM `+from+` ORDER BY `+order+
 		` LIMIT ? OFFSET ?`, append(p.args, limit, max(q.Offset, 0))...)
 	if err != nil {
 		return fail(err)

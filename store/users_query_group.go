@@ -81,7 +81,7 @@ func (s *Store) GroupUsers(ctx context.Context, tenant int64, q UserGroupQuery) 
 	if err := s.checkScan(ctx, tenant, p); err != nil {
 		return nil, 0, err
 	}
-	grouped := `SELECT ` + strings.Join(cols, ", ") + `, count(*) AS n FROM users u WHERE ` + p.where +
+	grouped := `SELECT ` + strings.Join(cols, ", ") + `, count(*) AS n FROM ` + p.matches() +
 		` GROUP BY ` + strings.Join(names, ", ")
 	limit := q.Limit
 	if limit <= 0 || limit > QueryMaxResults {
@@ -92,6 +92,9 @@ func (s *Store) GroupUsers(ctx context.Context, tenant int64, q UserGroupQuery) 
 	fail := func(err error) ([]map[string]any, int, error) {
 		if qctx.Err() != nil && ctx.Err() == nil {
 			fields := condLabels(q.And, q.Or)
+			if len(q.Keywords) > 0 {
+				fields = append(fields, "keyword")
+			}
 			for _, k := range q.Keys {
 				fields = append(fields, k.Field)
 			}
