@@ -15,6 +15,7 @@ import (
 	"roster/handlers/api"
 	"roster/handlers/console"
 	"roster/handlers/request"
+	"roster/handlers/spaceone"
 	"roster/web/static"
 )
 
@@ -44,6 +45,7 @@ func (h *Handler) routes(e *echo.Echo) {
 	e.GET("/static*", echo.StaticDirectoryHandler(static.FS, !e.EnablePathUnescapingStaticFiles), h.limitBody)
 
 	api.New(h.store).Register(e.Group("/api/v1", request.Answering(api.Answer), h.limitBody))
+	spaceone.New(h.store).Register(e.Group(spaceone.Prefix, request.Answering(spaceone.Answer), h.limitBody))
 	rpc := acs.New(h.store)
 	edsuser.Register(rpc, h.store)
 	eiam.Register(rpc, h.store)

@@ -18,6 +18,15 @@ type planner struct {
 	walkBias float64
 	// orderedReads lets a set that holds usernames give the page's order.
 	orderedReads bool
+	// scanCap, when set, replaces ScanLimit (see QueryUsers).
+	scanCap int
+}
+
+func (p planner) scanLimit() int {
+	if p.scanCap > 0 {
+		return p.scanCap
+	}
+	return ScanLimit
 }
 
 // defaultPlanner weighs the ways by their measured costs.

@@ -1,9 +1,7 @@
 package api
 
 import (
-	"errors"
 	"net/http"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -11,43 +9,17 @@ import (
 	"roster/store"
 )
 
-const apiKeyCtx = "api_key"
-
 // auth authenticates the bearer API key, which fixes the tenant and role
 // of the request. Console sessions never authenticate the API.
 func (h *Handler) auth(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		token, ok := strings.CutPrefix(c.Request().Header.Get(echo.HeaderAuthorization), "Bearer ")
-		if !ok || token == "" {
-			c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="roster"`)
-			return echo.NewHTTPError(http.StatusUnauthorized, "Send an API key as Authorization: Bearer <key>.")
-		}
-		k, err := h.store.AuthenticateAPIKey(c.Request().Context(), strings.TrimSpace(token))
-		if errors.Is(err, store.ErrInvalidCredentials) {
-			c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="roster", error="invalid_token"`)
-			return echo.NewHTTPError(http.StatusUnauthorized, "The API key is unknown, revoked or expired.")
-		}
-		if err != nil {
-			return err
-		}
-		c.Set(apiKeyCtx, k)
-		ctx := store.WithActor(c.Request().Context(), store.Actor{Type: store.ActorAPIKey, ID: k.PublicID, Name: k.Name})
-		c.SetRequest(c.Request().WithContext(ctx))
-		if !k.Role.CanWrite() && !isSafeMethod(c.Request().Method) {
-			return echo.NewHTTPError(http.StatusForbidden, "This API key is read-only (role viewer).")
-		}
-		return next(c)
-	}
+	return request.Authenticate(h.store, func(c echo.Context) bool { return isSafeMethod(c.Request().Method) })(next)
 }
 
 func isSafeMethod(m string) bool {
 	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
 }
 
-func apiKeyOf(c echo.Context) store.APIKey {
-	k, _ := c.Get(apiKeyCtx).(store.APIKey)
-	return k
-}
+func apiKeyOf(c echo.Context) store.APIKey { return request.KeyOf(c) }
 
 // whoami answers who the API key is (GetManagerInfoByAuthCode).
 func (h *Handler) whoami(c echo.Context) error {

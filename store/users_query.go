@@ -1,0 +1,599 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// A UserQuery is a generic filter over users, of the kind SpaceONE's core
+// Query speaks: tests on fields with operators, AND-ed (And) and OR-ed
+// (Or), keywords, a sort and an offset page. ListUsers serves the
+// directory's own filters with keyset pages; this serves protocols whose
+// filters are open-ended.
+type UserQuery struct {
+	And, Or []UserCond
+	// Keywords match users whose username, display name or email contains
+	// any of them (3 characters or more; shorter ones match prefixes).
+	Keywords []string
+	Sort     []QuerySort
+	Offset   int
+	// Limit 0 is QueryMaxResults.
+	Limit     int
+	CountOnly bool
+}
+
+// UserCond tests one field: Field is a key of QueryFields or "tags.<key>",
+// Op one of QueryOps. Value is as JSON decodes it: a string, number, bool,
+// nil or a []any for the list operators. Label names the field in errors
+// (the caller's own name for it); "" is Field.
+type UserCond struct {
+	Field, Op, Label string
+	Value            any
+}
+
+// QuerySort orders by a field (or, for GroupUsers, by an output name).
+type QuerySort struct {
+	Field string
+	Desc  bool
+}
+
+// QueryMaxResults is the most users one query returns.
+const QueryMaxResults = 1000
+
+// QueryOps are the operators a UserCond may use.
+var QueryOps = []string{"eq", "not", "in", "not_in", "contain", "not_contain", "contain_in", "not_contain_in",
+	"lt", "lte", "gt", "gte", "exists", "datetime_lt", "datetime_lte", "datetime_gt", "datetime_gte",
+	"timediff_lt", "timediff_lte", "timediff_gt", "timediff_gte"}
+
+// QueryFields are the fields a UserQuery may test, sort and group by,
+// besides "tags.<key>".
+var QueryFields = []string{"username", "display_name", "email", "status", "user_type", "backend", "language",
+	"timezone", "email_verified", "required_actions", "created_at", "last_login_at"}
+
+// Kinds of query fields.
+const (
+	fieldText = iota
+	fieldEnum // stored lower case; values compare without case
+	fieldBool
+	fieldTime // epoch milliseconds, nullable
+	fieldSet  // sorted, comma-separated words
+)
+
+type queryField struct {
+	col  string
+	kind int
+	// indexed: an index serves equality, lists and ranges on the field.
+	indexed bool
+	// search is the keyword index column serving substrings (3+ chars).
+	search string
+}
+
+var queryFieldDefs = map[string]queryField{
+	"username":     {col: "u.username", indexed: true, search: "username"},
+	"display_name": {col: "u.display_name", indexed: true, search: "display_name"},
+	"email":        {col: "u.email", indexed: true, search: "email"},
+	"status":       {col: "u.status", kind: fieldEnum, indexed: true},
+	"user_type":    {col: "u.user_type", kind: fieldEnum, indexed: true},
+	// Users not created in Roster (built_in) come from an outside source.
+	"backend":          {col: "CASE WHEN u.source_type = 'built_in' THEN 'local' ELSE 'external' END", kind: fieldEnum, indexed: true},
+	"language":         {col: "u.language"},
+	"timezone":         {col: "u.timezone"},
+	"email_verified":   {col: "u.email_verified", kind: fieldBool},
+	"required_actions": {col: "u.required_actions", kind: fieldSet},
+	"created_at":       {col: "u.created_at", kind: fieldTime, indexed: true},
+	"last_login_at":    {col: "u.last_login_at", kind: fieldTime},
+}
+
+// ScanLimit is the largest tenant in which a query may test or sort by a
+// field no index serves: reading that many rows stays well under a second
+// on both engines.
+const ScanLimit = 100_000
+
+var tagKey = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,63}$`)
+
+// field resolves a query field name.
+func (s *Store) field(name string) (queryField, bool) {
+	if k, ok := strings.CutPrefix(name, "tags."); ok {
+		if !tagKey.MatchString(k) {
+			return queryField{}, false
+		}
+		// The key's charset has no quote, so it is safe in the path.
+		if s.pg {
+			return queryField{col: "coalesce(u.tags::jsonb ->> '" + k + "', '')"}, true
+		}
+		return queryField{col: `coalesce(json_extract(u.tags, '$."` + k + `"'), '')`}, true
+	}
+	f, ok := queryFieldDefs[name]
+	return f, ok
+}
+
+func (c UserCond) label() string {
+	if c.Label != "" {
+		return c.Label
+	}
+	return c.Field
+}
+
+// queryPlan is a UserQuery's WHERE clause; scans names a field tested or
+// sorted by without an index, if any. On SQLite, keywords all long enough
+// for the keyword index also give a clause read from that index (driven,
+// with the same arguments), for queries that need every match: reading
+// users and probing the index for each would read the whole tenant.
+type queryPlan struct {
+	where  string
+	args   []any
+	scans  string
+	driven string
+}
+
+// drivenFrom is the FROM of a queryPlan's driven clause.
+const drivenFrom = "users_fts f CROSS JOIN users u ON u.id = f.rowid"
+
+// matches is the FROM and WHERE that read every match of p.
+func (p queryPlan) matches() string {
+	if p.driven != "" {
+		return drivenFrom + " WHERE " + p.driven
+	}
+	return "users u WHERE " + p.where
+}
+
+func (s *Store) planQuery(and, or []UserCond, keywords []string) (queryPlan, error) {
+	var p queryPlan
+	fe := FieldErrors{}
+	var conds []string
+	add := func(list []UserCond) []string {
+		var out []string
+		for _, c := range list {
+			cond, args, scan, msg := s.condition(c)
+			if msg != "" {
+				fe[c.label()] = msg
+				continue
+			}
+			if scan && p.scans == "" {
+				p.scans = c.label()
+			}
+			out = append(out, cond)
+			p.args = append(p.args, args...)
+		}
+		return out
+	}
+	conds = append(conds, "u.tenant_id = ?")
+	p.args = append(p.args, nil) // the tenant, set by the caller
+	conds = append(conds, add(and)...)
+	if ors := add(or); len(ors) > 0 {
+		conds = append(conds, "("+strings.Join(ors, " OR ")+")")
+	}
+	kw, driven := s.keywordsCond(keywords, &p.args)
+	if kw != "" {
+		conds = append(conds, kw)
+	}
+	if len(fe) > 0 {
+		return p, fe
+	}
+	p.where = strings.Join(conds, " AND ")
+	if driven {
+		conds[len(conds)-1] = "f.users_fts MATCH ?"
+		p.driven = strings.Join(conds, " AND ")
+	}
+	return p, nil
+}
+
+// keywordsCond matches any of the words in username, display name or
+// email, through the keyword index; driven says the condition is SQLite's
+// keyword index alone.
+func (s *Store) keywordsCond(words []string, args *[]any) (cond string, driven bool) {
+	var ors, fts []string
+	for _, w := range words {
+		switch {
+		case w == "":
+		case utf8.RuneCountInString(w) >= 3 && s.pg:
+			ors = append(ors, `(u.username || E'\x01' || u.display_name::text || E'\x01' || u.email::text) ILIKE ?`)
+			*args = append(*args, likeContains(w))
+		case utf8.RuneCountInString(w) >= 3:
+			fts = append(fts, ftsPhrase(w))
+		default:
+			lo, hi := prefixRange(strings.ToLower(w))
+			ors = append(ors, `(u.username >= ? AND u.username < ? OR u.display_name >= ? AND u.display_name < ?
+				OR u.email >= ? AND u.email < ?)`)
+			*args = append(*args, lo, hi, lo, hi, lo, hi)
+		}
+	}
+	if len(fts) > 0 {
+		ors = append(ors, `u.id IN (SELECT rowid FROM users_fts WHERE users_fts MATCH ?)`)
+		*args = append(*args, strings.Join(fts, " OR "))
+	}
+	if len(ors) == 0 {
+		return "", false
+	}
+	return "(" + strings.Join(ors, " OR ") + ")", len(ors) == 1 && len(fts) > 0
+}
+
+// condition is one test as SQL; scan says no index serves it. msg says
+// why the test cannot be used.
+func (s *Store) condition(c UserCond) (cond string, args []any, scan bool, msg string) {
+	f, ok := s.field(c.Field)
+	if !ok {
+		return "", nil, false, fmt.Sprintf("%s is not a field users can be filtered by; use one of %s or tags.<key>.",
+			c.label(), strings.Join(QueryFields, ", "))
+	}
+	op := c.Op
+	if !slices.Contains(QueryOps, op) {
+		return "", nil, false, fmt.Sprintf("Operator %q is not supported; use one of %s.", op, strings.Join(QueryOps, ", "))
+	}
+	if strings.HasPrefix(op, "timediff_") {
+		text, _ := c.Value.(string)
+		t, err := s.relativeTime(text)
+		if err != nil {
+			return "", nil, false, err.Error()
+		}
+		c.Value, op = t.Format(time.RFC3339Nano), "datetime_"+strings.TrimPrefix(op, "timediff_")
+	}
+	if strings.HasPrefix(op, "datetime_") && f.kind != fieldTime {
+		return "", nil, false, fmt.Sprintf("%s is not a time; %s compares times.", c.label(), c.Op)
+	}
+	op = strings.TrimPrefix(op, "datetime_")
+	scan = !f.indexed
+	switch op {
+	case "in", "not_in", "contain_in", "not_contain_in":
+		list, ok := c.Value.([]any)
+		if !ok {
+			return "", nil, false, fmt.Sprintf("The value of the %s operator must be a list.", op)
+		}
+		base := strings.TrimSuffix(strings.TrimPrefix(op, "not_"), "_in")
+		if base == "in" {
+			base = "eq"
+		}
+		var parts []string
+		for _, v := range list {
+			p, a, sc, msg := s.condition(UserCond{Field: c.Field, Op: base, Label: c.Label, Value: v})
+			if msg != "" {
+				return "", nil, false, msg
+			}
+			parts, args, scan = append(parts, p), append(args, a...), scan || sc
+		}
+		cond = "1 = 0"
+		if len(parts) > 0 {
+			cond = "(" + strings.Join(parts, " OR ") + ")"
+		}
+		if strings.HasPrefix(op, "not_") {
+			cond = "NOT " + cond
+		}
+		return cond, args, scan, ""
+	case "exists":
+		b, ok := c.Value.(bool)
+		if !ok {
+			return "", nil, false, "The value of the exists operator must be true or false."
+		}
+		switch f.kind {
+		case fieldTime:
+			cond = f.col + " IS NOT NULL"
+		case fieldBool:
+			cond = "1 = 1"
+		default:
+			cond = f.col + " <> ''"
+		}
+		if !b {
+			cond = "NOT (" + cond + ")"
+		}
+		return cond, nil, true, ""
+	}
+	if _, isList := c.Value.([]any); isList {
+		return "", nil, false, fmt.Sprintf("The value of the %s operator must not be a list.", c.Op)
+	}
+	if c.Value == nil {
+		if op != "eq" && op != "not" {
+			return "", nil, false, fmt.Sprintf("The %s operator needs a value.", c.Op)
+		}
+		cond = f.col + " = ''"
+		if f.kind == fieldTime {
+			cond = f.col + " IS NULL"
+		}
+		if op == "not" {
+			cond = "NOT (" + cond + ")"
+		}
+		return cond, nil, scan, ""
+	}
+	v, msg := s.queryValue(f, c)
+	if msg != "" {
+		return "", nil, false, msg
+	}
+	switch op {
+	case "contain", "not_contain":
+		text := fmt.Sprint(c.Value)
+		if f.kind == fieldTime || f.kind == fieldBool {
+			return "", nil, false, fmt.Sprintf("%s is not text; %s tests text.", c.label(), c.Op)
+		}
+		cond, args = f.col+" "+s.like()+` ? ESCAPE '\'`, []any{likeContains(text)}
+		scan = true
+		if f.search != "" && utf8.RuneCountInString(text) >= 3 && op == "contain" {
+			scan = false
+			if s.pg {
+				// Repeating the keyword index's expression lets it find the
+				// candidates; the column's own test keeps the field's.
+				cond = `(u.username || E'\x01' || u.display_name::text || E'\x01' || u.email::text) ILIKE ? AND ` + cond
+				args = append([]any{likeContains(text)}, args...)
+			} else {
+				cond, args = `u.id IN (SELECT rowid FROM users_fts WHERE users_fts MATCH ?)`, []any{f.search + " : " + ftsPhrase(text)}
+			}
+		}
+		if op == "not_contain" {
+			cond = "NOT (" + cond + ")"
+		}
+		return cond, args, scan, ""
+	case "eq", "not":
+		cond, args = s.equals(f, c.Field, v)
+		if op == "not" {
+			cond = "NOT (" + cond + ")"
+		}
+		return cond, args, scan, ""
+	}
+	if f.kind == fieldSet || f.kind == fieldBool {
+		return "", nil, false, fmt.Sprintf("%s cannot be compared with %s.", c.label(), c.Op)
+	}
+	cmp := map[string]string{"lt": "<", "lte": "<=", "gt": ">", "gte": ">="}[op]
+	return f.col + " " + cmp + " ?", []any{v}, scan, ""
+}
+
+// equals is field = v, for a value queryValue converted.
+func (s *Store) equals(f queryField, name string, v any) (string, []any) {
+	switch {
+	case name == "backend" && v == "local":
+		return "u.source_type = 'built_in'", nil
+	case name == "backend":
+		return "u.source_type <> 'built_in'", nil
+	case f.kind == fieldSet:
+		return "(',' || " + f.col + " || ',') LIKE ?", []any{"%," + fmt.Sprint(v) + ",%"}
+	}
+	return f.col + " = ?", []any{v}
+}
+
+// queryValue converts c's value to the field's stored form.
+func (s *Store) queryValue(f queryField, c UserCond) (any, string) {
+	switch f.kind {
+	case fieldTime:
+		text, ok := c.Value.(string)
+		if !ok {
+			return nil, fmt.Sprintf("%s takes an ISO 8601 time.", c.label())
+		}
+		t, err := parseQueryTime(text)
+		if err != nil {
+			return nil, fmt.Sprintf("%s takes an ISO 8601 time such as 2024-05-01T09:00:00Z; %q is not one.", c.label(), text)
+		}
+		return t.UnixMilli(), ""
+	case fieldBool:
+		b, ok := c.Value.(bool)
+		if !ok {
+			return nil, fmt.Sprintf("%s takes true or false.", c.label())
+		}
+		if b {
+			return 1, ""
+		}
+		return 0, ""
+	case fieldEnum, fieldSet:
+		text, ok := c.Value.(string)
+		if !ok {
+			return nil, fmt.Sprintf("%s takes a name such as those it lists.", c.label())
+		}
+		return strings.ToLower(text), ""
+	}
+	switch v := c.Value.(type) {
+	case string:
+		return v, ""
+	case float64:
+		return strconv.FormatFloat(v, 'f', -1, 64), ""
+	case bool:
+		return strconv.FormatBool(v), ""
+	}
+	return nil, fmt.Sprintf("%s takes text.", c.label())
+}
+
+func parseQueryTime(text string) (time.Time, error) {
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02 15:04:05", "2006-01-02"} {
+		if t, err := time.Parse(layout, text); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("not a time")
+}
+
+var relativeTimePattern = regexp.MustCompile(`^now(/[dwm])?\s*(?:([+-])\s*(\d+)\s*([smhdw]))?$`)
+
+// relativeTime reads "now", "now/d", "now/w" or "now/m", optionally
+// followed by +N or -N and a unit of s, m, h, d or w.
+func (s *Store) relativeTime(text string) (time.Time, error) {
+	m := relativeTimePattern.FindStringSubmatch(strings.TrimSpace(text))
+	if m == nil {
+		return time.Time{}, fmt.Errorf("%q is not a relative time such as now, now/d or now/d - 7d", text)
+	}
+	t := s.now().UTC()
+	switch m[1] {
+	case "/d":
+		t = t.Truncate(24 * time.Hour)
+	case "/w":
+		t = t.Truncate(24*time.Hour).AddDate(0, 0, -((int(t.Weekday()) + 6) % 7))
+	case "/m":
+		t = time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC)
+	}
+	if m[2] != "" {
+		n, _ := strconv.Atoi(m[3])
+		unit := map[string]time.Duration{"s": time.Second, "m": time.Minute, "h": time.Hour, "d": 24 * time.Hour, "w": 7 * 24 * time.Hour}[m[4]]
+		d := time.Duration(n) * unit
+		if m[2] == "-" {
+			d = -d
+		}
+		t = t.Add(d)
+	}
+	return t, nil
+}
+
+// orderBy is the ORDER BY of sorts over fields; by default display name.
+func (s *Store) orderBy(sorts []QuerySort, p *queryPlan) (string, error) {
+	if len(sorts) == 0 {
+		sorts = []QuerySort{{Field: "display_name"}}
+	}
+	var parts []string
+	dir := " ASC"
+	for _, o := range sorts {
+		f, ok := s.field(o.Field)
+		if !ok {
+			return "", FieldErrors{"sort": fmt.Sprintf("%s is not a field users can be sorted by.", o.Field)}
+		}
+		if !f.indexed && p.scans == "" {
+			p.scans = o.Field
+		}
+		dir = " ASC"
+		if o.Desc {
+			dir = " DESC"
+		}
+		parts = append(parts, f.col+dir)
+	}
+	// The id breaks ties the way the last key goes, so an index ending in
+	// the id gives the order without sorting.
+	return strings.Join(parts, ", ") + ", u.id" + dir, nil
+}
+
+// checkScan refuses a query that tests or sorts by a field no index serves
+// in a tenant too large to read whole.
+func (s *Store) checkScan(ctx context.Context, tenant int64, p queryPlan) error {
+	if p.scans == "" {
+		return nil
+	}
+	n, err := s.tenantUserCount(ctx, tenant)
+	if err != nil {
+		return err
+	}
+	if n > s.planner.scanLimit() {
+		return FieldErrors{p.scans: fmt.Sprintf("%s is not indexed, and this tenant has %d users: more than the %d this query "+
+			"may read. Filter by user_id, name, email, state, user_type, backend or created_at, or by a substring of "+
+			"3 or more characters of user_id, name or email.", p.scans, n, s.planner.scanLimit())}
+	}
+	return nil
+}
+
+// QueryTimeout bounds a query's reading: past it the query is refused as
+// too broad, naming the fields it tests, rather than left to run.
+const QueryTimeout = 500 * time.Millisecond
+
+// QueryMaxOffset is the deepest a query's page may start: deeper pages of
+// an offset read every row before them.
+const QueryMaxOffset = CountCap
+
+// tooBroad refuses a query that ran out of time, naming what it tests.
+func tooBroad(fields []string) error {
+	slices.Sort(fields)
+	fields = slices.Compact(fields)
+	key := "query"
+	if len(fields) > 0 {
+		key = fields[0]
+	}
+	return FieldErrors{key: fmt.Sprintf("This query reads too many users to answer in time (it tests %s); "+
+		"narrow it with a more selective filter.", strings.Join(fields, ", "))}
+}
+
+func condLabels(lists ...[]UserCond) []string {
+	var out []string
+	for _, l := range lists {
+		for _, c := range l {
+			out = append(out, c.label())
+		}
+	}
+	return out
+}
+
+// walkAtMatches is how many matches make a page read in its sort's order:
+// one user in a thousand matching, a page of 15 walks 15,000 index entries.
+const walkAtMatches = 1000
+
+// sortIndexes are the indexes that read a tenant's users in the order of
+// one sort field, the id breaking ties.
+var sortIndexes = map[string]string{"display_name": "users_display_name", "email": "users_email", "created_at": "users_created"}
+
+// sortField is the field of a single-key sort ("" for several keys).
+func sortField(sorts []QuerySort) string {
+	switch len(sorts) {
+	case 0:
+		return "display_name"
+	case 1:
+		return sorts[0].Field
+	}
+	return ""
+}
+
+// QueryUsers returns the users matching q (at most QueryMaxResults from
+// q.Offset, which is at most QueryMaxOffset) and how many match, a count
+// past CountCap being reported as CountCap (TotalCapped).
+func (s *Store) QueryUsers(ctx context.Context, tenant int64, q UserQuery) (List[User], error) {
+	var out List[User]
+	if q.Offset > QueryMaxOffset {
+		return out, FieldErrors{"page": fmt.Sprintf("A page may start at most %d users in; narrow the query instead.", QueryMaxOffset)}
+	}
+	p, err := s.planQuery(q.And, q.Or, q.Keywords)
+	if err != nil {
+		return out, err
+	}
+	p.args[0] = tenant
+	order, err := s.orderBy(q.Sort, &p)
+	if err != nil {
+		return out, err
+	}
+	if err := s.checkScan(ctx, tenant, p); err != nil {
+		return out, err
+	}
+	qctx, cancel := context.WithTimeout(ctx, QueryTimeout)
+	defer cancel()
+	fail := func(err error) (List[User], error) {
+		if qctx.Err() != nil && ctx.Err() == nil {
+			sorts := make([]string, len(q.Sort))
+			for i, o := range q.Sort {
+				sorts[i] = o.Field
+			}
+			if len(q.Keywords) > 0 {
+				sorts = append(sorts, "keyword")
+			}
+			return List[User]{}, tooBroad(append(condLabels(q.And, q.Or), sorts...))
+		}
+		return List[User]{}, fmt.Errorf("store: query users: %w", err)
+	}
+	if len(q.And) == 0 && len(q.Or) == 0 && len(q.Keywords) == 0 {
+		out.Total, err = s.tenantUserCount(qctx, tenant)
+	} else {
+		out.Total, out.TotalCapped, err = s.count(qctx, `SELECT 1 FROM `+p.matches(), p.args)
+	}
+	if err != nil {
+		return fail(err)
+	}
+	out.Items = []User{}
+	if q.CountOnly || out.Total == 0 {
+		return out, nil
+	}
+	limit := q.Limit
+	if limit <= 0 || limit > QueryMaxResults {
+		limit = QueryMaxResults
+	}
+	from := "users u WHERE " + p.where
+	switch ix := sortIndexes[sortField(q.Sort)]; {
+	case out.Total < walkAtMatches:
+		// Few enough to read them all and sort them.
+		from = p.matches()
+	case ix != "":
+		// Enough users match that walking the sort's index finds a page
+		// soon; SQLite's planner would rather read every match through
+		// the filter's index and sort them all.
+		from = "users u INDEXED BY " + ix + " WHERE " + p.where
+	}
+	rows, err := s.rd.QueryContext(qctx, `SELECT `+userColumns+` FROM `+from+` ORDER BY `+order+
+		` LIMIT ? OFFSET ?`, append(p.args, limit, max(q.Offset, 0))...)
+	if err != nil {
+		return fail(err)
+	}
+	if out.Items, err = collect(rows, scanUser); err != nil {
+		return fail(err)
+	}
+	return out, s.decodeProperties(ctx, tenant, out.Items)
+}
