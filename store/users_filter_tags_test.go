@@ -1,7 +1,9 @@
 package store_test
 
 import (
+	"errors"
 	"slices"
+	"strings"
 	"testing"
 
 	"roster/store"
@@ -56,5 +58,31 @@ func TestUsersFilterByTypeAndTags(t *testing.T) {
 		if _, err := s.ListUsers(ctx, tn.ID, tt.f); !isFieldError(err, tt.field) {
 			t.Errorf("%+v = %v, want an error on %s", tt.f, err, tt.field)
 		}
+	}
+}
+
+// No index holds tags: in a tenant larger than a list may read whole, tags
+// alone are refused, naming the filter, and narrowed by a keyword they
+// still answer.
+func TestTagsAloneAreRefusedInLargeTenants(t *testing.T) {
+	t.Parallel()
+	s := newTestStore(t)
+	tn, _ := mustTenant(t, s, "acme")
+	mustUser(t, s, tn.ID, store.NewUser{Username: "ada", Tags: map[string]string{"env": "prod"}})
+	mustUser(t, s, tn.ID, store.NewUser{Username: "bob", Tags: map[string]string{"env": "dev"}})
+	mustUser(t, s, tn.ID, store.NewUser{Username: "cyd"})
+	s.SetScanLimit(2)
+	prod := []store.TagMatch{{Key: "env", Value: "prod", HasValue: true}}
+	_, err := s.ListUsers(t.Context(), tn.ID, store.UserFilter{Tags: prod})
+	var fe store.FieldErrors
+	if !errors.As(err, &fe) || !strings.Contains(fe["tag"], "Tags are not indexed, and this tenant has 3 users") {
+		t.Fatalf("tags alone in a tenant of 3 with a limit of 2: %v", err)
+	}
+	if got := usernames(t, s, tn.ID, store.UserFilter{Tags: prod, Query: "ada"}); !slices.Equal(got, []string{"ada"}) {
+		t.Fatalf("tags with a keyword: %v", got)
+	}
+	s.SetScanLimit(3)
+	if got := usernames(t, s, tn.ID, store.UserFilter{Tags: prod}); !slices.Equal(got, []string{"ada"}) {
+		t.Fatalf("tags alone within the limit: %v", got)
 	}
 }

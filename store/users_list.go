@@ -195,8 +195,13 @@ func (s *Store) conditions(tenant int64, f UserFilter) userQuery {
 	if f.Status != "" {
 		q.add("u.status = ?", f.Status)
 	}
-	if f.UserType != "" {
-		q.add("u.user_type = ?", f.UserType)
+	// Literals, not arguments: the partial index users_api_users is used
+	// only where the query states its WHERE.
+	switch f.UserType {
+	case "api_user":
+		q.add("u.user_type = 'api_user'")
+	case "user":
+		q.add("u.user_type = 'user'")
 	}
 	for _, t := range f.Tags {
 		// Tags are a JSON object in text; a value is always a string, so a
@@ -329,6 +334,11 @@ func (s *Store) ListUsers(ctx context.Context, tenant int64, f UserFilter) (User
 		return UserList{}, err
 	}
 	kw := strings.TrimSpace(f.Query)
+	if len(f.Tags) > 0 && len(sets) == 0 && kw == "" {
+		if err := s.checkTagScan(ctx, tenant); err != nil {
+			return UserList{}, err
+		}
+	}
 	if kw != "" {
 		s.keyword(&q, kw)
 	}
