@@ -103,6 +103,9 @@ type scenario struct {
 	// versus names the scenario of /api/v1 asking the same of the
 	// directory, which the result is compared with.
 	versus string
+	// read: a request with a body that changes nothing, which wrk sends
+	// again and again like a GET.
+	read bool
 }
 
 // bench is one engine's roster server under test, with its scenarios.
@@ -253,36 +256,46 @@ func prepare(ctx context.Context, o options, engine string) (*bench, error) {
 	// target is the target requests/s (0: none); batch create's 10,000
 	// users/s is 20 requests of 500.
 	b.scenarios = []scenario{
-		{"users first page (JSON)", func() *http.Request { return api("/users") }, nil, 10000, true, false, ""},
-		{"deep page by cursor", func() *http.Request { return api("/users?next_token=" + url.QueryEscape(deep.NextToken)) }, nil, 10000, true, false, ""},
-		{"username prefix", func() *http.Request { return api("/users?username_prefix=grace.hop") }, nil, 8000, true, false, ""},
-		{"keyword substring, 3 letters", func() *http.Request { return api("/users?q=ath") }, nil, 1000, true, false, ""},
-		{"keyword substring, 8 letters, every user matches", func() *http.Request { return api("/users?q=example.") }, nil, 1000, true, false, ""},
-		{"status filter", func() *http.Request { return api("/users?status=disabled") }, nil, 10000, true, false, ""},
-		{"org subtree, largest division", func() *http.Request {
+		{name: "users first page (JSON)", req: func() *http.Request { return api("/users") }, target: 10000, list: true},
+		{name: "deep page by cursor", req: func() *http.Request { return api("/users?next_token=" + url.QueryEscape(deep.NextToken)) }, target: 10000, list: true},
+		{name: "username prefix", req: func() *http.Request { return api("/users?username_prefix=grace.hop") }, target: 8000, list: true},
+		{name: "keyword substring, 3 letters", req: func() *http.Request { return api("/users?q=ath") }, target: 1000, list: true},
+		// About 1,000 matches: too many to be cheap, too few to stop
+		// sorting them (the keyword search's worst case).
+		{name: "keyword substring, ~1,000 matches", req: func() *http.Request { return api("/users?q=grace.hop") }, target: 1000, list: true},
+		{name: "keyword substring, 8 letters, every user matches", req: func() *http.Request { return api("/users?q=example.") }, target: 1000, list: true},
+		{name: "status filter", req: func() *http.Request { return api("/users?status=disabled") }, target: 10000, list: true},
+		{name: "org subtree, largest division", req: func() *http.Request {
 			return api("/users?include_descendants=true&org_unit_id=" + dir.division)
-		}, nil, 10000, true, false, ""},
-		{"group members, largest group", func() *http.Request { return api("/groups/" + dir.group + "/members") }, nil, 10000, true, false, ""},
-		{"property value filter", func() *http.Request { return api("/users?property=" + url.QueryEscape(dir.property)) }, nil, 10000, true, false, ""},
+		}, target: 10000, list: true},
+		{name: "group members, largest group", req: func() *http.Request { return api("/groups/" + dir.group + "/members") }, target: 10000, list: true},
+		{name: "property value filter", req: func() *http.Request { return api("/users?property=" + url.QueryEscape(dir.property)) }, target: 10000, list: true},
 		{name: "eds-user DescribeUsers, first page of 20", req: func() *http.Request {
 			return pair.get("DescribeUsers", "2021-03-08", url.Values{"MaxResults": {"20"}})
 		}, presigned: true, versus: "users first page (JSON)"},
-		{name: "eds-user DescribeUsers, username prefix", req: func() *http.Request {
+		{name: "eds-user DescribeUsers, Filter of ~1,000 matches", req: func() *http.Request {
 			return pair.get("DescribeUsers", "2021-03-08", url.Values{"Filter": {"grace.hop*"}, "MaxResults": {"20"}})
-		}, presigned: true, versus: "username prefix"},
+		}, presigned: true, versus: "keyword substring, ~1,000 matches"},
 		{name: "eds-user FilterUsers, first page of 20", req: func() *http.Request {
 			return pair.get("FilterUsers", "2021-03-08", url.Values{"MaxResults": {"20"}})
 		}, presigned: true, versus: "users first page (JSON)"},
 		{name: "EIAM ListUsers, first page of 20", req: func() *http.Request {
 			return pair.get("ListUsers", "2021-12-01", url.Values{"InstanceId": {"default"}, "PageSize": {"20"}})
 		}, presigned: true, versus: "users first page (JSON)"},
-		{"org tree layer (root's children)", func() *http.Request { return api("/org-units/" + dir.root + "/children") }, nil, 0, false, false, ""},
-		{"user page (JSON)", func() *http.Request { return api("/users/" + deep.Items[0].ID) }, nil, 0, false, false, ""},
-		{"users list as an HTML page", func() *http.Request {
+		{name: "SpaceONE user/list, first page of 20", req: func() *http.Request {
+			r, _ := http.NewRequest("POST", srv.url+"/identity/v1/user/list", strings.NewReader(
+				`{"domain_id":"default","query":{"sort":{"key":"user_id"},"page":{"start":1,"limit":20}}}`))
+			r.Header.Set("Authorization", "Bearer "+key)
+			r.Header.Set("Content-Type", "application/json")
+			return r
+		}, read: true, versus: "users first page (JSON)"},
+		{name: "org tree layer (root's children)", req: func() *http.Request { return api("/org-units/" + dir.root + "/children") }},
+		{name: "user page (JSON)", req: func() *http.Request { return api("/users/" + deep.Items[0].ID) }},
+		{name: "users list as an HTML page", req: func() *http.Request {
 			r, _ := http.NewRequest("GET", srv.url+"/users", nil)
 			return r
-		}, console, 8000, true, false, ""},
-		{"batch create, 500 users a request", func() *http.Request {
+		}, c: console, target: 8000, list: true},
+		{name: "batch create, 500 users a request", req: func() *http.Request {
 			n := batchN.Add(1)
 			var body bytes.Buffer
 			body.WriteString(`{"users":[`)
@@ -297,7 +310,7 @@ func prepare(ctx context.Context, o options, engine string) (*bench, error) {
 			r.Header.Set("Authorization", "Bearer "+key)
 			r.Header.Set("Content-Type", "application/json")
 			return r
-		}, nil, 20, false, false, ""},
+		}, target: 20},
 	}
 	b.warm(o)
 	return b, nil
@@ -348,13 +361,18 @@ func (b *bench) measure(o options, sc scenario) (result, error) {
 	go func() { prof <- cpuProfile(b.srv.debug, o.duration) }()
 	var res result
 	var script []string
+	if sc.read {
+		if script, err = bodyScript(b.work, sc.req()); err != nil {
+			return result{}, err
+		}
+	}
 	if sc.presigned {
 		n := presignedPerSecond * int(max(time.Second, o.duration).Seconds())
 		if script, err = presign(b.work, sc.req, n, wrkThreads(o.conns)); err != nil {
 			return result{}, err
 		}
 	}
-	if r := sc.req(); r.Method == http.MethodGet {
+	if r := sc.req(); r.Method == http.MethodGet || sc.read {
 		if res, err = wrk(r, c, o.conns, o.duration, script...); err != nil {
 			<-prof
 			return result{}, err

@@ -122,6 +122,21 @@ func wrk(r *http.Request, c *http.Client, conns int, d time.Duration, script ...
 	return parseWrk(string(out))
 }
 
+// bodyScript writes a wrk script sending r's method and body, and returns
+// its path as wrk's script arguments.
+func bodyScript(dir string, r *http.Request) ([]string, error) {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return nil, err
+	}
+	if bytes.Contains(body, []byte("]==]")) {
+		return nil, fmt.Errorf("%s: a body wrk's script cannot quote", r.URL.Path)
+	}
+	path := filepath.Join(dir, "body.lua")
+	script := fmt.Sprintf("wrk.method = %q\nwrk.body = [==[%s]==]\n", r.Method, body)
+	return []string{path}, os.WriteFile(path, []byte(script), 0o600)
+}
+
 // wrkThreads is how many threads wrk runs for conns connections: one a
 // core.
 func wrkThreads(conns int) int { return min(conns, 2) }
