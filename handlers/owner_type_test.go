@@ -63,6 +63,18 @@ func TestUsersAPIOwnerType(t *testing.T) {
 	if _, _, f := errorOf(res); status != 422 || f != "owner_type" {
 		t.Errorf("PATCH owner_type = %d %v", status, res)
 	}
+	// The list filters on who receives a user's notices.
+	for query, want := range map[string]string{"owner_type=manager": "ada", "owner_type=user": "bob"} {
+		status, _, l := a.apiCall(t, "GET", "/api/v1/users?"+query, key, "")
+		items, _ := l["items"].([]any)
+		if status != 200 || len(items) != 1 || items[0].(map[string]any)["username"] != want {
+			t.Errorf("GET /users?%s = %d %v, want only %s", query, status, l, want)
+		}
+	}
+	status, _, res = a.apiCall(t, "GET", "/api/v1/users?owner_type=boss", key, "")
+	if _, _, f := errorOf(res); status != 400 || f != "owner_type" {
+		t.Errorf("GET /users?owner_type=boss = %d %v, want 400 naming owner_type", status, res)
+	}
 }
 
 // The new-user form chooses who receives the notices; "me" is the

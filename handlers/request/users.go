@@ -15,7 +15,7 @@ var UserFilterParams = map[string]bool{
 	"user_ids": true, "username_prefix": true, "display_name_prefix": true, "email": true,
 	"phone_region": true, "phone_number": true, "external_id": true, "source_type": true,
 	"source_id": true, "user_type": true, "tag": true, "status": true, "locked": true, "q": true, "sort": true,
-	"created_from": true, "created_to": true,
+	"created_from": true, "created_to": true, "owner_type": true,
 	"username": true, "usernames": true, "exclude_usernames": true, "exclude_group_id": true,
 	"max_results": true, "next_token": true, "page_number": true, "page_size": true,
 }
@@ -27,7 +27,7 @@ func UserFilter(q url.Values) (store.UserFilter, store.FieldErrors) {
 		UsernamePrefix: q.Get("username_prefix"), DisplayNamePrefix: q.Get("display_name_prefix"),
 		Email: strings.TrimSpace(q.Get("email")), PhoneRegion: q.Get("phone_region"), PhoneNumber: q.Get("phone_number"),
 		ExternalID: q.Get("external_id"), SourceType: q.Get("source_type"), SourceID: q.Get("source_id"),
-		UserType: q.Get("user_type"), Status: q.Get("status"), Query: strings.TrimSpace(q.Get("q")), Sort: q.Get("sort"),
+		UserType: q.Get("user_type"), OwnerType: q.Get("owner_type"), Status: q.Get("status"), Query: strings.TrimSpace(q.Get("q")), Sort: q.Get("sort"),
 	}
 	var fe store.FieldErrors
 	var ok bool
