@@ -24,7 +24,7 @@ var copyTables = []string{
 	// Sealed under the server key, which moves with them: start the
 	// PostgreSQL replicas with the same key file.
 	"access_keys", "request_nonces",
-	"users", "user_counts", "user_groups", "group_members",
+	"users", "user_tags", "user_counts", "user_groups", "group_members",
 	"properties", "property_options", "user_property_values",
 	"resource_groups", "resource_group_resources", "resource_group_users", "resource_group_groups",
 	"user_tokens", "password_history", "outbox", "audit_events", "admin_preferences",

@@ -139,14 +139,15 @@ func (ms memberSets) apply(q *userQuery, drive bool, ordered int) {
 // property value.
 const freeValueCountCap = 20000
 
-// memberSets resolves the org unit, group and property filters of f,
+// memberSets resolves the org unit, group, property and tag filters of f,
 // through the read cache: a page of a group's members or of a property's
 // holders otherwise reads the group or the property first, every time.
 func (s *Store) memberSets(ctx context.Context, tenant int64, f UserFilter) (memberSets, error) {
-	if f.OrgUnitID == 0 && f.GroupID == 0 && f.ExcludeGroupID == 0 && len(f.Properties) == 0 {
+	if f.OrgUnitID == 0 && f.GroupID == 0 && f.ExcludeGroupID == 0 && len(f.Properties) == 0 && len(f.Tags) == 0 {
 		return nil, nil
 	}
-	key := fmt.Sprintf("sets\x00%d\x00%d\x00%t\x00%d\x00%d\x00%q", tenant, f.OrgUnitID, f.SubUnits, f.GroupID, f.ExcludeGroupID, f.Properties)
+	key := fmt.Sprintf("sets\x00%d\x00%d\x00%t\x00%d\x00%d\x00%q\x00%#v", tenant, f.OrgUnitID, f.SubUnits, f.GroupID, f.ExcludeGroupID,
+		f.Properties, f.Tags)
 	return cachedRead(ctx, s, key, func(ctx context.Context) (memberSets, error) { return s.resolveSets(ctx, tenant, f) })
 }
 
@@ -216,10 +217,48 @@ func (s *Store) resolveSets(ctx context.Context, tenant int64, f UserFilter) (me
 		}
 		out = append(out, m)
 	}
+	for _, t := range f.Tags {
+		m, err := s.tagSet(ctx, tenant, t)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
 	if len(fe) > 0 {
 		return nil, fe
 	}
 	return out, nil
+}
+
+// tagSet is the set of users holding tag t: its key, with its value when
+// t has one. A user has at most one value a key, so its holders come from
+// user_tags once each.
+func (s *Store) tagSet(ctx context.Context, tenant int64, t TagMatch) (memberSet, error) {
+	match, args := "t.key = ?", []any{tenant, t.Key}
+	if t.HasValue {
+		match, args = "t.key = ? AND t.value = ?", append(args, t.Value)
+	}
+	m := memberSet{
+		from: "user_tags t CROSS JOIN users u ON u.id = t.user_id",
+		cond: "t.tenant_id = ? AND " + match,
+		// The tenant is the user's: its unary plus keeps the probe on the
+		// user's tags (user_tags_user), not on every holder of the key.
+		exists: "EXISTS (SELECT 1 FROM user_tags t WHERE +t.tenant_id = ? AND t.user_id = u.id AND " + match + ")",
+		args:   args, walkCost: 1.6, driveCost: 2.3,
+	}
+	// No counter per tag: a capped count is enough to choose between
+	// driving and walking; past the cap the set may be every user.
+	err := s.rd.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM user_tags t WHERE t.tenant_id = ? AND `+match+
+		` LIMIT `+fmt.Sprint(freeValueCountCap+1)+`) AS matched`, args...).Scan(&m.size)
+	if err != nil {
+		return memberSet{}, fmt.Errorf("store: tag filter: %w", err)
+	}
+	if m.size > freeValueCountCap {
+		if m.size, err = s.tenantUserCount(ctx, tenant); err != nil {
+			return memberSet{}, err
+		}
+	}
+	return m, nil
 }
 
 // propertySet is the set of users holding any of values of the property

@@ -1,7 +1,6 @@
 package store_test
 
 import (
-	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -61,28 +60,57 @@ func TestUsersFilterByTypeAndTags(t *testing.T) {
 	}
 }
 
-// No index holds tags: in a tenant larger than a list may read whole, tags
-// alone are refused, naming the filter, and narrowed by a keyword they
-// still answer.
-func TestTagsAloneAreRefusedInLargeTenants(t *testing.T) {
+// A user's tags are kept in user_tags by triggers: a list filtered on a
+// tag follows every change of them, and reads user_tags, not each user's
+// JSON (a million users' JSON took seconds for a rare tag).
+func TestTagFiltersFollowChangesThroughTheirTable(t *testing.T) {
 	t.Parallel()
 	s := newTestStore(t)
+	ctx := t.Context()
+	tn, _ := mustTenant(t, s, "acme")
+	ada := mustUser(t, s, tn.ID, store.NewUser{Username: "ada", Tags: map[string]string{"env": "prod"}})
+	bob := mustUser(t, s, tn.ID, store.NewUser{Username: "bob", Tags: map[string]string{"env": "dev"}})
+	mustUser(t, s, tn.ID, store.NewUser{Username: "cyd"})
+	prod := []store.TagMatch{{Key: "env", Value: "prod", HasValue: true}}
+	want := func(f store.UserFilter, names ...string) {
+		t.Helper()
+		if got := usernames(t, s, tn.ID, f); !slices.Equal(got, names) {
+			t.Fatalf("%+v: %v, want %v", f.Tags, got, names)
+		}
+	}
+	want(store.UserFilter{Tags: prod}, "ada")
+	tags := map[string]string{"env": "prod", "team": "web"}
+	if _, err := s.UpdateUser(ctx, tn.ID, bob.ID, store.UserUpdate{Tags: &tags}); err != nil {
+		t.Fatal(err)
+	}
+	want(store.UserFilter{Tags: prod}, "ada", "bob")
+	want(store.UserFilter{Tags: []store.TagMatch{{Key: "team"}}}, "bob")
+	none := map[string]string{}
+	if _, err := s.UpdateUser(ctx, tn.ID, ada.ID, store.UserUpdate{Tags: &none}); err != nil {
+		t.Fatal(err)
+	}
+	want(store.UserFilter{Tags: prod}, "bob")
+	if _, err := s.ApplyUserAction(ctx, tn.ID, store.UserAction{Kind: store.ActionDelete}, []string{bob.PublicID()}); err != nil {
+		t.Fatal(err)
+	}
+	want(store.UserFilter{Tags: prod})
+	want(store.UserFilter{Tags: []store.TagMatch{{Key: "team"}}})
+}
+
+// A rare tag's holders are read from user_tags by tenant and key, not
+// found by reading every user.
+func TestTagFilterPlanReadsItsTable(t *testing.T) {
+	t.Parallel()
+	s := newSQLiteStore(t)
 	tn, _ := mustTenant(t, s, "acme")
 	mustUser(t, s, tn.ID, store.NewUser{Username: "ada", Tags: map[string]string{"env": "prod"}})
-	mustUser(t, s, tn.ID, store.NewUser{Username: "bob", Tags: map[string]string{"env": "dev"}})
-	mustUser(t, s, tn.ID, store.NewUser{Username: "cyd"})
-	s.SetScanLimit(2)
-	prod := []store.TagMatch{{Key: "env", Value: "prod", HasValue: true}}
-	_, err := s.ListUsers(t.Context(), tn.ID, store.UserFilter{Tags: prod})
-	var fe store.FieldErrors
-	if !errors.As(err, &fe) || !strings.Contains(fe["tag"], "Tags are not indexed, and this tenant has 3 users") {
-		t.Fatalf("tags alone in a tenant of 3 with a limit of 2: %v", err)
-	}
-	if got := usernames(t, s, tn.ID, store.UserFilter{Tags: prod, Query: "ada"}); !slices.Equal(got, []string{"ada"}) {
-		t.Fatalf("tags with a keyword: %v", got)
-	}
-	s.SetScanLimit(3)
-	if got := usernames(t, s, tn.ID, store.UserFilter{Tags: prod}); !slices.Equal(got, []string{"ada"}) {
-		t.Fatalf("tags alone within the limit: %v", got)
+	for _, tag := range []store.TagMatch{{Key: "env", Value: "prod", HasValue: true}, {Key: "env"}} {
+		plan, err := s.ListPlan(t.Context(), tn.ID, store.UserFilter{Tags: []store.TagMatch{tag}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(plan, "SEARCH t USING PRIMARY KEY (tenant_id=? AND key=?") || strings.Contains(plan, "SCAN u") {
+			t.Errorf("tag %+v: plan\n%s", tag, plan)
+		}
 	}
 }

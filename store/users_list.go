@@ -203,19 +203,6 @@ func (s *Store) conditions(tenant int64, f UserFilter) userQuery {
 	case "user":
 		q.add("u.user_type = 'user'")
 	}
-	for _, t := range f.Tags {
-		// Tags are a JSON object in text; a value is always a string, so a
-		// missing key is the only NULL. Keys hold no quote (tagKeyPattern).
-		tag, arg := `json_extract(u.tags, ?)`, `$."`+t.Key+`"`
-		if s.pg {
-			tag, arg = `(u.tags::jsonb ->> ?)`, t.Key
-		}
-		if t.HasValue {
-			q.add(tag+" = ?", arg, t.Value)
-		} else {
-			q.add(tag+" IS NOT NULL", arg)
-		}
-	}
 	if f.Locked != nil {
 		now := s.nowMillis()
 		if *f.Locked {
@@ -334,11 +321,6 @@ func (s *Store) ListUsers(ctx context.Context, tenant int64, f UserFilter) (User
 		return UserList{}, err
 	}
 	kw := strings.TrimSpace(f.Query)
-	if len(f.Tags) > 0 && len(sets) == 0 && kw == "" {
-		if err := s.checkTagScan(ctx, tenant); err != nil {
-			return UserList{}, err
-		}
-	}
 	if kw != "" {
 		s.keyword(&q, kw)
 	}

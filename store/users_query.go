@@ -476,21 +476,6 @@ func (s *Store) checkScan(ctx context.Context, tenant int64, p queryPlan) error 
 	return nil
 }
 
-// checkTagScan refuses a list narrowed by tags alone in a tenant too large
-// to read whole: no index holds tags, so each user is tested in turn (at a
-// million users, seconds for a rare tag).
-func (s *Store) checkTagScan(ctx context.Context, tenant int64) error {
-	n, err := s.tenantUserCount(ctx, tenant)
-	if err != nil {
-		return err
-	}
-	if n > s.planner.scanLimit() {
-		return FieldErrors{"tag": fmt.Sprintf("Tags are not indexed, and this tenant has %d users: more than the %d a tag filter "+
-			"may read on its own. Add a keyword, or an org unit, group or property filter.", n, s.planner.scanLimit())}
-	}
-	return nil
-}
-
 // QueryTimeout bounds a query's reading: past it the query is refused as
 // too broad, naming the fields it tests, rather than left to run.
 const QueryTimeout = 500 * time.Millisecond
