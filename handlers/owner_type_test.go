@@ -93,6 +93,17 @@ func TestConsoleNewUserOwnerType(t *testing.T) {
 	if to := lastMailTo(t, a); to != "boss@example.com" {
 		t.Fatalf("ada's invitation went to %q", to)
 	}
+	// Her page says where her notices go, and a reset from it goes there.
+	page := r.Header.Get("Location")
+	wantPage(t, b.get(page), 200, "Invitations and password resets for this user go to the administrator who created them")
+	sent := b.post(page+"/mail", url.Values{"action": {"invite"}})
+	if sent.StatusCode != http.StatusSeeOther {
+		t.Fatalf("invite = %d: %.1000s", sent.StatusCode, sent.body)
+	}
+	wantPage(t, b.get(sent.Header.Get("Location")), 200, "Invitation for the administrator who created ada queued")
+	if to := lastMailTo(t, a); to != "boss@example.com" {
+		t.Fatalf("ada's second invitation went to %q", to)
+	}
 	// The owner has no email address: the choice is refused next to it.
 	o := a.browser(t)
 	o.mustSignIn("owner-acme")

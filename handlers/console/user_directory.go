@@ -119,6 +119,10 @@ func (h *Handler) userMail(c echo.Context) error {
 		return err
 	}
 	ctx, tenant := c.Request().Context(), shell(c).Tenant.ID
+	to := u.Email
+	if u.OwnerType == store.OwnerManager {
+		to = "the administrator who created " + u.Username
+	}
 	var done string
 	switch c.FormValue("action") {
 	case "reset":
@@ -127,9 +131,9 @@ func (h *Handler) userMail(c echo.Context) error {
 		if err == nil && len(res.Failed) > 0 {
 			err = store.FieldErrors{"": res.Failed[0].Message}
 		}
-		done = h.mailDone("Password reset", u.Email)
+		done = h.mailDone("Password reset", to)
 	case "invite":
-		err, done = h.store.SendInvitation(ctx, tenant, u.ID), h.mailDone("Invitation", u.Email)
+		err, done = h.store.SendInvitation(ctx, tenant, u.ID), h.mailDone("Invitation", to)
 	case "verify":
 		err, done = h.store.SendVerification(ctx, tenant, u.ID), h.mailDone("Verification email", u.Email)
 	default:
