@@ -47,6 +47,17 @@ func (h *Handler) bind(c echo.Context, req any, domain *string) (*call, error) {
 
 func (c *call) id() int64 { return c.tenant.ID }
 
+// bindUser binds req, a request about one user (ur, within req), and
+// finds that user in the call's domain.
+func (h *Handler) bindUser(c echo.Context, req any, ur *userRequest) (*call, store.User, error) {
+	cl, err := h.bind(c, req, &ur.DomainID)
+	if err != nil {
+		return nil, store.User{}, err
+	}
+	u, err := h.user(cl, ur.UserID)
+	return cl, u, err
+}
+
 // user finds the user of userID (a username) in the call's domain.
 func (h *Handler) user(c *call, userID string) (store.User, error) {
 	if userID == "" {

@@ -127,11 +127,7 @@ func newUser(req createRequest) (store.NewUser, error) {
 // a reset link.
 func (h *Handler) update(c echo.Context) error {
 	var req userFields
-	cl, err := h.bind(c, &req, &req.DomainID)
-	if err != nil {
-		return fail(c, err)
-	}
-	u, err := h.user(cl, req.UserID)
+	cl, u, err := h.bindUser(c, &req, &req.userRequest)
 	if err != nil {
 		return fail(c, err)
 	}
@@ -199,11 +195,7 @@ func (h *Handler) sendReset(c *call, u store.User, requireChange bool) error {
 // resetPassword emails the user a link to set a new password.
 func (h *Handler) resetPassword(c echo.Context) error {
 	var req userRequest
-	cl, err := h.bind(c, &req, &req.DomainID)
-	if err != nil {
-		return fail(c, err)
-	}
-	u, err := h.user(cl, req.UserID)
+	cl, u, err := h.bindUser(c, &req, &req)
 	if err == nil {
 		err = h.sendReset(cl, u, false)
 	}
@@ -216,11 +208,7 @@ func (h *Handler) resetPassword(c echo.Context) error {
 // delete removes the user with everything that is theirs.
 func (h *Handler) delete(c echo.Context) error {
 	var req userRequest
-	cl, err := h.bind(c, &req, &req.DomainID)
-	if err != nil {
-		return fail(c, err)
-	}
-	u, err := h.user(cl, req.UserID)
+	cl, u, err := h.bindUser(c, &req, &req)
 	if err == nil {
 		err = h.apply(cl, u, store.ActionDelete)
 	}
@@ -245,11 +233,7 @@ func (h *Handler) apply(c *call, u store.User, kind string) error {
 func (h *Handler) setState(kind string) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		var req userRequest
-		cl, err := h.bind(c, &req, &req.DomainID)
-		if err != nil {
-			return fail(c, err)
-		}
-		u, err := h.user(cl, req.UserID)
+		cl, u, err := h.bindUser(c, &req, &req)
 		if err != nil {
 			return fail(c, err)
 		}
@@ -273,11 +257,7 @@ type getRequest struct {
 // get reads one user; only picks the fields returned.
 func (h *Handler) get(c echo.Context) error {
 	var req getRequest
-	cl, err := h.bind(c, &req, &req.DomainID)
-	if err != nil {
-		return fail(c, err)
-	}
-	u, err := h.user(cl, req.UserID)
+	_, u, err := h.bindUser(c, &req, &req.userRequest)
 	if err != nil {
 		return fail(c, err)
 	}
@@ -295,11 +275,7 @@ type verifyRequest struct {
 // 6-digit code for confirm-email.
 func (h *Handler) verifyEmail(c echo.Context) error {
 	var req verifyRequest
-	cl, err := h.bind(c, &req, &req.DomainID)
-	if err != nil {
-		return fail(c, err)
-	}
-	u, err := h.user(cl, req.UserID)
+	cl, u, err := h.bindUser(c, &req, &req.userRequest)
 	if err != nil {
 		return fail(c, err)
 	}
@@ -325,11 +301,7 @@ type confirmRequest struct {
 // address.
 func (h *Handler) confirmEmail(c echo.Context) error {
 	var req confirmRequest
-	cl, err := h.bind(c, &req, &req.DomainID)
-	if err != nil {
-		return fail(c, err)
-	}
-	u, err := h.user(cl, req.UserID)
+	cl, u, err := h.bindUser(c, &req, &req.userRequest)
 	if err != nil {
 		return fail(c, err)
 	}
@@ -357,11 +329,7 @@ type requiredActionsRequest struct {
 // a new password ends UPDATE_PASSWORD).
 func (h *Handler) setRequiredActions(c echo.Context) error {
 	var req requiredActionsRequest
-	cl, err := h.bind(c, &req, &req.DomainID)
-	if err != nil {
-		return fail(c, err)
-	}
-	u, err := h.user(cl, req.UserID)
+	cl, u, err := h.bindUser(c, &req, &req.userRequest)
 	if err != nil {
 		return fail(c, err)
 	}
@@ -388,11 +356,7 @@ func (h *Handler) setRequiredActions(c echo.Context) error {
 // has none, so it answers as SpaceONE does for a domain without one.
 func (h *Handler) sync(c echo.Context) error {
 	var req userRequest
-	cl, err := h.bind(c, &req, &req.DomainID)
-	if err != nil {
-		return fail(c, err)
-	}
-	if _, err := h.user(cl, req.UserID); err != nil {
+	if _, _, err := h.bindUser(c, &req, &req); err != nil {
 		return fail(c, err)
 	}
 	return fail(c, errNoAuthPlugin)
