@@ -10,7 +10,7 @@ import (
 )
 
 // Handler serves the JSON API. Its one way to the tenant of a request is
-// the API key (apiKeyOf).
+// the API key (request.KeyOf).
 type Handler struct {
 	store *store.Store
 }

@@ -42,7 +42,7 @@ func (h *Handler) listAuditEvents(c echo.Context) error {
 	if len(fe) > 0 {
 		return request.BadParam(fe)
 	}
-	l, err := h.store.ListAuditEvents(c.Request().Context(), apiKeyOf(c).TenantID, f)
+	l, err := h.store.ListAuditEvents(c.Request().Context(), request.KeyOf(c).TenantID, f)
 	if err != nil {
 		return err
 	}

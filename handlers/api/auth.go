@@ -19,11 +19,9 @@ func isSafeMethod(m string) bool {
 	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
 }
 
-func apiKeyOf(c echo.Context) store.APIKey { return request.KeyOf(c) }
-
 // whoami answers who the API key is (GetManagerInfoByAuthCode).
 func (h *Handler) whoami(c echo.Context) error {
-	k := apiKeyOf(c)
+	k := request.KeyOf(c)
 	t, err := h.store.GetTenant(c.Request().Context(), k.TenantID)
 	if err != nil {
 		return err
@@ -39,13 +37,13 @@ type aliasRequest struct {
 // setAlias sets the tenant's alias (InitTenantAlias).
 func (h *Handler) setAlias(c echo.Context) error {
 	var req aliasRequest
-	if err := bindJSON(c, &req); err != nil {
+	if err := request.BindJSON(c, &req); err != nil {
 		return err
 	}
 	if req.Alias == nil {
 		return store.FieldErrors{"alias": "alias is required."}
 	}
-	t, err := h.store.UpdateTenant(c.Request().Context(), apiKeyOf(c).TenantID, store.TenantUpdate{Alias: req.Alias})
+	t, err := h.store.UpdateTenant(c.Request().Context(), request.KeyOf(c).TenantID, store.TenantUpdate{Alias: req.Alias})
 	if err != nil {
 		return err
 	}

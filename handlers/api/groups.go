@@ -34,7 +34,7 @@ func (h *Handler) listGroups(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	l, err := h.store.ListGroups(c.Request().Context(), apiKeyOf(c).TenantID, store.NameFilter{Name: name, Page: p})
+	l, err := h.store.ListGroups(c.Request().Context(), request.KeyOf(c).TenantID, store.NameFilter{Name: name, Page: p})
 	if err != nil {
 		return request.ListError(err)
 	}
@@ -43,10 +43,10 @@ func (h *Handler) listGroups(c echo.Context) error {
 
 func (h *Handler) createGroup(c echo.Context) error {
 	var req groupRequest
-	if err := bindJSON(c, &req); err != nil {
+	if err := request.BindJSON(c, &req); err != nil {
 		return err
 	}
-	g, err := h.store.CreateGroup(c.Request().Context(), apiKeyOf(c).TenantID, str(req.Name), str(req.Description))
+	g, err := h.store.CreateGroup(c.Request().Context(), request.KeyOf(c).TenantID, str(req.Name), str(req.Description))
 	if err != nil {
 		return err
 	}
@@ -58,7 +58,7 @@ func (h *Handler) getGroup(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	g, err := h.store.GetGroup(c.Request().Context(), apiKeyOf(c).TenantID, id)
+	g, err := h.store.GetGroup(c.Request().Context(), request.KeyOf(c).TenantID, id)
 	if err != nil {
 		return err
 	}
@@ -71,10 +71,10 @@ func (h *Handler) updateGroup(c echo.Context) error {
 		return err
 	}
 	var req groupRequest
-	if err := bindJSON(c, &req); err != nil {
+	if err := request.BindJSON(c, &req); err != nil {
 		return err
 	}
-	g, err := h.store.UpdateGroup(c.Request().Context(), apiKeyOf(c).TenantID, id, req.Name, req.Description)
+	g, err := h.store.UpdateGroup(c.Request().Context(), request.KeyOf(c).TenantID, id, req.Name, req.Description)
 	if err != nil {
 		return err
 	}
@@ -82,7 +82,7 @@ func (h *Handler) updateGroup(c echo.Context) error {
 }
 
 func (h *Handler) deleteGroup(c echo.Context) error {
-	res, err := h.store.RemoveGroups(c.Request().Context(), apiKeyOf(c).TenantID, []string{c.Param("id")})
+	res, err := h.store.RemoveGroups(c.Request().Context(), request.KeyOf(c).TenantID, []string{c.Param("id")})
 	if err != nil {
 		return err
 	}
@@ -98,13 +98,13 @@ type groupIDsRequest struct {
 
 func (h *Handler) deleteGroups(c echo.Context) error {
 	var req groupIDsRequest
-	if err := bindJSON(c, &req); err != nil {
+	if err := request.BindJSON(c, &req); err != nil {
 		return err
 	}
 	if req.GroupIDs == nil {
 		return store.FieldErrors{"group_ids": "group_ids is required: an array of group ids."}
 	}
-	res, err := h.store.RemoveGroups(c.Request().Context(), apiKeyOf(c).TenantID, req.GroupIDs)
+	res, err := h.store.RemoveGroups(c.Request().Context(), request.KeyOf(c).TenantID, req.GroupIDs)
 	if err != nil {
 		return err
 	}
@@ -125,7 +125,7 @@ func (h *Handler) groupMembers(c echo.Context) error {
 	if len(fe) > 0 {
 		return request.BadParam(fe)
 	}
-	l, err := h.store.ListGroupMembers(c.Request().Context(), apiKeyOf(c).TenantID, id,
+	l, err := h.store.ListGroupMembers(c.Request().Context(), request.KeyOf(c).TenantID, id,
 		store.UserFilter{Query: c.QueryParam("q"), Page: p})
 	if err != nil {
 		return request.ListError(err)
@@ -152,7 +152,7 @@ func (h *Handler) changeMembers(add bool) echo.HandlerFunc {
 			return err
 		}
 		var req userIDsRequest
-		if err := bindJSON(c, &req); err != nil {
+		if err := request.BindJSON(c, &req); err != nil {
 			return err
 		}
 		if req.UserIDs == nil {
@@ -162,7 +162,7 @@ func (h *Handler) changeMembers(add bool) echo.HandlerFunc {
 		if add {
 			change = h.store.AddGroupMembers
 		}
-		res, err := change(c.Request().Context(), apiKeyOf(c).TenantID, id, req.UserIDs)
+		res, err := change(c.Request().Context(), request.KeyOf(c).TenantID, id, req.UserIDs)
 		if err != nil {
 			return err
 		}

@@ -9,9 +9,6 @@ import (
 	"roster/store"
 )
 
-// bindJSON decodes a JSON body into v (request.BindJSON).
-func bindJSON(c echo.Context, v any) error { return request.BindJSON(c, v) }
-
 type apiList[T any] struct {
 	Items       []T    `json:"items"`
 	TotalCount  int    `json:"total_count"`

@@ -19,13 +19,13 @@ type resetRequest struct {
 // users without an email are failed items.
 func (h *Handler) resetPasswords(c echo.Context) error {
 	var req resetRequest
-	if err := bindJSON(c, &req); err != nil {
+	if err := request.BindJSON(c, &req); err != nil {
 		return err
 	}
 	if req.UserIDs == nil {
 		return store.FieldErrors{"user_ids": "user_ids is required: an array of user ids."}
 	}
-	res, err := h.store.SendPasswordResets(c.Request().Context(), apiKeyOf(c).TenantID, req.UserIDs,
+	res, err := h.store.SendPasswordResets(c.Request().Context(), request.KeyOf(c).TenantID, req.UserIDs,
 		req.RequirePasswordChange != nil && *req.RequirePasswordChange)
 	if err != nil {
 		return err
@@ -47,13 +47,13 @@ func (h *Handler) setPassword(c echo.Context) error {
 		return err
 	}
 	var req passwordRequest
-	if err := bindJSON(c, &req); err != nil {
+	if err := request.BindJSON(c, &req); err != nil {
 		return err
 	}
 	if req.Password == nil {
 		return store.FieldErrors{"password": "password is required."}
 	}
-	u, err := h.store.SetUserPassword(c.Request().Context(), apiKeyOf(c).TenantID, id, *req.Password,
+	u, err := h.store.SetUserPassword(c.Request().Context(), request.KeyOf(c).TenantID, id, *req.Password,
 		req.RequirePasswordChange != nil && *req.RequirePasswordChange)
 	if err != nil {
 		return err
@@ -72,11 +72,11 @@ func (h *Handler) verifyEmail(c echo.Context) error {
 	// silently ignored.
 	if c.Request().ContentLength != 0 {
 		var none struct{}
-		if err := bindJSON(c, &none); err != nil {
+		if err := request.BindJSON(c, &none); err != nil {
 			return err
 		}
 	}
-	if err := h.store.SendVerification(c.Request().Context(), apiKeyOf(c).TenantID, id); err != nil {
+	if err := h.store.SendVerification(c.Request().Context(), request.KeyOf(c).TenantID, id); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusAccepted, map[string]string{"status": "queued"})
@@ -116,7 +116,7 @@ func (h *Handler) listMessages(c echo.Context) error {
 	if len(fe) > 0 {
 		return request.BadParam(fe)
 	}
-	l, err := h.store.ListMessages(c.Request().Context(), apiKeyOf(c).TenantID, c.QueryParam("status"), p)
+	l, err := h.store.ListMessages(c.Request().Context(), request.KeyOf(c).TenantID, c.QueryParam("status"), p)
 	if err != nil {
 		return request.ListError(err)
 	}

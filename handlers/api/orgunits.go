@@ -57,7 +57,7 @@ func (h *Handler) listOrgUnits(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	l, err := h.store.ListOrgUnits(c.Request().Context(), apiKeyOf(c).TenantID, store.NameFilter{Name: name, Page: p})
+	l, err := h.store.ListOrgUnits(c.Request().Context(), request.KeyOf(c).TenantID, store.NameFilter{Name: name, Page: p})
 	if err != nil {
 		return request.ListError(err)
 	}
@@ -66,7 +66,7 @@ func (h *Handler) listOrgUnits(c echo.Context) error {
 
 func (h *Handler) createOrgUnit(c echo.Context) error {
 	var req orgUnitRequest
-	if err := bindJSON(c, &req); err != nil {
+	if err := request.BindJSON(c, &req); err != nil {
 		return err
 	}
 	fe := store.FieldErrors{}
@@ -74,7 +74,7 @@ func (h *Handler) createOrgUnit(c echo.Context) error {
 	if len(fe) > 0 {
 		return fe
 	}
-	o, err := h.store.CreateOrgUnit(c.Request().Context(), apiKeyOf(c).TenantID,
+	o, err := h.store.CreateOrgUnit(c.Request().Context(), request.KeyOf(c).TenantID,
 		store.NewOrgUnit{ParentID: parent, Name: str(req.Name), Description: str(req.Description)})
 	if err != nil {
 		return err
@@ -87,7 +87,7 @@ func (h *Handler) getOrgUnit(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	path, err := h.store.OrgUnitPath(c.Request().Context(), apiKeyOf(c).TenantID, id)
+	path, err := h.store.OrgUnitPath(c.Request().Context(), request.KeyOf(c).TenantID, id)
 	if err != nil {
 		return err
 	}
@@ -104,13 +104,13 @@ func (h *Handler) updateOrgUnit(c echo.Context) error {
 		return err
 	}
 	var req orgUnitRequest
-	if err := bindJSON(c, &req); err != nil {
+	if err := request.BindJSON(c, &req); err != nil {
 		return err
 	}
 	if req.ParentID != nil {
 		return store.FieldErrors{"parent_id": "Move a unit with POST /org-units/{id}/move."}
 	}
-	o, err := h.store.UpdateOrgUnit(c.Request().Context(), apiKeyOf(c).TenantID, id,
+	o, err := h.store.UpdateOrgUnit(c.Request().Context(), request.KeyOf(c).TenantID, id,
 		store.OrgUnitUpdate{Name: req.Name, Description: req.Description})
 	if err != nil {
 		return err
@@ -127,7 +127,7 @@ func (h *Handler) deleteOrgUnit(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := h.store.RemoveOrgUnit(c.Request().Context(), apiKeyOf(c).TenantID, id, move); err != nil {
+	if err := h.store.RemoveOrgUnit(c.Request().Context(), request.KeyOf(c).TenantID, id, move); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
@@ -145,7 +145,7 @@ func (h *Handler) orgUnitChildren(c echo.Context) error {
 	if len(fe) > 0 {
 		return request.BadParam(fe)
 	}
-	l, err := h.store.OrgUnitChildren(c.Request().Context(), apiKeyOf(c).TenantID, id, p)
+	l, err := h.store.OrgUnitChildren(c.Request().Context(), request.KeyOf(c).TenantID, id, p)
 	if err != nil {
 		return request.ListError(err)
 	}
@@ -158,7 +158,7 @@ func (h *Handler) moveOrgUnit(c echo.Context) error {
 		return err
 	}
 	var req orgUnitRequest
-	if err := bindJSON(c, &req); err != nil {
+	if err := request.BindJSON(c, &req); err != nil {
 		return err
 	}
 	fe := store.FieldErrors{}
@@ -172,7 +172,7 @@ func (h *Handler) moveOrgUnit(c echo.Context) error {
 	if len(fe) > 0 {
 		return fe
 	}
-	o, err := h.store.MoveOrgUnit(c.Request().Context(), apiKeyOf(c).TenantID, id, parent)
+	o, err := h.store.MoveOrgUnit(c.Request().Context(), request.KeyOf(c).TenantID, id, parent)
 	if err != nil {
 		return err
 	}
@@ -187,7 +187,7 @@ type moveUsersRequest struct {
 // moveUsers moves up to 500 users into a unit (MoveUserOrg).
 func (h *Handler) moveUsers(c echo.Context) error {
 	var req moveUsersRequest
-	if err := bindJSON(c, &req); err != nil {
+	if err := request.BindJSON(c, &req); err != nil {
 		return err
 	}
 	fe := store.FieldErrors{}
@@ -201,7 +201,7 @@ func (h *Handler) moveUsers(c echo.Context) error {
 	if len(fe) > 0 {
 		return fe
 	}
-	res, err := h.store.MoveUsers(c.Request().Context(), apiKeyOf(c).TenantID, unit, req.UserIDs)
+	res, err := h.store.MoveUsers(c.Request().Context(), request.KeyOf(c).TenantID, unit, req.UserIDs)
 	if err != nil {
 		return err
 	}

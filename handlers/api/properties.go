@@ -73,7 +73,7 @@ func (h *Handler) listProperties(c echo.Context) error {
 	if err := onlyParams(c); err != nil {
 		return err
 	}
-	ps, err := h.store.ListProperties(c.Request().Context(), apiKeyOf(c).TenantID)
+	ps, err := h.store.ListProperties(c.Request().Context(), request.KeyOf(c).TenantID)
 	if err != nil {
 		return err
 	}
@@ -82,10 +82,10 @@ func (h *Handler) listProperties(c echo.Context) error {
 
 func (h *Handler) createProperty(c echo.Context) error {
 	var req propertyRequest
-	if err := bindJSON(c, &req); err != nil {
+	if err := request.BindJSON(c, &req); err != nil {
 		return err
 	}
-	p, err := h.store.CreateProperty(c.Request().Context(), apiKeyOf(c).TenantID, store.NewProperty{
+	p, err := h.store.CreateProperty(c.Request().Context(), request.KeyOf(c).TenantID, store.NewProperty{
 		Key: str(req.Key), DisplayName: str(req.DisplayName), Type: str(req.Type),
 		Required: req.Required != nil && *req.Required, Options: req.options()})
 	if err != nil {
@@ -99,7 +99,7 @@ func (h *Handler) getProperty(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p, err := h.store.GetProperty(c.Request().Context(), apiKeyOf(c).TenantID, id)
+	p, err := h.store.GetProperty(c.Request().Context(), request.KeyOf(c).TenantID, id)
 	if err != nil {
 		return err
 	}
@@ -119,7 +119,7 @@ func (h *Handler) updateProperty(c echo.Context) error {
 		return err
 	}
 	var req propertyRequest
-	if err := bindJSON(c, &req); err != nil {
+	if err := request.BindJSON(c, &req); err != nil {
 		return err
 	}
 	if req.Type != nil {
@@ -130,7 +130,7 @@ func (h *Handler) updateProperty(c echo.Context) error {
 		opts := req.options()
 		upd.Options = &opts
 	}
-	p, err := h.store.UpdateProperty(c.Request().Context(), apiKeyOf(c).TenantID, id, upd)
+	p, err := h.store.UpdateProperty(c.Request().Context(), request.KeyOf(c).TenantID, id, upd)
 	if err != nil {
 		return err
 	}
@@ -146,7 +146,7 @@ func (h *Handler) deleteProperty(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := h.store.RemoveProperty(c.Request().Context(), apiKeyOf(c).TenantID, id, confirm); err != nil {
+	if err := h.store.RemoveProperty(c.Request().Context(), request.KeyOf(c).TenantID, id, confirm); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
@@ -159,7 +159,7 @@ func (h *Handler) propertyValues(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p, err := h.store.GetProperty(c.Request().Context(), apiKeyOf(c).TenantID, id)
+	p, err := h.store.GetProperty(c.Request().Context(), request.KeyOf(c).TenantID, id)
 	if err != nil {
 		return err
 	}
@@ -197,7 +197,7 @@ func (h *Handler) setUserProperty(c echo.Context) error {
 		return err
 	}
 	var req userPropertyRequest
-	if err := bindJSON(c, &req); err != nil {
+	if err := request.BindJSON(c, &req); err != nil {
 		return err
 	}
 	raws := req.Values
@@ -215,7 +215,7 @@ func (h *Handler) setUserProperty(c echo.Context) error {
 		}
 		vals = append(vals, v)
 	}
-	ctx, tenant := c.Request().Context(), apiKeyOf(c).TenantID
+	ctx, tenant := c.Request().Context(), request.KeyOf(c).TenantID
 	if err := h.store.SetUserProperty(ctx, tenant, id, c.Param("key"), vals); err != nil {
 		return err
 	}
@@ -231,7 +231,7 @@ func (h *Handler) clearUserProperty(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := h.store.ClearUserProperty(c.Request().Context(), apiKeyOf(c).TenantID, id, c.Param("key")); err != nil {
+	if err := h.store.ClearUserProperty(c.Request().Context(), request.KeyOf(c).TenantID, id, c.Param("key")); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)

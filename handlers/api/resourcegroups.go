@@ -53,7 +53,7 @@ func (h *Handler) listResourceGroups(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	l, err := h.store.ListResourceGroups(c.Request().Context(), apiKeyOf(c).TenantID, store.NameFilter{Name: name, Page: p})
+	l, err := h.store.ListResourceGroups(c.Request().Context(), request.KeyOf(c).TenantID, store.NameFilter{Name: name, Page: p})
 	if err != nil {
 		return request.ListError(err)
 	}
@@ -62,13 +62,13 @@ func (h *Handler) listResourceGroups(c echo.Context) error {
 
 func (h *Handler) createResourceGroup(c echo.Context) error {
 	var req resourceGroupRequest
-	if err := bindJSON(c, &req); err != nil {
+	if err := request.BindJSON(c, &req); err != nil {
 		return err
 	}
 	if req.Name == nil {
 		req.Name = new(string)
 	}
-	r, err := h.store.CreateResourceGroup(c.Request().Context(), apiKeyOf(c).TenantID, req.input())
+	r, err := h.store.CreateResourceGroup(c.Request().Context(), request.KeyOf(c).TenantID, req.input())
 	if err != nil {
 		return err
 	}
@@ -80,7 +80,7 @@ func (h *Handler) getResourceGroup(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ctx, tenant := c.Request().Context(), apiKeyOf(c).TenantID
+	ctx, tenant := c.Request().Context(), request.KeyOf(c).TenantID
 	r, err := h.store.GetResourceGroup(ctx, tenant, id)
 	if err != nil {
 		return err
@@ -113,10 +113,10 @@ func (h *Handler) updateResourceGroup(c echo.Context) error {
 		return err
 	}
 	var req resourceGroupRequest
-	if err := bindJSON(c, &req); err != nil {
+	if err := request.BindJSON(c, &req); err != nil {
 		return err
 	}
-	r, err := h.store.UpdateResourceGroup(c.Request().Context(), apiKeyOf(c).TenantID, id, req.input())
+	r, err := h.store.UpdateResourceGroup(c.Request().Context(), request.KeyOf(c).TenantID, id, req.input())
 	if err != nil {
 		return err
 	}
@@ -128,7 +128,7 @@ func (h *Handler) deleteResourceGroup(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := h.store.RemoveResourceGroup(c.Request().Context(), apiKeyOf(c).TenantID, id); err != nil {
+	if err := h.store.RemoveResourceGroup(c.Request().Context(), request.KeyOf(c).TenantID, id); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
@@ -145,14 +145,14 @@ func (h *Handler) changeResources(add bool) echo.HandlerFunc {
 			return err
 		}
 		var req resourcesRequest
-		if err := bindJSON(c, &req); err != nil {
+		if err := request.BindJSON(c, &req); err != nil {
 			return err
 		}
 		items := make([]store.Resource, len(req.Resources))
 		for i, x := range req.Resources {
 			items[i] = store.Resource{Type: x.Type, ID: x.ID, Name: x.Name}
 		}
-		r, err := h.store.ChangeResources(c.Request().Context(), apiKeyOf(c).TenantID, id, add, items)
+		r, err := h.store.ChangeResources(c.Request().Context(), request.KeyOf(c).TenantID, id, add, items)
 		if err != nil {
 			return err
 		}
@@ -174,10 +174,10 @@ func (h *Handler) changeAssignments(add bool) echo.HandlerFunc {
 			return err
 		}
 		var req assignmentsRequest
-		if err := bindJSON(c, &req); err != nil {
+		if err := request.BindJSON(c, &req); err != nil {
 			return err
 		}
-		res, err := h.store.ChangeAssignments(c.Request().Context(), apiKeyOf(c).TenantID, id, add, req.UserIDs, req.GroupIDs)
+		res, err := h.store.ChangeAssignments(c.Request().Context(), request.KeyOf(c).TenantID, id, add, req.UserIDs, req.GroupIDs)
 		if err != nil {
 			return err
 		}
@@ -198,7 +198,7 @@ func (h *Handler) userResourceGroups(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	rgs, err := h.store.UserResourceGroups(c.Request().Context(), apiKeyOf(c).TenantID, id)
+	rgs, err := h.store.UserResourceGroups(c.Request().Context(), request.KeyOf(c).TenantID, id)
 	if err != nil {
 		return err
 	}

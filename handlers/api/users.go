@@ -265,7 +265,7 @@ func (h *Handler) listUsers(c echo.Context) error {
 	if len(fe) > 0 {
 		return request.BadParam(fe)
 	}
-	l, err := h.store.ListUsers(c.Request().Context(), apiKeyOf(c).TenantID, f)
+	l, err := h.store.ListUsers(c.Request().Context(), request.KeyOf(c).TenantID, f)
 	if err != nil {
 		var fe store.FieldErrors
 		if request.AsFieldErrors(err, &fe) {
@@ -292,7 +292,7 @@ func (h *Handler) getUser(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	u, err := h.store.GetUser(c.Request().Context(), apiKeyOf(c).TenantID, id)
+	u, err := h.store.GetUser(c.Request().Context(), request.KeyOf(c).TenantID, id)
 	if err != nil {
 		return err
 	}
@@ -310,14 +310,14 @@ func (h *Handler) getUser(c echo.Context) error {
 
 func (h *Handler) createUser(c echo.Context) error {
 	var in apiUserInput
-	if err := bindJSON(c, &in); err != nil {
+	if err := request.BindJSON(c, &in); err != nil {
 		return err
 	}
 	n, fe := in.newUser()
 	if len(fe) > 0 {
 		return fe
 	}
-	u, err := h.store.CreateUser(c.Request().Context(), apiKeyOf(c).TenantID, n)
+	u, err := h.store.CreateUser(c.Request().Context(), request.KeyOf(c).TenantID, n)
 	if err != nil {
 		return err
 	}
@@ -330,14 +330,14 @@ func (h *Handler) updateUser(c echo.Context) error {
 		return err
 	}
 	var in apiUserInput
-	if err := bindJSON(c, &in); err != nil {
+	if err := request.BindJSON(c, &in); err != nil {
 		return err
 	}
 	upd, fe := in.update()
 	if len(fe) > 0 {
 		return fe
 	}
-	u, err := h.store.UpdateUser(c.Request().Context(), apiKeyOf(c).TenantID, id, upd)
+	u, err := h.store.UpdateUser(c.Request().Context(), request.KeyOf(c).TenantID, id, upd)
 	if err != nil {
 		return err
 	}
@@ -346,7 +346,7 @@ func (h *Handler) updateUser(c echo.Context) error {
 
 // deleteUser removes one user: 204, or 404 for an unknown id.
 func (h *Handler) deleteUser(c echo.Context) error {
-	res, err := h.store.ApplyUserAction(c.Request().Context(), apiKeyOf(c).TenantID,
+	res, err := h.store.ApplyUserAction(c.Request().Context(), request.KeyOf(c).TenantID,
 		store.UserAction{Kind: store.ActionDelete}, []string{c.Param("id")})
 	if err != nil {
 		return err

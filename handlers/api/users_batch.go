@@ -48,7 +48,7 @@ type batchCreateRequest struct {
 // on its own.
 func (h *Handler) batchCreateUsers(c echo.Context) error {
 	var req batchCreateRequest
-	if err := bindJSON(c, &req); err != nil {
+	if err := request.BindJSON(c, &req); err != nil {
 		return err
 	}
 	if req.Users == nil {
@@ -71,7 +71,7 @@ func (h *Handler) batchCreateUsers(c echo.Context) error {
 		good = append(good, n)
 		index = append(index, i)
 	}
-	res, err := h.store.CreateUsers(c.Request().Context(), apiKeyOf(c).TenantID, good)
+	res, err := h.store.CreateUsers(c.Request().Context(), request.KeyOf(c).TenantID, good)
 	if err != nil {
 		return err
 	}
@@ -110,7 +110,7 @@ type userActionRequest struct {
 func (h *Handler) userAction(kind string) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		var req userActionRequest
-		if err := bindJSON(c, &req); err != nil {
+		if err := request.BindJSON(c, &req); err != nil {
 			return err
 		}
 		if req.UserIDs == nil {
@@ -140,7 +140,7 @@ func (h *Handler) userAction(kind string) echo.HandlerFunc {
 			}
 			act.LockAt = t
 		}
-		res, err := h.store.ApplyUserAction(c.Request().Context(), apiKeyOf(c).TenantID, act, req.UserIDs)
+		res, err := h.store.ApplyUserAction(c.Request().Context(), request.KeyOf(c).TenantID, act, req.UserIDs)
 		if err != nil {
 			return err
 		}
@@ -158,13 +158,13 @@ func (h *Handler) setRequiredActions(c echo.Context) error {
 		return err
 	}
 	var req requiredActionsRequest
-	if err := bindJSON(c, &req); err != nil {
+	if err := request.BindJSON(c, &req); err != nil {
 		return err
 	}
 	if req.Actions == nil {
 		return store.FieldErrors{"actions": "actions is required: an array such as [\"update_password\"]."}
 	}
-	u, err := h.store.SetRequiredActions(c.Request().Context(), apiKeyOf(c).TenantID, id, *req.Actions)
+	u, err := h.store.SetRequiredActions(c.Request().Context(), request.KeyOf(c).TenantID, id, *req.Actions)
 	if err != nil {
 		var fe store.FieldErrors
 		if request.AsFieldErrors(err, &fe) && fe["required_actions"] != "" {
@@ -193,7 +193,7 @@ func (h *Handler) userStats(c echo.Context) error {
 		}
 	}
 	by := c.QueryParam("group_by")
-	items, err := h.store.UserStats(c.Request().Context(), apiKeyOf(c).TenantID, by)
+	items, err := h.store.UserStats(c.Request().Context(), request.KeyOf(c).TenantID, by)
 	if err != nil {
 		var fe store.FieldErrors
 		if request.AsFieldErrors(err, &fe) {
