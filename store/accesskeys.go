@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"crypto/sha256"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -185,58 +184,4 @@ func (s *Store) AccessKeySecret(ctx context.Context, accessKeyID string) (Access
 	}
 	s.accessKeys.Store(accessKeyID, &cachedAccessKey{key: k, secret: secret, read: now})
 	return k, secret, nil
-}
-
-// ErrNonceUsed is a signed request whose nonce its key already used.
-var ErrNonceUsed = errors.New("store: signature nonce already used")
-
-// Every noncesPruneEvery-th nonce a store remembers deletes up to
-// noncesPruned lapsed ones: enough to keep up with the requests that add
-// them, never a long delete, and a statement the other requests spare
-// (the delete was a third of a signed page's cost).
-const (
-	noncesPruneEvery = 32
-	noncesPruned     = 4 * noncesPruneEvery
-)
-
-// RememberNonce records that key signed a request with nonce, until
-// expires (when the request's timestamp leaves the accepted window), and
-// returns ErrNonceUsed when the key used it before: a replayed request.
-// A request counts as used only when this returns nil, so call it after
-// the signature checks out, or anyone could spend a key's nonces.
-//
-// Not one of the store's transactions: a nonce changes nothing the read
-// cache holds, and ending the cache's entries at every signed request
-// made each page count its users anew.
-func (s *Store) RememberNonce(ctx context.Context, key int64, nonce string, expires time.Time) error {
-	sum := sha256.Sum256([]byte(nonce))
-	if s.noncesRemembered.Add(1)%noncesPruneEvery == 1 {
-		if _, err := s.w.ExecContext(ctx, s.pruneNoncesSQL(), s.nowMillis(), noncesPruned); err != nil {
-			return fmt.Errorf("store: prune nonces: %w", err)
-		}
-	}
-	// A nonce whose window lapsed is taken afresh, pruned or not.
-	res, err := s.w.ExecContext(ctx, `INSERT INTO request_nonces (access_key_id, nonce_hash, expires_at) VALUES (?, ?, ?)
-		ON CONFLICT (access_key_id, nonce_hash) DO UPDATE SET expires_at = excluded.expires_at
-		WHERE request_nonces.expires_at <= ?`, key, sum[:], expires.UnixMilli(), s.nowMillis())
-	if err != nil {
-		return fmt.Errorf("store: remember nonce: %w", err)
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return fmt.Errorf("store: remember nonce: %w", err)
-	} else if n == 0 {
-		return ErrNonceUsed
-	}
-	return nil
-}
-
-// pruneNoncesSQL deletes up to ? nonces that lapsed by ?, skipping on
-// PostgreSQL rows another request is deleting.
-func (s *Store) pruneNoncesSQL() string {
-	q := `DELETE FROM request_nonces WHERE (access_key_id, nonce_hash) IN
-		(SELECT access_key_id, nonce_hash FROM request_nonces WHERE expires_at <= ? ORDER BY expires_at LIMIT ?`
-	if s.pg {
-		q += ` FOR UPDATE SKIP LOCKED`
-	}
-	return q + `)`
 }

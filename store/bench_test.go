@@ -47,8 +47,8 @@ func benchStore(b *testing.B) (*store.Store, store.Tenant) {
 			b.Fatal(err)
 		}
 		s.Close()
-		for _, suffix := range []string{"-wal", "-shm"} {
-			os.Remove(tmp + suffix)
+		for _, f := range store.SQLiteFiles(tmp)[1:] {
+			os.Remove(f)
 		}
 		if err := os.Rename(tmp, path); err != nil {
 			b.Fatal(err)

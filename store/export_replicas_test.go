@@ -13,6 +13,6 @@ func (s *Store) AttemptRows(ctx context.Context) (int, error) {
 // included.
 func (s *Store) NonceRows(ctx context.Context) (int, error) {
 	var n int
-	err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM request_nonces`).Scan(&n)
+	err := s.nonces.QueryRowContext(ctx, `SELECT count(*) FROM request_nonces`).Scan(&n)
 	return n, err
 }

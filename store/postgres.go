@@ -41,7 +41,7 @@ func openPostgres(ctx context.Context, dsn string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("store: connect %s: %w", redact(cfg), err)
 	}
-	s := &Store{w: db, r: db, pg: true, now: time.Now, keys: apiKeyCache{m: map[string]*cachedKey{}}, planner: defaultPlanner}
+	s := &Store{w: db, r: db, nonces: db, pg: true, now: time.Now, keys: apiKeyCache{m: map[string]*cachedKey{}}, planner: defaultPlanner}
 	s.rd = reader{s}
 	return s, nil
 }

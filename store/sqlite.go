@@ -38,7 +38,13 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 	n := max(8, runtime.NumCPU()*4)
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
-	s := &Store{w: w, r: r, now: time.Now, path: path, keys: apiKeyCache{m: map[string]*cachedKey{}}, planner: defaultPlanner}
+	nonces, err := openNonces(ctx, path)
+	if err != nil {
+		w.Close()
+		r.Close()
+		return nil, err
+	}
+	s := &Store{w: w, r: r, nonces: nonces, now: time.Now, path: path, keys: apiKeyCache{m: map[string]*cachedKey{}}, planner: defaultPlanner}
 	s.rd = reader{s}
 	if err := s.prepareWrites(ctx); err != nil {
 		s.Close()

@@ -49,6 +49,9 @@ type Store struct {
 
 	keys       apiKeyCache
 	accessKeys sync.Map // AccessKeyId -> *cachedAccessKey, see AccessKeySecret
+	// nonces holds the signed requests' nonces: on SQLite a file of its
+	// own (see NoncesSuffix), on PostgreSQL the database.
+	nonces *sql.DB
 	// noncesRemembered counts RememberNonce's calls, which prune lapsed
 	// nonces now and then.
 	noncesRemembered atomic.Uint64
@@ -107,7 +110,7 @@ func (s *Store) Close() error {
 	if s.r == s.w {
 		return s.w.Close()
 	}
-	return errors.Join(s.r.Close(), s.w.Close())
+	return errors.Join(s.r.Close(), s.w.Close(), s.nonces.Close())
 }
 
 // read returns a prepared statement on the read pool for query.

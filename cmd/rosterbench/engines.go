@@ -12,6 +12,8 @@ import (
 	"strconv"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver, for creating and copying databases
+
+	"roster/store"
 )
 
 // Engines are measured under these names, in this order.
@@ -43,8 +45,8 @@ func workDatabase(ctx context.Context, o options, engine string) (dsn string, re
 		return "", nil, err
 	}
 	return work, func() {
-		for _, s := range []string{"", "-wal", "-shm"} {
-			os.Remove(work + s)
+		for _, f := range store.SQLiteFiles(work) {
+			os.Remove(f)
 		}
 	}, nil
 }
@@ -61,8 +63,8 @@ func seeded(ctx context.Context, o options) (string, error) {
 		return path, nil
 	}
 	tmp := path + ".building"
-	for _, s := range []string{"", "-wal", "-shm"} {
-		os.Remove(tmp + s)
+	for _, f := range store.SQLiteFiles(tmp) {
+		os.Remove(f)
 	}
 	fmt.Fprintf(os.Stderr, "seeding %d users into %s (kept for later runs)\n", o.users, path)
 	if err := seed(ctx, o, tmp); err != nil {
@@ -72,8 +74,8 @@ func seeded(ctx context.Context, o options) (string, error) {
 	if _, err := cli(o.roster, "migrate", "--db", tmp); err != nil {
 		return "", err
 	}
-	for _, s := range []string{"-wal", "-shm"} {
-		os.Remove(tmp + s)
+	for _, f := range store.SQLiteFiles(tmp)[1:] {
+		os.Remove(f)
 	}
 	return path, os.Rename(tmp, path)
 }

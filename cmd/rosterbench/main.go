@@ -23,6 +23,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -43,6 +44,7 @@ type options struct {
 	cache    string
 	duration time.Duration
 	conns    int
+	run      *regexp.Regexp // scenarios measured (with those they are compared with); nil: all
 	out      io.Writer
 }
 
@@ -59,7 +61,16 @@ func main() {
 	flag.StringVar(&o.cache, "cache", ".cache/bench", "folder for seeded SQLite databases and profiles, reused while their parameters match")
 	flag.DurationVar(&o.duration, "duration", 10*time.Second, "how long each scenario runs")
 	flag.IntVar(&o.conns, "conns", 8, "concurrent connections")
+	pattern := flag.String("run", "", "measure only the scenarios whose names match this regular expression (and those they are compared with)")
 	flag.Parse()
+	if *pattern != "" {
+		re, err := regexp.Compile(*pattern)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "rosterbench: --run:", err)
+			os.Exit(2)
+		}
+		o.run = re
+	}
 	switch *engine {
 	case sqlite, postgres:
 		o.engines = []string{*engine}
@@ -88,6 +99,7 @@ type result struct {
 	target   float64 // the target requests/s; 0 when there is none
 	list     bool    // a list of users, held on PostgreSQL to half of SQLite's figure
 	profile  string  // top of the server's CPU profile, when the target is missed
+	cpu      []byte  // the server's CPU profile while the scenario ran
 }
 
 // scenario is one kind of request, measured on each engine.
@@ -152,7 +164,7 @@ func run(ctx context.Context, o options) error {
 	}
 	for _, b := range benches {
 		b.peak = max(b.peak, b.srv.hwm())
-		b.compare()
+		b.compare(o)
 	}
 	report(o, benches)
 	for _, b := range benches {
@@ -166,12 +178,17 @@ func run(ctx context.Context, o options) error {
 }
 
 // compare notes, for each scenario measured against another, its share
-// of the other's requests/s.
-func (b *bench) compare() {
+// of the other's requests/s, with the server's profile when that share
+// is under half (the seed protocols' lists are held to within 2x).
+func (b *bench) compare(o options) {
 	for i, sc := range b.scenarios {
 		for _, other := range b.results {
 			if sc.versus != "" && other.name == sc.versus && other.rps > 0 {
-				b.results[i].note = fmt.Sprintf("%.0f %% of %s", 100*b.results[i].rps/other.rps, other.name)
+				r := &b.results[i]
+				r.note = fmt.Sprintf("%.0f %% of %s", 100*r.rps/other.rps, other.name)
+				if r.rps < other.rps/2 && r.cpu != nil {
+					r.profile = topOfProfile(o, b.engine+" "+sc.name, r.cpu)
+				}
 			}
 		}
 	}
@@ -312,8 +329,24 @@ func prepare(ctx context.Context, o options, engine string) (*bench, error) {
 			return r
 		}, target: 20},
 	}
+	b.scenarios = selected(o.run, b.scenarios)
 	b.warm(o)
 	return b, nil
+}
+
+// selected keeps the scenarios run matches and those they are compared
+// with, in their order.
+func selected(run *regexp.Regexp, all []scenario) []scenario {
+	if run == nil {
+		return all
+	}
+	keep := map[string]bool{}
+	for _, sc := range all {
+		if run.MatchString(sc.name) {
+			keep[sc.name], keep[sc.versus] = true, true
+		}
+	}
+	return slices.DeleteFunc(all, func(sc scenario) bool { return !keep[sc.name] })
 }
 
 // warm sends a few requests of each GET scenario on every connection
@@ -381,8 +414,8 @@ func (b *bench) measure(o options, sc scenario) (result, error) {
 		res = load(c, sc.req, o.conns, o.duration)
 	}
 	res.name, res.target, res.list = sc.name, sc.target, sc.list
-	if p := <-prof; res.target > 0 && res.rps < res.target && p != nil {
-		res.profile = topOfProfile(o, b.engine+" "+sc.name, p)
+	if res.cpu = <-prof; res.target > 0 && res.rps < res.target && res.cpu != nil {
+		res.profile = topOfProfile(o, b.engine+" "+sc.name, res.cpu)
 	}
 	b.peak = max(b.peak, b.srv.rss())
 	if res.floor, err = floor(size, o.conns, o.duration); err != nil {

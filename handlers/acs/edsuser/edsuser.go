@@ -105,7 +105,7 @@ type listPropertyReply struct {
 // listProperty answers every property with its values (those of a list
 // property; other types have none).
 func (a api) listProperty(c *acs.Call) (acs.Reply, error) {
-	ps, err := a.store.ListProperties(c.Request().Context(), c.Key.TenantID)
+	ps, err := a.store.PropertyDefinitions(c.Request().Context(), c.Key.TenantID)
 	if err != nil {
 		return nil, err
 	}

@@ -101,7 +101,7 @@ func (a api) filterUsers(c *acs.Call) (acs.Reply, error) {
 		}
 	}
 	ctx := c.Request().Context()
-	props, err := a.store.ListProperties(ctx, c.Key.TenantID)
+	props, err := a.store.PropertyDefinitions(ctx, c.Key.TenantID)
 	if err != nil {
 		return nil, err
 	}
