@@ -72,6 +72,9 @@ type queryField struct {
 	indexed bool
 	// search is the keyword index column serving substrings (3+ chars).
 	search string
+	// tag is the key of a tag field: equality and existence are read
+	// from the tags' own table.
+	tag string
 }
 
 var queryFieldDefs = map[string]queryField{
@@ -95,19 +98,17 @@ var queryFieldDefs = map[string]queryField{
 // on both engines.
 const ScanLimit = 100_000
 
-var tagKey = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,63}$`)
-
 // field resolves a query field name.
 func (s *Store) field(name string) (queryField, bool) {
 	if k, ok := strings.CutPrefix(name, "tags."); ok {
-		if !tagKey.MatchString(k) {
+		if !tagKeyPattern.MatchString(k) {
 			return queryField{}, false
 		}
 		// The key's charset has no quote, so it is safe in the path.
 		if s.pg {
-			return queryField{col: "coalesce(u.tags::jsonb ->> '" + k + "', '')"}, true
+			return queryField{col: "coalesce(u.tags::jsonb ->> '" + k + "', '')", tag: k}, true
 		}
-		return queryField{col: `coalesce(json_extract(u.tags, '$."` + k + `"'), '')`}, true
+		return queryField{col: `coalesce(json_extract(u.tags, '$."` + k + `"'), '')`, tag: k}, true
 	}
 	f, ok := queryFieldDefs[name]
 	return f, ok
@@ -131,6 +132,24 @@ type queryPlan struct {
 	scans  string
 	driven string
 }
+
+// tenantArg stands in a queryPlan's arguments for the tenant, which
+// bindTenant sets.
+type tenantArg struct{}
+
+// bindTenant sets the plan's tenant arguments.
+func (p queryPlan) bindTenant(tenant int64) {
+	for i, a := range p.args {
+		if _, ok := a.(tenantArg); ok {
+			p.args[i] = tenant
+		}
+	}
+}
+
+// tagHolders are the users of a tenant with a tag's key, and a value
+// when given: the tags' table answers, where the users' own copy of their
+// tags would be read user by user.
+const tagHolders = `u.id IN (SELECT t.user_id FROM user_tags t WHERE t.tenant_id = ? AND t.key = ?`
 
 // drivenFrom is the FROM of a queryPlan's driven clause.
 const drivenFrom = "users_fts f CROSS JOIN users u ON u.id = f.rowid"
@@ -164,7 +183,7 @@ func (s *Store) planQuery(and, or []UserCond, keywords []string) (queryPlan, err
 		return out
 	}
 	conds = append(conds, "u.tenant_id = ?")
-	p.args = append(p.args, nil) // the tenant, set by the caller
+	p.args = append(p.args, tenantArg{})
 	conds = append(conds, add(and)...)
 	if ors := add(or); len(ors) > 0 {
 		conds = append(conds, "("+strings.Join(ors, " OR ")+")")
@@ -250,6 +269,7 @@ func (s *Store) condition(c UserCond) (cond string, args []any, scan bool, msg s
 			base = "eq"
 		}
 		var parts []string
+		scan = false // as its parts
 		for _, v := range list {
 			p, a, sc, msg := s.condition(UserCond{Field: c.Field, Op: base, Label: c.Label, Value: v})
 			if msg != "" {
@@ -270,18 +290,20 @@ func (s *Store) condition(c UserCond) (cond string, args []any, scan bool, msg s
 		if !ok {
 			return "", nil, false, "The value of the exists operator must be true or false."
 		}
-		switch f.kind {
-		case fieldTime:
+		switch {
+		case f.tag != "":
+			cond, args, scan = tagHolders+" AND t.value <> '')", []any{tenantArg{}, f.tag}, false
+		case f.kind == fieldTime:
 			cond = f.col + " IS NOT NULL"
-		case fieldBool:
-			cond = "1 = 1"
+		case f.kind == fieldBool:
+			cond, scan = "1 = 1", true
 		default:
-			cond = f.col + " <> ''"
+			cond, scan = f.col+" <> ''", true
 		}
 		if !b {
 			cond = "NOT (" + cond + ")"
 		}
-		return cond, nil, true, ""
+		return cond, args, scan, ""
 	}
 	if _, isList := c.Value.([]any); isList {
 		return "", nil, false, fmt.Sprintf("The value of the %s operator must not be a list.", c.Op)
@@ -328,6 +350,9 @@ func (s *Store) condition(c UserCond) (cond string, args []any, scan bool, msg s
 		return cond, args, scan, ""
 	case "eq", "not":
 		cond, args = s.equals(f, c.Field, v)
+		if f.tag != "" && v != "" {
+			cond, args, scan = tagHolders+" AND t.value = ?)", []any{tenantArg{}, f.tag, v}, false
+		}
 		if op == "not" {
 			cond = "NOT (" + cond + ")"
 		}
@@ -537,7 +562,7 @@ func (s *Store) QueryUsers(ctx context.Context, tenant int64, q UserQuery) (List
 	if err != nil {
 		return out, err
 	}
-	p.args[0] = tenant
+	p.bindTenant(tenant)
 	order, err := s.orderBy(q.Sort, &p)
 	if err != nil {
 		return out, err

@@ -34,7 +34,7 @@ func (s *Store) GroupUsers(ctx context.Context, tenant int64, q UserGroupQuery) 
 	if err != nil {
 		return nil, 0, err
 	}
-	p.args[0] = tenant
+	p.bindTenant(tenant)
 	if len(q.Keys) == 0 {
 		return nil, 0, FieldErrors{"group": "Group by at least one key."}
 	}

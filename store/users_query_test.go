@@ -21,7 +21,7 @@ func TestQueryUsersRefusesScansOfLargeTenants(t *testing.T) {
 	s.SetScanLimit(2)
 	refused := []store.UserQuery{
 		{And: []store.UserCond{{Field: "language", Op: "eq", Label: "language", Value: "en"}}},
-		{Or: []store.UserCond{{Field: "tags.team", Op: "exists", Value: true}}},
+		{Or: []store.UserCond{{Field: "tags.team", Op: "contain", Value: "blu"}}},
 		{And: []store.UserCond{{Field: "display_name", Op: "not_contain", Label: "name", Value: "ada"}}},
 		{And: []store.UserCond{{Field: "username", Op: "contain", Label: "user_id", Value: "al"}}},
 		{Sort: []store.QuerySort{{Field: "timezone"}}},
@@ -43,6 +43,8 @@ func TestQueryUsersRefusesScansOfLargeTenants(t *testing.T) {
 		{And: []store.UserCond{{Field: "status", Op: "not", Value: "ENABLED"}, {Field: "user_type", Op: "in", Value: []any{"USER"}}}},
 		{And: []store.UserCond{{Field: "created_at", Op: "timediff_gt", Value: "now/w - 1w"}}, Sort: []store.QuerySort{{Field: "created_at", Desc: true}}},
 		{Keywords: []string{"grace", "al"}},
+		{And: []store.UserCond{{Field: "tags.team", Op: "exists", Value: true}}},
+		{And: []store.UserCond{{Field: "tags.team", Op: "in", Value: []any{"blue", "red"}}}},
 	}
 	for _, q := range served {
 		if _, err := s.QueryUsers(ctx, tn.ID, q); err != nil {
@@ -93,6 +95,49 @@ func TestQueryUsersPagesOfBroadAndNarrowFilters(t *testing.T) {
 			if fmt.Sprint(got) != want {
 				t.Errorf("%s by %s = %v, want %s", c.backend, sort, got, want)
 			}
+		}
+	}
+}
+
+// A tag's equality and existence are answered from the tags' own table,
+// in a tenant of any size, with the same users a read of each user's
+// tags would give; their negations keep the users without the tag.
+func TestQueryUsersByTag(t *testing.T) {
+	t.Parallel()
+	s := newTestStore(t)
+	ctx := t.Context()
+	tn, _ := mustTenant(t, s, "acme")
+	other, _ := mustTenant(t, s, "other")
+	for n, tags := range map[string]map[string]string{
+		"ada": {"team": "blue", "site": "berlin"}, "alan": {"team": "red"}, "grace": {"site": "berlin"}, "edsger": {"team": ""},
+	} {
+		mustUser(t, s, tn.ID, store.NewUser{Username: n, Tags: tags})
+	}
+	mustUser(t, s, other.ID, store.NewUser{Username: "mallory", Tags: map[string]string{"team": "blue"}})
+	s.SetScanLimit(2)
+	defer s.SetScanLimit(0)
+	for _, c := range []struct {
+		cond store.UserCond
+		want string
+	}{
+		{store.UserCond{Field: "tags.team", Op: "eq", Value: "blue"}, "[ada]"},
+		{store.UserCond{Field: "tags.team", Op: "in", Value: []any{"blue", "red"}}, "[ada alan]"},
+		{store.UserCond{Field: "tags.team", Op: "exists", Value: true}, "[ada alan]"},
+		{store.UserCond{Field: "tags.team", Op: "exists", Value: false}, "[edsger grace]"},
+		{store.UserCond{Field: "tags.team", Op: "not", Value: "blue"}, "[alan edsger grace]"},
+		{store.UserCond{Field: "tags.site", Op: "not_in", Value: []any{"berlin"}}, "[alan edsger]"},
+	} {
+		l, err := s.QueryUsers(ctx, tn.ID, store.UserQuery{And: []store.UserCond{c.cond}, Sort: []store.QuerySort{{Field: "username"}}})
+		if err != nil {
+			t.Errorf("%+v: %v", c.cond, err)
+			continue
+		}
+		var got []string
+		for _, u := range l.Items {
+			got = append(got, u.Username)
+		}
+		if fmt.Sprint(got) != c.want || l.Total != len(got) {
+			t.Errorf("%+v = %v (total %d), want %s", c.cond, got, l.Total, c.want)
 		}
 	}
 }
