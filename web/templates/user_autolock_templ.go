@@ -18,7 +18,7 @@ import (
 // every time.
 const AutoLockLayout = "2006-01-02T15:04"
 
-const autoLockHint = "In UTC, e.g. 2030-12-31T18:00. From then on sign-in is refused until someone unlocks the user. Empty: never."
+const autoLockHint = "In UTC. From then on sign-in is refused until someone unlocks the user. Empty: never."
 
 // NewUserAccess is the new-user form's access settings.
 type NewUserAccess struct {
