@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"path"
 	"testing"
 
 	"roster/store"
@@ -48,8 +49,9 @@ func TestUsersAPIOwnerType(t *testing.T) {
 	if to := lastMailTo(t, a.testApp); to != "boss@example.com" {
 		t.Fatalf("ada's invitation went to %q, want boss's address", to)
 	}
-	if u := a.mustCreate(t, `{"username":"bob"}`); u["owner_type"] != "user" {
-		t.Fatalf("default owner_type = %v", u["owner_type"])
+	bob := a.mustCreate(t, `{"username":"bob"}`)
+	if bob["owner_type"] != "user" {
+		t.Fatalf("default owner_type = %v", bob["owner_type"])
 	}
 	// The key made without an administrator has none to send notices to.
 	for body, field := range map[string]string{`{"username":"cyd","owner_type":"manager"}`: "owner_type",
@@ -59,10 +61,6 @@ func TestUsersAPIOwnerType(t *testing.T) {
 			t.Errorf("POST %s = %d %v, want 422 naming %s", body, status, res, field)
 		}
 	}
-	status, _, res := a.apiCall(t, "PATCH", "/api/v1/users/"+u["id"].(string), key, `{"owner_type":"user"}`)
-	if _, _, f := errorOf(res); status != 422 || f != "owner_type" {
-		t.Errorf("PATCH owner_type = %d %v", status, res)
-	}
 	// The list filters on who receives a user's notices.
 	for query, want := range map[string]string{"owner_type=manager": "ada", "owner_type=user": "bob"} {
 		status, _, l := a.apiCall(t, "GET", "/api/v1/users?"+query, key, "")
@@ -71,9 +69,26 @@ func TestUsersAPIOwnerType(t *testing.T) {
 			t.Errorf("GET /users?%s = %d %v, want only %s", query, status, l, want)
 		}
 	}
-	status, _, res = a.apiCall(t, "GET", "/api/v1/users?owner_type=boss", key, "")
+	status, _, res := a.apiCall(t, "GET", "/api/v1/users?owner_type=boss", key, "")
 	if _, _, f := errorOf(res); status != 400 || f != "owner_type" {
 		t.Errorf("GET /users?owner_type=boss = %d %v, want 400 naming owner_type", status, res)
+	}
+	// PATCH changes it: "manager" makes the key's administrator the
+	// manager, which a key without one cannot.
+	for _, c := range []struct {
+		key, body string
+		status    int
+	}{
+		{a.admin, `{"owner_type":"manager"}`, 422},
+		{key, `{"owner_type":"boss"}`, 422},
+		{key, `{"owner_type":"manager"}`, 200},
+	} {
+		status, _, res := a.apiCall(t, "PATCH", "/api/v1/users/"+bob["id"].(string), c.key, c.body)
+		if status != c.status || status == 200 && res["owner_type"] != "manager" {
+			t.Errorf("PATCH %s = %d %v, want %d", c.body, status, res, c.status)
+		} else if _, _, f := errorOf(res); status != 200 && f != "owner_type" {
+			t.Errorf("PATCH %s refused naming %q, want owner_type", c.body, f)
+		}
 	}
 }
 
@@ -109,6 +124,21 @@ func TestConsoleNewUserOwnerType(t *testing.T) {
 	o.mustSignIn("owner-acme")
 	o.get("/users/new")
 	wantPage(t, o.post("/users/new", url.Values{"username": {"bob"}, "owner_type": {"manager"}}), http.StatusUnprocessableEntity,
+		"whose account has no email address")
+
+	// On her page the recipient changes: back to ada herself, then to
+	// the administrator choosing it, who must have an address.
+	r = b.post(page+"/owner", url.Values{"owner_type": {"user"}})
+	if r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("owner to the user = %d: %.1000s", r.StatusCode, r.body)
+	}
+	wantPage(t, b.get(r.Header.Get("Location")), 200, "Recipient of notices saved.")
+	id, _ := store.ParseID(store.PrefixUser, path.Base(page))
+	if u, err := a.st.GetUser(t.Context(), a.acme.ID, id); err != nil || u.OwnerType != store.OwnerUser || u.ManagerID != 0 {
+		t.Fatalf("after the change: %+v, %v", u, err)
+	}
+	o.get(page)
+	wantPage(t, o.post(page+"/owner", url.Values{"owner_type": {"manager"}}), http.StatusUnprocessableEntity,
 		"whose account has no email address")
 }
 

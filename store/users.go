@@ -187,6 +187,10 @@ type UserUpdate struct {
 	OrgUnitID         *int64
 	// LockAt schedules a lock (in the future), or clears it (nil).
 	LockAt **time.Time
+	// OwnerType changes who receives the user's notices: OwnerManager
+	// makes the administrator behind the context's actor their manager,
+	// as at creation.
+	OwnerType *string
 }
 
 // BatchResult is the per-item outcome of a batch call.

@@ -86,6 +86,7 @@ func (upd UserUpdate) apply(u *User) {
 	set(&u.ExternalID, upd.ExternalID)
 	set(&u.Language, upd.Language)
 	set(&u.Timezone, upd.Timezone)
+	set(&u.OwnerType, upd.OwnerType)
 	if upd.Email != nil && !strings.EqualFold(strings.TrimSpace(*upd.Email), u.Email) {
 		// A new address is unproven until verified again.
 		u.Email, u.EmailVerified = *upd.Email, false
@@ -123,6 +124,13 @@ func (upd UserUpdate) apply(u *User) {
 // FieldErrors for invalid values, or a conflict for a taken username or
 // external id. Changing the email clears email_verified.
 func (s *Store) UpdateUser(ctx context.Context, tenant, id int64, upd UserUpdate) (User, error) {
+	var mgr manager
+	if upd.OwnerType != nil && *upd.OwnerType == OwnerManager {
+		var err error
+		if mgr, err = s.managerOf(ctx); err != nil {
+			return User{}, err
+		}
+	}
 	var u User
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		old, err := getUser(ctx, s.in(tx), tenant, id)
@@ -137,6 +145,16 @@ func (s *Store) UpdateUser(ctx context.Context, tenant, id int64, upd UserUpdate
 			if msg := checkLockAt(u.LockAt, s.now()); msg != "" {
 				fe["auto_lock_at"] = msg
 			}
+		}
+		switch {
+		case u.OwnerType == old.OwnerType:
+		case u.OwnerType == OwnerManager:
+			if msg := mgr.check(); msg != "" {
+				fe["owner_type"] = msg
+			}
+			u.ManagerID = mgr.id
+		default:
+			u.ManagerID = 0
 		}
 		if len(fe) > 0 {
 			return fe
@@ -161,13 +179,14 @@ func (s *Store) UpdateUser(ctx context.Context, tenant, id int64, upd UserUpdate
 			UPDATE users SET username = ?, display_name = ?, description = ?, email = ?, email_verified = ?,
 			    phone_region = ?, phone_number = ?, phone_verified = ?, account_expires_at = ?,
 			    password_expires_at = ?, required_actions = ?, user_type = ?, source_type = ?, source_id = ?,
-			    external_id = ?, language = ?, timezone = ?, tags = ?, org_unit_id = ?, lock_at = ?, updated_at = ?
+			    external_id = ?, language = ?, timezone = ?, tags = ?, org_unit_id = ?, lock_at = ?,
+			    owner_type = ?, manager_id = ?, updated_at = ?
 			WHERE tenant_id = ? AND id = ?`,
 			u.Username, u.DisplayName, u.Description, u.Email, u.EmailVerified,
 			u.PhoneRegion, u.PhoneNumber, u.PhoneVerified, toNullMillis(u.AccountExpiresAt),
 			toNullMillis(u.PasswordExpiresAt), strings.Join(u.RequiredActions, ","), u.UserType, u.SourceType, u.SourceID,
 			nullIfEmpty(u.ExternalID), u.Language, u.Timezone, string(tags), u.OrgUnitID, toNullMillis(u.LockAt),
-			u.UpdatedAt.UnixMilli(), tenant, id)
+			u.OwnerType, sql.NullInt64{Int64: u.ManagerID, Valid: u.ManagerID != 0}, u.UpdatedAt.UnixMilli(), tenant, id)
 		if isUniqueViolation(err) {
 			return uniqueUserError(err)
 		}

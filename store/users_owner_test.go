@@ -141,3 +141,57 @@ func TestListUsersByOwnerType(t *testing.T) {
 		t.Errorf("owner type boss = %v", err)
 	}
 }
+
+// Who receives a user's notices can change after creation: to the
+// administrator making the change (who needs an email address), and back
+// to the user, each recorded in the audit log.
+func TestOwnerTypeChanges(t *testing.T) {
+	t.Parallel()
+	s := newMailStore(t)
+	ctx := t.Context()
+	tn, _ := mustTenant(t, s, "acme")
+	boss, err := s.CreateAdmin(ctx, tn.ID, store.NewAdmin{Username: "boss", Email: "boss@example.com", Password: "correct horse battery"}, store.RoleAdmin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	quiet, err := s.CreateAdmin(ctx, tn.ID, store.NewAdmin{Username: "quiet", Password: "correct horse battery"}, store.RoleAdmin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ada := mustUser(t, s, tn.ID, store.NewUser{Username: "ada", Email: "ada@example.com"})
+	manager, user := store.OwnerManager, store.OwnerUser
+	asQuiet := store.WithActor(ctx, store.Actor{Type: store.ActorAdmin, ID: quiet.PublicID()})
+	if _, err := s.UpdateUser(asQuiet, tn.ID, ada.ID, store.UserUpdate{OwnerType: &manager}); !isFieldError(err, "owner_type") {
+		t.Fatalf("to an administrator without email = %v, want an owner_type error", err)
+	}
+	asBoss := store.WithActor(ctx, store.Actor{Type: store.ActorAdmin, ID: boss.PublicID()})
+	got, err := s.UpdateUser(asBoss, tn.ID, ada.ID, store.UserUpdate{OwnerType: &manager})
+	if err != nil || got.OwnerType != manager || got.ManagerID != boss.ID {
+		t.Fatalf("to boss = %+v, %v", got, err)
+	}
+	if res, err := s.SendPasswordResets(ctx, tn.ID, []string{ada.PublicID()}, false); err != nil || len(res.Succeeded) != 1 {
+		t.Fatalf("reset ada = %+v, %v", res, err)
+	}
+	if m, _ := lastMessage(t, s, tn.ID); m.Email.To != "boss@example.com" {
+		t.Fatalf("ada's reset went to %q, want boss", m.Email.To)
+	}
+	if got, err = s.UpdateUser(ctx, tn.ID, ada.ID, store.UserUpdate{OwnerType: &user}); err != nil || got.OwnerType != user || got.ManagerID != 0 {
+		t.Fatalf("back to the user = %+v, %v", got, err)
+	}
+	if got, err = s.GetUser(ctx, tn.ID, ada.ID); err != nil || got.OwnerType != user || got.ManagerID != 0 {
+		t.Fatalf("read back = %+v, %v", got, err)
+	}
+	events, err := s.ListAuditEvents(ctx, tn.ID, store.AuditFilter{TargetType: "user", TargetID: ada.PublicID()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	changed := 0
+	for _, e := range events.Items {
+		if _, ok := e.Changes["owner_type"]; ok && e.Action == "user.update" {
+			changed++
+		}
+	}
+	if changed != 2 {
+		t.Errorf("owner type changes audited: %d, want 2", changed)
+	}
+}

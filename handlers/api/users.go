@@ -97,7 +97,7 @@ type apiUserInput struct {
 	AccountExpiresAt  json.RawMessage    `json:"account_expires_at"`
 	PasswordExpiresAt json.RawMessage    `json:"password_expires_at"`
 	AutoLockAt        json.RawMessage    `json:"auto_lock_at"`
-	OwnerType         *string            `json:"owner_type"` // create only: user or manager
+	OwnerType         *string            `json:"owner_type"` // user or manager
 	RequiredActions   *[]string          `json:"required_actions"`
 	UserType          *string            `json:"user_type"`
 	SourceType        *string            `json:"source_type"`
@@ -224,9 +224,6 @@ func (in apiUserInput) update() (store.UserUpdate, store.FieldErrors) {
 	if in.SendInvitation != nil {
 		fe["send_invitation"] = "Invitations go with creation; for an existing user send a reset with POST /users/reset-password."
 	}
-	if in.OwnerType != nil {
-		fe["owner_type"] = "The owner type is set at creation."
-	}
 	if in.GroupIDs != nil {
 		fe["group_ids"] = "Groups are given with creation; later, use POST /groups/{id}/members/add."
 	}
@@ -237,7 +234,7 @@ func (in apiUserInput) update() (store.UserUpdate, store.FieldErrors) {
 		Email: in.Email, EmailVerified: in.EmailVerified, PhoneRegion: in.PhoneRegion, PhoneNumber: in.PhoneNumber,
 		PhoneVerified: in.PhoneVerified, RequiredActions: in.RequiredActions, UserType: in.UserType,
 		SourceType: in.SourceType, SourceID: in.SourceID, ExternalID: in.ExternalID, Language: in.Language,
-		Timezone: in.Timezone, Tags: in.Tags,
+		Timezone: in.Timezone, Tags: in.Tags, OwnerType: in.OwnerType,
 		AccountExpiresAt:  rawTime(in.AccountExpiresAt, "account_expires_at", fe),
 		PasswordExpiresAt: rawTime(in.PasswordExpiresAt, "password_expires_at", fe),
 		LockAt:            rawTime(in.AutoLockAt, "auto_lock_at", fe)}

@@ -66,6 +66,7 @@ func (h *Handler) Register(g *echo.Group) {
 	in.POST("/users/:id/groups", h.changeUserGroups, writer)
 	in.POST("/users/:id/org", h.moveUser, writer)
 	in.POST("/users/:id/mail", h.userMail, writer)
+	in.POST("/users/:id/owner", h.updateOwner, writer)
 	in.GET("/resource-groups", h.listResourceGroups)
 	in.POST("/resource-groups", h.createResourceGroup, writer)
 	in.GET("/resource-groups/:id", h.showResourceGroup)

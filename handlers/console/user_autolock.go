@@ -25,6 +25,22 @@ func parseAutoLockAt(v string) (*time.Time, store.FieldErrors) {
 	return nil, store.FieldErrors{"auto_lock_at": "Enter a time like 2030-12-31T18:00 (UTC), or leave it empty for no automatic lock."}
 }
 
+type ownerForm struct {
+	OwnerType string `form:"owner_type"`
+}
+
+// updateOwner changes who receives the notices of the user of the URL:
+// the user, or the administrator making the change.
+func (h *Handler) updateOwner(c echo.Context) error {
+	var f ownerForm
+	if err := c.Bind(&f); err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, "Malformed form.")
+	}
+	return h.saveUser(c, "mail", "Recipient of notices saved.", nil, func(store.User) (store.UserUpdate, store.FieldErrors) {
+		return store.UserUpdate{OwnerType: &f.OwnerType}, nil
+	})
+}
+
 type autoLockForm struct {
 	AutoLockAt string `form:"auto_lock_at"`
 }
