@@ -50,7 +50,8 @@ type Store struct {
 	keys       apiKeyCache
 	accessKeys sync.Map // AccessKeyId -> *cachedAccessKey, see AccessKeySecret
 	// nonces holds the signed requests' nonces: on SQLite a file of its
-	// own (see NoncesSuffix), on PostgreSQL the database.
+	// own (see NoncesSuffix), on PostgreSQL the database through a pool
+	// of its own (see openPostgres).
 	nonces *sql.DB
 	// noncesRemembered counts RememberNonce's calls, which prune lapsed
 	// nonces now and then.
@@ -108,7 +109,7 @@ func (s *Store) Close() error {
 	s.stmts.Range(func(_, v any) bool { v.(*sql.Stmt).Close(); return true })
 	s.wstmts.Range(func(_, v any) bool { v.(*sql.Stmt).Close(); return true })
 	if s.r == s.w {
-		return s.w.Close()
+		return errors.Join(s.w.Close(), s.nonces.Close())
 	}
 	return errors.Join(s.r.Close(), s.w.Close(), s.nonces.Close())
 }
