@@ -202,4 +202,3 @@ func project(c echo.Context, rs []map[string]any) []map[string]any {
 	}
 	return rs
 }
-
