@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"roster/store"
@@ -61,5 +62,19 @@ func TestQueryUsersWhere(t *testing.T) {
 		if !isFieldError(err, e.Cond.Label) {
 			t.Errorf("QueryUsers(%+v) in a large tenant = %v; want a refusal naming %s", e, err, e.Cond.Label)
 		}
+	}
+}
+
+// An identity provider's lookup by external id reads the index of
+// external ids, whatever source its user is of.
+func TestExternalIDLookupReadsItsIndex(t *testing.T) {
+	t.Parallel()
+	s := newTestStore(t)
+	if s.Engine() == "postgres" {
+		t.Skip("SQLite's plan")
+	}
+	plan, err := s.Plan(t.Context(), `SELECT 1 FROM users u WHERE u.tenant_id = ? AND (u.external_id = ?)`, 1, "x")
+	if err != nil || !strings.Contains(plan, "users_external_id") {
+		t.Errorf("plan = %s, %v; want the users_external_id index", plan, err)
 	}
 }

@@ -15,7 +15,13 @@ CREATE INDEX scim_requests_tenant ON scim_requests(tenant_id, id);
 -- Identity providers find a user by the id they gave it (externalId),
 -- whatever source Roster files the user under.
 CREATE INDEX users_external_id ON users(tenant_id, external_id) WHERE external_id IS NOT NULL;
+-- Its statistics at a million-user tenant, each external id its own, as
+-- the other indexes of users have theirs.
+DELETE FROM sqlite_stat1 WHERE tbl = 'users' AND idx = 'users_external_id';
+INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES ('users', 'users_external_id', '1000000 1000000 1');
+ANALYZE sqlite_schema;
 
 -- +goose Down
+DELETE FROM sqlite_stat1 WHERE tbl = 'users' AND idx = 'users_external_id';
 DROP INDEX users_external_id;
 DROP TABLE scim_requests;
