@@ -45,6 +45,11 @@ func TestProvisioningPageShowsSCIMRequests(t *testing.T) {
 
 	visit(t, page, a, "/users")
 	mustSee(t, role(page, "link", "grace@example.com"), "the user SCIM created, in the console")
+
+	phone := newPageWith(t, playwright.BrowserNewContextOptions{Viewport: &playwright.Size{Width: 390, Height: 844}})
+	signIn(t, phone, a, "admin", a.OwnerPassword)
+	visit(t, phone, a, "/settings/provisioning")
+	mustFitTheScreen(t, phone, "/settings/provisioning on a phone")
 }
 
 func cell(name string) playwright.LocatorGetByRoleOptions {

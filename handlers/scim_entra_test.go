@@ -51,6 +51,10 @@ func TestSCIMEntraProvisioning(t *testing.T) {
 		!strings.Contains(fmt.Sprint(ent), "department:Engineering") || fmt.Sprint(u["emails"]) != "[map[primary:true type:work value:babs@example.com]]" {
 		t.Fatalf("after the path-less add = %v", u)
 	}
+	dept := "/Users?filter=" + filterQuery(`urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department eq "Engineering" and name.familyName eq "Jensen"`)
+	if l := a.mustSCIM(t, 200, "GET", dept, ""); l["totalResults"] != 1.0 {
+		t.Errorf("lookup by department = %v", l)
+	}
 	got, _ := a.st.GetUser(t.Context(), a.acme.ID, mustID(t, id))
 	if got.Tags["department"] != "Engineering" || got.Tags["employeeNumber"] != "701984" || got.SourceType != "scim" {
 		t.Errorf("stored user = %+v", got)

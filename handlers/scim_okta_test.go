@@ -116,6 +116,10 @@ func TestSCIMOktaUserSequence(t *testing.T) {
 	if u["active"] != false || fmt.Sprint(u["emails"]) != "[map[primary:true type:work value:test.user@example.com]]" {
 		t.Fatalf("put = %v", u)
 	}
+	// A PUT without active leaves the status as it is.
+	if u = a.mustSCIM(t, 200, "PUT", "/Users/"+id, `{"userName":"test.user@example.com","displayName":"T. User"}`); u["active"] != false || u["emails"] != nil {
+		t.Fatalf("put without active = %v", u)
+	}
 }
 
 // Okta's group push: create a group with a member, add and remove members

@@ -219,7 +219,9 @@ func (h *Handler) patchGroup(c echo.Context) error {
 		return err
 	}
 	setResult(c, "Patched group %s: +%d -%d members, now %d", g.Name, len(ch.Add), len(ch.Remove), g.MemberCount)
-	if excluded(c, "members") || c.Request().Header.Get("Prefer") == "return=minimal" {
+	if excluded(c, "members") {
+		// Entra asks so, and takes 204: the group without its members
+		// would say nothing of the change.
 		return c.NoContent(http.StatusNoContent)
 	}
 	return h.writeGroup(c, http.StatusOK, g)

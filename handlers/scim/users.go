@@ -218,9 +218,6 @@ func (h *Handler) patchUser(c echo.Context) error {
 		return err
 	}
 	setResult(c, "Patched user %s (%d operations)", u.Username, len(ops))
-	if c.QueryParam("attributes") == "" && c.QueryParam("excludedAttributes") == "" && c.Request().Header.Get("Prefer") == "return=minimal" {
-		return c.NoContent(http.StatusNoContent)
-	}
 	return h.writeUser(c, http.StatusOK, u)
 }
 
@@ -258,6 +255,7 @@ func (h *Handler) apply(ctx context.Context, u store.User, s userState, withTags
 	}
 	act := ""
 	switch {
+	case !s.hasActive: // a PUT without active leaves the status
 	case s.Active && u.Status == store.StatusDisabled:
 		act = store.ActionEnable
 	case !s.Active && u.Status != store.StatusDisabled:
