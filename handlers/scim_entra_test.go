@@ -102,6 +102,9 @@ func TestSCIMKeysTenantsAndLog(t *testing.T) {
 	wantSCIMError(t, "another tenant's user", status, body, 404, "", "not found")
 	status, body = a.scim(t, "POST", "/Users", `{"userName":"x"}`)
 	wantSCIMError(t, "a short userName", status, body, 400, "invalidValue", "userName")
+	big := `{"userName":"big","displayName":"` + strings.Repeat("x", 1<<20) + `"}`
+	status, body = a.scim(t, "POST", "/Users", big)
+	wantSCIMError(t, "a body over 1 MiB", status, body, 413, "", "1 MiB") // refused before the key is read: not logged
 	log, err := a.st.SCIMRequests(t.Context(), a.acme.ID, 10)
 	if err != nil || len(log) != 2 || log[0].Status != 400 || log[1].Method != "POST" || log[1].Path != "/scim/v2/Users" ||
 		log[1].Status != 201 || log[1].Result != "Created user ada ("+id+")" {

@@ -34,18 +34,16 @@ func writeError(c echo.Context, e *Error) error {
 	return write(c, e.Status, errorBody{Schemas: []string{schemaError}, Status: strconv.Itoa(e.Status), ScimType: e.Type, Detail: e.Detail})
 }
 
-func sprintf(format string, args ...any) string { return fmt.Sprintf(format, args...) }
-
 func invalidValue(format string, args ...any) *Error {
-	return &Error{Status: http.StatusBadRequest, Type: "invalidValue", Detail: sprintf(format, args...)}
+	return &Error{Status: http.StatusBadRequest, Type: "invalidValue", Detail: fmt.Sprintf(format, args...)}
 }
 
 func invalidFilter(format string, args ...any) *Error {
-	return &Error{Status: http.StatusBadRequest, Type: "invalidFilter", Detail: sprintf(format, args...)}
+	return &Error{Status: http.StatusBadRequest, Type: "invalidFilter", Detail: fmt.Sprintf(format, args...)}
 }
 
 func invalidPath(format string, args ...any) *Error {
-	return &Error{Status: http.StatusBadRequest, Type: "invalidPath", Detail: sprintf(format, args...)}
+	return &Error{Status: http.StatusBadRequest, Type: "invalidPath", Detail: fmt.Sprintf(format, args...)}
 }
 
 func notFound(kind, id string) *Error {

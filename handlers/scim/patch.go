@@ -1,6 +1,7 @@
 package scim
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 
@@ -31,7 +32,7 @@ func readPatch(body map[string]any) ([]patchOp, error) {
 		op, _ := text(m, "op")
 		ops[i].Op = strings.ToLower(op)
 		if !slices.Contains([]string{"add", "replace", "remove"}, ops[i].Op) {
-			return nil, &Error{Status: 400, Type: "invalidSyntax", Detail: "op must be add, replace or remove, not " + strconvQuote(op) + "."}
+			return nil, &Error{Status: 400, Type: "invalidSyntax", Detail: fmt.Sprintf("op must be add, replace or remove, not %q.", op)}
 		}
 		ops[i].Path, _ = text(m, "path")
 		ops[i].Value, _ = lookup(m, "value")
@@ -44,8 +45,6 @@ func readPatch(body map[string]any) ([]patchOp, error) {
 	}
 	return ops, nil
 }
-
-func strconvQuote(s string) string { return `"` + s + `"` }
 
 // applyOp applies an operation to a resource as SCIM shows it.
 func applyOp(doc map[string]any, op patchOp) error {

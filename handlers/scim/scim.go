@@ -8,6 +8,7 @@ package scim
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -128,7 +129,11 @@ func bind(c echo.Context) (map[string]any, error) {
 	}
 	var body map[string]any
 	dec := json.NewDecoder(c.Request().Body)
-	if err := dec.Decode(&body); err != nil || body == nil {
+	err := dec.Decode(&body)
+	if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
+		return nil, err // the server's error handler answers 413
+	}
+	if err != nil || body == nil {
 		return nil, &Error{Status: http.StatusBadRequest, Type: "invalidSyntax", Detail: "The body is not a JSON object."}
 	}
 	return body, nil

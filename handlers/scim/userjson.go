@@ -220,8 +220,6 @@ func values(v any) []string {
 			out = append(out, values(e)...)
 		}
 		return out
-	case float64:
-		return []string{fmt.Sprint(v)}
 	}
 	return []string{fmt.Sprint(v)}
 }
