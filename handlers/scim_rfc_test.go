@@ -111,6 +111,7 @@ func TestSCIMRFC7644Examples(t *testing.T) {
 		{`[{"op":"replace","path":"emails[type eq","value":"x"}]`, "invalidPath", "emails"},
 		{`[{"op":"replace","path":"phoneNumbers[type ne \"work\"].value","value":"+44 20 7946 0958"}]`, "noTarget", "phoneNumbers"},
 		{`[{"op":"replace","path":"active","value":"maybe"}]`, "invalidValue", "active"},
+		{`[{"op":"add","path":"groups","value":[{"value":"g_1"}]}]`, "mutability", "Groups"},
 		{`[{"op":"replace","path":"userName","value":"jdoe"}]`, "uniqueness", "userName"},
 	} {
 		status, body := patch(c.ops)

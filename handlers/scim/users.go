@@ -187,6 +187,11 @@ func (h *Handler) patchUser(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	for _, op := range ops {
+		if attr, _, _ := strings.Cut(lowerPath(op.Path), "."); readOnly[attr] {
+			return &Error{Status: http.StatusBadRequest, Type: "mutability", Detail: op.Path + " is read-only" + readOnlyWhy[attr]}
+		}
+	}
 	defs, err := h.store.PropertyDefinitions(c.Request().Context(), request.KeyOf(c).TenantID)
 	if err != nil {
 		return err
@@ -220,6 +225,12 @@ func (h *Handler) patchUser(c echo.Context) error {
 	setResult(c, "Patched user %s (%d operations)", u.Username, len(ops))
 	return h.writeUser(c, http.StatusOK, u)
 }
+
+// readOnly are the User attributes a PATCH may not name as its path.
+var (
+	readOnly    = map[string]bool{"id": true, "meta": true, "groups": true}
+	readOnlyWhy = map[string]string{"id": ".", "meta": ".", "groups": "; change a user's groups through Groups."}
+)
 
 // apply makes u what s says through the store's writes (each with its
 // audit event): the fields, then the status, the password and the custom
