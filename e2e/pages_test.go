@@ -82,6 +82,7 @@ func TestEveryConsolePageFits(t *testing.T) {
 		{"settings-api-keys", "/settings/api-keys"},
 		{"settings-password-policy", "/settings/password-policy"},
 		{"settings-email", "/settings/email"},
+		{"settings-provisioning", "/settings/provisioning"},
 		{"settings-tenants", "/settings/tenants"},
 	}
 	signedOut := []surveyPage{

@@ -15,6 +15,7 @@ import (
 	"roster/handlers/api"
 	"roster/handlers/console"
 	"roster/handlers/request"
+	"roster/handlers/scim"
 	"roster/handlers/spaceone"
 	"roster/web/static"
 )
@@ -46,6 +47,7 @@ func (h *Handler) routes(e *echo.Echo) {
 
 	api.New(h.store).Register(e.Group("/api/v1", request.Answering(api.Answer), h.limitBody))
 	spaceone.New(h.store).Register(e.Group(spaceone.Prefix, request.Answering(spaceone.Answer), h.limitBody))
+	scim.New(h.store, h.cfg.BaseURL).Register(e.Group(scim.Prefix, request.Answering(scim.Answer), h.limitBody))
 	rpc := acs.New(h.store)
 	edsuser.Register(rpc, h.store)
 	eiam.Register(rpc, h.store)
@@ -55,7 +57,7 @@ func (h *Handler) routes(e *echo.Echo) {
 		account.Config{Version: h.cfg.Version, SMTPConfigured: h.cfg.SMTPConfigured}).
 		Register(e.Group("/account/:alias", request.Answering(request.ErrorPage), h.limitBody))
 	console.New(h.store, h.jobs, h.sessions, h.limits, h.log, console.Config{
-		SessionIdle: h.cfg.SessionIdle, SMTPConfigured: h.cfg.SMTPConfigured, Version: h.cfg.Version,
+		SessionIdle: h.cfg.SessionIdle, SMTPConfigured: h.cfg.SMTPConfigured, Version: h.cfg.Version, BaseURL: h.cfg.BaseURL,
 	}).Register(e.Group("", request.Answering(request.ErrorPage), h.limitBody))
 }
 

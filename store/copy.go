@@ -44,6 +44,7 @@ var copySkipped = map[string]string{
 	"goose_db_version": "each database records the migrations applied to it",
 	"users_fts":        "SQLite's keyword index: PostgreSQL's is an index on users (users_keyword), built as they are copied",
 	"auth_codes":       "one-time authorization codes, good for minutes: an administrator makes another in a moment",
+	"scim_requests":    "a log of the last SCIM requests, for the Provisioning page: the identity provider's next sync writes it again",
 	"sessions": "sign-in sessions: SQLite's expiry is a Julian day, PostgreSQL's a timestamp, " +
 		"and a session moved to another server's database is worth little; everyone signs in again",
 }

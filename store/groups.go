@@ -74,27 +74,33 @@ func (s *Store) GetGroup(ctx context.Context, tenant, id int64) (Group, error) {
 
 // CreateGroup adds a group; names are unique per tenant without case.
 func (s *Store) CreateGroup(ctx context.Context, tenant int64, name, description string) (Group, error) {
+	var g Group
+	err := s.inTx(ctx, func(tx *sql.Tx) (err error) {
+		g, err = s.createGroup(ctx, tx, tenant, name, description)
+		return err
+	})
+	return g, err
+}
+
+func (s *Store) createGroup(ctx context.Context, tx *sql.Tx, tenant int64, name, description string) (Group, error) {
 	name, description = strings.TrimSpace(name), strings.TrimSpace(description)
 	if fe := checkNamed(name, description); len(fe) > 0 {
 		return Group{}, fe
 	}
-	var g Group
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		now := s.nowMillis()
-		var id int64
-		err := tx.QueryRowContext(ctx, sqlInsertGroup, tenant, name, description, now, now).Scan(&id)
-		if isUniqueViolation(err) {
-			return conflict("name", groupTaken)
-		}
-		if err != nil {
-			return fmt.Errorf("store: create group: %w", err)
-		}
-		if g, err = getGroup(ctx, s.in(tx), tenant, id); err != nil {
-			return err
-		}
-		return s.audit(ctx, tx, tenant, "group.create", "group", g.PublicID(), Changes{"name": {After: name}})
-	})
-	return g, err
+	now := s.nowMillis()
+	var id int64
+	err := tx.QueryRowContext(ctx, sqlInsertGroup, tenant, name, description, now, now).Scan(&id)
+	if isUniqueViolation(err) {
+		return Group{}, conflict("name", groupTaken)
+	}
+	if err != nil {
+		return Group{}, fmt.Errorf("store: create group: %w", err)
+	}
+	g, err := getGroup(ctx, s.in(tx), tenant, id)
+	if err != nil {
+		return Group{}, err
+	}
+	return g, s.audit(ctx, tx, tenant, "group.create", "group", g.PublicID(), Changes{"name": {After: name}})
 }
 
 // UpdateGroup renames or re-describes a group; nil fields stay.
@@ -105,34 +111,39 @@ func (s *Store) UpdateGroup(ctx context.Context, tenant, id int64, name, descrip
 		if err != nil {
 			return err
 		}
-		g = old
-		if name != nil {
-			g.Name = strings.TrimSpace(*name)
-		}
-		if description != nil {
-			g.Description = strings.TrimSpace(*description)
-		}
-		if fe := checkNamed(g.Name, g.Description); len(fe) > 0 {
-			return fe
-		}
-		ch := Changes{}
-		ch.set("name", old.Name, g.Name)
-		ch.set("description", old.Description, g.Description)
-		if len(ch) == 0 {
-			return nil
-		}
-		g.UpdatedAt = fromMillis(s.nowMillis())
-		_, err = s.exec(ctx, tx, `UPDATE user_groups SET name = ?, description = ?, updated_at = ? WHERE tenant_id = ? AND id = ?`,
-			g.Name, g.Description, g.UpdatedAt.UnixMilli(), tenant, id)
-		if isUniqueViolation(err) {
-			return conflict("name", groupTaken)
-		}
-		if err != nil {
-			return fmt.Errorf("store: update group: %w", err)
-		}
-		return s.audit(ctx, tx, tenant, "group.update", "group", g.PublicID(), ch)
+		g, err = s.updateGroup(ctx, tx, old, name, description)
+		return err
 	})
 	return g, err
+}
+
+func (s *Store) updateGroup(ctx context.Context, tx *sql.Tx, old Group, name, description *string) (Group, error) {
+	g := old
+	if name != nil {
+		g.Name = strings.TrimSpace(*name)
+	}
+	if description != nil {
+		g.Description = strings.TrimSpace(*description)
+	}
+	if fe := checkNamed(g.Name, g.Description); len(fe) > 0 {
+		return Group{}, fe
+	}
+	ch := Changes{}
+	ch.set("name", old.Name, g.Name)
+	ch.set("description", old.Description, g.Description)
+	if len(ch) == 0 {
+		return g, nil
+	}
+	g.UpdatedAt = fromMillis(s.nowMillis())
+	_, err := s.exec(ctx, tx, `UPDATE user_groups SET name = ?, description = ?, updated_at = ? WHERE tenant_id = ? AND id = ?`,
+		g.Name, g.Description, g.UpdatedAt.UnixMilli(), g.TenantID, g.ID)
+	if isUniqueViolation(err) {
+		return Group{}, conflict("name", groupTaken)
+	}
+	if err != nil {
+		return Group{}, fmt.Errorf("store: update group: %w", err)
+	}
+	return g, s.audit(ctx, tx, g.TenantID, "group.update", "group", g.PublicID(), ch)
 }
 
 // RemoveGroups removes up to MaxBatch groups (public ids) with their
@@ -190,34 +201,39 @@ func (s *Store) changeMembers(ctx context.Context, tenant, group int64, ids []st
 			return err
 		}
 		res = BatchResult{}
-		return eachUser(ids, &res, func(id int64) error {
-			var one int
-			err := tx.QueryRowContext(ctx, `SELECT 1 FROM users WHERE tenant_id = ? AND id = ?`, tenant, id).Scan(&one)
-			if errors.Is(err, sql.ErrNoRows) {
-				return ErrNotFound
-			}
-			if err != nil {
-				return err
-			}
-			var r sql.Result
-			action := "group.add_member"
-			if add {
-				r, err = s.exec(ctx, tx, `INSERT INTO group_members (group_id, user_id, joined_at, username)
-					VALUES (?1, ?2, ?3, (SELECT username FROM users WHERE id = ?2)) ON CONFLICT DO NOTHING`, group, id, s.nowMillis())
-			} else {
-				action = "group.remove_member"
-				r, err = s.exec(ctx, tx, `DELETE FROM group_members WHERE group_id = ? AND user_id = ?`, group, id)
-			}
-			if err != nil {
-				return fmt.Errorf("store: %s: %w", action, err)
-			}
-			if n, _ := r.RowsAffected(); n == 0 {
-				return nil
-			}
-			return s.audit(ctx, tx, tenant, action, "group", g.PublicID(), Changes{"user_id": {After: PublicID(PrefixUser, id)}})
-		})
+		return eachUser(ids, &res, func(id int64) error { return s.changeMember(ctx, tx, g, id, add) })
 	})
 	return res, err
+}
+
+// changeMember adds a user of g's tenant to g or takes them out, with its
+// audit event; ErrNotFound for a user the tenant does not have. A user
+// already in (or out of) the group is left as they are, without an event.
+func (s *Store) changeMember(ctx context.Context, tx *sql.Tx, g Group, id int64, add bool) error {
+	var one int
+	err := tx.QueryRowContext(ctx, `SELECT 1 FROM users WHERE tenant_id = ? AND id = ?`, g.TenantID, id).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrNotFound
+	}
+	if err != nil {
+		return err
+	}
+	var r sql.Result
+	action := "group.add_member"
+	if add {
+		r, err = s.exec(ctx, tx, `INSERT INTO group_members (group_id, user_id, joined_at, username)
+			VALUES (?1, ?2, ?3, (SELECT username FROM users WHERE id = ?2)) ON CONFLICT DO NOTHING`, g.ID, id, s.nowMillis())
+	} else {
+		action = "group.remove_member"
+		r, err = s.exec(ctx, tx, `DELETE FROM group_members WHERE group_id = ? AND user_id = ?`, g.ID, id)
+	}
+	if err != nil {
+		return fmt.Errorf("store: %s: %w", action, err)
+	}
+	if n, _ := r.RowsAffected(); n == 0 {
+		return nil
+	}
+	return s.audit(ctx, tx, g.TenantID, action, "group", g.PublicID(), Changes{"user_id": {After: PublicID(PrefixUser, id)}})
 }
 
 // UserGroups returns the groups a user of tenant belongs to, by name.

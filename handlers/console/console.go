@@ -23,6 +23,9 @@ type Config struct {
 	SMTPConfigured bool
 	// Version is shown in the footer.
 	Version string
+	// BaseURL is the address people reach Roster at ("" takes the
+	// request's host): the Provisioning page shows the SCIM URL under it.
+	BaseURL string
 }
 
 // Handler serves the console. Its one way to the administrator, tenant and

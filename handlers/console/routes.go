@@ -91,6 +91,7 @@ func (h *Handler) Register(g *echo.Group) {
 	in.POST("/settings/auth-codes", h.createAuthCode)
 	in.GET("/settings/email", h.showEmailSettings)
 	in.POST("/settings/email/:id/resend", h.resendMessage, writer)
+	in.GET("/settings/provisioning", h.showProvisioning)
 	in.GET("/settings/password-policy", h.showPasswordPolicy)
 	in.POST("/settings/password-policy", h.updatePasswordPolicy, writer)
 	in.GET("/settings/tenants", h.listTenants, requireSystem)
