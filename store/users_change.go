@@ -312,3 +312,54 @@ func (s *Store) userAction(ctx context.Context, tx *sql.Tx, tenant, id int64, ac
 func (s *Store) SetRequiredActions(ctx context.Context, tenant, id int64, actions []string) (User, error) {
 	return s.UpdateUser(ctx, tenant, id, UserUpdate{RequiredActions: &actions})
 }
+
+// userChanges lists the fields that differ between two versions of a user,
+// for the audit trail. Passwords never appear.
+func userChanges(a, b User) Changes {
+	c := Changes{}
+	c.set("username", a.Username, b.Username)
+	c.set("display_name", a.DisplayName, b.DisplayName)
+	c.set("description", a.Description, b.Description)
+	c.set("email", a.Email, b.Email)
+	c.set("email_verified", a.EmailVerified, b.EmailVerified)
+	c.set("phone_region", a.PhoneRegion, b.PhoneRegion)
+	c.set("phone_number", a.PhoneNumber, b.PhoneNumber)
+	c.set("phone_verified", a.PhoneVerified, b.PhoneVerified)
+	c.set("status", a.Status, b.Status)
+	c.set("account_expires_at", timeText(a.AccountExpiresAt), timeText(b.AccountExpiresAt))
+	c.set("password_expires_at", timeText(a.PasswordExpiresAt), timeText(b.PasswordExpiresAt))
+	c.set("auto_lock_at", timeText(a.LockAt), timeText(b.LockAt))
+	c.set("owner_type", a.OwnerType, b.OwnerType)
+	c.set("required_actions", strings.Join(a.RequiredActions, ","), strings.Join(b.RequiredActions, ","))
+	c.set("user_type", a.UserType, b.UserType)
+	c.set("source_type", a.SourceType, b.SourceType)
+	c.set("source_id", a.SourceID, b.SourceID)
+	c.set("external_id", a.ExternalID, b.ExternalID)
+	c.set("language", a.Language, b.Language)
+	c.set("timezone", a.Timezone, b.Timezone)
+	ta, _ := json.Marshal(a.Tags)
+	tb, _ := json.Marshal(b.Tags)
+	c.set("tags", string(ta), string(tb))
+	c.set("org_unit_id", orgUnitText(a.OrgUnitID), orgUnitText(b.OrgUnitID))
+	for k, ch := range c {
+		if ch.Before == "" || ch.Before == false || ch.Before == "{}" {
+			ch.Before = nil
+			c[k] = ch
+		}
+	}
+	return c
+}
+
+func orgUnitText(id int64) string {
+	if id == 0 {
+		return ""
+	}
+	return PublicID(PrefixOrgUnit, id)
+}
+
+func timeText(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}
