@@ -56,6 +56,7 @@ func (h *Handler) routes(e *echo.Echo) {
 		Register(e.Group("/account/:alias", request.Answering(request.ErrorPage), h.limitBody))
 	console.New(h.store, h.jobs, h.sessions, h.limits, h.log, console.Config{
 		SessionIdle: h.cfg.SessionIdle, SMTPConfigured: h.cfg.SMTPConfigured, Version: h.cfg.Version,
+		BaseURL: h.cfg.BaseURL,
 	}).Register(e.Group("", request.Answering(request.ErrorPage), h.limitBody))
 }
 

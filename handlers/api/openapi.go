@@ -26,9 +26,12 @@ var openAPIJSON = sync.OnceValues(func() ([]byte, error) {
 })
 
 // Document is the parsed description, its references resolved, for the
-// console's reference page.
+// console's reference page (which lists operations in the document's
+// order, hence the origins).
 var Document = sync.OnceValues(func() (*openapi3.T, error) {
-	return openapi3.NewLoader().LoadFromData(OpenAPIYAML)
+	l := openapi3.NewLoader()
+	l.IncludeOrigin = true
+	return l.LoadFromData(OpenAPIYAML)
 })
 
 // The description is public: it says what the API takes, not what a

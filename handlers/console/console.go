@@ -23,6 +23,9 @@ type Config struct {
 	SMTPConfigured bool
 	// Version is shown in the footer.
 	Version string
+	// BaseURL is where people reach Roster; the API reference's curl
+	// lines start with it.
+	BaseURL string
 }
 
 // Handler serves the console. Its one way to the administrator, tenant and
