@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -47,6 +48,11 @@ func apiReference(doc *openapi3.T, base string) templates.APIReference {
 			byTag[op.Tags[0]] = append(byTag[op.Tags[0]], placed{line, apiOperation(base, path, method, item, op)})
 		}
 	}
+	for _, name := range slices.Sorted(maps.Keys(doc.Components.Responses)) {
+		if ar := apiResponse(name, doc.Components.Responses[name].Value); ar.Schema == "Error" {
+			r.Errors = append(r.Errors, ar)
+		}
+	}
 	for _, tag := range doc.Tags {
 		ops := byTag[tag.Name]
 		slices.SortFunc(ops, func(a, b placed) int {
@@ -58,13 +64,7 @@ func apiReference(doc *openapi3.T, base string) templates.APIReference {
 		}
 		r.Groups = append(r.Groups, g)
 	}
-	for _, name := range slices.Sorted(func(yield func(string) bool) {
-		for n := range doc.Components.Schemas {
-			if !yield(n) {
-				return
-			}
-		}
-	}) {
+	for _, name := range slices.Sorted(maps.Keys(doc.Components.Schemas)) {
 		s := doc.Components.Schemas[name].Value
 		typ, _ := typeOf(&openapi3.SchemaRef{Value: s})
 		r.Schemas = append(r.Schemas, templates.APISchema{Name: name, Type: typ, Description: s.Description, Fields: fieldsOf(s)})
@@ -95,28 +95,29 @@ func apiOperation(base, path, method string, item *openapi3.PathItem, op *openap
 			out.Body = b
 		}
 	}
-	statuses := slices.Sorted(func(yield func(string) bool) {
-		for s := range op.Responses.Map() {
-			if !yield(s) {
-				return
-			}
-		}
-	})
-	for _, status := range statuses {
-		resp := op.Responses.Value(status).Value
-		ar := templates.APIResponse{Status: status, Description: *resp.Description}
-		for _, mt := range resp.Content {
-			if mt.Schema != nil {
-				ar.Schema = refName(mt.Schema.Ref)
-			}
-			if exs := examplesOf(mt); len(exs) > 0 {
-				ar.Example = toJSON(exs[0], true)
-			}
+	for _, status := range slices.Sorted(maps.Keys(op.Responses.Map())) {
+		ar := apiResponse(status, op.Responses.Value(status).Value)
+		if ar.Schema == "Error" {
+			ar.Example = "" // the page shows each error's example once, above
 		}
 		out.Responses = append(out.Responses, ar)
 	}
 	out.Curl = curlLine(base, method, path, params, bodyExample, out.Public)
 	return out
+}
+
+// apiResponse is a response with its schema and first example.
+func apiResponse(status string, resp *openapi3.Response) templates.APIResponse {
+	ar := templates.APIResponse{Status: status, Description: *resp.Description}
+	for _, mt := range resp.Content {
+		if mt.Schema != nil {
+			ar.Schema = refName(mt.Schema.Ref)
+		}
+		if exs := examplesOf(mt); len(exs) > 0 {
+			ar.Example = toJSON(exs[0], true)
+		}
+	}
+	return ar
 }
 
 // examplesOf lists a media type's examples: its example, then its named

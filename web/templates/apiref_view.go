@@ -6,6 +6,9 @@ type APIReference struct {
 	// BaseURL is where this server's API is reached, for the curl lines.
 	BaseURL string
 	Intro   []string // the document's description, by paragraph
+	// Errors are the shared error answers, by name, each with its example
+	// (operations list their statuses without repeating them).
+	Errors  []APIResponse
 	Groups  []APIGroup
 	Schemas []APISchema
 }
