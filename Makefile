@@ -21,15 +21,17 @@ run: build
 build: generate
 	go build -o bin/roster ./cmd/roster
 
-## generate: templ components -> *_templ.go (templ is pinned as a go.mod tool)
+## generate: templ components -> *_templ.go, and the API's OpenAPI document -> the Go client the tests
+## drive the server with (handlers/api/apiclient); templ and oapi-codegen are pinned as go.mod tools
 generate:
 	go tool templ generate -path web/templates
+	go generate ./handlers/api/apiclient
 
-## check-generated: fail when the committed *_templ.go files are not what templ generates
+## check-generated: fail when the committed generated files are not what templ and oapi-codegen generate
 check-generated:
-	@tmp=$$(mktemp -d) && cp web/templates/*_templ.go $$tmp/ && \
-	go tool templ generate -path web/templates >/dev/null && \
-	for f in web/templates/*_templ.go; do \
+	@tmp=$$(mktemp -d) && cp web/templates/*_templ.go handlers/api/apiclient/client.gen.go $$tmp/ && \
+	go tool templ generate -path web/templates >/dev/null && go generate ./handlers/api/apiclient && \
+	for f in web/templates/*_templ.go handlers/api/apiclient/client.gen.go; do \
 		cmp -s $$f $$tmp/$$(basename $$f) || { echo "stale generated file: $$f (regenerated now; commit it)"; rm -rf $$tmp; exit 1; }; \
 	done; rm -rf $$tmp
 

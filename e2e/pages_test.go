@@ -80,6 +80,7 @@ func TestEveryConsolePageFits(t *testing.T) {
 		{"settings-tenant", "/settings/tenant"},
 		{"settings-administrators", "/settings/administrators"},
 		{"settings-api-keys", "/settings/api-keys"},
+		{"settings-api", "/settings/api"},
 		{"settings-password-policy", "/settings/password-policy"},
 		{"settings-email", "/settings/email"},
 		{"settings-provisioning", "/settings/provisioning"},

@@ -25,7 +25,7 @@ func (a *testApp) apiCall(t *testing.T, method, path, key, body string) (int, ht
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := contractClient(t).Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

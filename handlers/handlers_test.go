@@ -77,7 +77,7 @@ type browser struct {
 
 func (a *testApp) browser(t *testing.T) *browser {
 	jar, _ := cookiejar.New(nil)
-	return &browser{t: t, app: a, c: &http.Client{Jar: jar,
+	return &browser{t: t, app: a, c: &http.Client{Jar: jar, Transport: contractTransport{t: t, base: http.DefaultTransport},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 }
 

@@ -24,7 +24,8 @@ type Config struct {
 	// Version is shown in the footer.
 	Version string
 	// BaseURL is the address people reach Roster at ("" takes the
-	// request's host): the Provisioning page shows the SCIM URL under it.
+	// request's host): the Provisioning page's SCIM URL and the API
+	// reference's curl lines start with it.
 	BaseURL string
 }
 

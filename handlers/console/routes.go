@@ -84,6 +84,7 @@ func (h *Handler) Register(g *echo.Group) {
 	in.POST("/settings/administrators/:id/remove", h.removeAdmin, owner)
 	in.POST("/settings/administrators/:id/unlock", h.unlockAdmin, owner)
 	in.GET("/settings/api-keys", h.listAPIKeys)
+	in.GET("/settings/api", h.showAPIReference)
 	in.POST("/settings/api-keys", h.createAPIKey, owner)
 	in.POST("/settings/api-keys/:id/revoke", h.revokeAPIKey, owner)
 	in.POST("/settings/access-keys", h.createAccessKey, owner)

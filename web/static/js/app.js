@@ -35,6 +35,21 @@
     if (panel) panel.innerHTML = "";
   });
 
+  // A button with data-copy copies the text of the field it names (the API
+  // reference's curl lines). Hidden without JavaScript, where the field's
+  // text is selected and copied by hand.
+  document.querySelectorAll("button[data-copy]").forEach(function (b) {
+    var field = document.getElementById(b.getAttribute("data-copy"));
+    if (!field || !navigator.clipboard) return;
+    b.hidden = false;
+    b.addEventListener("click", function () {
+      navigator.clipboard.writeText(field.value).then(function () {
+        b.setAttribute("aria-live", "polite");
+        b.textContent = "Copied";
+      });
+    });
+  });
+
   // ---- Shell: loading feedback, navigation ----
 
   // On narrow screens the header folds behind its "Menu" button. The
