@@ -199,25 +199,32 @@ func (s *Store) changeMembers(ctx context.Context, tenant, group int64, ids []st
 			if err != nil {
 				return err
 			}
-			var r sql.Result
-			action := "group.add_member"
-			if add {
-				r, err = s.exec(ctx, tx, `INSERT INTO group_members (group_id, user_id, joined_at, username)
-					VALUES (?1, ?2, ?3, (SELECT username FROM users WHERE id = ?2)) ON CONFLICT DO NOTHING`, group, id, s.nowMillis())
-			} else {
-				action = "group.remove_member"
-				r, err = s.exec(ctx, tx, `DELETE FROM group_members WHERE group_id = ? AND user_id = ?`, group, id)
-			}
-			if err != nil {
-				return fmt.Errorf("store: %s: %w", action, err)
-			}
-			if n, _ := r.RowsAffected(); n == 0 {
-				return nil
-			}
-			return s.audit(ctx, tx, tenant, action, "group", g.PublicID(), Changes{"user_id": {After: PublicID(PrefixUser, id)}})
+			return s.changeMember(ctx, tx, tenant, g.ID, id, add)
 		})
 	})
 	return res, err
+}
+
+// changeMember adds a user of tenant to a group or takes them out, with
+// its audit event; a user already in (or out of) the group is left alone.
+func (s *Store) changeMember(ctx context.Context, tx *sql.Tx, tenant, group, user int64, add bool) error {
+	var r sql.Result
+	var err error
+	action := "group.add_member"
+	if add {
+		r, err = s.exec(ctx, tx, `INSERT INTO group_members (group_id, user_id, joined_at, username)
+			VALUES (?1, ?2, ?3, (SELECT username FROM users WHERE id = ?2)) ON CONFLICT DO NOTHING`, group, user, s.nowMillis())
+	} else {
+		action = "group.remove_member"
+		r, err = s.exec(ctx, tx, `DELETE FROM group_members WHERE group_id = ? AND user_id = ?`, group, user)
+	}
+	if err != nil {
+		return fmt.Errorf("store: %s: %w", action, err)
+	}
+	if n, _ := r.RowsAffected(); n == 0 {
+		return nil
+	}
+	return s.audit(ctx, tx, tenant, action, "group", PublicID(PrefixGroup, group), Changes{"user_id": {After: PublicID(PrefixUser, user)}})
 }
 
 // UserGroups returns the groups a user of tenant belongs to, by name.
