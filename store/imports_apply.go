@@ -148,7 +148,7 @@ func (im *importer) plan(ctx context.Context, recs []ImportRecord) ([]rowPlan, e
 		}
 	}
 	plans := make([]rowPlan, len(recs))
-	claimed := map[int64]int{}  // user id → the row matched to it
+	claimed := map[int64]int{}   // user id → the row matched to it
 	creating := map[string]int{} // username → the row creating it
 	news := 0
 	for i, r := range recs {

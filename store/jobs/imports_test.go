@@ -205,7 +205,6 @@ func TestImportDryRunClassifiesAsTheRealRun(t *testing.T) {
 	}
 }
 
-
 // An import stopped between two chunks (its server stopping, or killed
 // after a chunk committed) and resumed applies each row once: the rows of
 // the chunks it applied are skipped, and a chunk applied again is not.
