@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"mime"
+	"mime/multipart"
 	"net/url"
 	"os"
 	"strconv"
@@ -54,6 +55,9 @@ func SpoolUpload(c echo.Context) (*Upload, error) {
 		}
 		return u, u.rewind()
 	}
+	if r.MultipartForm != nil {
+		return u, u.parsed(r.MultipartForm)
+	}
 	mr, err := r.MultipartReader()
 	if err != nil {
 		u.Close()
@@ -89,6 +93,31 @@ func SpoolUpload(c echo.Context) (*Upload, error) {
 		return nil, store.FieldErrors{"file": "Choose a users' file (CSV or JSON Lines) to import."}
 	}
 	return u, u.rewind()
+}
+
+// parsed takes the file and fields of a form parsed already (the
+// console's CSRF check reads its token from the form).
+func (u *Upload) parsed(form *multipart.Form) error {
+	for k, vs := range form.Value {
+		u.Fields[k] = vs
+	}
+	fhs := form.File["file"]
+	if len(fhs) == 0 {
+		u.Close()
+		return store.FieldErrors{"file": "Choose a users' file (CSV or JSON Lines) to import."}
+	}
+	f, err := fhs[0].Open()
+	if err != nil {
+		u.Close()
+		return err
+	}
+	defer f.Close()
+	u.Name = fhs[0].Filename
+	if _, err := io.Copy(u.File, f); err != nil {
+		u.Close()
+		return err
+	}
+	return u.rewind()
 }
 
 func (u *Upload) rewind() error {
