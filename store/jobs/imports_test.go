@@ -296,3 +296,28 @@ func TestImportRefusesAFileItCannotRead(t *testing.T) {
 		t.Error("a sync import without a source was taken")
 	}
 }
+
+// JSON Lines import the same way: a line's keys are its columns, so a
+// tag or property it lacks stays as it was, and null clears one.
+func TestImportJSONLines(t *testing.T) {
+	st, tn, ctx := importTenant(t)
+	first := `{"username":"ada","groups":["Engineers"],"tags":{"team":"core","floor":"3"},"properties":{"cost_center":"CC-1"}}` + "\n"
+	if imp := runImportFile(t, st, ctx, tn.ID, store.ImportOptions{}, first); countsOf(imp) != (counts{created: 1}) || imp.Format != "jsonl" {
+		t.Fatalf("first import %+v", imp)
+	}
+	next := `{"username":"ada","tags":{"floor":null},"properties":{"cost_center":"CC-2"}}` + "\n" +
+		`{"username":"ada2","properties":{"shoe_size":44}}` + "\n"
+	imp := runImportFile(t, st, ctx, tn.ID, store.ImportOptions{}, next)
+	if countsOf(imp) != (counts{updated: 1, failed: 1}) {
+		t.Errorf("second import %+v", imp)
+	}
+	ada := userNamed(t, st, tn.ID, "ada")
+	groups, _ := st.UserGroups(t.Context(), tn.ID, ada.ID)
+	if len(ada.Tags) != 1 || ada.Tags["team"] != "core" || ada.Properties["cost_center"].Values[0] != "CC-2" || len(groups) != 1 {
+		t.Errorf("ada = tags %v, properties %v, groups %v", ada.Tags, ada.Properties, groups)
+	}
+	rows, err := st.ImportRows(t.Context(), tn.ID, imp.ID, 0, 10, true)
+	if err != nil || len(rows) != 1 || rows[0].Row != 2 || rows[0].Column != "property:shoe_size" {
+		t.Errorf("errors = %+v, %v", rows, err)
+	}
+}
