@@ -199,7 +199,7 @@ func (s *Store) queueImport(ctx context.Context, tx *sql.Tx, tenant, id int64, a
 	if imp.DryRun {
 		title = "Dry run of importing users from " + imp.FileName
 	}
-	job, err := s.insertJob(ctx, tx, tenant, NewJob{Kind: KindImport, Title: title, Link: "/console/imports/" + imp.PublicID(),
+	job, err := s.insertJob(ctx, tx, tenant, NewJob{Kind: KindImport, Title: title, Link: "/imports/" + imp.PublicID(),
 		Params: map[string]int64{"import_id": id}}, imp.TotalRows, imp.RowsDone)
 	if err != nil {
 		return Import{}, err
