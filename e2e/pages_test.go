@@ -66,6 +66,7 @@ func TestEveryConsolePageFits(t *testing.T) {
 		{"user-activity", "/users/" + s.User + "?tab=activity"},
 		{"user-new", "/users/new"},
 		{"users-batch", "/users/batch"},
+		{"users-import", "/users/import"},
 		{"users-stats", "/users/stats"},
 		{"org-units", "/org-units"},
 		{"org-unit", "/org-units?unit=" + s.Unit},

@@ -37,6 +37,12 @@ func (h *Handler) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 // users, as JSON or pasted rows, is well under it.
 const maxBody = 1 << 20
 
+// maxUpload is the largest body of the routes that take a users' file
+// (uploads): a million users as CSV are some 200 MB.
+const maxUpload = 512 << 20
+
+var uploads = map[string]bool{"/api/v1/imports": true, "/users/import": true}
+
 const bodyKey = "body"
 
 // body is a request body read through limits: at most maxBody bytes, and
@@ -69,14 +75,18 @@ func (b *body) Read(p []byte) (int, error) {
 func (h *Handler) limitBody(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
-		if r.ContentLength > maxBody {
+		limit := int64(maxBody)
+		if r.Method == http.MethodPost && uploads[c.Path()] {
+			limit = maxUpload
+		}
+		if r.ContentLength > limit {
 			return errBodyTooLarge
 		}
 		if r.Body != nil && r.Body != http.NoBody {
 			// Not every connection can take a deadline (tests' in-memory
 			// ones); the size limit still holds there.
 			_ = http.NewResponseController(c.Response()).SetReadDeadline(time.Now().Add(h.cfg.BodyTimeout))
-			b := &body{ReadCloser: http.MaxBytesReader(c.Response().Writer, r.Body, maxBody)}
+			b := &body{ReadCloser: http.MaxBytesReader(c.Response().Writer, r.Body, limit)}
 			r.Body = b
 			c.Set(bodyKey, b)
 		}

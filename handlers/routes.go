@@ -45,7 +45,7 @@ func (h *Handler) routes(e *echo.Echo) {
 	e.GET("/metrics", echoprometheus.NewHandlerWithConfig(echoprometheus.HandlerConfig{Gatherer: reg}), h.limitBody)
 	e.GET("/static*", echo.StaticDirectoryHandler(static.FS, !e.EnablePathUnescapingStaticFiles), h.limitBody)
 
-	api.New(h.store).Register(e.Group("/api/v1", request.Answering(api.Answer), h.limitBody))
+	api.New(h.store, h.jobs).Register(e.Group("/api/v1", request.Answering(api.Answer), h.limitBody))
 	spaceone.New(h.store).Register(e.Group(spaceone.Prefix, request.Answering(spaceone.Answer), h.limitBody))
 	scim.New(h.store, h.cfg.BaseURL).Register(e.Group(scim.Prefix, request.Answering(scim.Answer), h.limitBody))
 	rpc := acs.New(h.store)

@@ -207,8 +207,7 @@ func (s *Store) changeMembers(ctx context.Context, tenant, group int64, ids []st
 }
 
 // changeMember adds a user of g's tenant to g or takes them out, with its
-// audit event; ErrNotFound for a user the tenant does not have. A user
-// already in (or out of) the group is left as they are, without an event.
+// audit event; ErrNotFound for a user the tenant does not have.
 func (s *Store) changeMember(ctx context.Context, tx *sql.Tx, g Group, id int64, add bool) error {
 	var one int
 	err := tx.QueryRowContext(ctx, `SELECT 1 FROM users WHERE tenant_id = ? AND id = ?`, g.TenantID, id).Scan(&one)
@@ -218,14 +217,22 @@ func (s *Store) changeMember(ctx context.Context, tx *sql.Tx, g Group, id int64,
 	if err != nil {
 		return err
 	}
+	return s.writeMember(ctx, tx, g.TenantID, g.ID, id, add)
+}
+
+// writeMember adds a user of tenant to a group or takes them out, with
+// its audit event; a user already in (or out of) the group is left as
+// they are, without an event.
+func (s *Store) writeMember(ctx context.Context, tx *sql.Tx, tenant, group, user int64, add bool) error {
 	var r sql.Result
+	var err error
 	action := "group.add_member"
 	if add {
 		r, err = s.exec(ctx, tx, `INSERT INTO group_members (group_id, user_id, joined_at, username)
-			VALUES (?1, ?2, ?3, (SELECT username FROM users WHERE id = ?2)) ON CONFLICT DO NOTHING`, g.ID, id, s.nowMillis())
+			VALUES (?1, ?2, ?3, (SELECT username FROM users WHERE id = ?2)) ON CONFLICT DO NOTHING`, group, user, s.nowMillis())
 	} else {
 		action = "group.remove_member"
-		r, err = s.exec(ctx, tx, `DELETE FROM group_members WHERE group_id = ? AND user_id = ?`, g.ID, id)
+		r, err = s.exec(ctx, tx, `DELETE FROM group_members WHERE group_id = ? AND user_id = ?`, group, user)
 	}
 	if err != nil {
 		return fmt.Errorf("store: %s: %w", action, err)
@@ -233,7 +240,7 @@ func (s *Store) changeMember(ctx context.Context, tx *sql.Tx, g Group, id int64,
 	if n, _ := r.RowsAffected(); n == 0 {
 		return nil
 	}
-	return s.audit(ctx, tx, g.TenantID, action, "group", g.PublicID(), Changes{"user_id": {After: PublicID(PrefixUser, id)}})
+	return s.audit(ctx, tx, tenant, action, "group", PublicID(PrefixGroup, group), Changes{"user_id": {After: PublicID(PrefixUser, user)}})
 }
 
 // UserGroups returns the groups a user of tenant belongs to, by name.

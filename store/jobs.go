@@ -220,20 +220,11 @@ func (s *Store) CreateUsersJob(ctx context.Context, tenant int64, n NewJob, f Us
 	if err != nil {
 		return Job{}, err
 	}
-	params, err := json.Marshal(n.Params)
-	if err != nil {
-		return Job{}, fmt.Errorf("store: job parameters: %w", err)
-	}
-	a := actorOf(ctx)
 	var j Job
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		now := s.nowMillis()
-		var id int64
-		err := tx.QueryRowContext(ctx, `INSERT INTO jobs (tenant_id, kind, title, link, params, actor_type, actor_id,
-			actor_name, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?) RETURNING id`,
-			tenant, n.Kind, n.Title, n.Link, string(params), a.Type, a.ID, a.Name, now, now).Scan(&id)
+		id, err := s.insertJob(ctx, tx, tenant, n, 0, 0)
 		if err != nil {
-			return fmt.Errorf("store: create job: %w", err)
+			return err
 		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO job_users (job_id, user_id)
 			SELECT ?, u.id FROM `+q.from+` WHERE `+strings.Join(q.where, " AND ")+` ON CONFLICT DO NOTHING`, append([]any{id}, q.args...)...)
@@ -260,6 +251,25 @@ func (s *Store) CreateUsersJob(ctx context.Context, tenant int64, n NewJob, f Us
 			"title": {After: j.Title}, "total": {After: j.Total}})
 	})
 	return j, err
+}
+
+// insertJob queues a job of tenant started by the context's actor, with
+// total items of which done are done already.
+func (s *Store) insertJob(ctx context.Context, tx *sql.Tx, tenant int64, n NewJob, total, done int) (int64, error) {
+	params, err := json.Marshal(n.Params)
+	if err != nil {
+		return 0, fmt.Errorf("store: job parameters: %w", err)
+	}
+	a := actorOf(ctx)
+	now := s.nowMillis()
+	var id int64
+	err = tx.QueryRowContext(ctx, `INSERT INTO jobs (tenant_id, kind, title, link, params, actor_type, actor_id,
+		actor_name, status, total, done, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?) RETURNING id`,
+		tenant, n.Kind, n.Title, n.Link, string(params), a.Type, a.ID, a.Name, total, done, now, now).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("store: create job: %w", err)
+	}
+	return id, nil
 }
 
 // CancelJob stops a job of tenant: a queued one at once, a running one at

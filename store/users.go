@@ -281,26 +281,53 @@ type created struct {
 }
 
 func (s *Store) createUsers(ctx context.Context, tenant int64, items []NewUser) (BatchResult, []created, error) {
-	t, err := s.GetTenant(ctx, tenant)
+	b, err := s.prepareNewUsers(ctx, tenant, items)
 	if err != nil {
 		return BatchResult{}, nil, err
+	}
+	var res BatchResult
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err = s.writeNewUsers(ctx, tx, b)
+		return err
+	})
+	return res, b.out, err
+}
+
+// newUsers is a batch of users to create, validated (out's err says what
+// refuses an item) and with their passwords hashed.
+type newUsers struct {
+	t      Tenant
+	items  []NewUser
+	out    []created
+	hashes []string
+	// refused are the items' errors before any transaction, which may be
+	// tried again.
+	refused []error
+}
+
+// prepareNewUsers checks and hashes a batch of new users outside any
+// transaction: bcrypt is the slow part and must not hold the write lock.
+// What depends on other rows (a taken username, a group removed since)
+// is checked again by writeNewUsers.
+func (s *Store) prepareNewUsers(ctx context.Context, tenant int64, items []NewUser) (*newUsers, error) {
+	t, err := s.GetTenant(ctx, tenant)
+	if err != nil {
+		return nil, err
 	}
 	var root int64
 	if err := s.rd.QueryRowContext(ctx, `SELECT id FROM org_units WHERE tenant_id = ? AND parent_id IS NULL`, tenant).Scan(&root); err != nil {
-		return BatchResult{}, nil, fmt.Errorf("store: root org unit: %w", err)
+		return nil, fmt.Errorf("store: root org unit: %w", err)
 	}
 	policy, err := s.GetPasswordPolicy(ctx, tenant)
 	if err != nil {
-		return BatchResult{}, nil, err
+		return nil, err
 	}
 	var mgr manager
 	if slices.ContainsFunc(items, func(n NewUser) bool { return n.OwnerType == OwnerManager }) {
 		if mgr, err = s.managerOf(ctx); err != nil {
-			return BatchResult{}, nil, err
+			return nil, err
 		}
 	}
-	// Validate and hash outside the transaction: bcrypt is the slow part and
-	// must not hold the write lock.
 	out := make([]created, len(items))
 	hashes := make([]string, len(items))
 	seen := map[string]int{}
@@ -316,7 +343,7 @@ func (s *Store) createUsers(ctx context.Context, tenant int64, items []NewUser) 
 		if n.hasInitial() {
 			ini, ife, err := checkInitial(ctx, s.rd, tenant, n)
 			if err != nil {
-				return BatchResult{}, nil, err
+				return nil, err
 			}
 			maps.Copy(fe, ife)
 			out[i].initial = ini
@@ -348,70 +375,75 @@ func (s *Store) createUsers(ctx context.Context, tenant int64, items []NewUser) 
 		}
 		if n.Password != "" {
 			if hashes[i], err = s.hashPassword(n.Password); err != nil {
-				return BatchResult{}, nil, err
+				return nil, err
 			}
 		}
 	}
-	var res BatchResult
-	refused := make([]error, len(out)) // before the transaction, which may be tried again
+	refused := make([]error, len(out))
 	for i := range out {
 		refused[i] = out[i].err
 	}
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		res = BatchResult{}
-		for i := range out {
-			out[i].err = refused[i]
-		}
-		for i := range out {
-			if out[i].err == nil && items[i].hasInitial() {
-				// Checked again in the transaction: a group or property
-				// removed since is refused before anything is written.
-				var fe FieldErrors
-				if out[i].initial, fe, err = checkInitial(ctx, s.in(tx), tenant, items[i]); err != nil {
-					return err
-				}
-				if len(fe) > 0 {
-					out[i].err = fe
-				}
+	return &newUsers{t: t, items: items, out: out, hashes: hashes, refused: refused}, nil
+}
+
+// writeNewUsers creates a prepared batch's valid users inside tx, each
+// with its audit event; an item refused now (its username taken meanwhile)
+// is a failed item and leaves nothing behind.
+func (s *Store) writeNewUsers(ctx context.Context, tx *sql.Tx, b *newUsers) (BatchResult, error) {
+	t, items, out, hashes := b.t, b.items, b.out, b.hashes
+	var res BatchResult
+	var err error
+	for i := range out {
+		out[i].err = b.refused[i]
+	}
+	for i := range out {
+		if out[i].err == nil && items[i].hasInitial() {
+			// Checked again in the transaction: a group or property
+			// removed since is refused before anything is written.
+			var fe FieldErrors
+			if out[i].initial, fe, err = checkInitial(ctx, s.in(tx), t.ID, items[i]); err != nil {
+				return res, err
+			}
+			if len(fe) > 0 {
+				out[i].err = fe
 			}
 		}
-		if s.pg {
-			if err := s.createUsersPostgres(ctx, tx, t, items, out, hashes); err != nil {
-				return err
-			}
-			for i := range out {
-				if out[i].err != nil {
-					res.fail(i, out[i].user.Username, out[i].err)
-				} else {
-					res.Succeeded = append(res.Succeeded, BatchOK{Index: i, ID: out[i].user.PublicID(), Key: out[i].user.Username})
-				}
-			}
-			return nil
+	}
+	if s.pg {
+		if err := s.createUsersPostgres(ctx, tx, t, items, out, hashes); err != nil {
+			return res, err
 		}
-		var ids []int64
 		for i := range out {
-			if out[i].err == nil {
-				out[i].err = s.insertUser(ctx, tx, &out[i].user, hashes[i], out[i].initial)
-			}
 			if out[i].err != nil {
-				var fe FieldErrors
-				if !errors.As(out[i].err, &fe) && !errors.Is(out[i].err, ErrNotFound) {
-					return out[i].err
-				}
 				res.fail(i, out[i].user.Username, out[i].err)
-				continue
+			} else {
+				res.Succeeded = append(res.Succeeded, BatchOK{Index: i, ID: out[i].user.PublicID(), Key: out[i].user.Username})
 			}
-			if items[i].Invite {
-				if err := s.sendLink(ctx, tx, t, out[i].user, TokenInvite, "an administrator"); err != nil {
-					return err
-				}
-			}
-			res.Succeeded = append(res.Succeeded, BatchOK{Index: i, ID: out[i].user.PublicID(), Key: out[i].user.Username})
-			ids = append(ids, out[i].user.ID)
 		}
-		return s.indexForSearch(ctx, tx, ids)
-	})
-	return res, out, err
+		return res, nil
+	}
+	var ids []int64
+	for i := range out {
+		if out[i].err == nil {
+			out[i].err = s.insertUser(ctx, tx, &out[i].user, hashes[i], out[i].initial)
+		}
+		if out[i].err != nil {
+			var fe FieldErrors
+			if !errors.As(out[i].err, &fe) && !errors.Is(out[i].err, ErrNotFound) {
+				return res, out[i].err
+			}
+			res.fail(i, out[i].user.Username, out[i].err)
+			continue
+		}
+		if items[i].Invite {
+			if err := s.sendLink(ctx, tx, t, out[i].user, TokenInvite, "an administrator"); err != nil {
+				return res, err
+			}
+		}
+		res.Succeeded = append(res.Succeeded, BatchOK{Index: i, ID: out[i].user.PublicID(), Key: out[i].user.Username})
+		ids = append(ids, out[i].user.ID)
+	}
+	return res, s.indexForSearch(ctx, tx, ids)
 }
 
 // insertUser writes one validated user and its audit event. Every rule

@@ -173,31 +173,8 @@ func (s *Store) UpdateUser(ctx context.Context, tenant, id int64, upd UserUpdate
 				return fmt.Errorf("store: org unit: %w", err)
 			}
 		}
-		u.UpdatedAt = fromMillis(s.nowMillis())
-		tags, _ := json.Marshal(u.Tags)
-		_, err = s.exec(ctx, tx, `
-			UPDATE users SET username = ?, display_name = ?, description = ?, email = ?, email_verified = ?,
-			    phone_region = ?, phone_number = ?, phone_verified = ?, account_expires_at = ?,
-			    password_expires_at = ?, required_actions = ?, user_type = ?, source_type = ?, source_id = ?,
-			    external_id = ?, language = ?, timezone = ?, tags = ?, org_unit_id = ?, lock_at = ?,
-			    owner_type = ?, manager_id = ?, updated_at = ?
-			WHERE tenant_id = ? AND id = ?`,
-			u.Username, u.DisplayName, u.Description, u.Email, u.EmailVerified,
-			u.PhoneRegion, u.PhoneNumber, u.PhoneVerified, toNullMillis(u.AccountExpiresAt),
-			toNullMillis(u.PasswordExpiresAt), strings.Join(u.RequiredActions, ","), u.UserType, u.SourceType, u.SourceID,
-			nullIfEmpty(u.ExternalID), u.Language, u.Timezone, string(tags), u.OrgUnitID, toNullMillis(u.LockAt),
-			u.OwnerType, sql.NullInt64{Int64: u.ManagerID, Valid: u.ManagerID != 0}, u.UpdatedAt.UnixMilli(), tenant, id)
-		if isUniqueViolation(err) {
-			return uniqueUserError(err)
-		}
-		if err != nil {
-			return fmt.Errorf("store: update user: %w", err)
-		}
-		if !strings.EqualFold(old.Email, u.Email) {
-			// Verification links were for the old address.
-			if _, err := s.exec(ctx, tx, `DELETE FROM user_tokens WHERE user_id = ? AND kind = 'verify' AND used_at IS NULL`, id); err != nil {
-				return fmt.Errorf("store: update user: %w", err)
-			}
+		if err := s.writeUser(ctx, tx, old, &u); err != nil {
+			return err
 		}
 		return s.audit(ctx, tx, tenant, "user.update", "user", u.PublicID(), ch)
 	})
@@ -205,6 +182,38 @@ func (s *Store) UpdateUser(ctx context.Context, tenant, id int64, upd UserUpdate
 		return User{}, err
 	}
 	return s.withProperties(ctx, u)
+}
+
+// writeUser writes a changed user u over its old version inside tx (the
+// caller has validated it and audits it), stamping its update time.
+func (s *Store) writeUser(ctx context.Context, tx *sql.Tx, old User, u *User) error {
+	u.UpdatedAt = fromMillis(s.nowMillis())
+	tags, _ := json.Marshal(u.Tags)
+	_, err := s.exec(ctx, tx, `
+		UPDATE users SET username = ?, status = ?, display_name = ?, description = ?, email = ?, email_verified = ?,
+		    phone_region = ?, phone_number = ?, phone_verified = ?, account_expires_at = ?,
+		    password_expires_at = ?, required_actions = ?, user_type = ?, source_type = ?, source_id = ?,
+		    external_id = ?, language = ?, timezone = ?, tags = ?, org_unit_id = ?, lock_at = ?,
+		    owner_type = ?, manager_id = ?, updated_at = ?
+		WHERE tenant_id = ? AND id = ?`,
+		u.Username, u.Status, u.DisplayName, u.Description, u.Email, u.EmailVerified,
+		u.PhoneRegion, u.PhoneNumber, u.PhoneVerified, toNullMillis(u.AccountExpiresAt),
+		toNullMillis(u.PasswordExpiresAt), strings.Join(u.RequiredActions, ","), u.UserType, u.SourceType, u.SourceID,
+		nullIfEmpty(u.ExternalID), u.Language, u.Timezone, string(tags), u.OrgUnitID, toNullMillis(u.LockAt),
+		u.OwnerType, sql.NullInt64{Int64: u.ManagerID, Valid: u.ManagerID != 0}, u.UpdatedAt.UnixMilli(), u.TenantID, u.ID)
+	if isUniqueViolation(err) {
+		return uniqueUserError(err)
+	}
+	if err != nil {
+		return fmt.Errorf("store: update user: %w", err)
+	}
+	if !strings.EqualFold(old.Email, u.Email) {
+		// Verification links were for the old address.
+		if _, err := s.exec(ctx, tx, `DELETE FROM user_tokens WHERE user_id = ? AND kind = 'verify' AND used_at IS NULL`, u.ID); err != nil {
+			return fmt.Errorf("store: update user: %w", err)
+		}
+	}
+	return nil
 }
 
 // User actions applied in batches.

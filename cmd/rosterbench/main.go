@@ -118,6 +118,9 @@ type scenario struct {
 	// read: a request with a body that changes nothing, which wrk sends
 	// again and again like a GET.
 	read bool
+	// once measures the scenario in one go instead of by requests (an
+	// import of a file): its rate stands for requests/s.
+	once func() (result, error)
 }
 
 // bench is one engine's roster server under test, with its scenarios.
@@ -328,6 +331,9 @@ func prepare(ctx context.Context, o options, engine string) (*bench, error) {
 			r.Header.Set("Content-Type", "application/json")
 			return r
 		}, target: 20},
+		{name: "import, a CSV of new users (rows/s)", once: func() (result, error) {
+			return measureImport(srv.url, key, importRows(o.users))
+		}, target: 10000},
 	}
 	b.scenarios = selected(o.run, b.scenarios)
 	b.warm(o)
@@ -355,7 +361,7 @@ func selected(run *regexp.Regexp, all []scenario) []scenario {
 // the first scenario's p99 was ten times the next ones'.
 func (b *bench) warm(o options) {
 	for _, sc := range b.scenarios {
-		if sc.req().Method != http.MethodGet {
+		if sc.once != nil || sc.req().Method != http.MethodGet {
 			continue
 		}
 		c := sc.c
@@ -380,6 +386,9 @@ func (b *bench) warm(o options) {
 // measure runs one scenario against the bench's server, then the floor
 // for a body of the same size.
 func (b *bench) measure(o options, sc scenario) (result, error) {
+	if sc.once != nil {
+		return b.measureOnce(o, sc)
+	}
 	c := sc.c
 	if c == nil {
 		c = client(o.conns)
@@ -426,6 +435,25 @@ func (b *bench) measure(o options, sc scenario) (result, error) {
 	}
 	fmt.Fprintf(os.Stderr, "%-10s %-50s %8.0f req/s  p50 %-9s p99 %-9s floor %.0f req/s  errors %d\n", engineNames[b.engine],
 		res.name, res.rps, res.p50.Round(time.Microsecond), res.p99.Round(time.Microsecond), res.floor, res.errors)
+	return res, nil
+}
+
+// measureOnce runs a scenario measured in one go, with a CPU profile of
+// the server over its first o.duration, and no floor.
+func (b *bench) measureOnce(o options, sc scenario) (result, error) {
+	prof := make(chan []byte, 1)
+	go func() { prof <- cpuProfile(b.srv.debug, o.duration) }()
+	res, err := sc.once()
+	p := <-prof
+	if err != nil {
+		return result{}, err
+	}
+	res.name, res.target = sc.name, sc.target
+	if res.target > 0 && res.rps < res.target && p != nil {
+		res.profile = topOfProfile(o, b.engine+" "+sc.name, p)
+	}
+	b.peak = max(b.peak, b.srv.rss())
+	fmt.Fprintf(os.Stderr, "%-10s %-50s %8.0f rows/s  (%s)\n", engineNames[b.engine], res.name, res.rps, res.note)
 	return res, nil
 }
 

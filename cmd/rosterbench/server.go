@@ -90,13 +90,16 @@ func client(conns int) *http.Client {
 	return &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns}}
 }
 
-func getJSON(r *http.Request, v any) error {
+func getJSON(r *http.Request, v any) error { return fetchJSON(r, http.StatusOK, v) }
+
+// fetchJSON sends r and decodes its JSON answer, which must have status.
+func fetchJSON(r *http.Request, status int, v any) error {
 	resp, err := http.DefaultClient.Do(r)
 	if err != nil {
 		return err
 	}
 	defer resp.Body.Close()
-	if resp.StatusCode != 200 {
+	if resp.StatusCode != status {
 		return fmt.Errorf("%s: %s", r.URL, resp.Status)
 	}
 	return json.NewDecoder(resp.Body).Decode(v)

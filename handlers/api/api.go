@@ -7,16 +7,18 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"roster/store"
+	"roster/store/jobs"
 )
 
 // Handler serves the JSON API. Its one way to the tenant of a request is
 // the API key (request.KeyOf).
 type Handler struct {
 	store *store.Store
+	jobs  *jobs.Runner
 }
 
-// New returns the API's handlers over st.
-func New(st *store.Store) *Handler { return &Handler{store: st} }
+// New returns the API's handlers over st, queueing jobs for runner.
+func New(st *store.Store, runner *jobs.Runner) *Handler { return &Handler{store: st, jobs: runner} }
 
 // Register adds the API's routes to g (mounted at /api/v1). Every route
 // is an operation of openapi.yaml, and the contract tests hold them to it.
@@ -71,6 +73,11 @@ func (h *Handler) Register(g *echo.Group) {
 	g.PATCH("/properties/:id", h.updateProperty)
 	g.DELETE("/properties/:id", h.deleteProperty)
 	g.GET("/properties/:id/values", h.propertyValues)
+	g.POST("/imports", h.createImport)
+	g.GET("/imports/:id", h.getImport)
+	g.GET("/imports/:id/errors", h.importErrors)
+	g.POST("/imports/:id/resume", h.resumeImport)
+	g.POST("/imports/:id/apply", h.applyImport)
 	g.GET("/resource-groups", h.listResourceGroups)
 	g.POST("/resource-groups", h.createResourceGroup)
 	g.GET("/resource-groups/:id", h.getResourceGroup)

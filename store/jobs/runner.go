@@ -27,7 +27,8 @@ import (
 // its items in batches and reports each batch to p; it returns what p.Add
 // returned when that was an error.
 var kinds = map[string]func(ctx context.Context, st *store.Store, j store.Job, p *Progress) error{
-	KindUsers: runUsers,
+	KindUsers:        runUsers,
+	store.KindImport: runImport,
 }
 
 // poll is how often the queue is read when nobody called Wake: a job
