@@ -308,6 +308,12 @@ func decodeUserCursor(tok, sort string) (userCursor, error) {
 // ListUsers returns one page of a tenant's users matching f, in f.Sort order
 // by keyset: each page is an index range, however deep.
 func (s *Store) ListUsers(ctx context.Context, tenant int64, f UserFilter) (UserList, error) {
+	return s.listUsers(ctx, tenant, f, f.Page.limit(), true)
+}
+
+// listUsers reads a page of limit users; total says whether the page's
+// Total is wanted (a walk through every match has no use for it).
+func (s *Store) listUsers(ctx context.Context, tenant int64, f UserFilter, limit int, total bool) (UserList, error) {
 	if fe := CheckUserFilter(f); len(fe) > 0 {
 		return UserList{}, fe
 	}
@@ -330,11 +336,11 @@ func (s *Store) ListUsers(ctx context.Context, tenant int64, f UserFilter) (User
 	sets.apply(&countQ, kw == "", -1)
 	driven, ordered := false, -1
 	if kw == "" && len(sets) > 0 {
-		total, err := s.tenantUserCount(ctx, tenant)
+		users, err := s.tenantUserCount(ctx, tenant)
 		if err != nil {
 			return UserList{}, err
 		}
-		ordered, driven = s.planner.plan(sets, total, f.Page.limit(), strings.TrimPrefix(sortKey, "-") == "username")
+		ordered, driven = s.planner.plan(sets, users, limit, strings.TrimPrefix(sortKey, "-") == "username")
 	}
 	sets.apply(&q, driven, ordered)
 	usernameCol := "u.username"
@@ -417,7 +423,6 @@ func (s *Store) ListUsers(ctx context.Context, tenant int64, f UserFilter) (User
 	if col != "u.id" && col != "f.rowid" && col != usernameCol {
 		order += ", u.id " + dir
 	}
-	limit := f.Page.limit()
 	// A driven page sorts only ids and sort keys (often straight from an
 	// index), then reads the page's rows: sorting thousands of whole rows
 	// costs more.
@@ -465,7 +470,7 @@ func (s *Store) ListUsers(ctx context.Context, tenant int64, f UserFilter) (User
 	if more {
 		out.Items = out.Items[:limit]
 	}
-	if !counted {
+	if total && !counted {
 		if cur == nil && offset == 0 && !more {
 			out.Total = len(out.Items)
 		} else if out.Total, out.TotalCapped, err = s.countUsers(ctx, tenant, f, sets, countQ, capAt); err != nil {

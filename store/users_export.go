@@ -1,0 +1,115 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"roster/store/userfile"
+)
+
+// ExportPageSize is how many users WalkUsers reads at a time: large enough
+// that a page's few queries cost little per user, small enough that a
+// page's users are all an export holds in memory.
+const ExportPageSize = 1000
+
+// UserPage is one page of a walk: its users with the path of names to each
+// one's org unit (by unit id, the root included) and their groups (by user
+// id, by name).
+type UserPage struct {
+	Users    []User
+	OrgPaths map[int64][]string
+	Groups   map[int64][]Group
+}
+
+// Row is the page's i-th user as a users' file holds them.
+func (p UserPage) Row(i int) userfile.Row {
+	u := p.Users[i]
+	r := userfile.Row{Username: u.Username, ExternalID: u.ExternalID, Email: u.Email, EmailVerified: u.EmailVerified,
+		DisplayName: u.DisplayName, Description: u.Description, PhoneRegion: u.PhoneRegion, PhoneNumber: u.PhoneNumber,
+		PhoneVerified: u.PhoneVerified, Status: u.Status, UserType: u.UserType, Language: u.Language,
+		Timezone: u.Timezone, AccountExpiresAt: u.AccountExpiresAt, AutoLockAt: u.LockAt,
+		RequiredActions: u.RequiredActions, Tags: u.Tags}
+	// The file names a unit by its path below the root.
+	if path := p.OrgPaths[u.OrgUnitID]; len(path) > 1 {
+		r.OrgUnit = path[1:]
+	}
+	for _, g := range p.Groups[u.ID] {
+		r.Groups = append(r.Groups, g.Name)
+	}
+	if len(u.Properties) > 0 {
+		r.Properties = make(map[string][]string, len(u.Properties))
+		for k, v := range u.Properties {
+			r.Properties[k] = v.Values
+		}
+	}
+	return r
+}
+
+// WalkUsers calls fn with every user of tenant that f keeps (f's page is
+// ignored), a page of ExportPageSize at a time, in f's order: each page
+// starts after the last user of the one before (a keyset, never an
+// offset), so a page costs the same however deep. Each page costs a constant
+// number of queries — its users, their units' paths and their groups —
+// and only it is held in memory. fn's error stops the walk and is
+// returned.
+func (s *Store) WalkUsers(ctx context.Context, tenant int64, f UserFilter, fn func(UserPage) error) error {
+	f.Page = Page{}
+	for {
+		l, err := s.listUsers(ctx, tenant, f, ExportPageSize, false)
+		if err != nil {
+			return err
+		}
+		if len(l.Items) == 0 {
+			return nil
+		}
+		units := make([]int64, len(l.Items))
+		ids := make([]int64, len(l.Items))
+		for i, u := range l.Items {
+			units[i], ids[i] = u.OrgUnitID, u.ID
+		}
+		p := UserPage{Users: l.Items}
+		if p.OrgPaths, err = s.OrgUnitPaths(ctx, tenant, units); err != nil {
+			return err
+		}
+		if p.Groups, err = s.GroupsOfUsers(ctx, tenant, ids); err != nil {
+			return err
+		}
+		if err := fn(p); err != nil {
+			return err
+		}
+		if l.Next == "" {
+			return nil
+		}
+		f.Page.Cursor = l.Next
+	}
+}
+
+// TagKeys returns the keys of the tags tenant's users hold, sorted. Each
+// key is one seek in user_tags's primary key (the next key after the last
+// one found), not a read of every user's tags.
+func (s *Store) TagKeys(ctx context.Context, tenant int64) ([]string, error) {
+	rows, err := s.rd.QueryContext(ctx, `WITH RECURSIVE k(key) AS (
+		SELECT min(key) FROM user_tags WHERE tenant_id = ?
+		UNION ALL
+		SELECT (SELECT min(t.key) FROM user_tags t WHERE t.tenant_id = ? AND t.key > k.key) FROM k WHERE k.key IS NOT NULL)
+		SELECT key FROM k WHERE key IS NOT NULL`, tenant, tenant)
+	if err != nil {
+		return nil, fmt.Errorf("store: tag keys: %w", err)
+	}
+	defer rows.Close()
+	keys := []string{}
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			return nil, fmt.Errorf("store: tag keys: %w", err)
+		}
+		keys = append(keys, k)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: tag keys: %w", err)
+	}
+	// The order the database compares in may not be Go's.
+	slices.Sort(keys)
+	return keys, nil
+}
