@@ -28,7 +28,7 @@ func rows() []userfile.Row {
 			UserType: "user", Language: "en", Timezone: "Europe/London", AccountExpiresAt: &exp, AutoLockAt: &lock,
 			RequiredActions: []string{"update_password", "verify_email"},
 			OrgUnit:         []string{"Sales", `EMEA/UK\North`, "Z|"}, Groups: []string{nasty, `\`, `|`, "plain"},
-			Tags:            map[string]string{"cost:centre": nasty, "empty": ""},
+			Tags: map[string]string{"cost:centre": nasty, "empty": ""},
 			Properties: map[string][]string{"colours": {"red|blue", `back\slash`, "green"}, "height": {"1.85"},
 				"remote": {"true"}, "team": {nasty}}},
 		// Every optional field empty: cells empty, lists and maps empty.
