@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"io"
 	"slices"
 
 	"roster/store/userfile"
@@ -112,4 +113,49 @@ func (s *Store) TagKeys(ctx context.Context, tenant int64) ([]string, error) {
 	// The order the database compares in may not be Go's.
 	slices.Sort(keys)
 	return keys, nil
+}
+
+// ExportUsers writes every user of tenant that f keeps to w as a users'
+// file of format (see WalkUsers for the order and the cost), with a column
+// for every tag key and custom property the tenant has. Nothing reaches w
+// before the first page has been read, so a filter that cannot be used
+// fails with nothing written; after that, each page is written out whole
+// before afterPage is called with the number of users written so far (an
+// error of afterPage stops the export). It returns that number.
+func (s *Store) ExportUsers(ctx context.Context, tenant int64, f UserFilter, format string, w io.Writer,
+	afterPage func(done int) error) (int, error) {
+	tags, err := s.TagKeys(ctx, tenant)
+	if err != nil {
+		return 0, err
+	}
+	defs, err := s.ListProperties(ctx, tenant)
+	if err != nil {
+		return 0, err
+	}
+	props := make([]userfile.Property, len(defs))
+	for i, p := range defs {
+		props[i] = userfile.Property{Key: p.Key, Type: p.Type}
+	}
+	fw, err := userfile.NewWriter(w, format, tags, props)
+	if err != nil {
+		return 0, err
+	}
+	done := 0
+	err = s.WalkUsers(ctx, tenant, f, func(p UserPage) error {
+		for i := range p.Users {
+			if err := fw.Write(p.Row(i)); err != nil {
+				return err
+			}
+		}
+		done += len(p.Users)
+		if err := fw.Flush(); err != nil {
+			return err
+		}
+		return afterPage(done)
+	})
+	if err != nil {
+		return done, err
+	}
+	// No page at all leaves a file of just its header (CSV) or empty.
+	return done, fw.Flush()
 }
