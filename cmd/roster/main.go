@@ -44,6 +44,7 @@ Commands:
   accesskey list   list a tenant's AccessKey pairs ([--tenant])
   accesskey revoke revoke an AccessKey pair (--id, [--tenant])
   seed             add generated users to a tenant (--users, --seed, [--tenant]) for benchmarks
+  export           write a tenant's users, or those filters keep, to a CSV or JSON Lines file (--out, [--format, --tenant, --status, --q, …])
   optimize         merge the keyword search index into one segment (after large imports)
   backup           write a consistent copy of the database to a new file (--to), even while serving
   copy             copy a SQLite database into a new, empty PostgreSQL one (--from FILE, --to postgres://…)
@@ -70,6 +71,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return migrateCmd(ctx, rest, getenv, stdout)
 	case "seed":
 		return seedCmd(ctx, rest, getenv, stdout)
+	case "export":
+		return exportCmd(ctx, rest, getenv, stdout)
 	case "optimize":
 		return optimizeCmd(ctx, rest, getenv, stdout)
 	case "backup":
