@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 
 	"roster/store/userfile"
@@ -14,9 +15,9 @@ import (
 // page's users are all an export holds in memory.
 const ExportPageSize = 1000
 
-// UserPage is one page of a walk: its users with the path of names to each
-// one's org unit (by unit id, the root included) and their groups (by user
-// id, by name).
+// UserPage is one page of a walk: its users, the path of names to each
+// one's org unit (by unit id, the root included; the walk's units so far)
+// and their groups (by user id, by name).
 type UserPage struct {
 	Users    []User
 	OrgPaths map[int64][]string
@@ -48,35 +49,57 @@ func (p UserPage) Row(i int) userfile.Row {
 }
 
 // WalkUsers calls fn with every user of tenant that f keeps (f's page is
-// ignored), a page of ExportPageSize at a time, in f's order: each page
+// ignored), a page of ExportPageSize at a time, in f's sort, or when f has
+// none in the order the users were added (see listUsers): each page
 // starts after the last user of the one before (a keyset, never an
-// offset), so a page costs the same however deep. Each page costs a constant
-// number of queries — its users, their units' paths and their groups —
-// and only it is held in memory. fn's error stops the walk and is
-// returned.
+// offset), so a page costs the same however deep. Each page costs a
+// constant number of queries: its users, their memberships, and the paths
+// and names of the units and groups the walk has not met yet, which it
+// keeps (a tenant has far fewer of them than users) rather than filling
+// the store's read cache with every page's. Only a page of users is held
+// in memory. fn's error stops the walk and is returned.
 func (s *Store) WalkUsers(ctx context.Context, tenant int64, f UserFilter, fn func(UserPage) error) error {
 	f.Page = Page{}
+	paths, groups := map[int64][]string{}, map[int64]Group{}
 	for {
-		l, err := s.listUsers(ctx, tenant, f, ExportPageSize, false)
+		l, err := s.listUsers(ctx, tenant, f, ExportPageSize, true)
 		if err != nil {
 			return err
 		}
 		if len(l.Items) == 0 {
 			return nil
 		}
-		units := make([]int64, len(l.Items))
+		var units []int64
 		ids := make([]int64, len(l.Items))
 		for i, u := range l.Items {
-			units[i], ids[i] = u.OrgUnitID, u.ID
+			if _, ok := paths[u.OrgUnitID]; !ok {
+				units = append(units, u.OrgUnitID)
+			}
+			ids[i] = u.ID
 		}
-		p := UserPage{Users: l.Items}
-		if p.OrgPaths, err = s.OrgUnitPaths(ctx, tenant, units); err != nil {
+		if len(units) > 0 {
+			slices.Sort(units)
+			met, err := s.orgUnitPaths(ctx, tenant, slices.Compact(units))
+			if err != nil {
+				return err
+			}
+			for _, id := range units {
+				paths[id] = met[id] // none for a unit of another tenant
+			}
+		}
+		joined, gids, err := s.memberships(ctx, ids)
+		if err != nil {
 			return err
 		}
-		if p.Groups, err = s.GroupsOfUsers(ctx, tenant, ids); err != nil {
-			return err
+		gids = slices.DeleteFunc(gids, func(id int64) bool { _, ok := groups[id]; return ok })
+		if len(gids) > 0 {
+			met, err := s.readGroups(ctx, tenant, gids)
+			if err != nil {
+				return err
+			}
+			maps.Copy(groups, met)
 		}
-		if err := fn(p); err != nil {
+		if err := fn(UserPage{Users: l.Items, OrgPaths: paths, Groups: groupsOf(joined, groups)}); err != nil {
 			return err
 		}
 		if l.Next == "" {

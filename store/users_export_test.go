@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"cmp"
 	"reflect"
 	"slices"
 	"testing"
@@ -36,8 +37,9 @@ func walk(t *testing.T, s *store.Store, tenant int64, f store.UserFilter) ([]sto
 	return all, pages, n
 }
 
-// A walk hands every user a filter keeps, once each, in a stable order,
-// a page of at most 1,000 at a time: the same users the users list and its
+// A walk hands every user a filter keeps, once each, in a stable order
+// (the filter's sort, or the order the users were added), a page of at
+// most 1,000 at a time: the same users the users list and its
 // count give for the same filters, and never another tenant's.
 func TestWalkUsersKeepsWhatTheListKeeps(t *testing.T) {
 	t.Parallel()
@@ -96,6 +98,8 @@ func TestWalkUsersKeepsWhatTheListKeeps(t *testing.T) {
 		{"keyword", store.UserFilter{Query: "ada@exam"}, 1},
 		{"prefix and status", store.UserFilter{UsernamePrefix: "p-20", Status: store.StatusPending}, 1},
 		{"by display name", store.UserFilter{Sort: "-display_name"}, 3},
+		{"by username", store.UserFilter{Sort: "username"}, 3},
+		{"group by username", store.UserFilter{GroupID: admins.ID, Sort: "username"}, 1},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			got, _, pages := walk(t, s, tn.ID, tt.f)
@@ -113,13 +117,17 @@ func TestWalkUsersKeepsWhatTheListKeeps(t *testing.T) {
 				}
 				seen[u.ID] = true
 			}
-			// Without a keyword the order is the list's; a second walk
-			// gives the same order.
+			// A second walk gives the same order.
 			again, _, _ := walk(t, s, tn.ID, tt.f)
 			if !slices.Equal(usernamesOf(got), usernamesOf(again)) {
 				t.Error("two walks disagree on the order")
 			}
-			if tt.f.Query == "" && tt.f.Sort == "" && !slices.IsSorted(usernamesOf(got)) {
+			// Without a sort, the order users were added; with one, its.
+			added := slices.IsSortedFunc(got, func(a, b store.User) int { return cmp.Compare(a.ID, b.ID) })
+			if tt.f.Sort == "" && !added {
+				t.Errorf("not in the order added: %v…", usernamesOf(got)[:5])
+			}
+			if tt.f.Sort == "username" && !slices.IsSorted(usernamesOf(got)) {
 				t.Errorf("not in username order: %v…", usernamesOf(got)[:5])
 			}
 		})

@@ -106,6 +106,9 @@ type scenario struct {
 	// read: a request with a body that changes nothing, which wrk sends
 	// again and again like a GET.
 	read bool
+	// export: one download of every user, measured in users/s (target
+	// too) and in the server's memory growth (see measureExport).
+	export bool
 }
 
 // bench is one engine's roster server under test, with its scenarios.
@@ -295,6 +298,8 @@ func prepare(ctx context.Context, o options, engine string) (*bench, error) {
 			r, _ := http.NewRequest("GET", srv.url+"/users", nil)
 			return r
 		}, c: console, target: 8000, list: true},
+		{name: "export every user as CSV (users/s)", req: func() *http.Request { return api("/users/export?format=csv") },
+			export: true, target: 100000},
 		{name: "batch create, 500 users a request", req: func() *http.Request {
 			n := batchN.Add(1)
 			var body bytes.Buffer
@@ -322,7 +327,7 @@ func prepare(ctx context.Context, o options, engine string) (*bench, error) {
 // the first scenario's p99 was ten times the next ones'.
 func (b *bench) warm(o options) {
 	for _, sc := range b.scenarios {
-		if sc.req().Method != http.MethodGet {
+		if sc.req().Method != http.MethodGet || sc.export {
 			continue
 		}
 		c := sc.c
@@ -347,6 +352,9 @@ func (b *bench) warm(o options) {
 // measure runs one scenario against the bench's server, then the floor
 // for a body of the same size.
 func (b *bench) measure(o options, sc scenario) (result, error) {
+	if sc.export {
+		return b.measureExport(o, sc)
+	}
 	c := sc.c
 	if c == nil {
 		c = client(o.conns)
