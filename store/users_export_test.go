@@ -148,6 +148,11 @@ func TestWalkUsersKeepsWhatTheListKeeps(t *testing.T) {
 	if !reflect.DeepEqual(row, want) {
 		t.Errorf("ada's row\n%#v\nwant\n%#v", row, want)
 	}
+	// A page's groups are its users' only, though another's id lies between.
+	got, pages, _ = walk(t, s, tn.ID, store.UserFilter{Usernames: []string{"ada", "cyd"}})
+	if len(got) != 2 || len(pages[0].Groups) != 1 || len(pages[0].Groups[ada.ID]) != 2 {
+		t.Errorf("ada and cyd's groups: %v", pages[0].Groups)
+	}
 	// A user in the root has no unit path; one in no group no groups.
 	got, pages, _ = walk(t, s, tn.ID, store.UserFilter{Usernames: []string{"cyd"}})
 	if r := pages[0].Row(0); len(got) != 1 || r.OrgUnit != nil || r.Groups != nil || r.Properties != nil {
