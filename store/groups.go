@@ -261,14 +261,45 @@ func (s *Store) UserGroups(ctx context.Context, tenant, user int64) ([]Group, er
 // the read cache: joined row by row, a page's groups were most of its
 // cost.
 func (s *Store) GroupsOfUsers(ctx context.Context, tenant int64, users []int64) (map[int64][]Group, error) {
-	out := map[int64][]Group{}
-	if len(users) == 0 {
-		return out, nil
-	}
-	marks, args := idList(users)
-	rows, err := s.rd.QueryContext(ctx, `SELECT user_id, group_id FROM group_members WHERE user_id IN (`+marks+`)`, args...)
+	joined, ids, err := s.memberships(ctx, users)
 	if err != nil {
-		return nil, fmt.Errorf("store: groups of users: %w", err)
+		return nil, err
+	}
+	if len(ids) == 0 {
+		return map[int64][]Group{}, nil
+	}
+	groups, err := s.groupsByID(ctx, tenant, ids)
+	if err != nil {
+		return nil, err
+	}
+	return groupsOf(joined, groups), nil
+}
+
+// memberships reads the groups each of users belongs to (by id), from the
+// membership index alone, and every group id met, sorted, once each. Users
+// whose ids lie close together (a page of a walk in the order added) are
+// read as one range of the index rather than a lookup each, and the
+// memberships of other users in that range left out.
+func (s *Store) memberships(ctx context.Context, users []int64) (map[int64][]int64, []int64, error) {
+	if len(users) == 0 {
+		return nil, nil, nil
+	}
+	lo, hi := slices.Min(users), slices.Max(users)
+	var page map[int64]bool
+	query, args := `SELECT user_id, group_id FROM group_members WHERE user_id BETWEEN ? AND ?`, []any{lo, hi}
+	if hi-lo < 2*int64(len(users)) {
+		page = make(map[int64]bool, len(users))
+		for _, id := range users {
+			page[id] = true
+		}
+	} else {
+		var marks string
+		marks, args = idList(users)
+		query = `SELECT user_id, group_id FROM group_members WHERE user_id IN (` + marks + `)`
+	}
+	rows, err := s.rd.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("store: groups of users: %w", err)
 	}
 	defer rows.Close()
 	joined := map[int64][]int64{}
@@ -276,54 +307,59 @@ func (s *Store) GroupsOfUsers(ctx context.Context, tenant int64, users []int64) 
 	for rows.Next() {
 		var user, group int64
 		if err := rows.Scan(&user, &group); err != nil {
-			return nil, fmt.Errorf("store: groups of users: %w", err)
+			return nil, nil, fmt.Errorf("store: groups of users: %w", err)
+		}
+		if page != nil && !page[user] {
+			continue
 		}
 		joined[user] = append(joined[user], group)
 		ids = append(ids, group)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: groups of users: %w", err)
-	}
-	if len(ids) == 0 {
-		return out, nil
+		return nil, nil, fmt.Errorf("store: groups of users: %w", err)
 	}
 	slices.Sort(ids)
-	ids = slices.Compact(ids)
-	groups, err := s.groupsByID(ctx, tenant, ids)
-	if err != nil {
-		return nil, err
-	}
+	return joined, slices.Compact(ids), nil
+}
+
+// groupsOf is each user's groups of groups (the tenant's: a membership in
+// a group not among them is left out), by name.
+func groupsOf(joined map[int64][]int64, groups map[int64]Group) map[int64][]Group {
+	out := make(map[int64][]Group, len(joined))
 	for user, gs := range joined {
 		for _, id := range gs {
-			if g, ok := groups[id]; ok { // a group of tenant
+			if g, ok := groups[id]; ok {
 				out[user] = append(out[user], g)
 			}
 		}
 		slices.SortFunc(out[user], func(a, b Group) int { return strings.Compare(a.Name, b.Name) })
 	}
-	return out, nil
+	return out
 }
 
 // groupsByID reads tenant's groups of ids (sorted) through the read cache.
 func (s *Store) groupsByID(ctx context.Context, tenant int64, ids []int64) (map[int64]Group, error) {
 	key := fmt.Sprintf("groups\x00%d\x00%v", tenant, ids)
-	return cachedRead(ctx, s, key, func(ctx context.Context) (map[int64]Group, error) {
-		marks, args := idList(ids)
-		rows, err := s.rd.QueryContext(ctx, `SELECT `+groupColumns+` FROM user_groups g WHERE g.id IN (`+marks+`) AND g.tenant_id = ?`,
-			append(args, tenant)...)
-		if err != nil {
-			return nil, fmt.Errorf("store: groups of users: %w", err)
-		}
-		list, err := collect(rows, scanGroup)
-		if err != nil {
-			return nil, fmt.Errorf("store: groups of users: %w", err)
-		}
-		byID := make(map[int64]Group, len(list))
-		for _, g := range list {
-			byID[g.ID] = g
-		}
-		return byID, nil
-	})
+	return cachedRead(ctx, s, key, func(ctx context.Context) (map[int64]Group, error) { return s.readGroups(ctx, tenant, ids) })
+}
+
+// readGroups reads tenant's groups of ids.
+func (s *Store) readGroups(ctx context.Context, tenant int64, ids []int64) (map[int64]Group, error) {
+	marks, args := idList(ids)
+	rows, err := s.rd.QueryContext(ctx, `SELECT `+groupColumns+` FROM user_groups g WHERE g.id IN (`+marks+`) AND g.tenant_id = ?`,
+		append(args, tenant)...)
+	if err != nil {
+		return nil, fmt.Errorf("store: groups of users: %w", err)
+	}
+	list, err := collect(rows, scanGroup)
+	if err != nil {
+		return nil, fmt.Errorf("store: groups of users: %w", err)
+	}
+	byID := make(map[int64]Group, len(list))
+	for _, g := range list {
+		byID[g.ID] = g
+	}
+	return byID, nil
 }
 
 // GroupMembers is a page of a group's members and when each joined.

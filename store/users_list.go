@@ -308,6 +308,15 @@ func decodeUserCursor(tok, sort string) (userCursor, error) {
 // ListUsers returns one page of a tenant's users matching f, in f.Sort order
 // by keyset: each page is an index range, however deep.
 func (s *Store) ListUsers(ctx context.Context, tenant int64, f UserFilter) (UserList, error) {
+	return s.listUsers(ctx, tenant, f, f.Page.limit(), false)
+}
+
+// listUsers reads a page of limit users. A walk through every match
+// (WalkUsers) has no use for Total, and with no sort asked it goes in the
+// order users were added: by id, the table's own order, which reads
+// neighbouring rows together where any other order reads a row here and a
+// row there.
+func (s *Store) listUsers(ctx context.Context, tenant int64, f UserFilter, limit int, walk bool) (UserList, error) {
 	if fe := CheckUserFilter(f); len(fe) > 0 {
 		return UserList{}, fe
 	}
@@ -328,13 +337,14 @@ func (s *Store) ListUsers(ctx context.Context, tenant int64, f UserFilter) (User
 	// set; the page only when that set is small enough to sort.
 	countQ := q.clone()
 	sets.apply(&countQ, kw == "", -1)
+	added := walk && f.Sort == ""
 	driven, ordered := false, -1
 	if kw == "" && len(sets) > 0 {
-		total, err := s.tenantUserCount(ctx, tenant)
+		users, err := s.tenantUserCount(ctx, tenant)
 		if err != nil {
 			return UserList{}, err
 		}
-		ordered, driven = s.planner.plan(sets, total, f.Page.limit(), strings.TrimPrefix(sortKey, "-") == "username")
+		ordered, driven = s.planner.plan(sets, users, limit, !added && strings.TrimPrefix(sortKey, "-") == "username")
 	}
 	sets.apply(&q, driven, ordered)
 	usernameCol := "u.username"
@@ -351,7 +361,7 @@ func (s *Store) ListUsers(ctx context.Context, tenant int64, f UserFilter) (User
 	// first (it decides the order); otherwise a first page that is not full
 	// is its own count.
 	counted := false
-	if kw != "" {
+	if kw != "" && !added {
 		if out.Total, out.TotalCapped, err = s.countUsers(ctx, tenant, f, sets, countQ, capAt); err != nil {
 			return UserList{}, err
 		}
@@ -365,7 +375,7 @@ func (s *Store) ListUsers(ctx context.Context, tenant int64, f UserFilter) (User
 		}
 		cur = &c
 	}
-	if kw != "" && (out.TotalCapped || (cur != nil && cur.sort == matchOrder)) {
+	if added || kw != "" && (out.TotalCapped || (cur != nil && cur.sort == matchOrder)) {
 		sortKey = matchOrder
 		if q.from == "users u" {
 			// A short keyword matching many users: walk users in id order and
@@ -417,7 +427,6 @@ func (s *Store) ListUsers(ctx context.Context, tenant int64, f UserFilter) (User
 	if col != "u.id" && col != "f.rowid" && col != usernameCol {
 		order += ", u.id " + dir
 	}
-	limit := f.Page.limit()
 	// A driven page sorts only ids and sort keys (often straight from an
 	// index), then reads the page's rows: sorting thousands of whole rows
 	// costs more.
@@ -465,7 +474,7 @@ func (s *Store) ListUsers(ctx context.Context, tenant int64, f UserFilter) (User
 	if more {
 		out.Items = out.Items[:limit]
 	}
-	if !counted {
+	if !walk && !counted {
 		if cur == nil && offset == 0 && !more {
 			out.Total = len(out.Items)
 		} else if out.Total, out.TotalCapped, err = s.countUsers(ctx, tenant, f, sets, countQ, capAt); err != nil {

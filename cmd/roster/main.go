@@ -45,6 +45,7 @@ Commands:
   accesskey revoke revoke an AccessKey pair (--id, [--tenant])
   seed             add generated users to a tenant (--users, --seed, [--tenant]) for benchmarks
   import           import a users' file, CSV or JSON Lines (FILE, [--dry-run], [--sync], [--source], [--create-org-units], [--tenant])
+  export           write a tenant's users, or those filters keep, to a CSV or JSON Lines file (--out, [--format, --tenant, --status, --q, …])
   optimize         merge the keyword search index into one segment (after large imports)
   backup           write a consistent copy of the database to a new file (--to), even while serving
   copy             copy a SQLite database into a new, empty PostgreSQL one (--from FILE, --to postgres://…)
@@ -73,6 +74,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return seedCmd(ctx, rest, getenv, stdout)
 	case "import":
 		return importCmd(ctx, rest, getenv, stdout)
+	case "export":
+		return exportCmd(ctx, rest, getenv, stdout)
 	case "optimize":
 		return optimizeCmd(ctx, rest, getenv, stdout)
 	case "backup":

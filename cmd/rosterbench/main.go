@@ -315,6 +315,9 @@ func prepare(ctx context.Context, o options, engine string) (*bench, error) {
 			r, _ := http.NewRequest("GET", srv.url+"/users", nil)
 			return r
 		}, c: console, target: 8000, list: true},
+		{name: "export every user as CSV (users/s)", once: func() (result, error) {
+			return b.export(o, api("/users/export?format=csv"))
+		}, target: 100000},
 		{name: "batch create, 500 users a request", req: func() *http.Request {
 			n := batchN.Add(1)
 			var body bytes.Buffer

@@ -43,7 +43,7 @@ func TestSmokeBenchmark(t *testing.T) {
 	for _, want := range append(wants, "users first page (JSON)", "deep page by cursor", "keyword substring, 8 letters",
 		"users list as an HTML page", "batch create, 500 users a request", "import, a CSV of new users (rows/s)", "org subtree", "group members",
 		"property value filter", "org tree layer", "eds-user DescribeUsers", "eds-user FilterUsers", "EIAM ListUsers",
-		"SpaceONE user/list", "% of users first page (JSON)", "SQLite: server RSS", "top of the server's CPU profile", "flat%") {
+		"SpaceONE user/list", "export every user as CSV", "server RSS +", "% of users first page (JSON)", "SQLite: server RSS", "top of the server's CPU profile", "flat%") {
 		if !strings.Contains(report, want) {
 			t.Errorf("report lacks %q:\n%s", want, report)
 		}

@@ -33,6 +33,7 @@ func (h *Handler) Register(g *echo.Group) {
 	g.GET("/users", h.listUsers)
 	g.POST("/users", h.createUser)
 	g.GET("/users/stats", h.userStats)
+	g.GET("/users/export", h.exportUsers)
 	g.POST("/users/batch", h.batchCreateUsers)
 	g.POST("/users/delete", h.userAction(store.ActionDelete))
 	g.POST("/users/lock", h.userAction(store.ActionLock))

@@ -26,6 +26,7 @@ func (h *Handler) Register(g *echo.Group) {
 	in.POST("/tenant/switch", h.switchTenant)
 	in.GET("/users", h.listUsers)
 	in.GET("/users/stats", h.userStats)
+	in.GET("/users/export", h.exportUsers)
 	in.POST("/users/columns", h.saveUserColumns)
 	in.GET("/users/new", h.showNewUser, writer)
 	in.POST("/users/new", h.createUser, writer)

@@ -12,6 +12,7 @@ import (
 
 	"roster/handlers/request"
 	"roster/store"
+	"roster/store/userfile"
 	"roster/web/templates"
 )
 
@@ -30,6 +31,20 @@ func listFilter(q url.Values) url.Values {
 		}
 	}
 	return n
+}
+
+// exportUsers downloads the users the list's filters keep (the list's
+// export links carry them) as a users' file.
+func (h *Handler) exportUsers(c echo.Context) error {
+	q := c.QueryParams()
+	if unknown := unknownFilters(q); len(unknown) > 0 && !slices.Equal(unknown, []string{"format"}) {
+		return store.FieldErrors{"": "An export cannot filter by " + strings.Join(unknown, ", ") + "; export from the users list."}
+	}
+	f, format, fe := request.ExportFilter(q)
+	if len(fe) > 0 {
+		return fe
+	}
+	return request.StreamUsers(c, h.store, shell(c).Tenant.ID, f, format)
 }
 
 // consoleFilterParams are the users page's own parameters beside the
@@ -81,6 +96,17 @@ func (h *Handler) userResults(c echo.Context, q url.Values) (templates.UserResul
 		Sort: f.Sort, SortURLs: map[string]string{}}
 	if len(filter) > 0 {
 		p.Query = "?" + filter.Encode()
+	}
+	// The export takes the filter and the order, not the page.
+	export := url.Values{}
+	for k, vs := range filter {
+		if k != "page_size" {
+			export[k] = vs
+		}
+	}
+	p.ExportURLs = map[string]string{}
+	for _, format := range userfile.Formats {
+		p.ExportURLs[format] = "/users/export" + request.WithParam(export, "format", format)
 	}
 	p.Filtered = len(activeFilters(filter)) > 0
 	p.ClearURL = "/users" + keepOnly(filter, "sort", "page_size")

@@ -13,12 +13,6 @@ import (
 	"time"
 )
 
-// File formats.
-const (
-	FormatCSV   = "csv"
-	FormatJSONL = "jsonl"
-)
-
 // MaxLine is the longest JSON Lines line (and CSV record) a reader takes:
 // a user is far smaller, and a file that is not one of users must not make
 // the reader hold it whole.

@@ -23,6 +23,12 @@ package userfile
 
 import "time"
 
+// The formats of a users' file.
+const (
+	FormatCSV   = "csv"
+	FormatJSONL = "jsonl"
+)
+
 // The fixed columns, in the order an export writes them: the tag and
 // property columns follow them.
 const (

@@ -1,0 +1,184 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+
+	"roster/store/userfile"
+)
+
+// ExportPageSize is how many users WalkUsers reads at a time: large enough
+// that a page's few queries cost little per user, small enough that a
+// page's users are all an export holds in memory.
+const ExportPageSize = 1000
+
+// UserPage is one page of a walk: its users, the path of names to each
+// one's org unit (by unit id, the root included; the walk's units so far)
+// and their groups (by user id, by name).
+type UserPage struct {
+	Users    []User
+	OrgPaths map[int64][]string
+	Groups   map[int64][]Group
+}
+
+// Row is the page's i-th user as a users' file holds them.
+func (p UserPage) Row(i int) userfile.Row {
+	u := p.Users[i]
+	r := userfile.Row{Username: u.Username, ExternalID: u.ExternalID, Email: u.Email, EmailVerified: u.EmailVerified,
+		DisplayName: u.DisplayName, Description: u.Description, PhoneRegion: u.PhoneRegion, PhoneNumber: u.PhoneNumber,
+		PhoneVerified: u.PhoneVerified, Status: u.Status, UserType: u.UserType, Language: u.Language,
+		Timezone: u.Timezone, AccountExpiresAt: u.AccountExpiresAt, AutoLockAt: u.LockAt,
+		RequiredActions: u.RequiredActions, Tags: u.Tags}
+	// The file names a unit by its path below the root.
+	if path := p.OrgPaths[u.OrgUnitID]; len(path) > 1 {
+		r.OrgUnit = path[1:]
+	}
+	for _, g := range p.Groups[u.ID] {
+		r.Groups = append(r.Groups, g.Name)
+	}
+	if len(u.Properties) > 0 {
+		r.Properties = make(map[string][]string, len(u.Properties))
+		for k, v := range u.Properties {
+			r.Properties[k] = v.Values
+		}
+	}
+	return r
+}
+
+// WalkUsers calls fn with every user of tenant that f keeps (f's page is
+// ignored), a page of ExportPageSize at a time, in f's sort, or when f has
+// none in the order the users were added (see listUsers): each page
+// starts after the last user of the one before (a keyset, never an
+// offset), so a page costs the same however deep. Each page costs a
+// constant number of queries: its users, their memberships, and the paths
+// and names of the units and groups the walk has not met yet, which it
+// keeps (a tenant has far fewer of them than users) rather than filling
+// the store's read cache with every page's. Only a page of users is held
+// in memory. fn's error stops the walk and is returned.
+func (s *Store) WalkUsers(ctx context.Context, tenant int64, f UserFilter, fn func(UserPage) error) error {
+	f.Page = Page{}
+	paths, groups := map[int64][]string{}, map[int64]Group{}
+	for {
+		l, err := s.listUsers(ctx, tenant, f, ExportPageSize, true)
+		if err != nil {
+			return err
+		}
+		if len(l.Items) == 0 {
+			return nil
+		}
+		var units []int64
+		ids := make([]int64, len(l.Items))
+		for i, u := range l.Items {
+			if _, ok := paths[u.OrgUnitID]; !ok {
+				units = append(units, u.OrgUnitID)
+			}
+			ids[i] = u.ID
+		}
+		if len(units) > 0 {
+			slices.Sort(units)
+			met, err := s.orgUnitPaths(ctx, tenant, slices.Compact(units))
+			if err != nil {
+				return err
+			}
+			for _, id := range units {
+				paths[id] = met[id] // none for a unit of another tenant
+			}
+		}
+		joined, gids, err := s.memberships(ctx, ids)
+		if err != nil {
+			return err
+		}
+		gids = slices.DeleteFunc(gids, func(id int64) bool { _, ok := groups[id]; return ok })
+		if len(gids) > 0 {
+			met, err := s.readGroups(ctx, tenant, gids)
+			if err != nil {
+				return err
+			}
+			maps.Copy(groups, met)
+		}
+		if err := fn(UserPage{Users: l.Items, OrgPaths: paths, Groups: groupsOf(joined, groups)}); err != nil {
+			return err
+		}
+		if l.Next == "" {
+			return nil
+		}
+		f.Page.Cursor = l.Next
+	}
+}
+
+// TagKeys returns the keys of the tags tenant's users hold, sorted. Each
+// key is one seek in user_tags's primary key (the next key after the last
+// one found), not a read of every user's tags.
+func (s *Store) TagKeys(ctx context.Context, tenant int64) ([]string, error) {
+	rows, err := s.rd.QueryContext(ctx, `WITH RECURSIVE k(key) AS (
+		SELECT min(key) FROM user_tags WHERE tenant_id = ?
+		UNION ALL
+		SELECT (SELECT min(t.key) FROM user_tags t WHERE t.tenant_id = ? AND t.key > k.key) FROM k WHERE k.key IS NOT NULL)
+		SELECT key FROM k WHERE key IS NOT NULL`, tenant, tenant)
+	if err != nil {
+		return nil, fmt.Errorf("store: tag keys: %w", err)
+	}
+	defer rows.Close()
+	keys := []string{}
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			return nil, fmt.Errorf("store: tag keys: %w", err)
+		}
+		keys = append(keys, k)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: tag keys: %w", err)
+	}
+	// The order the database compares in may not be Go's.
+	slices.Sort(keys)
+	return keys, nil
+}
+
+// ExportUsers writes every user of tenant that f keeps to w as a users'
+// file of format (see WalkUsers for the order and the cost), with a column
+// for every tag key and custom property the tenant has. Nothing reaches w
+// before the first page has been read, so a filter that cannot be used
+// fails with nothing written; after that, each page is written out whole
+// before afterPage is called with the number of users written so far (an
+// error of afterPage stops the export). It returns that number.
+func (s *Store) ExportUsers(ctx context.Context, tenant int64, f UserFilter, format string, w io.Writer,
+	afterPage func(done int) error) (int, error) {
+	tags, err := s.TagKeys(ctx, tenant)
+	if err != nil {
+		return 0, err
+	}
+	defs, err := s.ListProperties(ctx, tenant)
+	if err != nil {
+		return 0, err
+	}
+	props := make([]userfile.Property, len(defs))
+	for i, p := range defs {
+		props[i] = userfile.Property{Key: p.Key, Type: p.Type}
+	}
+	fw, err := userfile.NewWriter(w, format, tags, props)
+	if err != nil {
+		return 0, err
+	}
+	done := 0
+	err = s.WalkUsers(ctx, tenant, f, func(p UserPage) error {
+		for i := range p.Users {
+			if err := fw.Write(p.Row(i)); err != nil {
+				return err
+			}
+		}
+		done += len(p.Users)
+		if err := fw.Flush(); err != nil {
+			return err
+		}
+		return afterPage(done)
+	})
+	if err != nil {
+		return done, err
+	}
+	// No page at all leaves a file of just its header (CSV) or empty.
+	return done, fw.Flush()
+}

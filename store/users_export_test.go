@@ -1,0 +1,183 @@
+package store_test
+
+import (
+	"cmp"
+	"reflect"
+	"slices"
+	"testing"
+
+	"roster/store"
+	"roster/store/userfile"
+)
+
+// walk collects every user WalkUsers hands for f, checking each page is at
+// most ExportPageSize users of tenant, and returns them and the pages' count.
+func walk(t *testing.T, s *store.Store, tenant int64, f store.UserFilter) ([]store.User, []store.UserPage, int) {
+	t.Helper()
+	var all []store.User
+	var pages []store.UserPage
+	n := 0
+	err := s.WalkUsers(t.Context(), tenant, f, func(p store.UserPage) error {
+		n++
+		if len(p.Users) == 0 || len(p.Users) > store.ExportPageSize {
+			t.Errorf("page %d holds %d users", n, len(p.Users))
+		}
+		for _, u := range p.Users {
+			if u.TenantID != tenant {
+				t.Errorf("user %s of tenant %d walked in tenant %d", u.Username, u.TenantID, tenant)
+			}
+		}
+		all = append(all, p.Users...)
+		pages = append(pages, p)
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("WalkUsers(%+v) = %v", f, err)
+	}
+	return all, pages, n
+}
+
+// A walk hands every user a filter keeps, once each, in a stable order
+// (the filter's sort, or the order the users were added), a page of at
+// most 1,000 at a time: the same users the users list and its
+// count give for the same filters, and never another tenant's.
+func TestWalkUsersKeepsWhatTheListKeeps(t *testing.T) {
+	t.Parallel()
+	s := newTestStore(t)
+	ctx := t.Context()
+	tn, _ := mustTenant(t, s, "acme")
+	other, _ := mustTenant(t, s, "other")
+	// Enough users to cross two page boundaries, and the same names in
+	// another tenant.
+	mustUsers(t, s, tn.ID, "p", "built_in", 2*store.ExportPageSize+30)
+	mustUsers(t, s, other.ID, "p", "built_in", 50)
+
+	root, err := s.RootOrgUnit(ctx, tn.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sales := mustUnit(t, s, tn.ID, root.ID, "Sales")
+	emea := mustUnit(t, s, tn.ID, sales.ID, "EMEA/UK")
+	admins, err := s.CreateGroup(ctx, tn.ID, "Admins", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ops, err := s.CreateGroup(ctx, tn.ID, "Ops|Night", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateProperty(ctx, tn.ID, store.NewProperty{Key: "team", Type: "multiselect",
+		Options: []store.OptionInput{{Value: "red"}, {Value: "blue"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateProperty(ctx, tn.ID, store.NewProperty{Key: "desk", Type: "text"}); err != nil {
+		t.Fatal(err)
+	}
+	ada := mustUser(t, s, tn.ID, store.NewUser{Username: "ada", Email: "ada@example.com", OrgUnitID: emea.ID,
+		Groups: []int64{ops.ID, admins.ID}, Tags: map[string]string{"env": "prod", "cost:centre": ""},
+		Properties: map[string][]string{"team": {"red", "blue"}, "desk": {"4.12"}}, RequiredActions: []string{"verify_email"}})
+	mustUser(t, s, tn.ID, store.NewUser{Username: "bob", Status: store.StatusDisabled, OrgUnitID: sales.ID,
+		Groups: []int64{admins.ID}, Tags: map[string]string{"env": "dev"}, Properties: map[string][]string{"desk": {"1.01"}}})
+	mustUser(t, s, tn.ID, store.NewUser{Username: "cyd", Status: store.StatusDisabled})
+	mustUser(t, s, other.ID, store.NewUser{Username: "eve", Status: store.StatusDisabled, Tags: map[string]string{"zone": "b"}})
+
+	for _, tt := range []struct {
+		name  string
+		f     store.UserFilter
+		pages int
+	}{
+		{"everyone", store.UserFilter{}, 3},
+		{"status", store.UserFilter{Status: store.StatusDisabled}, 1},
+		{"org subtree", store.UserFilter{OrgUnitID: sales.ID, SubUnits: true}, 1},
+		{"one unit", store.UserFilter{OrgUnitID: sales.ID}, 1},
+		{"group", store.UserFilter{GroupID: admins.ID}, 1},
+		{"property", store.UserFilter{Properties: map[string][]string{"team": {"blue"}}}, 1},
+		{"tag", store.UserFilter{Tags: []store.TagMatch{{Key: "env"}}}, 1},
+		{"short keyword", store.UserFilter{Query: "p-"}, 3},
+		{"keyword beyond the sorted cap", store.UserFilter{Query: "p-1"}, 2},
+		{"keyword", store.UserFilter{Query: "ada@exam"}, 1},
+		{"prefix and status", store.UserFilter{UsernamePrefix: "p-20", Status: store.StatusPending}, 1},
+		{"by display name", store.UserFilter{Sort: "-display_name"}, 3},
+		{"by username", store.UserFilter{Sort: "username"}, 3},
+		{"group by username", store.UserFilter{GroupID: admins.ID, Sort: "username"}, 1},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got, _, pages := walk(t, s, tn.ID, tt.f)
+			want, err := s.CountUsers(ctx, tn.ID, tt.f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != want || pages != tt.pages {
+				t.Errorf("walked %d users in %d pages, want %d in %d", len(got), pages, want, tt.pages)
+			}
+			seen := map[int64]bool{}
+			for _, u := range got {
+				if seen[u.ID] {
+					t.Errorf("%s walked twice", u.Username)
+				}
+				seen[u.ID] = true
+			}
+			// A second walk gives the same order.
+			again, _, _ := walk(t, s, tn.ID, tt.f)
+			if !slices.Equal(usernamesOf(got), usernamesOf(again)) {
+				t.Error("two walks disagree on the order")
+			}
+			// Without a sort, the order users were added; with one, its.
+			added := slices.IsSortedFunc(got, func(a, b store.User) int { return cmp.Compare(a.ID, b.ID) })
+			if tt.f.Sort == "" && !added {
+				t.Errorf("not in the order added: %v…", usernamesOf(got)[:5])
+			}
+			if tt.f.Sort == "username" && !slices.IsSorted(usernamesOf(got)) {
+				t.Errorf("not in username order: %v…", usernamesOf(got)[:5])
+			}
+		})
+	}
+
+	got, pages, _ := walk(t, s, tn.ID, store.UserFilter{Usernames: []string{"ada"}})
+	if len(got) != 1 {
+		t.Fatalf("ada: %d users", len(got))
+	}
+	row := pages[0].Row(0)
+	want := userfile.Row{Username: "ada", Email: "ada@example.com", Status: ada.Status, UserType: "user",
+		Language: ada.Language, Timezone: ada.Timezone, RequiredActions: []string{"verify_email"},
+		OrgUnit: []string{"Sales", "EMEA/UK"}, Groups: []string{"Admins", "Ops|Night"},
+		Tags:       map[string]string{"env": "prod", "cost:centre": ""},
+		Properties: map[string][]string{"team": {"red", "blue"}, "desk": {"4.12"}}}
+	slices.Sort(row.Properties["team"])
+	slices.Sort(want.Properties["team"])
+	if !reflect.DeepEqual(row, want) {
+		t.Errorf("ada's row\n%#v\nwant\n%#v", row, want)
+	}
+	// A page's groups are its users' only, though another's id lies between.
+	got, pages, _ = walk(t, s, tn.ID, store.UserFilter{Usernames: []string{"ada", "cyd"}})
+	if len(got) != 2 || len(pages[0].Groups) != 1 || len(pages[0].Groups[ada.ID]) != 2 {
+		t.Errorf("ada and cyd's groups: %v", pages[0].Groups)
+	}
+	// A user in the root has no unit path; one in no group no groups.
+	got, pages, _ = walk(t, s, tn.ID, store.UserFilter{Usernames: []string{"cyd"}})
+	if r := pages[0].Row(0); len(got) != 1 || r.OrgUnit != nil || r.Groups != nil || r.Properties != nil {
+		t.Errorf("cyd's row: %#v", r)
+	}
+
+	// A bad filter is refused before any page, naming the field.
+	called := false
+	err = s.WalkUsers(ctx, tn.ID, store.UserFilter{GroupID: 999999}, func(store.UserPage) error { called = true; return nil })
+	if !isFieldError(err, "group_id") || called {
+		t.Errorf("unknown group: %v (called %t)", err, called)
+	}
+	// The callback's error stops the walk.
+	stop := store.ErrConflict
+	n := 0
+	err = s.WalkUsers(ctx, tn.ID, store.UserFilter{}, func(store.UserPage) error { n++; return stop })
+	if err != stop || n != 1 {
+		t.Errorf("stopping: %v after %d pages", err, n)
+	}
+
+	keys, err := s.TagKeys(ctx, tn.ID)
+	if err != nil || !slices.Equal(keys, []string{"cost:centre", "env"}) {
+		t.Errorf("TagKeys = %v, %v", keys, err)
+	}
+	if keys, err := s.TagKeys(ctx, other.ID); err != nil || !slices.Equal(keys, []string{"zone"}) {
+		t.Errorf("TagKeys(other) = %v, %v", keys, err)
+	}
+}
