@@ -112,34 +112,39 @@ func (s *Store) SetUserProperties(ctx context.Context, tenant, user int64, value
 		if _, err := getUser(ctx, s.in(tx), tenant, user); err != nil {
 			return err
 		}
-		fe := FieldErrors{}
-		for key, vs := range values {
-			p, err := getProperty(ctx, s.in(tx), tenant, 0, key)
-			if errors.Is(err, ErrNotFound) {
-				fe[key] = "No such property."
-				continue
-			}
-			if err != nil {
-				return err
-			}
-			var msg string
-			if len(vs) == 0 {
-				msg, err = s.clearUserProperty(ctx, tx, p, user)
-			} else {
-				msg, err = s.setUserProperty(ctx, tx, p, user, vs)
-			}
-			if err != nil {
-				return err
-			}
-			if msg != "" {
-				fe[key] = msg
-			}
-		}
-		if len(fe) > 0 {
-			return fe
-		}
-		return nil
+		return s.setUserProperties(ctx, tx, tenant, user, values)
 	})
+}
+
+// setUserProperties is SetUserProperties inside tx, for a user of tenant.
+func (s *Store) setUserProperties(ctx context.Context, tx *sql.Tx, tenant, user int64, values map[string][]string) error {
+	fe := FieldErrors{}
+	for key, vs := range values {
+		p, err := getProperty(ctx, s.in(tx), tenant, 0, key)
+		if errors.Is(err, ErrNotFound) {
+			fe[key] = "No such property."
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		var msg string
+		if len(vs) == 0 {
+			msg, err = s.clearUserProperty(ctx, tx, p, user)
+		} else {
+			msg, err = s.setUserProperty(ctx, tx, p, user, vs)
+		}
+		if err != nil {
+			return err
+		}
+		if msg != "" {
+			fe[key] = msg
+		}
+	}
+	if len(fe) > 0 {
+		return fe
+	}
+	return nil
 }
 
 // setUserProperty writes a user's value of p inside tx; msg says why the

@@ -124,64 +124,76 @@ func (upd UserUpdate) apply(u *User) {
 // FieldErrors for invalid values, or a conflict for a taken username or
 // external id. Changing the email clears email_verified.
 func (s *Store) UpdateUser(ctx context.Context, tenant, id int64, upd UserUpdate) (User, error) {
-	var mgr manager
-	if upd.OwnerType != nil && *upd.OwnerType == OwnerManager {
-		var err error
-		if mgr, err = s.managerOf(ctx); err != nil {
-			return User{}, err
-		}
+	mgr, err := s.updateManager(ctx, upd)
+	if err != nil {
+		return User{}, err
 	}
 	var u User
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		old, err := getUser(ctx, s.in(tx), tenant, id)
-		if err != nil {
-			return err
-		}
-		u = old
-		upd.apply(&u)
-		u.normalize()
-		fe := u.validate()
-		if upd.LockAt != nil {
-			if msg := checkLockAt(u.LockAt, s.now()); msg != "" {
-				fe["auto_lock_at"] = msg
-			}
-		}
-		switch {
-		case u.OwnerType == old.OwnerType:
-		case u.OwnerType == OwnerManager:
-			if msg := mgr.check(); msg != "" {
-				fe["owner_type"] = msg
-			}
-			u.ManagerID = mgr.id
-		default:
-			u.ManagerID = 0
-		}
-		if len(fe) > 0 {
-			return fe
-		}
-		ch := userChanges(old, u)
-		if len(ch) == 0 {
-			return nil
-		}
-		if u.OrgUnitID != old.OrgUnitID {
-			var ok int
-			err := tx.QueryRowContext(ctx, `SELECT 1 FROM org_units WHERE tenant_id = ? AND id = ?`, tenant, u.OrgUnitID).Scan(&ok)
-			if errors.Is(err, sql.ErrNoRows) {
-				return FieldErrors{"org_unit_id": "No such org unit in this tenant."}
-			}
-			if err != nil {
-				return fmt.Errorf("store: org unit: %w", err)
-			}
-		}
-		if err := s.writeUser(ctx, tx, old, &u); err != nil {
-			return err
-		}
-		return s.audit(ctx, tx, tenant, "user.update", "user", u.PublicID(), ch)
+	err = s.inTx(ctx, func(tx *sql.Tx) (err error) {
+		u, err = s.updateUser(ctx, tx, tenant, id, upd, mgr)
+		return err
 	})
 	if err != nil {
 		return User{}, err
 	}
 	return s.withProperties(ctx, u)
+}
+
+// updateManager is the administrator an update making the user's owner
+// the manager makes their manager, read before the update's transaction.
+func (s *Store) updateManager(ctx context.Context, upd UserUpdate) (manager, error) {
+	if upd.OwnerType != nil && *upd.OwnerType == OwnerManager {
+		return s.managerOf(ctx)
+	}
+	return manager{}, nil
+}
+
+// updateUser is UpdateUser inside tx, with the manager updateManager read.
+func (s *Store) updateUser(ctx context.Context, tx *sql.Tx, tenant, id int64, upd UserUpdate, mgr manager) (User, error) {
+	old, err := getUser(ctx, s.in(tx), tenant, id)
+	if err != nil {
+		return User{}, err
+	}
+	u := old
+	upd.apply(&u)
+	u.normalize()
+	fe := u.validate()
+	if upd.LockAt != nil {
+		if msg := checkLockAt(u.LockAt, s.now()); msg != "" {
+			fe["auto_lock_at"] = msg
+		}
+	}
+	switch {
+	case u.OwnerType == old.OwnerType:
+	case u.OwnerType == OwnerManager:
+		if msg := mgr.check(); msg != "" {
+			fe["owner_type"] = msg
+		}
+		u.ManagerID = mgr.id
+	default:
+		u.ManagerID = 0
+	}
+	if len(fe) > 0 {
+		return User{}, fe
+	}
+	ch := userChanges(old, u)
+	if len(ch) == 0 {
+		return u, nil
+	}
+	if u.OrgUnitID != old.OrgUnitID {
+		var ok int
+		err := tx.QueryRowContext(ctx, `SELECT 1 FROM org_units WHERE tenant_id = ? AND id = ?`, tenant, u.OrgUnitID).Scan(&ok)
+		if errors.Is(err, sql.ErrNoRows) {
+			return User{}, FieldErrors{"org_unit_id": "No such org unit in this tenant."}
+		}
+		if err != nil {
+			return User{}, fmt.Errorf("store: org unit: %w", err)
+		}
+	}
+	if err := s.writeUser(ctx, tx, old, &u); err != nil {
+		return User{}, err
+	}
+	return u, s.audit(ctx, tx, tenant, "user.update", "user", u.PublicID(), ch)
 }
 
 // writeUser writes a changed user u over its old version inside tx (the

@@ -232,10 +232,10 @@ var (
 	readOnlyWhy = map[string]string{"id": ".", "meta": ".", "groups": "; change a user's groups through Groups."}
 )
 
-// apply makes u what s says through the store's writes (each with its
-// audit event): the fields, then the status, the password and the custom
-// properties. withTags and withProperties say s holds the enterprise
-// extension and the Roster extension.
+// apply makes u what s says in one of the store's transactions (each
+// change with its audit event): the fields, the status, the password and
+// the custom properties, all or none. withTags and withProperties say s
+// holds the enterprise extension and the Roster extension.
 func (h *Handler) apply(ctx context.Context, u store.User, s userState, withTags, withProperties bool) (store.User, error) {
 	tenant := u.TenantID
 	upd := store.UserUpdate{Username: &s.Username, DisplayName: &s.DisplayName, Email: &s.Email,
@@ -260,51 +260,32 @@ func (h *Handler) apply(ctx context.Context, u store.User, s userState, withTags
 	if !maps.Equal(tags, u.Tags) {
 		upd.Tags = &tags
 	}
-	var err error
-	if u, err = h.store.UpdateUser(ctx, tenant, u.ID, upd); err != nil {
-		return u, err
-	}
-	act := ""
+	r := store.UserReplace{Update: upd, Password: s.Password}
 	switch {
 	case !s.hasActive: // a PUT without active leaves the status
-	case s.Active && u.Status == store.StatusDisabled:
-		act = store.ActionEnable
-	case !s.Active && u.Status != store.StatusDisabled:
-		act = store.ActionDisable
-	}
-	if act != "" {
-		res, err := h.store.ApplyUserAction(ctx, tenant, store.UserAction{Kind: act}, []string{u.PublicID()})
-		if err != nil {
-			return u, err
-		}
-		if len(res.Failed) > 0 {
-			return u, invalidValue("active: %s", res.Failed[0].Message)
-		}
-	}
-	if s.Password != "" {
-		if _, err := h.store.SetUserPassword(ctx, tenant, u.ID, s.Password, false); err != nil {
-			return u, err
-		}
+	case s.Active:
+		r.Action = store.ActionEnable
+	default:
+		r.Action = store.ActionDisable
 	}
 	if withProperties {
-		change := map[string][]string{}
+		r.Properties = map[string][]string{}
 		for k, v := range s.Properties {
 			if old, ok := u.Properties[k]; !ok || !slices.Equal(old.Values, v) {
-				change[k] = v
+				r.Properties[k] = v
 			}
 		}
 		for k := range u.Properties {
 			if _, ok := s.Properties[k]; !ok {
-				change[k] = nil
-			}
-		}
-		if len(change) > 0 {
-			if err := h.store.SetUserProperties(ctx, tenant, u.ID, change); err != nil {
-				return u, propertyError(err)
+				r.Properties[k] = nil
 			}
 		}
 	}
-	return h.store.GetUser(ctx, tenant, u.ID)
+	u, err := h.store.ReplaceUser(ctx, tenant, u.ID, r)
+	if err != nil {
+		return u, propertyError(err)
+	}
+	return u, nil
 }
 
 // propertyError names a refused custom property by its SCIM attribute.
@@ -312,7 +293,9 @@ func propertyError(err error) error {
 	var fe store.FieldErrors
 	if request.AsFieldErrors(err, &fe) {
 		k, msg := fe.First()
-		return invalidValue("%s:%s: %s", schemaRoster, k, msg)
+		if key, ok := strings.CutPrefix(k, store.PropertyField("")); ok {
+			return invalidValue("%s:%s: %s", schemaRoster, key, msg)
+		}
 	}
 	return err
 }
