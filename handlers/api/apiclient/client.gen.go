@@ -1482,13 +1482,13 @@ type CreateImportParams struct {
 	// DryRun Check every row and count what would change, changing nothing (apply it after with `POST /imports/{id}/apply`).
 	DryRun *bool `form:"dry_run,omitempty" json:"dry_run,omitempty"`
 
-	// Sync Also disable the users of the same `source` that the file does not hold; needs `source`.
+	// Sync Then disable (never remove) the users of `source` that the file does not hold; needs `source`.
 	Sync *bool `form:"sync,omitempty" json:"sync,omitempty"`
 
 	// CreateOrgUnits Create the org units the `org_unit` column names that do not exist (else such a row fails).
 	CreateOrgUnits *bool `form:"create_org_units,omitempty" json:"create_org_units,omitempty"`
 
-	// Source The system the file comes from (up to 128 characters); the users it creates are marked with it.
+	// Source The system the file comes from (up to 128 characters): the users it creates get `source_type` `import` and this `source_id`, and external ids are matched among its users.
 	Source *string `form:"source,omitempty" json:"source,omitempty"`
 
 	// FileName The file's name, shown with the import (a multipart form's file part has its own).
@@ -2416,8 +2416,10 @@ type ClientInterface interface {
 	// Its header and rows are checked at once: a file that cannot be
 	// imported at all is 422 on `file`. The import then runs as a job:
 	// 202 with the import to poll (`Location`) until its `status` has
-	// ended. A user is matched by username; a row that fails is reported
-	// with its row and column, the others go in. The options are query
+	// ended. A row is matched to a user by `external_id` among the users
+	// of the import's source, else by `username`; each row is applied
+	// whole or not at all, and a row that fails is reported with its row
+	// and column while the others go on. The options are query
 	// parameters or, with a multipart form, form fields (a form field
 	// wins). The body may be up to 512 MB.
 	//
@@ -3259,8 +3261,10 @@ func (c *Client) RemoveGroupMembers(ctx context.Context, id GroupID, body Remove
 // Its header and rows are checked at once: a file that cannot be
 // imported at all is 422 on `file`. The import then runs as a job:
 // 202 with the import to poll (`Location`) until its `status` has
-// ended. A user is matched by username; a row that fails is reported
-// with its row and column, the others go in. The options are query
+// ended. A row is matched to a user by `external_id` among the users
+// of the import's source, else by `username`; each row is applied
+// whole or not at all, and a row that fails is reported with its row
+// and column while the others go on. The options are query
 // parameters or, with a multipart form, form fields (a form field
 // wins). The body may be up to 512 MB.
 //
@@ -8626,8 +8630,10 @@ type ClientWithResponsesInterface interface {
 	// Its header and rows are checked at once: a file that cannot be
 	// imported at all is 422 on `file`. The import then runs as a job:
 	// 202 with the import to poll (`Location`) until its `status` has
-	// ended. A user is matched by username; a row that fails is reported
-	// with its row and column, the others go in. The options are query
+	// ended. A row is matched to a user by `external_id` among the users
+	// of the import's source, else by `username`; each row is applied
+	// whole or not at all, and a row that fails is reported with its row
+	// and column while the others go on. The options are query
 	// parameters or, with a multipart form, form fields (a form field
 	// wins). The body may be up to 512 MB.
 	//
@@ -14534,8 +14540,10 @@ func (c *ClientWithResponses) RemoveGroupMembersWithResponse(ctx context.Context
 // Its header and rows are checked at once: a file that cannot be
 // imported at all is 422 on `file`. The import then runs as a job:
 // 202 with the import to poll (`Location`) until its `status` has
-// ended. A user is matched by username; a row that fails is reported
-// with its row and column, the others go in. The options are query
+// ended. A row is matched to a user by `external_id` among the users
+// of the import's source, else by `username`; each row is applied
+// whole or not at all, and a row that fails is reported with its row
+// and column while the others go on. The options are query
 // parameters or, with a multipart form, form fields (a form field
 // wins). The body may be up to 512 MB.
 //
