@@ -28,7 +28,7 @@ func (a *testApp) upload(t *testing.T, key, query, file string, multi bool) (int
 	req, _ := http.NewRequest("POST", a.srv.URL+"/api/v1/imports?"+query, body)
 	req.Header.Set("Authorization", "Bearer "+key)
 	req.Header.Set("Content-Type", ct)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := contractClient(t).Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +90,7 @@ func TestImportsAPI(t *testing.T) {
 	}
 	req, _ := http.NewRequest("GET", a.srv.URL+"/api/v1/imports/"+id+"/errors", nil)
 	req.Header.Set("Authorization", "Bearer "+a.viewer)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := contractClient(t).Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

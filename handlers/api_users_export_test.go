@@ -21,7 +21,7 @@ func (a *usersAPI) exportCall(t *testing.T, query, key string) (int, http.Header
 	t.Helper()
 	req, _ := http.NewRequest("GET", a.srv.URL+"/api/v1/users/export?"+query, nil)
 	req.Header.Set("Authorization", "Bearer "+key)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := contractClient(t).Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

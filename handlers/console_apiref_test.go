@@ -31,7 +31,8 @@ func TestConsoleAPIReference(t *testing.T) {
 		`<code>exclude_usernames</code>`, // a parameter of GET /users
 		`<code>auto_lock_at</code>`,      // a field of bodies and of the user
 		`id="schema-User"`,
-		`"require_password_change": true`, // an example body, indented
+		`"require_password_change": true`,           // an example body, indented
+		"row,column,username,message\n2,email,bob,", // a file's example, as its text
 	} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the API reference lacks %s", want)

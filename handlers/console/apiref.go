@@ -106,18 +106,30 @@ func apiOperation(base, path, method string, item *openapi3.PathItem, op *openap
 	return out
 }
 
-// apiResponse is a response with its schema and first example.
+// apiResponse is a response with its schema and first example. Of a
+// response in several media types (a file as CSV or JSON Lines) it shows
+// the first by name with an example, so the page is the same every time.
 func apiResponse(status string, resp *openapi3.Response) templates.APIResponse {
 	ar := templates.APIResponse{Status: status, Description: *resp.Description}
-	for _, mt := range resp.Content {
-		if mt.Schema != nil {
+	for _, name := range slices.Sorted(maps.Keys(resp.Content)) {
+		mt := resp.Content[name]
+		if mt.Schema != nil && ar.Schema == "" {
 			ar.Schema = refName(mt.Schema.Ref)
 		}
-		if exs := examplesOf(mt); len(exs) > 0 {
-			ar.Example = toJSON(exs[0], true)
+		if exs := examplesOf(mt); len(exs) > 0 && ar.Example == "" {
+			ar.Example = exampleText(name, exs[0])
 		}
 	}
 	return ar
+}
+
+// exampleText is an example of a media type as the page shows it: a text
+// (a CSV or JSON Lines file) as it is, JSON indented.
+func exampleText(mediaType string, ex any) string {
+	if s, ok := ex.(string); ok && mediaType != "application/json" {
+		return strings.TrimSuffix(s, "\n")
+	}
+	return toJSON(ex, true)
 }
 
 // examplesOf lists a media type's examples: its example, then its named

@@ -58,6 +58,9 @@ func StreamUsers(c echo.Context, st *store.Store, tenant int64, f store.UserFilt
 		return nil
 	}
 	if !res.Committed {
+		// The error is answered as JSON, which Echo labels only when no
+		// Content-Type is set yet.
+		res.Header().Del(echo.HeaderContentType)
 		res.Header().Del(echo.HeaderContentDisposition)
 		return err
 	}

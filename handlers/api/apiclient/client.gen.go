@@ -17,6 +17,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/oapi-codegen/runtime"
+	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
 // Defines values for AuditEventActorType.
@@ -37,6 +38,51 @@ func (e AuditEventActorType) Valid() bool {
 	case AuditEventActorTypeSystem:
 		return true
 	case AuditEventActorTypeUser:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ImportFormat.
+const (
+	ImportFormatCsv   ImportFormat = "csv"
+	ImportFormatJsonl ImportFormat = "jsonl"
+)
+
+// Valid indicates whether the value is a known member of the ImportFormat enum.
+func (e ImportFormat) Valid() bool {
+	switch e {
+	case ImportFormatCsv:
+		return true
+	case ImportFormatJsonl:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ImportStatus.
+const (
+	ImportStatusCancelled ImportStatus = "cancelled"
+	ImportStatusDone      ImportStatus = "done"
+	ImportStatusFailed    ImportStatus = "failed"
+	ImportStatusQueued    ImportStatus = "queued"
+	ImportStatusRunning   ImportStatus = "running"
+)
+
+// Valid indicates whether the value is a known member of the ImportStatus enum.
+func (e ImportStatus) Valid() bool {
+	switch e {
+	case ImportStatusCancelled:
+		return true
+	case ImportStatusDone:
+		return true
+	case ImportStatusFailed:
+		return true
+	case ImportStatusQueued:
+		return true
+	case ImportStatusRunning:
 		return true
 	default:
 		return false
@@ -385,6 +431,72 @@ func (e ListUsersParamsSort) Valid() bool {
 	}
 }
 
+// Defines values for ExportUsersParamsFormat.
+const (
+	ExportUsersParamsFormatCsv   ExportUsersParamsFormat = "csv"
+	ExportUsersParamsFormatJsonl ExportUsersParamsFormat = "jsonl"
+)
+
+// Valid indicates whether the value is a known member of the ExportUsersParamsFormat enum.
+func (e ExportUsersParamsFormat) Valid() bool {
+	switch e {
+	case ExportUsersParamsFormatCsv:
+		return true
+	case ExportUsersParamsFormatJsonl:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ExportUsersParamsUserType.
+const (
+	ExportUsersParamsUserTypeApiUser ExportUsersParamsUserType = "api_user"
+	ExportUsersParamsUserTypeUser    ExportUsersParamsUserType = "user"
+)
+
+// Valid indicates whether the value is a known member of the ExportUsersParamsUserType enum.
+func (e ExportUsersParamsUserType) Valid() bool {
+	switch e {
+	case ExportUsersParamsUserTypeApiUser:
+		return true
+	case ExportUsersParamsUserTypeUser:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ExportUsersParamsSort.
+const (
+	ExportUsersParamsSortCreatedAt        ExportUsersParamsSort = "created_at"
+	ExportUsersParamsSortDisplayName      ExportUsersParamsSort = "display_name"
+	ExportUsersParamsSortMinusCreatedAt   ExportUsersParamsSort = "-created_at"
+	ExportUsersParamsSortMinusDisplayName ExportUsersParamsSort = "-display_name"
+	ExportUsersParamsSortMinusUsername    ExportUsersParamsSort = "-username"
+	ExportUsersParamsSortUsername         ExportUsersParamsSort = "username"
+)
+
+// Valid indicates whether the value is a known member of the ExportUsersParamsSort enum.
+func (e ExportUsersParamsSort) Valid() bool {
+	switch e {
+	case ExportUsersParamsSortCreatedAt:
+		return true
+	case ExportUsersParamsSortDisplayName:
+		return true
+	case ExportUsersParamsSortMinusCreatedAt:
+		return true
+	case ExportUsersParamsSortMinusDisplayName:
+		return true
+	case ExportUsersParamsSortMinusUsername:
+		return true
+	case ExportUsersParamsSortUsername:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for UserStatsParamsGroupBy.
 const (
 	UserStatsParamsGroupByCreatedMonth UserStatsParamsGroupBy = "created_month"
@@ -516,6 +628,74 @@ type GroupList struct {
 	NextToken        *string `json:"next_token,omitempty"`
 	TotalCount       int     `json:"total_count"`
 	TotalCountCapped *bool   `json:"total_count_capped,omitempty"`
+}
+
+// Import defines model for Import.
+type Import struct {
+	// Counts Rows by outcome (for a dry run, what would happen); `disabled` are the users a sync disabled.
+	Counts struct {
+		Created   int `json:"created"`
+		Disabled  int `json:"disabled"`
+		Failed    int `json:"failed"`
+		Unchanged int `json:"unchanged"`
+		Updated   int `json:"updated"`
+	} `json:"counts"`
+	CreateOrgUnits bool `json:"create_org_units"`
+
+	// CreatedAt Examples: 2026-01-31T12:00:00Z
+	CreatedAt Time `json:"created_at"`
+	DryRun    bool `json:"dry_run"`
+
+	// Error Why the job failed; only then.
+	Error *string `json:"error,omitempty"`
+
+	// Errors The first 100 errors; `errors_url` has them all.
+	Errors []ImportError `json:"errors"`
+
+	// ErrorsUrl Examples: /api/v1/imports/imp_7/errors
+	ErrorsUrl string `json:"errors_url"`
+	FileName  string `json:"file_name"`
+
+	// FileSize In bytes.
+	FileSize int          `json:"file_size"`
+	Format   ImportFormat `json:"format"`
+
+	// Id Examples: imp_7
+	Id string `json:"id"`
+
+	// JobId The job that runs it (a resumed import has a new one).
+	//
+	// Examples: job_12
+	JobId    string `json:"job_id"`
+	RowsDone int    `json:"rows_done"`
+
+	// RowsTotal The file's users.
+	RowsTotal int    `json:"rows_total"`
+	Source    string `json:"source"`
+
+	// Status Its job's: `done` even when rows failed; `failed` when it could not go on (resume it).
+	Status ImportStatus `json:"status"`
+	Sync   bool         `json:"sync"`
+
+	// UpdatedAt Examples: 2026-01-31T12:00:00Z
+	UpdatedAt Time `json:"updated_at"`
+}
+
+// ImportFormat defines model for Import.Format.
+type ImportFormat string
+
+// ImportStatus Its job's: `done` even when rows failed; `failed` when it could not go on (resume it).
+type ImportStatus string
+
+// ImportError defines model for ImportError.
+type ImportError struct {
+	// Column The column at fault; empty for the whole row.
+	Column  string `json:"column"`
+	Message string `json:"message"`
+
+	// Row The file's user it is about: 1 is the first (after a CSV's header row).
+	Row      int    `json:"row"`
+	Username string `json:"username"`
 }
 
 // Message defines model for Message.
@@ -1108,6 +1288,9 @@ type FilterUsernames = string
 // GroupID defines model for GroupID.
 type GroupID = string
 
+// ImportID defines model for ImportID.
+type ImportID = string
+
 // MaxResults defines model for MaxResults.
 type MaxResults = int
 
@@ -1152,6 +1335,9 @@ type Conflict = Error
 
 // Forbidden defines model for Forbidden.
 type Forbidden = Error
+
+// ImportAccepted defines model for ImportAccepted.
+type ImportAccepted = Import
 
 // NotFound defines model for NotFound.
 type NotFound = Error
@@ -1278,6 +1464,35 @@ type AddGroupMembersJSONBody struct {
 type RemoveGroupMembersJSONBody struct {
 	// UserIds Examples: ["u_1f","u_20"]
 	UserIds UserIDs `json:"user_ids"`
+}
+
+// CreateImportMultipartBody defines parameters for CreateImport.
+type CreateImportMultipartBody struct {
+	CreateOrgUnits *bool `json:"create_org_units,omitempty"`
+	DryRun         *bool `json:"dry_run,omitempty"`
+
+	// File The users' file; its name becomes `file_name`.
+	File   openapi_types.File `json:"file"`
+	Source *string            `json:"source,omitempty"`
+	Sync   *bool              `json:"sync,omitempty"`
+}
+
+// CreateImportParams defines parameters for CreateImport.
+type CreateImportParams struct {
+	// DryRun Check every row and count what would change, changing nothing (apply it after with `POST /imports/{id}/apply`).
+	DryRun *bool `form:"dry_run,omitempty" json:"dry_run,omitempty"`
+
+	// Sync Then disable (never remove) the users of `source` that the file does not hold; needs `source`.
+	Sync *bool `form:"sync,omitempty" json:"sync,omitempty"`
+
+	// CreateOrgUnits Create the org units the `org_unit` column names that do not exist (else such a row fails).
+	CreateOrgUnits *bool `form:"create_org_units,omitempty" json:"create_org_units,omitempty"`
+
+	// Source The system the file comes from (up to 128 characters): the users it creates get `source_type` `import` and this `source_id`, and external ids are matched among its users.
+	Source *string `form:"source,omitempty" json:"source,omitempty"`
+
+	// FileName The file's name, shown with the import (a multipart form's file part has its own).
+	FileName *string `form:"file_name,omitempty" json:"file_name,omitempty"`
 }
 
 // ListMessagesParams defines parameters for ListMessages.
@@ -1523,6 +1738,77 @@ type EnableUsersJSONBody struct {
 	UserIds UserIDs `json:"user_ids"`
 }
 
+// ExportUsersParams defines parameters for ExportUsers.
+type ExportUsersParams struct {
+	// Format The file's format (default `csv`).
+	Format *ExportUsersParamsFormat `form:"format,omitempty" json:"format,omitempty"`
+
+	// OrgUnitId Users of this org unit.
+	OrgUnitId *FilterOrgUnitID `form:"org_unit_id,omitempty" json:"org_unit_id,omitempty"`
+
+	// IncludeDescendants With `org_unit_id`, also the users of its sub-units.
+	IncludeDescendants *FilterIncludeDescendants `form:"include_descendants,omitempty" json:"include_descendants,omitempty"`
+
+	// GroupId Members of this group.
+	GroupId *FilterGroupID `form:"group_id,omitempty" json:"group_id,omitempty"`
+
+	// ExcludeGroupId Users who are not members of this group.
+	ExcludeGroupId *FilterExcludeGroupID `form:"exclude_group_id,omitempty" json:"exclude_group_id,omitempty"`
+
+	// Property `key:value`; repeatable. Values of one key are alternatives; different keys must all match.
+	Property *FilterProperty `form:"property,omitempty" json:"property,omitempty"`
+
+	// UserIds Comma-separated user ids (up to 100).
+	UserIds *FilterUserIDs `form:"user_ids,omitempty" json:"user_ids,omitempty"`
+
+	// Username One username, exact (case-insensitive).
+	Username *FilterUsername `form:"username,omitempty" json:"username,omitempty"`
+
+	// Usernames Comma-separated usernames, exact (up to 500).
+	Usernames *FilterUsernames `form:"usernames,omitempty" json:"usernames,omitempty"`
+
+	// ExcludeUsernames Comma-separated usernames to leave out (up to 500).
+	ExcludeUsernames  *FilterExcludeUsernames    `form:"exclude_usernames,omitempty" json:"exclude_usernames,omitempty"`
+	UsernamePrefix    *FilterUsernamePrefix      `form:"username_prefix,omitempty" json:"username_prefix,omitempty"`
+	DisplayNamePrefix *FilterDisplayNamePrefix   `form:"display_name_prefix,omitempty" json:"display_name_prefix,omitempty"`
+	Email             *FilterEmail               `form:"email,omitempty" json:"email,omitempty"`
+	PhoneRegion       *FilterPhoneRegion         `form:"phone_region,omitempty" json:"phone_region,omitempty"`
+	PhoneNumber       *FilterPhoneNumber         `form:"phone_number,omitempty" json:"phone_number,omitempty"`
+	ExternalId        *FilterExternalID          `form:"external_id,omitempty" json:"external_id,omitempty"`
+	SourceType        *FilterSourceType          `form:"source_type,omitempty" json:"source_type,omitempty"`
+	SourceId          *FilterSourceID            `form:"source_id,omitempty" json:"source_id,omitempty"`
+	UserType          *ExportUsersParamsUserType `form:"user_type,omitempty" json:"user_type,omitempty"`
+	OwnerType         *FilterOwnerType           `form:"owner_type,omitempty" json:"owner_type,omitempty"`
+
+	// Tag `key=value`, or `key` for any value; repeatable (up to 10), every one must match.
+	Tag    *FilterTag    `form:"tag,omitempty" json:"tag,omitempty"`
+	Status *FilterStatus `form:"status,omitempty" json:"status,omitempty"`
+
+	// Locked Locked now (by an administrator, failed sign-ins or a scheduled lock).
+	Locked *FilterLocked `form:"locked,omitempty" json:"locked,omitempty"`
+
+	// Q Text searched in username, display name and email.
+	Q *FilterQ `form:"q,omitempty" json:"q,omitempty"`
+
+	// CreatedFrom Created from this date or RFC 3339 time.
+	CreatedFrom *FilterCreatedFrom `form:"created_from,omitempty" json:"created_from,omitempty"`
+
+	// CreatedTo Created up to this date (included) or RFC 3339 time.
+	CreatedTo *FilterCreatedTo `form:"created_to,omitempty" json:"created_to,omitempty"`
+
+	// Sort The order; `-` for descending.
+	Sort *ExportUsersParamsSort `form:"sort,omitempty" json:"sort,omitempty"`
+}
+
+// ExportUsersParamsFormat defines parameters for ExportUsers.
+type ExportUsersParamsFormat string
+
+// ExportUsersParamsUserType defines parameters for ExportUsers.
+type ExportUsersParamsUserType string
+
+// ExportUsersParamsSort defines parameters for ExportUsers.
+type ExportUsersParamsSort string
+
 // LockUsersJSONBody defines parameters for LockUsers.
 type LockUsersJSONBody struct {
 	// Until When the lock ends: a date (the lock ends as it begins, UTC) or an RFC 3339 time, in the future.
@@ -1607,6 +1893,9 @@ type AddGroupMembersJSONRequestBody AddGroupMembersJSONBody
 
 // RemoveGroupMembersJSONRequestBody defines body for RemoveGroupMembers for application/json ContentType.
 type RemoveGroupMembersJSONRequestBody RemoveGroupMembersJSONBody
+
+// CreateImportMultipartRequestBody defines body for CreateImport for multipart/form-data ContentType.
+type CreateImportMultipartRequestBody CreateImportMultipartBody
 
 // CreateOrgUnitJSONRequestBody defines body for CreateOrgUnit for application/json ContentType.
 type CreateOrgUnitJSONRequestBody = OrgUnitInput
@@ -2119,6 +2408,50 @@ type ClientInterface interface {
 	// Corresponds with POST /groups/{id}/members/remove (the `RemoveGroupMembers` operationId).
 	RemoveGroupMembers(ctx context.Context, id GroupID, body RemoveGroupMembersJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// CreateImportWithBody Import users from a CSV or JSON Lines file
+	//
+	// Send the users' file (the format `GET /users/export` writes: CSV,
+	// comma- or semicolon-separated, or JSON Lines, told apart by its
+	// first line) as the body, or as the `file` part of a multipart form.
+	// Its header and rows are checked at once: a file that cannot be
+	// imported at all is 422 on `file`. The import then runs as a job:
+	// 202 with the import to poll (`Location`) until its `status` has
+	// ended. A row is matched to a user by `external_id` among the users
+	// of the import's source, else by `username`; each row is applied
+	// whole or not at all, and a row that fails is reported with its row
+	// and column while the others go on. The options are query
+	// parameters or, with a multipart form, form fields (a form field
+	// wins). The body may be up to 512 MB.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /imports (the `CreateImport` operationId).
+	CreateImportWithBody(ctx context.Context, params *CreateImportParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetImport Get an import, its progress and its first errors
+	//
+	// Corresponds with GET /imports/{id} (the `GetImport` operationId).
+	GetImport(ctx context.Context, id ImportID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ApplyImport Apply a dry run
+	//
+	// Imports a dry run's file for real, with its options, as a new import; 422 (`import`) when the import is not a dry run.
+	//
+	// Corresponds with POST /imports/{id}/apply (the `ApplyImport` operationId).
+	ApplyImport(ctx context.Context, id ImportID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetImportErrors Download an import's every error as CSV
+	//
+	// Corresponds with GET /imports/{id}/errors (the `GetImportErrors` operationId).
+	GetImportErrors(ctx context.Context, id ImportID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ResumeImport Resume an import whose job ended before it did
+	//
+	// Goes on from the first row not done, with a new job (`job_id`); 422 (`import`) when the import is running or done.
+	//
+	// Corresponds with POST /imports/{id}/resume (the `ResumeImport` operationId).
+	ResumeImport(ctx context.Context, id ImportID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListMessages List the outbox, newest first
 	//
 	// Delivery state only; bodies, which carry live links, are never shown.
@@ -2479,6 +2812,22 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /users/enable (the `EnableUsers` operationId).
 	EnableUsers(ctx context.Context, body EnableUsersJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ExportUsers Export users as a CSV or JSON Lines file
+	//
+	// Every user the filters of `GET /users` keep (no paging: the paging
+	// parameters are 400), as a users' file to download: CSV (the
+	// default) or JSON Lines, one user a line, the columns and fields an
+	// import reads back. Ordered by `sort`, else in the order the users
+	// were added. The file is streamed a page of users at a time
+	// (chunked); a bad parameter is 400 before anything is sent. A
+	// complete file ends with a newline. A failure once the file has begun
+	// cannot change the status any more: the connection is closed before
+	// the end of the chunked body, which clients report as a truncated
+	// transfer, never as a complete file.
+	//
+	// Corresponds with GET /users/export (the `ExportUsers` operationId).
+	ExportUsers(ctx context.Context, params *ExportUsersParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// LockUsersWithBody Lock users
 	//
@@ -2894,6 +3243,100 @@ func (c *Client) RemoveGroupMembersWithBody(ctx context.Context, id GroupID, con
 // Corresponds with POST /groups/{id}/members/remove (the `RemoveGroupMembers` operationId).
 func (c *Client) RemoveGroupMembers(ctx context.Context, id GroupID, body RemoveGroupMembersJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRemoveGroupMembersRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateImportWithBody Import users from a CSV or JSON Lines file
+//
+// Send the users' file (the format `GET /users/export` writes: CSV,
+// comma- or semicolon-separated, or JSON Lines, told apart by its
+// first line) as the body, or as the `file` part of a multipart form.
+// Its header and rows are checked at once: a file that cannot be
+// imported at all is 422 on `file`. The import then runs as a job:
+// 202 with the import to poll (`Location`) until its `status` has
+// ended. A row is matched to a user by `external_id` among the users
+// of the import's source, else by `username`; each row is applied
+// whole or not at all, and a row that fails is reported with its row
+// and column while the others go on. The options are query
+// parameters or, with a multipart form, form fields (a form field
+// wins). The body may be up to 512 MB.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /imports (the `CreateImport` operationId).
+func (c *Client) CreateImportWithBody(ctx context.Context, params *CreateImportParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateImportRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetImport Get an import, its progress and its first errors
+//
+// Corresponds with GET /imports/{id} (the `GetImport` operationId).
+func (c *Client) GetImport(ctx context.Context, id ImportID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetImportRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ApplyImport Apply a dry run
+//
+// Imports a dry run's file for real, with its options, as a new import; 422 (`import`) when the import is not a dry run.
+//
+// Corresponds with POST /imports/{id}/apply (the `ApplyImport` operationId).
+func (c *Client) ApplyImport(ctx context.Context, id ImportID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewApplyImportRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetImportErrors Download an import's every error as CSV
+//
+// Corresponds with GET /imports/{id}/errors (the `GetImportErrors` operationId).
+func (c *Client) GetImportErrors(ctx context.Context, id ImportID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetImportErrorsRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ResumeImport Resume an import whose job ended before it did
+//
+// Goes on from the first row not done, with a new job (`job_id`); 422 (`import`) when the import is running or done.
+//
+// Corresponds with POST /imports/{id}/resume (the `ResumeImport` operationId).
+func (c *Client) ResumeImport(ctx context.Context, id ImportID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewResumeImportRequest(c.Server, id)
 	if err != nil {
 		return nil, err
 	}
@@ -3745,6 +4188,32 @@ func (c *Client) EnableUsersWithBody(ctx context.Context, contentType string, bo
 // Corresponds with POST /users/enable (the `EnableUsers` operationId).
 func (c *Client) EnableUsers(ctx context.Context, body EnableUsersJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewEnableUsersRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ExportUsers Export users as a CSV or JSON Lines file
+//
+// Every user the filters of `GET /users` keep (no paging: the paging
+// parameters are 400), as a users' file to download: CSV (the
+// default) or JSON Lines, one user a line, the columns and fields an
+// import reads back. Ordered by `sort`, else in the order the users
+// were added. The file is streamed a page of users at a time
+// (chunked); a bad parameter is 400 before anything is sent. A
+// complete file ends with a newline. A failure once the file has begun
+// cannot change the status any more: the connection is closed before
+// the end of the chunked body, which clients report as a truncated
+// transfer, never as a complete file.
+//
+// Corresponds with GET /users/export (the `ExportUsers` operationId).
+func (c *Client) ExportUsers(ctx context.Context, params *ExportUsersParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewExportUsersRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -4831,6 +5300,246 @@ func NewRemoveGroupMembersRequestWithBody(server string, id GroupID, contentType
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewCreateImportRequestWithBody constructs an http.Request for the CreateImport method, with any body, and a specified content type
+func NewCreateImportRequestWithBody(server string, params *CreateImportParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/imports")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.DryRun != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "dry_run", *params.DryRun, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Sync != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "sync", *params.Sync, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.CreateOrgUnits != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "create_org_units", *params.CreateOrgUnits, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Source != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "source", *params.Source, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.FileName != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "file_name", *params.FileName, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetImportRequest constructs an http.Request for the GetImport method
+func NewGetImportRequest(server string, id ImportID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/imports/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewApplyImportRequest constructs an http.Request for the ApplyImport method
+func NewApplyImportRequest(server string, id ImportID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/imports/%s/apply", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetImportErrorsRequest constructs an http.Request for the GetImportErrors method
+func NewGetImportErrorsRequest(server string, id ImportID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/imports/%s/errors", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewResumeImportRequest constructs an http.Request for the ResumeImport method
+func NewResumeImportRequest(server string, id ImportID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/imports/%s/resume", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	return req, nil
 }
@@ -6776,6 +7485,372 @@ func NewEnableUsersRequestWithBody(server string, contentType string, body io.Re
 	return req, nil
 }
 
+// NewExportUsersRequest constructs an http.Request for the ExportUsers method
+func NewExportUsersRequest(server string, params *ExportUsersParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/users/export")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Format != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "format", *params.Format, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.OrgUnitId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "org_unit_id", *params.OrgUnitId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.IncludeDescendants != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "include_descendants", *params.IncludeDescendants, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.GroupId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "group_id", *params.GroupId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ExcludeGroupId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "exclude_group_id", *params.ExcludeGroupId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Property != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "property", *params.Property, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "array", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.UserIds != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "user_ids", *params.UserIds, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Username != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "username", *params.Username, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Usernames != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "usernames", *params.Usernames, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ExcludeUsernames != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "exclude_usernames", *params.ExcludeUsernames, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.UsernamePrefix != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "username_prefix", *params.UsernamePrefix, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.DisplayNamePrefix != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "display_name_prefix", *params.DisplayNamePrefix, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Email != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "email", *params.Email, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PhoneRegion != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "phone_region", *params.PhoneRegion, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PhoneNumber != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "phone_number", *params.PhoneNumber, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ExternalId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "external_id", *params.ExternalId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.SourceType != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "source_type", *params.SourceType, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.SourceId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "source_id", *params.SourceId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.UserType != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "user_type", *params.UserType, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.OwnerType != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "owner_type", *params.OwnerType, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Tag != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "tag", *params.Tag, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "array", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Status != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "status", *params.Status, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Locked != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "locked", *params.Locked, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Q != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "q", *params.Q, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.CreatedFrom != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "created_from", *params.CreatedFrom, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.CreatedTo != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "created_to", *params.CreatedTo, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Sort != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "sort", *params.Sort, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewLockUsersRequest calls the generic LockUsers builder with application/json body
 func NewLockUsersRequest(server string, body LockUsersJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -7547,6 +8622,58 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /groups/{id}/members/remove (the `RemoveGroupMembers` operationId).
 	RemoveGroupMembersWithResponse(ctx context.Context, id GroupID, body RemoveGroupMembersJSONRequestBody, reqEditors ...RequestEditorFn) (*RemoveGroupMembersResponse, error)
 
+	// CreateImportWithBodyWithResponse Import users from a CSV or JSON Lines file
+	//
+	// Send the users' file (the format `GET /users/export` writes: CSV,
+	// comma- or semicolon-separated, or JSON Lines, told apart by its
+	// first line) as the body, or as the `file` part of a multipart form.
+	// Its header and rows are checked at once: a file that cannot be
+	// imported at all is 422 on `file`. The import then runs as a job:
+	// 202 with the import to poll (`Location`) until its `status` has
+	// ended. A row is matched to a user by `external_id` among the users
+	// of the import's source, else by `username`; each row is applied
+	// whole or not at all, and a row that fails is reported with its row
+	// and column while the others go on. The options are query
+	// parameters or, with a multipart form, form fields (a form field
+	// wins). The body may be up to 512 MB.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /imports (the `CreateImport` operationId).
+	CreateImportWithBodyWithResponse(ctx context.Context, params *CreateImportParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateImportResponse, error)
+
+	// GetImportWithResponse Get an import, its progress and its first errors
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /imports/{id} (the `GetImport` operationId).
+	GetImportWithResponse(ctx context.Context, id ImportID, reqEditors ...RequestEditorFn) (*GetImportResponse, error)
+
+	// ApplyImportWithResponse Apply a dry run
+	//
+	// Imports a dry run's file for real, with its options, as a new import; 422 (`import`) when the import is not a dry run.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /imports/{id}/apply (the `ApplyImport` operationId).
+	ApplyImportWithResponse(ctx context.Context, id ImportID, reqEditors ...RequestEditorFn) (*ApplyImportResponse, error)
+
+	// GetImportErrorsWithResponse Download an import's every error as CSV
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /imports/{id}/errors (the `GetImportErrors` operationId).
+	GetImportErrorsWithResponse(ctx context.Context, id ImportID, reqEditors ...RequestEditorFn) (*GetImportErrorsResponse, error)
+
+	// ResumeImportWithResponse Resume an import whose job ended before it did
+	//
+	// Goes on from the first row not done, with a new job (`job_id`); 422 (`import`) when the import is running or done.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /imports/{id}/resume (the `ResumeImport` operationId).
+	ResumeImportWithResponse(ctx context.Context, id ImportID, reqEditors ...RequestEditorFn) (*ResumeImportResponse, error)
+
 	// ListMessagesWithResponse List the outbox, newest first
 	//
 	// Delivery state only; bodies, which carry live links, are never shown.
@@ -7937,6 +9064,24 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /users/enable (the `EnableUsers` operationId).
 	EnableUsersWithResponse(ctx context.Context, body EnableUsersJSONRequestBody, reqEditors ...RequestEditorFn) (*EnableUsersResponse, error)
+
+	// ExportUsersWithResponse Export users as a CSV or JSON Lines file
+	//
+	// Every user the filters of `GET /users` keep (no paging: the paging
+	// parameters are 400), as a users' file to download: CSV (the
+	// default) or JSON Lines, one user a line, the columns and fields an
+	// import reads back. Ordered by `sort`, else in the order the users
+	// were added. The file is streamed a page of users at a time
+	// (chunked); a bad parameter is 400 before anything is sent. A
+	// complete file ends with a newline. A failure once the file has begun
+	// cannot change the status any more: the connection is closed before
+	// the end of the chunked body, which clients report as a truncated
+	// transfer, never as a complete file.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /users/export (the `ExportUsers` operationId).
+	ExportUsersWithResponse(ctx context.Context, params *ExportUsersParams, reqEditors ...RequestEditorFn) (*ExportUsersResponse, error)
 
 	// LockUsersWithBodyWithResponse Lock users
 	//
@@ -8925,6 +10070,386 @@ func (r RemoveGroupMembersResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r RemoveGroupMembersResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateImportResponse202Headers the declared response headers of an HTTP 202 response for CreateImport
+type CreateImportResponse202Headers struct {
+	Location string
+}
+
+// CreateImportResponse401Headers the declared response headers of an HTTP 401 response for CreateImport
+type CreateImportResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type CreateImportResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON202 the response for an HTTP 202 `application/json` response
+	JSON202 *ImportAccepted
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Error
+	// Headers202 the parsed response headers for an HTTP 202 response
+	Headers202 *CreateImportResponse202Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *CreateImportResponse401Headers
+}
+
+// GetJSON202 returns the response for an HTTP 202 `application/json` response
+func (r CreateImportResponse) GetJSON202() *ImportAccepted {
+	return r.JSON202
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateImportResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateImportResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CreateImportResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CreateImportResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r CreateImportResponse) GetJSON422() *Error {
+	return r.JSON422
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateImportResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateImportResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateImportResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateImportResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetImportResponse401Headers the declared response headers of an HTTP 401 response for GetImport
+type GetImportResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type GetImportResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Import
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetImportResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetImportResponse) GetJSON200() *Import {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetImportResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetImportResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r GetImportResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetImportResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetImportResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetImportResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ApplyImportResponse202Headers the declared response headers of an HTTP 202 response for ApplyImport
+type ApplyImportResponse202Headers struct {
+	Location string
+}
+
+// ApplyImportResponse401Headers the declared response headers of an HTTP 401 response for ApplyImport
+type ApplyImportResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type ApplyImportResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON202 the response for an HTTP 202 `application/json` response
+	JSON202 *ImportAccepted
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *ValidationFailed
+	// Headers202 the parsed response headers for an HTTP 202 response
+	Headers202 *ApplyImportResponse202Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ApplyImportResponse401Headers
+}
+
+// GetJSON202 returns the response for an HTTP 202 `application/json` response
+func (r ApplyImportResponse) GetJSON202() *ImportAccepted {
+	return r.JSON202
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ApplyImportResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ApplyImportResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ApplyImportResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r ApplyImportResponse) GetJSON422() *ValidationFailed {
+	return r.JSON422
+}
+
+// GetBody returns the raw response body bytes
+func (r ApplyImportResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ApplyImportResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ApplyImportResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ApplyImportResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetImportErrorsResponse200Headers the declared response headers of an HTTP 200 response for GetImportErrors
+type GetImportErrorsResponse200Headers struct {
+	ContentDisposition string
+}
+
+// GetImportErrorsResponse401Headers the declared response headers of an HTTP 401 response for GetImportErrors
+type GetImportErrorsResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type GetImportErrorsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetImportErrorsResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetImportErrorsResponse401Headers
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetImportErrorsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetImportErrorsResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r GetImportErrorsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetImportErrorsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetImportErrorsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetImportErrorsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ResumeImportResponse202Headers the declared response headers of an HTTP 202 response for ResumeImport
+type ResumeImportResponse202Headers struct {
+	Location string
+}
+
+// ResumeImportResponse401Headers the declared response headers of an HTTP 401 response for ResumeImport
+type ResumeImportResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type ResumeImportResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON202 the response for an HTTP 202 `application/json` response
+	JSON202 *ImportAccepted
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *ValidationFailed
+	// Headers202 the parsed response headers for an HTTP 202 response
+	Headers202 *ResumeImportResponse202Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ResumeImportResponse401Headers
+}
+
+// GetJSON202 returns the response for an HTTP 202 `application/json` response
+func (r ResumeImportResponse) GetJSON202() *ImportAccepted {
+	return r.JSON202
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ResumeImportResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ResumeImportResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ResumeImportResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r ResumeImportResponse) GetJSON422() *ValidationFailed {
+	return r.JSON422
+}
+
+// GetBody returns the raw response body bytes
+func (r ResumeImportResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ResumeImportResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ResumeImportResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ResumeImportResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -11523,6 +13048,68 @@ func (r EnableUsersResponse) ContentType() string {
 	return ""
 }
 
+// ExportUsersResponse200Headers the declared response headers of an HTTP 200 response for ExportUsers
+type ExportUsersResponse200Headers struct {
+	ContentDisposition string
+}
+
+// ExportUsersResponse401Headers the declared response headers of an HTTP 401 response for ExportUsers
+type ExportUsersResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type ExportUsersResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ExportUsersResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ExportUsersResponse401Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ExportUsersResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ExportUsersResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetBody returns the raw response body bytes
+func (r ExportUsersResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ExportUsersResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ExportUsersResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ExportUsersResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // LockUsersResponse401Headers the declared response headers of an HTTP 401 response for LockUsers
 type LockUsersResponse401Headers struct {
 	WWWAuthenticate *string
@@ -12945,6 +14532,88 @@ func (c *ClientWithResponses) RemoveGroupMembersWithResponse(ctx context.Context
 	return ParseRemoveGroupMembersResponse(rsp)
 }
 
+// CreateImportWithBodyWithResponse Import users from a CSV or JSON Lines file
+//
+// Send the users' file (the format `GET /users/export` writes: CSV,
+// comma- or semicolon-separated, or JSON Lines, told apart by its
+// first line) as the body, or as the `file` part of a multipart form.
+// Its header and rows are checked at once: a file that cannot be
+// imported at all is 422 on `file`. The import then runs as a job:
+// 202 with the import to poll (`Location`) until its `status` has
+// ended. A row is matched to a user by `external_id` among the users
+// of the import's source, else by `username`; each row is applied
+// whole or not at all, and a row that fails is reported with its row
+// and column while the others go on. The options are query
+// parameters or, with a multipart form, form fields (a form field
+// wins). The body may be up to 512 MB.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /imports (the `CreateImport` operationId).
+func (c *ClientWithResponses) CreateImportWithBodyWithResponse(ctx context.Context, params *CreateImportParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateImportResponse, error) {
+	rsp, err := c.CreateImportWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateImportResponse(rsp)
+}
+
+// GetImportWithResponse Get an import, its progress and its first errors
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /imports/{id} (the `GetImport` operationId).
+func (c *ClientWithResponses) GetImportWithResponse(ctx context.Context, id ImportID, reqEditors ...RequestEditorFn) (*GetImportResponse, error) {
+	rsp, err := c.GetImport(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetImportResponse(rsp)
+}
+
+// ApplyImportWithResponse Apply a dry run
+//
+// Imports a dry run's file for real, with its options, as a new import; 422 (`import`) when the import is not a dry run.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /imports/{id}/apply (the `ApplyImport` operationId).
+func (c *ClientWithResponses) ApplyImportWithResponse(ctx context.Context, id ImportID, reqEditors ...RequestEditorFn) (*ApplyImportResponse, error) {
+	rsp, err := c.ApplyImport(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseApplyImportResponse(rsp)
+}
+
+// GetImportErrorsWithResponse Download an import's every error as CSV
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /imports/{id}/errors (the `GetImportErrors` operationId).
+func (c *ClientWithResponses) GetImportErrorsWithResponse(ctx context.Context, id ImportID, reqEditors ...RequestEditorFn) (*GetImportErrorsResponse, error) {
+	rsp, err := c.GetImportErrors(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetImportErrorsResponse(rsp)
+}
+
+// ResumeImportWithResponse Resume an import whose job ended before it did
+//
+// Goes on from the first row not done, with a new job (`job_id`); 422 (`import`) when the import is running or done.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /imports/{id}/resume (the `ResumeImport` operationId).
+func (c *ClientWithResponses) ResumeImportWithResponse(ctx context.Context, id ImportID, reqEditors ...RequestEditorFn) (*ResumeImportResponse, error) {
+	rsp, err := c.ResumeImport(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseResumeImportResponse(rsp)
+}
+
 // ListMessagesWithResponse List the outbox, newest first
 //
 // Delivery state only; bodies, which carry live links, are never shown.
@@ -13628,6 +15297,30 @@ func (c *ClientWithResponses) EnableUsersWithResponse(ctx context.Context, body 
 		return nil, err
 	}
 	return ParseEnableUsersResponse(rsp)
+}
+
+// ExportUsersWithResponse Export users as a CSV or JSON Lines file
+//
+// Every user the filters of `GET /users` keep (no paging: the paging
+// parameters are 400), as a users' file to download: CSV (the
+// default) or JSON Lines, one user a line, the columns and fields an
+// import reads back. Ordered by `sort`, else in the order the users
+// were added. The file is streamed a page of users at a time
+// (chunked); a bad parameter is 400 before anything is sent. A
+// complete file ends with a newline. A failure once the file has begun
+// cannot change the status any more: the connection is closed before
+// the end of the chunked body, which clients report as a truncated
+// transfer, never as a complete file.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /users/export (the `ExportUsers` operationId).
+func (c *ClientWithResponses) ExportUsersWithResponse(ctx context.Context, params *ExportUsersParams, reqEditors ...RequestEditorFn) (*ExportUsersResponse, error) {
+	rsp, err := c.ExportUsers(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseExportUsersResponse(rsp)
 }
 
 // LockUsersWithBodyWithResponse Lock users
@@ -14666,6 +16359,353 @@ func ParseRemoveGroupMembersResponse(rsp *http.Response) (*RemoveGroupMembersRes
 	switch {
 	case rsp.StatusCode == 401:
 		var headers RemoveGroupMembersResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateImportResponse parses an HTTP response from a CreateImportWithResponse call
+func ParseCreateImportResponse(rsp *http.Response) (*CreateImportResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateImportResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 202:
+		var dest ImportAccepted
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON202 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 202:
+		var headers CreateImportResponse202Headers
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = value
+		}
+		response.Headers202 = &headers
+	case rsp.StatusCode == 401:
+		var headers CreateImportResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetImportResponse parses an HTTP response from a GetImportWithResponse call
+func ParseGetImportResponse(rsp *http.Response) (*GetImportResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetImportResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Import
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers GetImportResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseApplyImportResponse parses an HTTP response from a ApplyImportWithResponse call
+func ParseApplyImportResponse(rsp *http.Response) (*ApplyImportResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ApplyImportResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 202:
+		var dest ImportAccepted
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON202 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 202:
+		var headers ApplyImportResponse202Headers
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = value
+		}
+		response.Headers202 = &headers
+	case rsp.StatusCode == 401:
+		var headers ApplyImportResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetImportErrorsResponse parses an HTTP response from a GetImportErrorsWithResponse call
+func ParseGetImportErrorsResponse(rsp *http.Response) (*GetImportErrorsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetImportErrorsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetImportErrorsResponse200Headers
+		if values := rsp.Header.Values("Content-Disposition"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Disposition", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentDisposition = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers GetImportErrorsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseResumeImportResponse parses an HTTP response from a ResumeImportWithResponse call
+func ParseResumeImportResponse(rsp *http.Response) (*ResumeImportResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ResumeImportResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 202:
+		var dest ImportAccepted
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON202 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 202:
+		var headers ResumeImportResponse202Headers
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = value
+		}
+		response.Headers202 = &headers
+	case rsp.StatusCode == 401:
+		var headers ResumeImportResponse401Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -16964,6 +19004,62 @@ func ParseEnableUsersResponse(rsp *http.Response) (*EnableUsersResponse, error) 
 	switch {
 	case rsp.StatusCode == 401:
 		var headers EnableUsersResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseExportUsersResponse parses an HTTP response from a ExportUsersWithResponse call
+func ParseExportUsersResponse(rsp *http.Response) (*ExportUsersResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ExportUsersResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ExportUsersResponse200Headers
+		if values := rsp.Header.Values("Content-Disposition"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Disposition", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentDisposition = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers ExportUsersResponse401Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
