@@ -126,7 +126,7 @@ func TestOrgTreeInTheConsole(t *testing.T) {
 		t.Fatal(err)
 	}
 	click(t, role(page, "button", "Apply filters"))
-	mustSee(t, page.GetByText("2 users"), "the count of the subtree's users")
+	mustSee(t, page.GetByText("2 users", playwright.PageGetByTextOptions{Exact: playwright.Bool(true)}), "the count of the subtree's users")
 	mustSee(t, role(page, "link", "ada"), "ada in Sales' subtree")
 	mustSee(t, role(page, "link", "alan"), "alan in Sales' subtree")
 	if err := expect.Locator(role(page, "link", "grace")).ToHaveCount(0); err != nil {
@@ -138,7 +138,7 @@ func TestOrgTreeInTheConsole(t *testing.T) {
 		t.Fatal(err)
 	}
 	click(t, role(page, "button", "Apply filters"))
-	mustSee(t, page.GetByText("0 users"), "nobody directly in Sales")
+	mustSee(t, page.GetByText("0 users", playwright.PageGetByTextOptions{Exact: playwright.Bool(true)}), "nobody directly in Sales")
 
 	// Storage's panel lists its users; renamed, then removed with its users
 	// moved up to Platform, after a confirmation.

@@ -50,6 +50,16 @@
     });
   });
 
+  // The API reference's operations and schemas are folded; following a
+  // link to one (its table of contents, a schema's name, a shared address)
+  // unfolds it.
+  function unfoldTarget() {
+    var target = location.hash && document.getElementById(decodeURIComponent(location.hash.slice(1)));
+    if (target && target.tagName === "DETAILS") target.open = true;
+  }
+  window.addEventListener("hashchange", unfoldTarget);
+  unfoldTarget();
+
   // ---- Shell: loading feedback, navigation ----
 
   // On narrow screens the header folds behind its "Menu" button. The
