@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -208,5 +210,41 @@ func TestLapsedNoncesArePruned(t *testing.T) {
 	remember("new-")
 	if n, err := s.NonceRows(t.Context()); err != nil || n != 200 {
 		t.Fatalf("nonces kept: %d, %v; want the 200 of the window", n, err)
+	}
+}
+
+// Nonces sent at once, some of them twice, are each accepted exactly
+// once, however the requests that carry them are written together.
+func TestConcurrentNoncesAreEachAcceptedOnce(t *testing.T) {
+	t.Parallel()
+	s := newTestStore(t)
+	s.Sealer = serverKey(t)
+	tn, _ := mustTenant(t, s, "acme")
+	k, _, err := s.CreateAccessKey(t.Context(), tn.ID, store.NewAccessKey{Name: "ci", Role: store.RoleAdmin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	expires := time.Now().Add(15 * time.Minute)
+	const nonces, senders = 50, 4
+	var accepted [nonces]atomic.Int32
+	var wg sync.WaitGroup
+	for range senders {
+		wg.Go(func() {
+			for i := range nonces {
+				err := s.RememberNonce(t.Context(), k.ID, fmt.Sprint("n-", i), expires)
+				switch {
+				case err == nil:
+					accepted[i].Add(1)
+				case !errors.Is(err, store.ErrNonceUsed):
+					t.Errorf("nonce %d: %v", i, err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	for i := range accepted {
+		if n := accepted[i].Load(); n != 1 {
+			t.Errorf("nonce %d accepted %d times by %d senders, want once", i, n, senders)
+		}
 	}
 }

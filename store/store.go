@@ -53,9 +53,10 @@ type Store struct {
 	// own (see NoncesSuffix), on PostgreSQL the database through a pool
 	// of its own (see openPostgres).
 	nonces *sql.DB
-	// noncesRemembered counts RememberNonce's calls, which prune lapsed
+	// noncesRemembered counts the nonces remembered, which prune lapsed
 	// nonces now and then.
 	noncesRemembered atomic.Uint64
+	nonceQueue       nonceQueue
 	// commits counts this store's write transactions; reads cached
 	// from before the latest one are not used.
 	commits  atomic.Uint64
@@ -106,6 +107,7 @@ func (s *Store) Engine() string {
 
 // Close closes both connection pools.
 func (s *Store) Close() error {
+	s.nonceQueue.close()
 	s.stmts.Range(func(_, v any) bool { v.(*sql.Stmt).Close(); return true })
 	s.wstmts.Range(func(_, v any) bool { v.(*sql.Stmt).Close(); return true })
 	if s.r == s.w {

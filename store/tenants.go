@@ -111,9 +111,14 @@ func (s *Store) createTenant(ctx context.Context, tx *sql.Tx, name, alias string
 }
 
 // GetTenant returns a tenant by id, or ErrNotFound.
+//
+// Through the read cache: signed requests name their tenant's instance on
+// every call, and the row's read was a tenth of such a request.
 func (s *Store) GetTenant(ctx context.Context, id int64) (Tenant, error) {
-	return s.scanTenant(s.rd.QueryRowContext(ctx,
-		`SELECT id, name, alias, default_language, created_at FROM tenants WHERE id = ?`, id))
+	return cachedRead(ctx, s, fmt.Sprintf("tenant\x00%d", id), func(ctx context.Context) (Tenant, error) {
+		return s.scanTenant(s.rd.QueryRowContext(ctx,
+			`SELECT id, name, alias, default_language, created_at FROM tenants WHERE id = ?`, id))
+	})
 }
 
 // GetTenantByAlias returns a tenant by alias, or ErrNotFound.
