@@ -238,8 +238,11 @@ func (r *Reader) decodeJSON(line []byte) (Record, error) {
 			}
 			for k, v := range tags {
 				rec.Columns[TagPrefix+k] = true
-				if v != nil {
-					setCell(&rec.User, TagPrefix+k, *v)
+				if rec.User.Tags == nil {
+					rec.User.Tags = map[string]string{}
+				}
+				if v != nil { // JSON, unlike a CSV cell, holds an empty value
+					rec.User.Tags[k] = *v
 				}
 			}
 		case "properties":

@@ -4,10 +4,11 @@
 //
 // CSV: a header row naming the columns, UTF-8 (a byte-order mark is
 // skipped), cells separated by commas or semicolons (read from the header
-// row). Lists (groups, required actions, a multiselect property's values)
-// are one cell, their items joined by "|"; an item holding a "|" or a "\"
-// escapes it with a "\". Tags are one column each, named "tag:" and the
-// key; custom properties one column each, named "property:" and the key.
+// row). Lists (groups, required actions, a property's values: one but for
+// a multiselect) are one cell, their items joined by "|"; an item holding
+// a "|" or a "\" escapes it with a "\". Tags are one column each, named
+// "tag:" and the key; custom properties one column each, named "property:"
+// and the key.
 // Times are RFC 3339; booleans true or false; an empty cell is no value.
 //
 // JSON Lines: one JSON object a line, keyed by the same column names;

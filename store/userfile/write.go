@@ -76,15 +76,9 @@ func (w *Writer) Write(r Row) error {
 		rec = append(rec, r.Tags[t])
 	}
 	for _, p := range w.props {
-		vals := r.Properties[p.Key]
-		switch {
-		case p.Type == "multiselect":
-			rec = append(rec, JoinList(vals))
-		case len(vals) > 0:
-			rec = append(rec, vals[0])
-		default:
-			rec = append(rec, "")
-		}
+		// Every property's cell is a list, one item unless a multiselect:
+		// a reader needs no property's type to read it.
+		rec = append(rec, JoinList(r.Properties[p.Key]))
 	}
 	w.record = rec
 	return w.csv.Write(rec)
