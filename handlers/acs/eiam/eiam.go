@@ -20,7 +20,7 @@ type api struct{ store *store.Store }
 // Register adds EIAM's actions to h.
 func Register(h *acs.Handler, st *store.Store) {
 	a := api{st}
-	h.Register(Version, "ListUsers", acs.Action{Serve: a.listUsers})
+	h.Register(Version, "ListUsers", acs.Action{ReadOnly: true, Serve: a.listUsers})
 }
 
 // instance reads InstanceId, which must name the pair's own tenant, and
