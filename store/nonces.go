@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 )
@@ -136,40 +137,63 @@ func (s *Store) checkpointNonces() {
 	}
 }
 
-// insertNonces writes a batch of nonces in one transaction, pruning
-// lapsed ones now and then; used says which were taken already (earlier
-// in the batch too). A nonce whose window lapsed is taken afresh, pruned
-// or not.
+// insertNonces writes a batch of nonces, pruning lapsed ones now and then;
+// used says which were taken already (earlier in the batch too). A nonce
+// whose window lapsed is taken afresh, pruned or not. The batch is one
+// statement, committed on its own: most batches hold one nonce, and
+// BEGIN, INSERT and COMMIT were three round trips to PostgreSQL and
+// three statements through SQLite's driver.
 func (s *Store) insertNonces(batch []nonceRequest) (used []bool, err error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	tx, err := s.nonces.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, fmt.Errorf("store: remember nonces: %w", err)
-	}
-	defer tx.Rollback()
 	now := s.nowMillis()
 	if n := s.noncesRemembered.Add(uint64(len(batch))); n/noncesPruneEvery != (n-uint64(len(batch)))/noncesPruneEvery {
-		if _, err := tx.ExecContext(ctx, s.pruneNoncesSQL(), now, max(noncesPruned, 4*len(batch))); err != nil {
+		if _, err := s.nonces.ExecContext(ctx, s.pruneNoncesSQL(), now, max(noncesPruned, 4*len(batch))); err != nil {
 			return nil, fmt.Errorf("store: prune nonces: %w", err)
 		}
 	}
-	used = make([]bool, len(batch))
-	for i, r := range batch {
-		res, err := tx.ExecContext(ctx, `INSERT INTO request_nonces (access_key_id, nonce_hash, expires_at) VALUES (?, ?, ?)
-			ON CONFLICT (access_key_id, nonce_hash) DO UPDATE SET expires_at = excluded.expires_at
-			WHERE request_nonces.expires_at <= ?`, r.key, r.hash[:], r.expires, now)
-		if err != nil {
-			return nil, fmt.Errorf("store: remember nonce: %w", err)
-		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return nil, fmt.Errorf("store: remember nonce: %w", err)
-		}
-		used[i] = n == 0
+	type pair struct {
+		key  int64
+		hash [sha256.Size]byte
 	}
-	if err := tx.Commit(); err != nil {
+	// A nonce twice in the batch is written once (PostgreSQL refuses to
+	// change a row twice in one statement) and its second use refused.
+	used = make([]bool, len(batch))
+	first := make(map[pair]int, len(batch))
+	values := make([]string, 0, len(batch))
+	args := make([]any, 0, 3*len(batch)+1)
+	for i, r := range batch {
+		p := pair{r.key, r.hash}
+		if _, ok := first[p]; ok {
+			used[i] = true
+			continue
+		}
+		first[p] = i
+		values = append(values, "(?, ?, ?)")
+		args = append(args, r.key, r.hash[:], r.expires)
+	}
+	rows, err := s.nonces.QueryContext(ctx, `INSERT INTO request_nonces (access_key_id, nonce_hash, expires_at) VALUES `+
+		strings.Join(values, ", ")+` ON CONFLICT (access_key_id, nonce_hash) DO UPDATE SET expires_at = excluded.expires_at
+		WHERE request_nonces.expires_at <= ? RETURNING access_key_id, nonce_hash`, append(args, now)...)
+	if err != nil {
 		return nil, fmt.Errorf("store: remember nonces: %w", err)
+	}
+	defer rows.Close()
+	taken := make(map[pair]bool, len(first))
+	for rows.Next() {
+		var p pair
+		var hash []byte
+		if err := rows.Scan(&p.key, &hash); err != nil {
+			return nil, fmt.Errorf("store: remember nonces: %w", err)
+		}
+		copy(p.hash[:], hash)
+		taken[p] = true
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return nil, fmt.Errorf("store: remember nonces: %w", err)
+	}
+	for p, i := range first {
+		used[i] = !taken[p]
 	}
 	return used, nil
 }
