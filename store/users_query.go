@@ -344,7 +344,7 @@ func (s *Store) QueryUsers(ctx context.Context, tenant int64, q UserQuery) (List
 		return out, err
 	}
 	if q.Where != nil {
-		if err := s.whereExpr(*q.Where, &p); err != nil {
+		if err := s.whereExpr(ctx, tenant, *q.Where, &p); err != nil {
 			return out, err
 		}
 	}

@@ -1,0 +1,247 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Fields a UserExpr's tests may use besides QueryFields and tags: the
+// groups a user belongs to (by id or by name) and the tenant's custom
+// properties (FieldProperty and the key). Each is read from its own
+// index (memberships, property values), not from the users' rows.
+const (
+	FieldGroupID   = "groups.id"
+	FieldGroupName = "groups.name"
+	FieldProperty  = "properties."
+)
+
+// exprProperties reads the properties e tests, by lower-case key, with
+// their options and how many users hold a value. Keys are matched without
+// case, as the protocols that filter by them name attributes.
+func (s *Store) exprProperties(ctx context.Context, tenant int64, e UserExpr) (map[string]Property, error) {
+	var keys []string
+	for _, c := range e.conds() {
+		if k, ok := strings.CutPrefix(c.Field, FieldProperty); ok {
+			keys = append(keys, strings.ToLower(k))
+		}
+	}
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	defs, err := s.propertyDefs(ctx, tenant)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]Property{}
+	for _, d := range defs.list {
+		if !slices.Contains(keys, strings.ToLower(d.Key)) {
+			continue
+		}
+		// The cached definitions carry no counts; a filter needs them.
+		p, err := getProperty(ctx, s.rd, tenant, d.ID, "")
+		if err != nil {
+			return nil, err
+		}
+		out[strings.ToLower(d.Key)] = p
+	}
+	return out, nil
+}
+
+// setCondition answers a test of a user's groups or properties ("" for
+// other fields); scan says it reads every user.
+func (s *Store) setCondition(c UserCond, props map[string]Property) (cond string, args []any, scan bool, msg string) {
+	switch {
+	case c.Field == FieldGroupID || c.Field == FieldGroupName:
+		return s.groupsCondition(c)
+	case strings.HasPrefix(c.Field, FieldProperty):
+		p, ok := props[strings.ToLower(strings.TrimPrefix(c.Field, FieldProperty))]
+		if !ok {
+			return "", nil, false, fmt.Sprintf("There is no property %s.", strings.TrimPrefix(c.Field, FieldProperty))
+		}
+		cond, args, msg = s.propertyCondition(p, c)
+		return cond, args, false, msg
+	}
+	return "", nil, false, ""
+}
+
+// groupsCondition tests the groups a user belongs to: a group's members
+// are one range of the memberships' primary key. Whether a user belongs
+// to any group is a probe of each user's memberships.
+func (s *Store) groupsCondition(c UserCond) (cond string, args []any, scan bool, msg string) {
+	switch c.Op {
+	case "exists":
+		b, ok := c.Value.(bool)
+		if !ok {
+			return "", nil, false, "The value of the exists operator must be true or false."
+		}
+		cond = "EXISTS (SELECT 1 FROM group_members m WHERE m.user_id = u.id)"
+		if !b {
+			cond = "NOT " + cond
+		}
+		return cond, nil, true, ""
+	case "eq", "not":
+	default:
+		return "", nil, false, "A user's groups are matched by equality or presence only."
+	}
+	match := "g.id = ?"
+	if c.Field == FieldGroupName {
+		match = "g.name = ?"
+		if _, ok := c.Value.(string); !ok {
+			return "", nil, false, "A group's name is text."
+		}
+	} else if _, ok := c.Value.(int64); !ok {
+		return "", nil, false, "A group's id is the id of a group of this tenant."
+	}
+	cond = "u.id IN (SELECT m.user_id FROM user_groups g JOIN group_members m ON m.group_id = g.id WHERE g.tenant_id = ? AND " +
+		match + ")"
+	if c.Op == "not" {
+		cond = "NOT (" + cond + ")"
+	}
+	return cond, []any{tenantArg{}, c.Value}, false, ""
+}
+
+// propertyCondition tests users' values of p: equality, presence, a
+// prefix and a date's range are ranges of the values' primary key; a
+// choice's tests are first answered over its options. A substring, a
+// suffix or a number's range reads every value of p, so it is refused
+// when more users hold one than a query may read.
+func (s *Store) propertyCondition(p Property, c UserCond) (cond string, args []any, msg string) {
+	holders := func(match string, a ...any) (string, []any) {
+		return "u.id IN (SELECT v.user_id FROM user_property_values v WHERE v.property_id = ? AND " + match + ")",
+			append([]any{p.ID}, a...)
+	}
+	negate := func(cond string, args []any) (string, []any, string) {
+		if c.Op == "not" {
+			cond = "NOT (" + cond + ")"
+		}
+		return cond, args, ""
+	}
+	if c.Op == "exists" {
+		b, ok := c.Value.(bool)
+		if !ok {
+			return "", nil, "The value of the exists operator must be true or false."
+		}
+		cond, args = holders("1 = 1")
+		if !b {
+			cond = "NOT (" + cond + ")"
+		}
+		return cond, args, ""
+	}
+	text, ok := c.Value.(string)
+	if !ok {
+		text = fmt.Sprint(c.Value)
+	}
+	if p.IsSelect() {
+		var ids []int64
+		for _, o := range p.Options {
+			if optionMatches(c.Op, strings.ToLower(o.Value), strings.ToLower(text)) {
+				ids = append(ids, o.ID)
+			}
+		}
+		switch {
+		case !slices.Contains([]string{"eq", "not", "contain", OpPrefix, OpSuffix}, c.Op):
+			return "", nil, fmt.Sprintf("%s is one of its listed values; it is compared as text (equal, contains, "+
+				"starts or ends with) or tested for presence.", p.Label())
+		case len(ids) == 0:
+			return negate("1 = 0", nil)
+		}
+		marks, ids2 := idList(ids)
+		cond, args = holders("v.option_id IN ("+marks+") AND v.value = ''", ids2...)
+		return negate(cond, args)
+	}
+	free := "v.option_id = 0 AND "
+	if c.Op == "eq" || c.Op == "not" {
+		_, canon, msg := canonical(p, []string{propertyDate(p, text)})
+		if msg != "" {
+			return "", nil, msg
+		}
+		cond, args = holders(free+"v.value = ?", canon)
+		return negate(cond, args)
+	}
+	cmp := map[string]string{"lt": "<", "lte": "<=", "gt": ">", "gte": ">="}[c.Op]
+	tooMany := func(what string) string {
+		if p.UserCount <= s.planner.scanLimit() {
+			return ""
+		}
+		return fmt.Sprintf("%s reads every value of %s, and %d users hold one: more than the %d a filter may read. "+
+			"Compare it by equality instead.", what, p.Label(), p.UserCount, s.planner.scanLimit())
+	}
+	switch {
+	case p.Type == "text" && c.Op == OpPrefix:
+		lo, hi := prefixRange(text)
+		cond, args = holders(free+"v.value >= ? AND v.value < ?", lo, hi)
+		return cond, args, ""
+	case p.Type == "text" && (c.Op == "contain" || c.Op == OpSuffix):
+		if msg := tooMany("A substring"); msg != "" {
+			return "", nil, msg
+		}
+		pattern := likeContains(text)
+		if c.Op == OpSuffix {
+			pattern = strings.TrimSuffix(pattern, "%")
+		}
+		cond, args = holders(free+"v.value "+s.like()+` ? ESCAPE '\'`, pattern)
+		return cond, args, ""
+	case p.Type == "date" && cmp != "":
+		_, canon, msg := canonical(p, []string{propertyDate(p, text)})
+		if msg != "" {
+			return "", nil, msg
+		}
+		// Dates are kept as 2026-11-23, whose text sorts as the dates do.
+		cond, args = holders(free+"v.value "+cmp+" ?", canon)
+		return cond, args, ""
+	case p.Type == "number" && cmp != "":
+		n, err := strconv.ParseFloat(text, 64)
+		if err != nil {
+			return "", nil, fmt.Sprintf("%q is not a number.", text)
+		}
+		if msg := tooMany("A comparison of numbers"); msg != "" {
+			return "", nil, msg
+		}
+		num := "CAST(v.value AS REAL)"
+		if s.pg {
+			num = "v.value::float8"
+		}
+		cond, args = holders(free+num+" "+cmp+" ?", n)
+		return cond, args, ""
+	}
+	switch p.Type {
+	case "number", "date":
+		return "", nil, fmt.Sprintf("%s holds a %s; it is compared by equality or order (greater, less) or tested for presence.",
+			p.Label(), p.Type)
+	case "boolean":
+		return "", nil, fmt.Sprintf("%s holds true or false; it is compared by equality or tested for presence.", p.Label())
+	}
+	return "", nil, fmt.Sprintf("%s holds text; it is compared by equality, substring, prefix or suffix, or tested for presence.",
+		p.Label())
+}
+
+// propertyDate is a date property's value given as a time at midnight
+// (SCIM's dateTime) as the date it is; other values as they are.
+func propertyDate(p Property, text string) string {
+	if t, err := time.Parse(time.RFC3339, text); err == nil && p.Type == "date" &&
+		t.Equal(time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, t.Location())) {
+		return t.Format(time.DateOnly)
+	}
+	return text
+}
+
+// optionMatches says whether an option's value (lower case) passes a
+// text test of want (lower case); not is the negation of eq, applied
+// to the holders.
+func optionMatches(op, value, want string) bool {
+	switch op {
+	case "eq", "not":
+		return value == want
+	case "contain":
+		return strings.Contains(value, want)
+	case OpPrefix:
+		return strings.HasPrefix(value, want)
+	case OpSuffix:
+		return strings.HasSuffix(value, want)
+	}
+	return false
+}
