@@ -87,6 +87,7 @@ func TestSCIMFilterUsersByGroupsAndProperties(t *testing.T) {
 		{ext("badge") + ` sw "B-"`, "bob"},
 		{ext("badge") + ` co "-"`, "alice bob carol"},
 		{ext("badge") + ` ew "00"`, "alice bob carol"},
+		{ext("badge") + ` co "a-"`, "carol"},
 		{`not (` + ext("badge") + ` pr)`, "dave"},
 		{`groups.display eq "Engineering" and ` + ext("site") + ` eq "paris"`, "bob"},
 	} {
@@ -108,6 +109,15 @@ func TestSCIMFilterUsersByGroupsAndProperties(t *testing.T) {
 	} {
 		status, body := a.scim(t, "GET", "/Users?filter="+filterQuery(c.filter), "")
 		wantSCIMError(t, "filter "+c.filter, status, body, 400, "invalidFilter", c.detail)
+	}
+	// Text properties are matched as written, choices without case; the
+	// schema says so.
+	schema := a.mustSCIM(t, 200, "GET", "/Schemas/"+rosterExt, "")
+	for _, at := range schema["attributes"].([]any) {
+		at := at.(map[string]any)
+		if at["caseExact"] != (at["name"] == "badge") {
+			t.Errorf("attribute %v: caseExact %v", at["name"], at["caseExact"])
+		}
 	}
 	// Another tenant's key sees none of acme's groups' members.
 	if status, l := a.scimAs(t, a.other, "GET", "/Users?filter="+filterQuery(`groups.value eq "`+ids["Engineering"]+`"`), ""); status != 200 ||

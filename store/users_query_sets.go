@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Fields a UserExpr's tests may use besides QueryFields and tags: the
@@ -179,11 +180,20 @@ func (s *Store) propertyCondition(p Property, c UserCond) (cond string, args []a
 		if msg := tooMany("A substring"); msg != "" {
 			return "", nil, msg
 		}
-		pattern := likeContains(text)
-		if c.Op == OpSuffix {
-			pattern = strings.TrimSuffix(pattern, "%")
+		// Compared with case, as equality and prefixes are (the values'
+		// index is of their bytes).
+		switch {
+		case c.Op == "contain" && s.pg:
+			cond, args = holders(free+"strpos(v.value, ?) > 0", text)
+		case c.Op == "contain":
+			cond, args = holders(free+"instr(v.value, ?) > 0", text)
+		case text == "":
+			cond, args = holders(free + "1 = 1")
+		case s.pg:
+			cond, args = holders(free+"right(v.value, ?) = ?", utf8.RuneCountInString(text), text)
+		default:
+			cond, args = holders(free+"substr(v.value, -?) = ?", utf8.RuneCountInString(text), text)
 		}
-		cond, args = holders(free+"v.value "+s.like()+` ? ESCAPE '\'`, pattern)
 		return cond, args, ""
 	case p.Type == "date" && cmp != "":
 		_, canon, msg := canonical(p, []string{propertyDate(p, text)})

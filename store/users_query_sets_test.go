@@ -87,6 +87,9 @@ func TestQueryUsersByGroupsAndProperties(t *testing.T) {
 		{prop("joined", "gte", "2025-01-01"), "alan"},
 		{prop("badge", store.OpPrefix, "A-"), "ada"},
 		{prop("badge", "contain", "-"), "ada alan"},
+		{prop("badge", "contain", "b-"), ""},
+		{prop("badge", store.OpSuffix, "-2"), "alan"},
+		{prop("badge", store.OpPrefix, "a"), ""},
 		{store.UserExpr{Op: store.ExprAnd, Args: []store.UserExpr{test(store.FieldGroupName, "eq", "Engineering"),
 			prop("level", "eq", "3")}}, "ada"},
 	} {
