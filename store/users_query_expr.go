@@ -45,16 +45,16 @@ func (e UserExpr) conds() []UserCond {
 }
 
 // whereExpr adds e's SQL to p: AND-ed to its clause (and to its driven
-// clause, which has the same arguments up to here). The properties e
-// tests are read first, for their types, options and holders.
+// clause, which has the same arguments up to here). The groups and
+// properties e tests are read first.
 func (s *Store) whereExpr(ctx context.Context, tenant int64, e UserExpr, p *queryPlan) error {
-	props, err := s.exprProperties(ctx, tenant, e)
+	sets, err := s.exprSets(ctx, tenant, e)
 	if err != nil {
 		return err
 	}
 	fe := FieldErrors{}
 	cond, args := exprSQL(e, fe, func(c UserCond) (string, []any, string) {
-		cond, args, scan, msg := s.setCondition(c, props)
+		cond, args, scan, msg := s.setCondition(c, sets)
 		if cond == "" && msg == "" {
 			cond, args, scan, msg = s.textCondition(c)
 		}

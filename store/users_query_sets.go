@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -20,50 +22,103 @@ const (
 	FieldProperty  = "properties."
 )
 
-// exprProperties reads the properties e tests, by lower-case key, with
-// their options and how many users hold a value. Keys are matched without
-// case, as the protocols that filter by them name attributes.
-func (s *Store) exprProperties(ctx context.Context, tenant int64, e UserExpr) (map[string]Property, error) {
+// exprSets is what a filter's tests of groups and properties need: the
+// properties they test (by lower-case key) with their counts, the groups
+// (by id, and by lower-case name) and the tenant's size, to choose how
+// each set of users is read.
+type exprSets struct {
+	props  map[string]Property
+	groups map[any]Group
+	users  int
+}
+
+// exprSets reads the groups and properties e tests. Property keys are
+// matched without case, as the protocols that filter by them name
+// attributes; a group of another tenant is no group.
+func (s *Store) exprSets(ctx context.Context, tenant int64, e UserExpr) (exprSets, error) {
+	x := exprSets{props: map[string]Property{}, groups: map[any]Group{}}
 	var keys []string
+	need := false
 	for _, c := range e.conds() {
+		need = need || c.Field == FieldGroupID || c.Field == FieldGroupName || strings.HasPrefix(c.Field, FieldProperty)
+		var g Group
+		var err error
+		switch v := c.Value.(type) {
+		case int64:
+			if c.Field == FieldGroupID {
+				g, err = getGroup(ctx, s.rd, tenant, v)
+			}
+		case string:
+			if c.Field == FieldGroupName {
+				g, err = scanGroup(s.rd.QueryRowContext(ctx, `SELECT `+groupColumns+` FROM user_groups g
+					WHERE g.tenant_id = ? AND g.name = ?`, tenant, v))
+				v = strings.ToLower(v)
+			}
+			c.Value = v
+		}
 		if k, ok := strings.CutPrefix(c.Field, FieldProperty); ok {
 			keys = append(keys, strings.ToLower(k))
 		}
+		switch {
+		case errors.Is(err, ErrNotFound) || errors.Is(err, sql.ErrNoRows):
+		case err != nil:
+			return x, err
+		case g.ID != 0:
+			x.groups[c.Value] = g
+		}
 	}
-	if len(keys) == 0 {
-		return nil, nil
+	if !need {
+		return x, nil
+	}
+	var err error
+	if x.users, err = s.tenantUserCount(ctx, tenant); err != nil || len(keys) == 0 {
+		return x, err
 	}
 	defs, err := s.propertyDefs(ctx, tenant)
 	if err != nil {
-		return nil, err
+		return x, err
 	}
-	out := map[string]Property{}
 	for _, d := range defs.list {
 		if !slices.Contains(keys, strings.ToLower(d.Key)) {
 			continue
 		}
-		// The cached definitions carry no counts; a filter needs them.
+		// The cached definitions carry no counts; choosing how to read
+		// a property's holders needs them.
 		p, err := getProperty(ctx, s.rd, tenant, d.ID, "")
 		if err != nil {
-			return nil, err
+			return x, err
 		}
-		out[strings.ToLower(d.Key)] = p
+		x.props[strings.ToLower(d.Key)] = p
 	}
-	return out, nil
+	return x, nil
+}
+
+// holders is the users of a set, from a table aliased a, rows matching
+// match: read from the set (IN) when it is small, or, when it holds more
+// than a tenth of the tenant, tested user by user (EXISTS, an index probe
+// each): SQLite reads an IN's whole set before its first user, which for
+// most of a million users takes longer than a query may, while walking
+// users finds a page and a capped count among them soon.
+func (x exprSets) holders(size int, table, match string) string {
+	alias := table[strings.LastIndexByte(table, ' ')+1:]
+	if size*10 > x.users {
+		return "EXISTS (SELECT 1 FROM " + table + " WHERE " + match + " AND " + alias + ".user_id = u.id)"
+	}
+	return "u.id IN (SELECT " + alias + ".user_id FROM " + table + " WHERE " + match + ")"
 }
 
 // setCondition answers a test of a user's groups or properties ("" for
 // other fields); scan says it reads every user.
-func (s *Store) setCondition(c UserCond, props map[string]Property) (cond string, args []any, scan bool, msg string) {
+func (s *Store) setCondition(c UserCond, x exprSets) (cond string, args []any, scan bool, msg string) {
 	switch {
 	case c.Field == FieldGroupID || c.Field == FieldGroupName:
-		return s.groupsCondition(c)
+		return x.groupsCondition(c)
 	case strings.HasPrefix(c.Field, FieldProperty):
-		p, ok := props[strings.ToLower(strings.TrimPrefix(c.Field, FieldProperty))]
+		p, ok := x.props[strings.ToLower(strings.TrimPrefix(c.Field, FieldProperty))]
 		if !ok {
 			return "", nil, false, fmt.Sprintf("There is no property %s.", strings.TrimPrefix(c.Field, FieldProperty))
 		}
-		cond, args, msg = s.propertyCondition(p, c)
+		cond, args, msg = s.propertyCondition(p, c, x)
 		return cond, args, false, msg
 	}
 	return "", nil, false, ""
@@ -72,7 +127,7 @@ func (s *Store) setCondition(c UserCond, props map[string]Property) (cond string
 // groupsCondition tests the groups a user belongs to: a group's members
 // are one range of the memberships' primary key. Whether a user belongs
 // to any group is a probe of each user's memberships.
-func (s *Store) groupsCondition(c UserCond) (cond string, args []any, scan bool, msg string) {
+func (x exprSets) groupsCondition(c UserCond) (cond string, args []any, scan bool, msg string) {
 	switch c.Op {
 	case "exists":
 		b, ok := c.Value.(bool)
@@ -88,21 +143,28 @@ func (s *Store) groupsCondition(c UserCond) (cond string, args []any, scan bool,
 	default:
 		return "", nil, false, "A user's groups are matched by equality or presence only."
 	}
-	match := "g.id = ?"
-	if c.Field == FieldGroupName {
-		match = "g.name = ?"
-		if _, ok := c.Value.(string); !ok {
+	key := c.Value
+	switch v := c.Value.(type) {
+	case string:
+		if c.Field != FieldGroupName {
+			return "", nil, false, "A group's id is the id of a group of this tenant."
+		}
+		key = strings.ToLower(v)
+	case int64:
+		if c.Field != FieldGroupID {
 			return "", nil, false, "A group's name is text."
 		}
-	} else if _, ok := c.Value.(int64); !ok {
-		return "", nil, false, "A group's id is the id of a group of this tenant."
+	default:
+		return "", nil, false, "A group is named by its id or its name."
 	}
-	cond = "u.id IN (SELECT m.user_id FROM user_groups g JOIN group_members m ON m.group_id = g.id WHERE g.tenant_id = ? AND " +
-		match + ")"
+	cond = "1 = 0"
+	if g, ok := x.groups[key]; ok {
+		cond, args = x.holders(g.MemberCount, "group_members m", "m.group_id = ?"), []any{g.ID}
+	}
 	if c.Op == "not" {
 		cond = "NOT (" + cond + ")"
 	}
-	return cond, []any{tenantArg{}, c.Value}, false, ""
+	return cond, args, false, ""
 }
 
 // propertyCondition tests users' values of p: equality, presence, a
@@ -110,10 +172,12 @@ func (s *Store) groupsCondition(c UserCond) (cond string, args []any, scan bool,
 // choice's tests are first answered over its options. A substring, a
 // suffix or a number's range reads every value of p, so it is refused
 // when more users hold one than a query may read.
-func (s *Store) propertyCondition(p Property, c UserCond) (cond string, args []any, msg string) {
+func (s *Store) propertyCondition(p Property, c UserCond, x exprSets) (cond string, args []any, msg string) {
+	// The holders of free values (not of a choice) are taken to be few:
+	// no counter says how many hold one.
+	size := 0
 	holders := func(match string, a ...any) (string, []any) {
-		return "u.id IN (SELECT v.user_id FROM user_property_values v WHERE v.property_id = ? AND " + match + ")",
-			append([]any{p.ID}, a...)
+		return x.holders(size, "user_property_values v", "v.property_id = ? AND "+match), append([]any{p.ID}, a...)
 	}
 	negate := func(cond string, args []any) (string, []any, string) {
 		if c.Op == "not" {
@@ -126,6 +190,7 @@ func (s *Store) propertyCondition(p Property, c UserCond) (cond string, args []a
 		if !ok {
 			return "", nil, "The value of the exists operator must be true or false."
 		}
+		size = p.UserCount
 		cond, args = holders("1 = 1")
 		if !b {
 			cond = "NOT (" + cond + ")"
@@ -140,7 +205,7 @@ func (s *Store) propertyCondition(p Property, c UserCond) (cond string, args []a
 		var ids []int64
 		for _, o := range p.Options {
 			if optionMatches(c.Op, strings.ToLower(o.Value), strings.ToLower(text)) {
-				ids = append(ids, o.ID)
+				ids, size = append(ids, o.ID), size+o.UserCount
 			}
 		}
 		switch {
