@@ -40,31 +40,30 @@ func (s *Store) exprSets(ctx context.Context, tenant int64, e UserExpr) (exprSet
 	var keys []string
 	need := false
 	for _, c := range e.conds() {
-		need = need || c.Field == FieldGroupID || c.Field == FieldGroupName || strings.HasPrefix(c.Field, FieldProperty)
 		var g Group
 		var err error
-		switch v := c.Value.(type) {
-		case int64:
-			if c.Field == FieldGroupID {
-				g, err = getGroup(ctx, s.rd, tenant, v)
+		switch {
+		case strings.HasPrefix(c.Field, FieldProperty):
+			keys = append(keys, strings.ToLower(strings.TrimPrefix(c.Field, FieldProperty)))
+		case c.Field == FieldGroupID:
+			if id, ok := c.Value.(int64); ok {
+				g, err = getGroup(ctx, s.rd, tenant, id)
 			}
-		case string:
-			if c.Field == FieldGroupName {
+		case c.Field == FieldGroupName:
+			if name, ok := c.Value.(string); ok {
 				g, err = scanGroup(s.rd.QueryRowContext(ctx, `SELECT `+groupColumns+` FROM user_groups g
-					WHERE g.tenant_id = ? AND g.name = ?`, tenant, v))
-				v = strings.ToLower(v)
+					WHERE g.tenant_id = ? AND g.name = ?`, tenant, name))
 			}
-			c.Value = v
+		default:
+			continue
 		}
-		if k, ok := strings.CutPrefix(c.Field, FieldProperty); ok {
-			keys = append(keys, strings.ToLower(k))
-		}
+		need = true
 		switch {
 		case errors.Is(err, ErrNotFound) || errors.Is(err, sql.ErrNoRows):
 		case err != nil:
 			return x, err
 		case g.ID != 0:
-			x.groups[c.Value] = g
+			x.groups[groupKey(c.Value)] = g
 		}
 	}
 	if !need {
@@ -93,8 +92,17 @@ func (s *Store) exprSets(ctx context.Context, tenant int64, e UserExpr) (exprSet
 	return x, nil
 }
 
-// holders is the users of a set, from a table aliased a, rows matching
-// match: read from the set (IN) when it is small, or, when it holds more
+// groupKey is a group's key in exprSets.groups: its id, or its name
+// without case.
+func groupKey(v any) any {
+	if name, ok := v.(string); ok {
+		return strings.ToLower(name)
+	}
+	return v
+}
+
+// holders is the users of a set, the rows of table (ending in its alias)
+// that match: read from the set (IN) when it is small, or, when it holds more
 // than a tenth of the tenant, tested user by user (EXISTS, an index probe
 // each): SQLite reads an IN's whole set before its first user, which for
 // most of a million users takes longer than a query may, while walking
@@ -143,13 +151,11 @@ func (x exprSets) groupsCondition(c UserCond) (cond string, args []any, scan boo
 	default:
 		return "", nil, false, "A user's groups are matched by equality or presence only."
 	}
-	key := c.Value
-	switch v := c.Value.(type) {
+	switch c.Value.(type) {
 	case string:
 		if c.Field != FieldGroupName {
 			return "", nil, false, "A group's id is the id of a group of this tenant."
 		}
-		key = strings.ToLower(v)
 	case int64:
 		if c.Field != FieldGroupID {
 			return "", nil, false, "A group's name is text."
@@ -158,7 +164,7 @@ func (x exprSets) groupsCondition(c UserCond) (cond string, args []any, scan boo
 		return "", nil, false, "A group is named by its id or its name."
 	}
 	cond = "1 = 0"
-	if g, ok := x.groups[key]; ok {
+	if g, ok := x.groups[groupKey(c.Value)]; ok {
 		cond, args = x.holders(g.MemberCount, "group_members m", "m.group_id = ?"), []any{g.ID}
 	}
 	if c.Op == "not" {
@@ -215,8 +221,8 @@ func (s *Store) propertyCondition(p Property, c UserCond, x exprSets) (cond stri
 		case len(ids) == 0:
 			return negate("1 = 0", nil)
 		}
-		marks, ids2 := idList(ids)
-		cond, args = holders("v.option_id IN ("+marks+") AND v.value = ''", ids2...)
+		marks, optionArgs := idList(ids)
+		cond, args = holders("v.option_id IN ("+marks+") AND v.value = ''", optionArgs...)
 		return negate(cond, args)
 	}
 	free := "v.option_id = 0 AND "
