@@ -104,14 +104,14 @@ func compared(v any) string {
 
 // idTest compares an attribute holding ids with prefix to the id e names:
 // eq, ne or pr. Text that is no such id is no one's id.
-func idTest(e *filter.AttributeExpression, label, field, prefix string) (store.UserExpr, error) {
+func idTest(e *filter.AttributeExpression, field, label, prefix string) (store.UserExpr, error) {
 	op, err := storeOp(e)
 	if err != nil {
 		return store.UserExpr{}, err
 	}
 	c := store.UserCond{Field: field, Op: op, Label: label, Value: true}
 	if op != "exists" {
-		id, ok := store.ParseID(prefix, toString(e.CompareValue))
+		id, ok := store.ParseID(prefix, compared(e.CompareValue))
 		switch {
 		case op != "eq" && op != "not":
 			return store.UserExpr{}, invalidFilter("%s is compared with eq or ne, or tested with pr.", label)
@@ -159,7 +159,7 @@ func userTest(e *filter.AttributeExpression, parent string) (store.UserExpr, err
 	case path == "emails.primary":
 		return always, nil
 	case path == "groups" || path == "groups.value":
-		return idTest(e, attr, store.FieldGroupID, store.PrefixGroup)
+		return idTest(e, store.FieldGroupID, attr, store.PrefixGroup)
 	case path == "groups.display":
 		return textTest(e, store.FieldGroupName, attr)
 	}

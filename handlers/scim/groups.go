@@ -94,9 +94,9 @@ func groupTest(e *filter.AttributeExpression, parent string) (store.UserExpr, er
 	case "displayname":
 		return textTest(e, store.GroupFieldName, attr)
 	case "id":
-		return idTest(e, attr, store.GroupFieldID, store.PrefixGroup)
+		return idTest(e, store.GroupFieldID, attr, store.PrefixGroup)
 	case "members", "members.value":
-		return idTest(e, attr, store.GroupFieldMember, store.PrefixUser)
+		return idTest(e, store.GroupFieldMember, attr, store.PrefixUser)
 	case "externalid":
 		// Roster keeps no external id of groups: none has one.
 		return never, nil
