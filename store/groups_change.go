@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 )
 
 // GroupChange is a change to a group's name and members made at once, in
@@ -111,70 +110,4 @@ func (s *Store) GroupMemberRefs(ctx context.Context, tenant, group int64, limit 
 		return nil, fmt.Errorf("store: group members: %w", err)
 	}
 	return collect(rows, func(sc rowScanner) (m MemberRef, err error) { return m, sc.Scan(&m.ID, &m.Username) })
-}
-
-// GroupQuery finds groups by name or id, for protocols that filter
-// groups: Name is compared by NameOp (NameEqual, NamePrefix or
-// NameContains, without case), IDs (when not nil) are the only groups
-// wanted. Groups come by name, then id, from Offset.
-type GroupQuery struct {
-	NameOp, Name string
-	IDs          []int64
-	Offset       int
-	Limit        int
-	Desc         bool
-}
-
-// Name tests of a GroupQuery.
-const (
-	NameEqual    = "eq"
-	NamePrefix   = "prefix"
-	NameContains = "contain"
-)
-
-// QueryGroups returns the groups of tenant q matches (at most
-// QueryMaxResults) and how many match.
-func (s *Store) QueryGroups(ctx context.Context, tenant int64, q GroupQuery) (List[Group], error) {
-	where, args := []string{"g.tenant_id = ?"}, []any{tenant}
-	switch q.NameOp {
-	case "":
-	case NameEqual:
-		where, args = append(where, "g.name = ?"), append(args, q.Name)
-	case NamePrefix:
-		lo, hi := prefixRange(strings.ToLower(q.Name))
-		where, args = append(where, "g.name >= ? AND g.name < ?"), append(args, lo, hi)
-	case NameContains:
-		where, args = append(where, "g.name "+s.like()+` ? ESCAPE '\'`), append(args, likeContains(q.Name))
-	default:
-		return List[Group]{}, fmt.Errorf("store: unknown group name test %q", q.NameOp)
-	}
-	if q.IDs != nil {
-		marks := "NULL"
-		if len(q.IDs) > 0 {
-			var ids []any
-			marks, ids = idList(q.IDs)
-			args = append(args, ids...)
-		}
-		where = append(where, "g.id IN ("+marks+")")
-	}
-	cond := strings.Join(where, " AND ")
-	var out List[Group]
-	if err := s.rd.QueryRowContext(ctx, `SELECT count(*) FROM user_groups g WHERE `+cond, args...).Scan(&out.Total); err != nil {
-		return out, fmt.Errorf("store: query groups: %w", err)
-	}
-	limit := q.Limit
-	if limit <= 0 || limit > QueryMaxResults {
-		limit = QueryMaxResults
-	}
-	dir := " ASC"
-	if q.Desc {
-		dir = " DESC"
-	}
-	rows, err := s.rd.QueryContext(ctx, `SELECT `+groupColumns+` FROM user_groups g WHERE `+cond+
-		` ORDER BY g.name`+dir+`, g.id`+dir+` LIMIT ? OFFSET ?`, append(args, limit, max(q.Offset, 0))...)
-	if err != nil {
-		return out, fmt.Errorf("store: query groups: %w", err)
-	}
-	out.Items, err = collect(rows, scanGroup)
-	return out, err
 }

@@ -318,7 +318,8 @@ const walkAtMatches = 1000
 
 // sortIndexes are the indexes that read a tenant's users in the order of
 // one sort field, the id breaking ties.
-var sortIndexes = map[string]string{"display_name": "users_display_name", "email": "users_email", "created_at": "users_created"}
+var sortIndexes = map[string]string{"display_name": "users_display_name", "email": "users_email", "created_at": "users_created",
+	"username": "users_username"}
 
 // sortField is the field of a single-key sort ("" for several keys).
 func sortField(sorts []QuerySort) string {
@@ -344,7 +345,7 @@ func (s *Store) QueryUsers(ctx context.Context, tenant int64, q UserQuery) (List
 		return out, err
 	}
 	if q.Where != nil {
-		if err := s.whereExpr(*q.Where, &p); err != nil {
+		if err := s.whereExpr(ctx, tenant, *q.Where, &p); err != nil {
 			return out, err
 		}
 	}

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"unicode/utf8"
@@ -44,10 +45,27 @@ func (e UserExpr) conds() []UserCond {
 }
 
 // whereExpr adds e's SQL to p: AND-ed to its clause (and to its driven
-// clause, which has the same arguments up to here).
-func (s *Store) whereExpr(e UserExpr, p *queryPlan) error {
+// clause, which has the same arguments up to here). The groups and
+// properties e tests are read first.
+func (s *Store) whereExpr(ctx context.Context, tenant int64, e UserExpr, p *queryPlan) error {
+	sets, err := s.exprSets(ctx, tenant, e)
+	if err != nil {
+		return err
+	}
 	fe := FieldErrors{}
-	cond, args := s.exprSQL(e, p, fe)
+	cond, args := exprSQL(e, fe, func(c UserCond) (string, []any, string) {
+		cond, args, scan, msg := s.setCondition(c, sets)
+		if cond == "" && msg == "" {
+			cond, args, scan, msg = s.textCondition(c)
+		}
+		if cond == "" && msg == "" {
+			cond, args, scan, msg = s.condition(c)
+		}
+		if scan && p.scans == "" {
+			p.scans = c.label()
+		}
+		return cond, args, msg
+	})
 	if len(fe) > 0 {
 		return fe
 	}
@@ -59,13 +77,15 @@ func (s *Store) whereExpr(e UserExpr, p *queryPlan) error {
 	return nil
 }
 
-func (s *Store) exprSQL(e UserExpr, p *queryPlan, fe FieldErrors) (string, []any) {
+// exprSQL is e as SQL, each of its tests answered by test (as SQL, or
+// with why it cannot be, recorded in fe under the test's label).
+func exprSQL(e UserExpr, fe FieldErrors, test func(UserCond) (string, []any, string)) (string, []any) {
 	switch e.Op {
 	case ExprAnd, ExprOr:
 		var parts []string
 		var args []any
 		for _, a := range e.Args {
-			c, as := s.exprSQL(a, p, fe)
+			c, as := exprSQL(a, fe, test)
 			parts, args = append(parts, c), append(args, as...)
 		}
 		if len(parts) == 0 { // an AND of nothing holds, an OR of nothing does not
@@ -80,19 +100,13 @@ func (s *Store) exprSQL(e UserExpr, p *queryPlan, fe FieldErrors) (string, []any
 			fe["not"] = "NOT takes one expression."
 			return "", nil
 		}
-		c, args := s.exprSQL(e.Args[0], p, fe)
+		c, args := exprSQL(e.Args[0], fe, test)
 		return "NOT " + c, args
 	}
-	cond, args, scan, msg := s.textCondition(e.Cond)
-	if cond == "" && msg == "" {
-		cond, args, scan, msg = s.condition(e.Cond)
-	}
+	cond, args, msg := test(e.Cond)
 	if msg != "" {
 		fe[e.Cond.label()] = msg
 		return "", nil
-	}
-	if scan && p.scans == "" {
-		p.scans = e.Cond.label()
 	}
 	return "(" + cond + ")", args
 }

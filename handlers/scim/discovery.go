@@ -106,6 +106,8 @@ func (h *Handler) schemaList(c echo.Context) ([]map[string]any, error) {
 		}
 		a := attr(p.Key, typ, p.Type == "multiselect", p.Required, rw)
 		a["description"] = p.Label()
+		// Text is matched as it is written; a choice's values without case.
+		a["caseExact"] = p.Type == "text"
 		if p.IsSelect() {
 			var opts []string
 			for _, o := range p.Options {

@@ -2,6 +2,7 @@ package scim
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 
 	filter "github.com/scim2/filter-parser/v2"
@@ -25,42 +26,103 @@ var scimOps = map[filter.CompareOperator]string{filter.EQ: "eq", filter.NE: "not
 
 // userFilter translates a filter on Users into the store's expression.
 func userFilter(text string) (*store.UserExpr, error) {
+	return parseFilter(text, userTest)
+}
+
+// parseFilter translates a filter, each comparison by test.
+func parseFilter(text string, test comparison) (*store.UserExpr, error) {
 	e, err := filter.ParseFilter([]byte(text))
 	if err != nil {
 		return nil, invalidFilter("The filter %q is not one SCIM's grammar reads (RFC 7644 section 3.4.2.2).", text)
 	}
-	x, err := userExpr(e, "")
+	x, err := translate(e, "", test)
 	if err != nil {
 		return nil, err
 	}
 	return &x, nil
 }
 
+// A comparison translates one comparison of a resource's attribute; within
+// a value filter (emails[…]), parent is the attribute it filters.
+type comparison func(e *filter.AttributeExpression, parent string) (store.UserExpr, error)
+
 var (
 	always = store.UserExpr{Op: store.ExprAnd}
 	never  = store.UserExpr{Op: store.ExprOr}
 )
 
-// userExpr translates e; within a value filter (emails[…]), parent is the
-// attribute it filters.
-func userExpr(e filter.Expression, parent string) (store.UserExpr, error) {
+// translate translates e, its comparisons by test.
+func translate(e filter.Expression, parent string, test comparison) (store.UserExpr, error) {
 	switch e := e.(type) {
 	case *filter.LogicalExpression:
-		l, err := userExpr(e.Left, parent)
+		l, err := translate(e.Left, parent, test)
 		if err != nil {
 			return l, err
 		}
-		r, err := userExpr(e.Right, parent)
+		r, err := translate(e.Right, parent, test)
 		return store.UserExpr{Op: string(e.Operator), Args: []store.UserExpr{l, r}}, err
 	case *filter.NotExpression:
-		x, err := userExpr(e.Expression, parent)
+		x, err := translate(e.Expression, parent, test)
 		return store.UserExpr{Op: store.ExprNot, Args: []store.UserExpr{x}}, err
 	case *filter.ValuePath:
-		return userExpr(e.ValueFilter, e.AttributePath.String())
+		return translate(e.ValueFilter, e.AttributePath.String(), test)
 	case *filter.AttributeExpression:
-		return userTest(e, parent)
+		return test(e, parent)
 	}
 	return store.UserExpr{}, invalidFilter("This filter has a part Roster does not read.")
+}
+
+// storeOp is the store's operator of a comparison (exists for pr).
+func storeOp(e *filter.AttributeExpression) (string, error) {
+	op := strings.ToLower(string(e.Operator))
+	if op == "pr" {
+		return "exists", nil
+	}
+	if s := scimOps[filter.CompareOperator(op)]; s != "" {
+		return s, nil
+	}
+	return "", invalidFilter("%s is not an operator of SCIM filters.", op)
+}
+
+// textTest compares field with e's value as text (pr: exists).
+func textTest(e *filter.AttributeExpression, field, label string) (store.UserExpr, error) {
+	op, err := storeOp(e)
+	c := store.UserCond{Field: field, Op: op, Label: label, Value: compared(e.CompareValue)}
+	if op == "exists" {
+		c.Value = true
+	}
+	return store.UserExpr{Cond: c}, err
+}
+
+// compared is a filter's value as text: numbers and booleans as written.
+func compared(v any) string {
+	if v == nil {
+		return ""
+	}
+	return fmt.Sprint(v)
+}
+
+// idTest compares an attribute holding ids with prefix to the id e names:
+// eq, ne or pr. Text that is no such id is no one's id.
+func idTest(e *filter.AttributeExpression, field, label, prefix string) (store.UserExpr, error) {
+	op, err := storeOp(e)
+	if err != nil {
+		return store.UserExpr{}, err
+	}
+	c := store.UserCond{Field: field, Op: op, Label: label, Value: true}
+	if op != "exists" {
+		id, ok := store.ParseID(prefix, compared(e.CompareValue))
+		switch {
+		case op != "eq" && op != "not":
+			return store.UserExpr{}, invalidFilter("%s is compared with eq or ne, or tested with pr.", label)
+		case !ok && op == "eq":
+			return never, nil
+		case !ok:
+			return always, nil
+		}
+		c.Value = id
+	}
+	return store.UserExpr{Cond: c}, nil
 }
 
 // userTest translates one comparison.
@@ -96,6 +158,14 @@ func userTest(e *filter.AttributeExpression, parent string) (store.UserExpr, err
 		return never, nil
 	case path == "emails.primary":
 		return always, nil
+	case path == "groups" || path == "groups.value":
+		return idTest(e, store.FieldGroupID, attr, store.PrefixGroup)
+	case path == "groups.display":
+		return textTest(e, store.FieldGroupName, attr)
+	}
+	if key, ok := strings.CutPrefix(path, strings.ToLower(schemaRoster)+":"); ok {
+		// A custom property: the store knows its type and what it allows.
+		return textTest(e, store.FieldProperty+key, attr)
 	}
 	field, ok := userFields[path]
 	if !ok {
@@ -103,15 +173,14 @@ func userTest(e *filter.AttributeExpression, parent string) (store.UserExpr, err
 	}
 	if field == "" {
 		return store.UserExpr{}, invalidFilter("Users cannot be filtered by %s; filter by userName, externalId, id, "+
-			"emails.value, displayName, name.givenName, name.familyName, active, meta.created or meta.lastModified.", attr)
+			"emails.value, displayName, name.givenName, name.familyName, active, meta.created, meta.lastModified, "+
+			"groups.value, groups.display or an attribute of %s.", attr, schemaRoster)
 	}
 	c := store.UserCond{Field: field, Label: attr, Value: value}
-	if op == "pr" {
-		c.Op, c.Value = "exists", true
-		return store.UserExpr{Cond: c}, nil
-	}
-	if c.Op = scimOps[filter.CompareOperator(op)]; c.Op == "" {
-		return store.UserExpr{}, invalidFilter("%s is not an operator of SCIM filters.", op)
+	var err error
+	if c.Op, err = storeOp(e); err != nil || c.Op == "exists" {
+		c.Value = true
+		return store.UserExpr{Cond: c}, err
 	}
 	switch field {
 	case "username":

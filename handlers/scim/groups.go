@@ -2,7 +2,6 @@ package scim
 
 import (
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -49,7 +48,8 @@ func (h *Handler) writeGroup(c echo.Context, code int, g store.Group) error {
 	return write(c, code, project(c, []map[string]any{r})[0])
 }
 
-// listGroups answers GET /Groups: by displayName, or id, in name order.
+// listGroups answers GET /Groups, filtered by any of SCIM's filters over
+// displayName, id and members.value, in name order.
 func (h *Handler) listGroups(c echo.Context) error {
 	pg, err := readPage(c)
 	if err != nil {
@@ -57,7 +57,7 @@ func (h *Handler) listGroups(c echo.Context) error {
 	}
 	q := store.GroupQuery{Offset: pg.start - 1, Limit: max(pg.count, 1), Desc: pg.desc}
 	if f := c.QueryParam("filter"); f != "" {
-		if err := groupFilter(f, &q); err != nil {
+		if q.Where, err = parseFilter(f, groupTest); err != nil {
 			return err
 		}
 	}
@@ -66,7 +66,7 @@ func (h *Handler) listGroups(c echo.Context) error {
 	}
 	l, err := h.store.QueryGroups(c.Request().Context(), request.KeyOf(c).TenantID, q)
 	if err != nil {
-		return err
+		return queryError(err)
 	}
 	var out []map[string]any
 	if pg.count > 0 {
@@ -82,37 +82,26 @@ func (h *Handler) listGroups(c echo.Context) error {
 	return writeList(c, pg, l.Total, project(c, out))
 }
 
-// groupFilter reads a filter on Groups: one comparison of displayName
-// (eq, sw, co) or id (eq), which is what identity providers send.
-func groupFilter(text string, q *store.GroupQuery) error {
-	e, err := filter.ParseFilter([]byte(text))
-	if err != nil {
-		return invalidFilter("The filter %q is not one SCIM's grammar reads (RFC 7644 section 3.4.2.2).", text)
+// groupTest translates one comparison of a filter on Groups: of
+// displayName, id, externalId (which groups do not keep) or a member's
+// value (the groups a user belongs to, as Entra and Okta ask).
+func groupTest(e *filter.AttributeExpression, parent string) (store.UserExpr, error) {
+	attr := e.AttributePath.String()
+	if parent != "" {
+		attr = parent + "." + attr
 	}
-	a, ok := e.(*filter.AttributeExpression)
-	if !ok {
-		return invalidFilter("Groups are filtered by one comparison of displayName or id.")
+	switch lowerPath(attr) {
+	case "displayname":
+		return textTest(e, store.GroupFieldName, attr)
+	case "id":
+		return idTest(e, store.GroupFieldID, attr, store.PrefixGroup)
+	case "members", "members.value":
+		return idTest(e, store.GroupFieldMember, attr, store.PrefixUser)
+	case "externalid":
+		// Roster keeps no external id of groups: none has one.
+		return never, nil
 	}
-	value := toString(a.CompareValue)
-	switch attr, op := lowerPath(a.AttributePath.String()), strings.ToLower(string(a.Operator)); {
-	case attr == "displayname" && op == "eq":
-		q.NameOp, q.Name = store.NameEqual, value
-	case attr == "displayname" && op == "sw":
-		q.NameOp, q.Name = store.NamePrefix, value
-	case attr == "displayname" && op == "co":
-		q.NameOp, q.Name = store.NameContains, value
-	case attr == "id" && op == "eq":
-		q.IDs = []int64{}
-		if id, ok := store.ParseID(store.PrefixGroup, value); ok {
-			q.IDs = append(q.IDs, id)
-		}
-	case attr == "externalid" && op == "eq":
-		// Roster keeps no external id of groups: none has this one.
-		q.IDs = []int64{}
-	default:
-		return invalidFilter("Groups cannot be filtered by %s %s; use displayName eq, sw or co, or id eq.", a.AttributePath.String(), op)
-	}
-	return nil
+	return store.UserExpr{}, invalidFilter("Groups cannot be filtered by %s; filter by displayName, id or members.value.", attr)
 }
 
 func (h *Handler) group(c echo.Context) (store.Group, error) {
