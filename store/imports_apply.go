@@ -196,7 +196,12 @@ func (im *importer) plan(ctx context.Context, recs []ImportRecord) ([]rowPlan, e
 }
 
 // idsBy maps the values of col (username, or external id within the
-// import's source) to the ids of the tenant's users holding them.
+// import's source) to the ids of the tenant's users holding them. On
+// PostgreSQL the values are an array the users are joined to, looked up
+// one index entry each: as an IN list of parameters, the plan made while
+// the statistics still counted no external ids (as in a directory before
+// its first import) read every external id of the tenant and compared it
+// with each value, slower with every chunk the import had written.
 func (im *importer) idsBy(ctx context.Context, col string, vals []string, lower bool) (map[string]int64, error) {
 	out := map[string]int64{}
 	if len(vals) == 0 {
@@ -210,6 +215,14 @@ func (im *importer) idsBy(ctx context.Context, col string, vals []string, lower 
 	}
 	q := `SELECT id, ` + col + ` FROM users WHERE tenant_id = ? AND ` + col + ` IN (` + marks + `)`
 	args = append([]any{im.imp.TenantID}, args...)
+	if im.s.pg {
+		list := make([]string, len(vals))
+		for i, v := range args[1:] {
+			list[i] = v.(string)
+		}
+		q = `SELECT u.id, u.` + col + ` FROM unnest(?::text[]) AS v(val) JOIN users u ON u.tenant_id = ? AND u.` + col + ` = v.val`
+		args = []any{list, im.imp.TenantID}
+	}
 	if col == "external_id" {
 		q += ` AND source_type = ? AND source_id = ?`
 		args = append(args, im.srcTyp, im.imp.Source)
