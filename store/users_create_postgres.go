@@ -236,6 +236,10 @@ func millisOrNil(t *time.Time) *int64 {
 // units exist, in one statement, so with one snapshot: a username and an
 // external id another transaction commits meanwhile are seen together,
 // and the item is refused for its username, whichever check came first.
+// Each external id is looked up on its own (the LIMIT keeps the subquery
+// from being flattened into a join): planned as a join from statistics
+// that counted no external ids yet (a directory before its first import),
+// it could read every external id of the source into a hash table.
 func (s *Store) takenPostgres(ctx context.Context, tx *sql.Tx, tenant int64, out []created, todo []int) (taken, error) {
 	names := make([]string, len(todo))
 	units := make([]int64, len(todo))
@@ -250,10 +254,11 @@ func (s *Store) takenPostgres(ctx context.Context, tx *sql.Tx, tenant int64, out
 	rows, err := tx.QueryContext(ctx, `
 		SELECT 'username', username, '', '', 0 FROM users WHERE tenant_id = $1 AND username = ANY($2::text[])
 		UNION ALL
-		SELECT 'external_id', u.source_type, u.source_id, u.external_id, 0 FROM users u
-		JOIN unnest($3::text[], $4::text[], $5::text[]) AS r(source_type, source_id, external_id)
-		  ON u.tenant_id = $1 AND u.source_type = r.source_type AND u.source_id = r.source_id
-		 AND u.external_id = r.external_id
+		SELECT 'external_id', u.source_type, u.source_id, u.external_id, 0
+		FROM unnest($3::text[], $4::text[], $5::text[]) AS r(source_type, source_id, external_id)
+		CROSS JOIN LATERAL (SELECT source_type, source_id, external_id FROM users
+		    WHERE tenant_id = $1 AND source_type = r.source_type AND source_id = r.source_id
+		      AND external_id = r.external_id LIMIT 1) u
 		UNION ALL
 		SELECT 'org_unit_id', '', '', '', id FROM org_units WHERE tenant_id = $1 AND id = ANY($6::bigint[])`,
 		tenant, names, srcTypes, srcIDs, externals, units)
