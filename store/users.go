@@ -542,8 +542,9 @@ const (
 )
 
 // writeStatements are the statements run in write transactions often
-// enough to keep prepared: batch creation runs each once per user, and
-// every change writes an audit event.
+// enough to keep prepared: batch creation inserts once per user, the
+// loader checks the org units it meets, and every change writes an audit
+// event.
 var writeStatements = []string{sqlOrgUnitExists, sqlInsertUser, sqlInsertAudit}
 
 // UserIDsByUsername returns the public ids of the tenant's users named,
