@@ -119,3 +119,40 @@ func errorString(body map[string]any) string {
 	_, msg, field := errorOf(body)
 	return field + ": " + msg
 }
+
+// An option the import does not know, misspelt in the query or sent as a
+// form field, is refused with 400 naming it, and nothing is imported.
+func TestImportsAPIRefusesUnknownParameters(t *testing.T) {
+	a := newUsersAPI(t)
+	file := "username,email\nada,ada@example.com\n"
+	if status, body := a.upload(t, a.admin, "source=hr&dryrun=true", file, false); status != 400 || !strings.HasPrefix(errorString(body), "dryrun: ") {
+		t.Errorf("query dryrun = %d %v", status, body)
+	}
+
+	var b bytes.Buffer
+	mw := multipart.NewWriter(&b)
+	fw, _ := mw.CreateFormFile("file", "people.csv")
+	fw.Write([]byte(file))
+	mw.WriteField("create_org_unit", "true")
+	mw.Close()
+	req, _ := http.NewRequest("POST", a.srv.URL+"/api/v1/imports", &b)
+	req.Header.Set("Authorization", "Bearer "+a.admin)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	resp, err := contractClient(t).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var body map[string]any
+	json.NewDecoder(resp.Body).Decode(&body)
+	resp.Body.Close()
+	if resp.StatusCode != 400 || !strings.HasPrefix(errorString(body), "create_org_unit: ") {
+		t.Errorf("form field create_org_unit = %d %v", resp.StatusCode, body)
+	}
+
+	if _, _, l := a.apiCall(t, "GET", "/api/v1/users", a.admin, ""); l["total_count"] != float64(0) {
+		t.Errorf("a refused import created users: %v", l)
+	}
+	if status, body := a.upload(t, a.admin, "source=hr&dry_run=true&sync=false&create_org_units=false&file_name=p.csv", file, false); status != 202 {
+		t.Errorf("every known option = %d %v", status, body)
+	}
+}

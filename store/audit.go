@@ -103,6 +103,16 @@ func (s *Store) audit(ctx context.Context, tx *sql.Tx, tenant int64, action, tar
 // writeAudit is audit for a tenant (an int64) or for no tenant (nil): the
 // console sign-ins that belong to none.
 func (s *Store) writeAudit(ctx context.Context, tx *sql.Tx, tenant any, action, targetType, targetID string, changes Changes) error {
+	name, err := s.targetName(ctx, tx, targetType, targetID, changes)
+	if err != nil {
+		return fmt.Errorf("store: audit %s: %w", action, err)
+	}
+	return s.writeAuditNamed(ctx, tx, tenant, action, targetType, targetID, name, changes)
+}
+
+// writeAuditNamed is writeAudit for a target whose name the caller holds
+// (a user it has just written), saving the read of it.
+func (s *Store) writeAuditNamed(ctx context.Context, tx *sql.Tx, tenant any, action, targetType, targetID, name string, changes Changes) error {
 	a := actorOf(ctx)
 	rid, _ := ctx.Value(requestIDKey{}).(string)
 	cl, _ := ctx.Value(clientKey{}).(Client)
@@ -110,10 +120,6 @@ func (s *Store) writeAudit(ctx context.Context, tx *sql.Tx, tenant any, action, 
 		changes = Changes{}
 	}
 	js, err := json.Marshal(changes)
-	if err != nil {
-		return fmt.Errorf("store: audit %s: %w", action, err)
-	}
-	name, err := s.targetName(ctx, tx, targetType, targetID, changes)
 	if err != nil {
 		return fmt.Errorf("store: audit %s: %w", action, err)
 	}

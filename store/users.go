@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -422,6 +423,15 @@ func (s *Store) writeNewUsers(ctx context.Context, tx *sql.Tx, b *newUsers) (Bat
 		}
 		return res, nil
 	}
+	var todo []int
+	for i := range out {
+		if out[i].err == nil {
+			todo = append(todo, i)
+		}
+	}
+	if err := s.refuseTaken(ctx, tx, t.ID, out, todo); err != nil {
+		return res, err
+	}
 	var ids []int64
 	for i := range out {
 		if out[i].err == nil {
@@ -447,40 +457,12 @@ func (s *Store) writeNewUsers(ctx context.Context, tx *sql.Tx, b *newUsers) (Bat
 }
 
 // insertUser writes one validated user and its audit event. Every rule
-// that could make the INSERT fail is checked first, so a refused item
-// writes nothing and the batch needs no savepoints (a savepoint makes FTS5
-// flush a segment per user, which made batches into a million-user table
-// take seconds per user).
+// that could make the INSERT fail is checked first (refuseTaken), so a
+// refused item writes nothing and the batch needs no savepoints (a
+// savepoint makes FTS5 flush a segment per user, which made batches into
+// a million-user table take seconds per user). Two items of a batch with
+// one external id are the exception: the second's INSERT fails alone.
 func (s *Store) insertUser(ctx context.Context, tx *sql.Tx, u *User, hash string, ini initial) error {
-	var one int
-	err := s.in(tx).QueryRowContext(ctx, sqlUsernameTaken, u.TenantID, u.Username).Scan(&one)
-	if err == nil {
-		return conflict("username", "A user with this username already exists.")
-	}
-	if !errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("store: check username: %w", err)
-	}
-	if u.ExternalID != "" {
-		err := s.in(tx).QueryRowContext(ctx, sqlExternalTaken, u.TenantID, u.SourceType, u.SourceID, u.ExternalID).Scan(&one)
-		if err == nil {
-			return conflict("external_id", "This external id is already used by another user of the same source.")
-		}
-		if !errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("store: check external id: %w", err)
-		}
-	}
-	return s.insertUserRow(ctx, tx, u, hash, ini)
-}
-
-func (s *Store) insertUserRow(ctx context.Context, tx *sql.Tx, u *User, hash string, ini initial) error {
-	var ok int
-	err := s.in(tx).QueryRowContext(ctx, sqlOrgUnitExists, u.TenantID, u.OrgUnitID).Scan(&ok)
-	if errors.Is(err, sql.ErrNoRows) {
-		return FieldErrors{"org_unit_id": "No such org unit in this tenant."}
-	}
-	if err != nil {
-		return fmt.Errorf("store: org unit: %w", err)
-	}
 	now := s.nowMillis()
 	u.CreatedAt, u.UpdatedAt = fromMillis(now), fromMillis(now)
 	var changed, registered sql.NullInt64
@@ -492,7 +474,7 @@ func (s *Store) insertUserRow(ctx context.Context, tx *sql.Tx, u *User, hash str
 		u.PasswordChangedAt, u.RegisteredAt = fromNullMillis(changed), fromNullMillis(registered)
 	}
 	tags, _ := json.Marshal(u.Tags)
-	err = s.in(tx).QueryRowContext(ctx, sqlInsertUser,
+	err := s.in(tx).QueryRowContext(ctx, sqlInsertUser,
 		u.TenantID, u.Username, u.DisplayName, u.Description, u.Email, u.EmailVerified,
 		u.PhoneRegion, u.PhoneNumber, u.Status, toNullMillis(u.AccountExpiresAt), toNullMillis(u.PasswordExpiresAt),
 		hashCol, changed, strings.Join(u.RequiredActions, ","), u.UserType, u.SourceType, u.SourceID,
@@ -513,7 +495,7 @@ func (s *Store) insertUserRow(ctx context.Context, tx *sql.Tx, u *User, hash str
 		return err
 	}
 	maps.Copy(changes, extra)
-	if err := s.audit(ctx, tx, u.TenantID, "user.create", "user", u.PublicID(), changes); err != nil {
+	if err := s.writeAuditNamed(ctx, tx, u.TenantID, "user.create", "user", u.PublicID(), cmp.Or(u.DisplayName, u.Username), changes); err != nil {
 		return err
 	}
 	return s.auditInitialGroups(ctx, tx, *u, ini)
@@ -548,8 +530,6 @@ func kindOf(id string) string {
 
 // Statements of creating users, prepared once (see writeStatements).
 const (
-	sqlUsernameTaken = `SELECT 1 FROM users WHERE tenant_id = ? AND username = ?`
-	sqlExternalTaken = `SELECT 1 FROM users WHERE tenant_id = ? AND source_type = ? AND source_id = ? AND external_id = ?`
 	sqlOrgUnitExists = `SELECT 1 FROM org_units WHERE tenant_id = ? AND id = ?`
 	sqlInsertUser    = `
 		INSERT INTO users (tenant_id, username, display_name, description, email, email_verified,
@@ -562,9 +542,10 @@ const (
 )
 
 // writeStatements are the statements run in write transactions often
-// enough to keep prepared: batch creation runs each once per user, and
-// every change writes an audit event.
-var writeStatements = []string{sqlUsernameTaken, sqlExternalTaken, sqlOrgUnitExists, sqlInsertUser, sqlInsertAudit}
+// enough to keep prepared: batch creation inserts once per user, the
+// loader checks the org units it meets, and every change writes an audit
+// event.
+var writeStatements = []string{sqlOrgUnitExists, sqlInsertUser, sqlInsertAudit}
 
 // UserIDsByUsername returns the public ids of the tenant's users named,
 // by username as given; names no user has are left out. Protocols that

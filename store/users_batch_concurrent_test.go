@@ -198,3 +198,27 @@ func TestBatchCreateRefusesRepeatedExternalIDs(t *testing.T) {
 		t.Fatalf("counters: %v, %v", drift, err)
 	}
 }
+
+// Each user a batch creates has its event, named as the log names users:
+// by display name, else by username.
+func TestBatchCreateNamesEachUsersEvent(t *testing.T) {
+	t.Parallel()
+	s := newTestStore(t)
+	tn, _ := mustTenant(t, s, "acme")
+	res, err := s.CreateUsers(t.Context(), tn.ID, []store.NewUser{
+		{Username: "ada", DisplayName: "Ada Lovelace"},
+		{Username: "bob"},
+		{Username: "ada"},
+	})
+	if err != nil || len(res.Succeeded) != 2 {
+		t.Fatalf("CreateUsers = %+v, %v", res, err)
+	}
+	names := map[string]string{}
+	for _, e := range auditOf(t, s, tn.ID, "user.create") {
+		names[e.TargetID] = e.TargetName
+	}
+	want := map[string]string{res.Succeeded[0].ID: "Ada Lovelace", res.Succeeded[1].ID: "bob"}
+	if fmt.Sprint(names) != fmt.Sprint(want) {
+		t.Fatalf("user.create events name %v, want %v", names, want)
+	}
+}

@@ -32,7 +32,7 @@ func (s *Store) createUsersPostgres(ctx context.Context, tx *sql.Tx, t Tenant, i
 	if len(todo) == 0 {
 		return nil
 	}
-	if err := s.refuseTakenPostgres(ctx, tx, t.ID, out, todo); err != nil {
+	if err := s.refuseTaken(ctx, tx, t.ID, out, todo); err != nil {
 		return err
 	}
 	todo = still(out, todo)
@@ -139,7 +139,7 @@ func (s *Store) createUsersPostgres(ctx context.Context, tx *sql.Tx, t Tenant, i
 				skipped = append(skipped, i)
 			}
 		}
-		if err := s.refuseTakenPostgres(ctx, tx, t.ID, out, skipped); err != nil {
+		if err := s.refuseTaken(ctx, tx, t.ID, out, skipped); err != nil {
 			return err
 		}
 		for _, i := range skipped {
@@ -231,13 +231,16 @@ func millisOrNil(t *time.Time) *int64 {
 	return new(t.UnixMilli())
 }
 
-// refuseTakenPostgres refuses the items of todo whose username or external
-// id a user already has, or whose org unit is not the tenant's, as
-// insertUser checks them one user at a time (and in that order). One
-// statement reads all three, so with one snapshot: a username and an
-// external id another transaction commits meanwhile are seen together, and
-// the item is refused for its username, whichever check came first.
-func (s *Store) refuseTakenPostgres(ctx context.Context, tx *sql.Tx, tenant int64, out []created, todo []int) error {
+// takenPostgres reads which of the usernames, external ids (source type,
+// source id, external id) and org units of todo's items are taken, or for
+// units exist, in one statement, so with one snapshot: a username and an
+// external id another transaction commits meanwhile are seen together,
+// and the item is refused for its username, whichever check came first.
+// Each external id is looked up on its own (the LIMIT keeps the subquery
+// from being flattened into a join): planned as a join from statistics
+// that counted no external ids yet (a directory before its first import),
+// it could read every external id of the source into a hash table.
+func (s *Store) takenPostgres(ctx context.Context, tx *sql.Tx, tenant int64, out []created, todo []int) (taken, error) {
 	names := make([]string, len(todo))
 	units := make([]int64, len(todo))
 	var srcTypes, srcIDs, externals []string
@@ -251,48 +254,38 @@ func (s *Store) refuseTakenPostgres(ctx context.Context, tx *sql.Tx, tenant int6
 	rows, err := tx.QueryContext(ctx, `
 		SELECT 'username', username, '', '', 0 FROM users WHERE tenant_id = $1 AND username = ANY($2::text[])
 		UNION ALL
-		SELECT 'external_id', u.source_type, u.source_id, u.external_id, 0 FROM users u
-		JOIN unnest($3::text[], $4::text[], $5::text[]) AS r(source_type, source_id, external_id)
-		  ON u.tenant_id = $1 AND u.source_type = r.source_type AND u.source_id = r.source_id
-		 AND u.external_id = r.external_id
+		SELECT 'external_id', u.source_type, u.source_id, u.external_id, 0
+		FROM unnest($3::text[], $4::text[], $5::text[]) AS r(source_type, source_id, external_id)
+		CROSS JOIN LATERAL (SELECT source_type, source_id, external_id FROM users
+		    WHERE tenant_id = $1 AND source_type = r.source_type AND source_id = r.source_id
+		      AND external_id = r.external_id LIMIT 1) u
 		UNION ALL
 		SELECT 'org_unit_id', '', '', '', id FROM org_units WHERE tenant_id = $1 AND id = ANY($6::bigint[])`,
 		tenant, names, srcTypes, srcIDs, externals, units)
 	if err != nil {
-		return fmt.Errorf("store: check new users: %w", err)
+		return taken{}, fmt.Errorf("store: check new users: %w", err)
 	}
 	defer rows.Close()
-	taken, external, unitOK := map[string]bool{}, map[[3]string]bool{}, map[int64]bool{}
+	tk := newTaken()
 	for rows.Next() {
 		var kind, a, b, c string
 		var unit int64
 		if err := rows.Scan(&kind, &a, &b, &c, &unit); err != nil {
-			return fmt.Errorf("store: check new users: %w", err)
+			return taken{}, fmt.Errorf("store: check new users: %w", err)
 		}
 		switch kind {
 		case "username":
-			taken[a] = true
+			tk.usernames[a] = true
 		case "external_id":
-			external[[3]string{a, b, c}] = true
+			tk.externals[[3]string{a, b, c}] = true
 		default:
-			unitOK[unit] = true
+			tk.units[unit] = true
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("store: check new users: %w", err)
+		return taken{}, fmt.Errorf("store: check new users: %w", err)
 	}
-	for _, i := range todo {
-		u := out[i].user
-		switch {
-		case taken[u.Username]:
-			out[i].err = conflict("username", "A user with this username already exists.")
-		case u.ExternalID != "" && external[[3]string{u.SourceType, u.SourceID, u.ExternalID}]:
-			out[i].err = conflict("external_id", "This external id is already used by another user of the same source.")
-		case !unitOK[u.OrgUnitID]:
-			out[i].err = FieldErrors{"org_unit_id": "No such org unit in this tenant."}
-		}
-	}
-	return nil
+	return tk, nil
 }
 
 // writeInitialPostgres is writeInitial for every created item of todo at

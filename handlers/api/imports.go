@@ -83,6 +83,9 @@ func (h *Handler) createImport(c echo.Context) error {
 		return err
 	}
 	defer up.Close()
+	if err := up.OnlyFields("source", "dry_run", "sync", "create_org_units", "file_name"); err != nil {
+		return err
+	}
 	o, err := up.ImportOptions()
 	if err != nil {
 		return err

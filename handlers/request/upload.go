@@ -3,10 +3,12 @@ package request
 import (
 	"errors"
 	"io"
+	"maps"
 	"mime"
 	"mime/multipart"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -118,6 +120,17 @@ func (u *Upload) parsed(form *multipart.Form) error {
 		return err
 	}
 	return u.rewind()
+}
+
+// OnlyFields refuses a field (of the query or the form) not among names,
+// naming it: a misspelt option would otherwise be ignored without a word.
+func (u *Upload) OnlyFields(names ...string) error {
+	for _, k := range slices.Sorted(maps.Keys(u.Fields)) {
+		if !slices.Contains(names, k) {
+			return &ParamError{Field: k, Msg: "Unknown parameter " + k + "; this request takes " + strings.Join(names, ", ") + "."}
+		}
+	}
+	return nil
 }
 
 func (u *Upload) rewind() error {
