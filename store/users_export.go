@@ -15,9 +15,10 @@ import (
 // page's users are all an export holds in memory.
 const ExportPageSize = 1000
 
-// UserPage is one page of a walk: its users, the path of names to each
-// one's org unit (by unit id, the root included; the walk's units so far)
-// and their groups (by user id, by name).
+// UserPage is one page of a walk: its users (only the fields a users'
+// file holds, with the id, tenant and creation time; the others are
+// zero), the path of names to each one's org unit (by unit id, the root
+// included) and their groups (by user id, by name).
 type UserPage struct {
 	Users    []User
 	OrgPaths map[int64][]string
@@ -56,9 +57,54 @@ func (p UserPage) Row(i int) userfile.Row {
 // constant number of queries: its users, their memberships, and the paths
 // and names of the units and groups the walk has not met yet, which it
 // keeps (a tenant has far fewer of them than users) rather than filling
-// the store's read cache with every page's. Only a page of users is held
-// in memory. fn's error stops the walk and is returned.
+// the store's read cache with every page's. The next page is read while
+// fn has the current one, and no further: at most two pages are held in
+// memory. fn's error stops the walk and is returned.
 func (s *Store) WalkUsers(ctx context.Context, tenant int64, f UserFilter, fn func(UserPage) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	type read struct {
+		page UserPage
+		err  error
+	}
+	// Unbuffered: a page read waits for fn to be done with the one before.
+	pages := make(chan read)
+	go func() {
+		defer close(pages)
+		err := s.readPages(ctx, tenant, f, func(p UserPage) bool {
+			select {
+			case pages <- read{page: p}:
+				return true
+			case <-ctx.Done():
+				return false
+			}
+		})
+		if err != nil {
+			select {
+			case pages <- read{err: err}:
+			case <-ctx.Done():
+			}
+		}
+	}()
+	// Return only once the reader is done with the store.
+	defer func() {
+		cancel()
+		for range pages {
+		}
+	}()
+	for r := range pages {
+		if r.err != nil {
+			return r.err
+		}
+		if err := fn(r.page); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// readPages reads WalkUsers's pages one after another, handing each to
+// next until it returns false.
+func (s *Store) readPages(ctx context.Context, tenant int64, f UserFilter, next func(UserPage) bool) error {
 	f.Page = Page{}
 	paths, groups := map[int64][]string{}, map[int64]Group{}
 	for {
@@ -99,8 +145,13 @@ func (s *Store) WalkUsers(ctx context.Context, tenant int64, f UserFilter, fn fu
 			}
 			maps.Copy(groups, met)
 		}
-		if err := fn(UserPage{Users: l.Items, OrgPaths: paths, Groups: groupsOf(joined, groups)}); err != nil {
-			return err
+		// The page gets its own maps: the walk's grow while fn reads them.
+		own := make(map[int64][]string)
+		for _, u := range l.Items {
+			own[u.OrgUnitID] = paths[u.OrgUnitID]
+		}
+		if !next(UserPage{Users: l.Items, OrgPaths: own, Groups: groupsOf(joined, groups)}) {
+			return nil
 		}
 		if l.Next == "" {
 			return nil
