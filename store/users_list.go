@@ -466,6 +466,7 @@ func (s *Store) listUsers(ctx context.Context, tenant int64, f UserFilter, limit
 		return UserList{}, fmt.Errorf("store: list users: %w", err)
 	}
 	defer rows.Close()
+	out.Items = make([]User, 0, limit+1)
 	for rows.Next() {
 		u, err := sc.scan(rows)
 		if err != nil {

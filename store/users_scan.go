@@ -118,7 +118,10 @@ func (s *userScanner) scan(sc rowScanner) (User, error) {
 	if r.actions != "" {
 		u.RequiredActions = strings.Split(r.actions, ",")
 	}
-	if err := json.Unmarshal([]byte(r.tags), &u.Tags); err != nil {
+	// Most users have no tags: no need to parse what says so.
+	if r.tags == "{}" {
+		u.Tags = map[string]string{}
+	} else if err := json.Unmarshal([]byte(r.tags), &u.Tags); err != nil {
 		return User{}, fmt.Errorf("tags of user %d: %w", u.ID, err)
 	}
 	return u, nil
