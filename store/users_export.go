@@ -28,6 +28,13 @@ type UserPage struct {
 
 // Row is the page's i-th user as a users' file holds them.
 func (p UserPage) Row(i int) userfile.Row {
+	return p.row(i, nil)
+}
+
+// row is Row, with the properties put in props (emptied first) unless it
+// is nil: a writer done with each row before the next lends one map to
+// them all instead of making a map a user.
+func (p UserPage) row(i int, props map[string][]string) userfile.Row {
 	u := p.Users[i]
 	r := userfile.Row{Username: u.Username, ExternalID: u.ExternalID, Email: u.Email, EmailVerified: u.EmailVerified,
 		DisplayName: u.DisplayName, Description: u.Description, PhoneRegion: u.PhoneRegion, PhoneNumber: u.PhoneNumber,
@@ -45,7 +52,11 @@ func (p UserPage) Row(i int) userfile.Row {
 		}
 	}
 	if len(u.Properties) > 0 {
-		r.Properties = make(map[string][]string, len(u.Properties))
+		if props == nil {
+			props = make(map[string][]string, len(u.Properties))
+		}
+		clear(props)
+		r.Properties = props
 		for k, v := range u.Properties {
 			r.Properties[k] = v.Values
 		}
@@ -219,10 +230,10 @@ func (s *Store) ExportUsers(ctx context.Context, tenant int64, f UserFilter, for
 	if err != nil {
 		return 0, err
 	}
-	done := 0
+	done, lent := 0, map[string][]string{}
 	err = s.WalkUsers(ctx, tenant, f, func(p UserPage) error {
 		for i := range p.Users {
-			if err := fw.Write(p.Row(i)); err != nil {
+			if err := fw.Write(p.row(i, lent)); err != nil {
 				return err
 			}
 		}

@@ -60,8 +60,8 @@ func NewWriter(w io.Writer, format string, tags []string, props []Property) (*Wr
 	return wr, err
 }
 
-// Write adds one row. In CSV, a tag or property the header has no column
-// for is left out.
+// Write adds one row, and keeps nothing of it. In CSV, a tag or property
+// the header has no column for is left out.
 func (w *Writer) Write(r Row) error {
 	if !w.csv {
 		return w.writeJSON(r)
