@@ -334,12 +334,16 @@ func (s *Store) memberships(ctx context.Context, users []int64) (map[int64][]int
 func groupsOf(joined map[int64][]int64, groups map[int64]Group) map[int64][]Group {
 	out := make(map[int64][]Group, len(joined))
 	for user, gs := range joined {
+		mine := make([]Group, 0, len(gs))
 		for _, id := range gs {
 			if g, ok := groups[id]; ok {
-				out[user] = append(out[user], g)
+				mine = append(mine, g)
 			}
 		}
-		slices.SortFunc(out[user], func(a, b Group) int { return strings.Compare(a.Name, b.Name) })
+		if len(mine) > 0 {
+			slices.SortFunc(mine, func(a, b Group) int { return strings.Compare(a.Name, b.Name) })
+			out[user] = mine
+		}
 	}
 	return out
 }

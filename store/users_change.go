@@ -11,43 +11,6 @@ import (
 	"time"
 )
 
-const userColumns = `u.id, u.tenant_id, u.username, u.display_name, u.description, u.email, u.email_verified,
-	u.phone_region, u.phone_number, u.phone_verified, u.status, u.locked_at, u.lock_until,
-	coalesce(u.lock_reason, ''), u.account_expires_at, u.password_expires_at, u.password_hash IS NOT NULL,
-	u.password_changed_at, u.required_actions, u.user_type, u.source_type, u.source_id,
-	coalesce(u.external_id, ''), u.language, u.timezone, u.tags, u.org_unit_id, u.registered_at,
-	u.created_at, u.updated_at, u.last_login_at, u.property_values, u.lock_at,
-	u.owner_type, coalesce(u.manager_id, 0)`
-
-func scanUser(sc rowScanner) (User, error) {
-	var u User
-	var lockedAt, lockUntil, lockAt, accExp, pwExp, pwChanged, registered, lastLogin sql.NullInt64
-	var created, updated int64
-	var actions, tags string
-	err := sc.Scan(&u.ID, &u.TenantID, &u.Username, &u.DisplayName, &u.Description, &u.Email, &u.EmailVerified,
-		&u.PhoneRegion, &u.PhoneNumber, &u.PhoneVerified, &u.Status, &lockedAt, &lockUntil,
-		&u.LockReason, &accExp, &pwExp, &u.PasswordSet,
-		&pwChanged, &actions, &u.UserType, &u.SourceType, &u.SourceID,
-		&u.ExternalID, &u.Language, &u.Timezone, &tags, &u.OrgUnitID, &registered,
-		&created, &updated, &lastLogin, &u.propertyValues, &lockAt,
-		&u.OwnerType, &u.ManagerID)
-	if err != nil {
-		return User{}, err
-	}
-	u.LockedAt, u.LockUntil, u.LockAt = fromNullMillis(lockedAt), fromNullMillis(lockUntil), fromNullMillis(lockAt)
-	u.AccountExpiresAt, u.PasswordExpiresAt = fromNullMillis(accExp), fromNullMillis(pwExp)
-	u.PasswordChangedAt, u.RegisteredAt, u.LastLoginAt = fromNullMillis(pwChanged), fromNullMillis(registered), fromNullMillis(lastLogin)
-	u.CreatedAt, u.UpdatedAt = fromMillis(created), fromMillis(updated)
-	u.RequiredActions = []string{}
-	if actions != "" {
-		u.RequiredActions = strings.Split(actions, ",")
-	}
-	if err := json.Unmarshal([]byte(tags), &u.Tags); err != nil {
-		return User{}, fmt.Errorf("tags of user %d: %w", u.ID, err)
-	}
-	return u, nil
-}
-
 // GetUser returns a user of tenant by id, or ErrNotFound.
 func (s *Store) GetUser(ctx context.Context, tenant, id int64) (User, error) {
 	u, err := getUser(ctx, s.rd, tenant, id)

@@ -15,9 +15,11 @@ import (
 // page's users are all an export holds in memory.
 const ExportPageSize = 1000
 
-// UserPage is one page of a walk: its users, the path of names to each
-// one's org unit (by unit id, the root included; the walk's units so far)
-// and their groups (by user id, by name).
+// UserPage is one page of a walk: its users (only the fields a users'
+// file holds, with the id, tenant and creation time; the others are
+// zero), the path of names to each one's org unit (by unit id, the root
+// included; the walk's units so far) and their groups (by user id, by
+// name).
 type UserPage struct {
 	Users    []User
 	OrgPaths map[int64][]string
@@ -26,6 +28,13 @@ type UserPage struct {
 
 // Row is the page's i-th user as a users' file holds them.
 func (p UserPage) Row(i int) userfile.Row {
+	return p.row(i, nil)
+}
+
+// row is Row, with the properties put in props (emptied first) unless it
+// is nil: a writer done with each row before the next lends one map to
+// them all instead of making a map a user.
+func (p UserPage) row(i int, props map[string][]string) userfile.Row {
 	u := p.Users[i]
 	r := userfile.Row{Username: u.Username, ExternalID: u.ExternalID, Email: u.Email, EmailVerified: u.EmailVerified,
 		DisplayName: u.DisplayName, Description: u.Description, PhoneRegion: u.PhoneRegion, PhoneNumber: u.PhoneNumber,
@@ -36,11 +45,18 @@ func (p UserPage) Row(i int) userfile.Row {
 	if path := p.OrgPaths[u.OrgUnitID]; len(path) > 1 {
 		r.OrgUnit = path[1:]
 	}
-	for _, g := range p.Groups[u.ID] {
-		r.Groups = append(r.Groups, g.Name)
+	if gs := p.Groups[u.ID]; len(gs) > 0 {
+		r.Groups = make([]string, len(gs))
+		for i, g := range gs {
+			r.Groups[i] = g.Name
+		}
 	}
 	if len(u.Properties) > 0 {
-		r.Properties = make(map[string][]string, len(u.Properties))
+		if props == nil {
+			props = make(map[string][]string, len(u.Properties))
+		}
+		clear(props)
+		r.Properties = props
 		for k, v := range u.Properties {
 			r.Properties[k] = v.Values
 		}
@@ -56,57 +72,108 @@ func (p UserPage) Row(i int) userfile.Row {
 // constant number of queries: its users, their memberships, and the paths
 // and names of the units and groups the walk has not met yet, which it
 // keeps (a tenant has far fewer of them than users) rather than filling
-// the store's read cache with every page's. Only a page of users is held
-// in memory. fn's error stops the walk and is returned.
+// the store's read cache with every page's. The next page's users are
+// read while the current page is completed and handed to fn, and no
+// further: at most two pages are held in memory. fn's error stops the
+// walk and is returned.
 func (s *Store) WalkUsers(ctx context.Context, tenant int64, f UserFilter, fn func(UserPage) error) error {
-	f.Page = Page{}
+	ctx, cancel := context.WithCancel(ctx)
+	type read struct {
+		users []User
+		err   error
+	}
+	// Unbuffered: a page read waits for fn to be done with the one before.
+	reads := make(chan read)
+	go func() {
+		defer close(reads)
+		err := s.walkUsers(ctx, tenant, f, func(users []User) bool {
+			select {
+			case reads <- read{users: users}:
+				return true
+			case <-ctx.Done():
+				return false
+			}
+		})
+		if err != nil {
+			select {
+			case reads <- read{err: err}:
+			case <-ctx.Done():
+			}
+		}
+	}()
+	// Return only once the reader is done with the store.
+	defer func() {
+		cancel()
+		for range reads {
+		}
+	}()
 	paths, groups := map[int64][]string{}, map[int64]Group{}
+	for r := range reads {
+		if r.err != nil {
+			return r.err
+		}
+		p, err := s.completePage(ctx, tenant, r.users, paths, groups)
+		if err != nil {
+			return err
+		}
+		if err := fn(p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// walkUsers reads WalkUsers's pages of users one after another, handing
+// each to next until it returns false.
+func (s *Store) walkUsers(ctx context.Context, tenant int64, f UserFilter, next func([]User) bool) error {
+	f.Page = Page{}
 	for {
 		l, err := s.listUsers(ctx, tenant, f, ExportPageSize, true)
 		if err != nil {
 			return err
 		}
-		if len(l.Items) == 0 {
-			return nil
-		}
-		var units []int64
-		ids := make([]int64, len(l.Items))
-		for i, u := range l.Items {
-			if _, ok := paths[u.OrgUnitID]; !ok {
-				units = append(units, u.OrgUnitID)
-			}
-			ids[i] = u.ID
-		}
-		if len(units) > 0 {
-			slices.Sort(units)
-			met, err := s.orgUnitPaths(ctx, tenant, slices.Compact(units))
-			if err != nil {
-				return err
-			}
-			for _, id := range units {
-				paths[id] = met[id] // none for a unit of another tenant
-			}
-		}
-		joined, gids, err := s.memberships(ctx, ids)
-		if err != nil {
-			return err
-		}
-		gids = slices.DeleteFunc(gids, func(id int64) bool { _, ok := groups[id]; return ok })
-		if len(gids) > 0 {
-			met, err := s.readGroups(ctx, tenant, gids)
-			if err != nil {
-				return err
-			}
-			maps.Copy(groups, met)
-		}
-		if err := fn(UserPage{Users: l.Items, OrgPaths: paths, Groups: groupsOf(joined, groups)}); err != nil {
-			return err
-		}
-		if l.Next == "" {
+		if len(l.Items) == 0 || !next(l.Items) || l.Next == "" {
 			return nil
 		}
 		f.Page.Cursor = l.Next
 	}
+}
+
+// completePage reads the paths of users' units and their groups, adding
+// the units and groups not met yet to paths and groups.
+func (s *Store) completePage(ctx context.Context, tenant int64, users []User, paths map[int64][]string,
+	groups map[int64]Group) (UserPage, error) {
+	var units []int64
+	ids := make([]int64, len(users))
+	for i, u := range users {
+		if _, ok := paths[u.OrgUnitID]; !ok {
+			units = append(units, u.OrgUnitID)
+		}
+		ids[i] = u.ID
+	}
+	if len(units) > 0 {
+		slices.Sort(units)
+		met, err := s.orgUnitPaths(ctx, tenant, slices.Compact(units))
+		if err != nil {
+			return UserPage{}, err
+		}
+		for _, id := range units {
+			paths[id] = met[id] // none for a unit of another tenant
+		}
+	}
+	joined, gids, err := s.memberships(ctx, ids)
+	if err != nil {
+		return UserPage{}, err
+	}
+	gids = slices.DeleteFunc(gids, func(id int64) bool { _, ok := groups[id]; return ok })
+	if len(gids) > 0 {
+		met, err := s.readGroups(ctx, tenant, gids)
+		if err != nil {
+			return UserPage{}, err
+		}
+		maps.Copy(groups, met)
+	}
+	return UserPage{Users: users, OrgPaths: paths, Groups: groupsOf(joined, groups)}, nil
 }
 
 // TagKeys returns the keys of the tags tenant's users hold, sorted. Each
@@ -163,10 +230,10 @@ func (s *Store) ExportUsers(ctx context.Context, tenant int64, f UserFilter, for
 	if err != nil {
 		return 0, err
 	}
-	done := 0
+	done, lent := 0, map[string][]string{}
 	err = s.WalkUsers(ctx, tenant, f, func(p UserPage) error {
 		for i := range p.Users {
-			if err := fw.Write(p.Row(i)); err != nil {
+			if err := fw.Write(p.row(i, lent)); err != nil {
 				return err
 			}
 		}

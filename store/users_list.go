@@ -315,7 +315,8 @@ func (s *Store) ListUsers(ctx context.Context, tenant int64, f UserFilter) (User
 // (WalkUsers) has no use for Total, and with no sort asked it goes in the
 // order users were added: by id, the table's own order, which reads
 // neighbouring rows together where any other order reads a row here and a
-// row there.
+// row there. It reads only the columns a users' file needs
+// (fileUserColumns).
 func (s *Store) listUsers(ctx context.Context, tenant int64, f UserFilter, limit int, walk bool) (UserList, error) {
 	if fe := CheckUserFilter(f); len(fe) > 0 {
 		return UserList{}, fe
@@ -430,7 +431,12 @@ func (s *Store) listUsers(ctx context.Context, tenant int64, f UserFilter, limit
 	// A driven page sorts only ids and sort keys (often straight from an
 	// index), then reads the page's rows: sorting thousands of whole rows
 	// costs more.
-	cols := userColumns
+	// A walk reads only what a users' file needs.
+	rowCols, sc := userColumns, newUserScanner(walk)
+	if walk {
+		rowCols = fileUserColumns
+	}
+	cols := rowCols
 	if driven {
 		cols = `u.id`
 	}
@@ -442,7 +448,7 @@ func (s *Store) listUsers(ctx context.Context, tenant int64, f UserFilter, limit
 		query += ` OFFSET ?`
 	}
 	if driven {
-		query = `SELECT ` + userColumns + ` FROM users u WHERE u.id IN (` + query + `) ORDER BY ` + order
+		query = `SELECT ` + rowCols + ` FROM users u WHERE u.id IN (` + query + `) ORDER BY ` + order
 	}
 	args := append(q.args, limit+1)
 	if cur == nil {
@@ -460,8 +466,9 @@ func (s *Store) listUsers(ctx context.Context, tenant int64, f UserFilter, limit
 		return UserList{}, fmt.Errorf("store: list users: %w", err)
 	}
 	defer rows.Close()
+	out.Items = make([]User, 0, limit+1)
 	for rows.Next() {
-		u, err := scanUser(rows)
+		u, err := sc.scan(rows)
 		if err != nil {
 			return UserList{}, fmt.Errorf("store: list users: %w", err)
 		}

@@ -2,12 +2,10 @@ package userfile
 
 import (
 	"bufio"
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -26,12 +24,12 @@ type Property struct {
 // Writer writes users one row at a time in a format, buffered: a row is
 // in w once Flush returns.
 type Writer struct {
-	out    *bufio.Writer
-	csv    *csv.Writer // nil for JSON Lines
-	tags   []string
-	props  []Property
-	types  map[string]string // property type by key
-	record []string
+	out   *bufio.Writer
+	csv   bool
+	tags  []string
+	props []Property
+	types map[string]string // property type by key
+	cell  []byte            // a list's cell being built
 }
 
 // NewWriter starts a file of format on w. For CSV it writes the header:
@@ -50,48 +48,32 @@ func NewWriter(w io.Writer, format string, tags []string, props []Property) (*Wr
 	default:
 		return nil, fmt.Errorf("userfile: unknown format %q (csv or jsonl)", format)
 	}
-	wr.csv = csv.NewWriter(wr.out)
-	wr.record = make([]string, 0, len(Columns)+len(tags)+len(props))
-	wr.record = append(wr.record, Columns...)
+	wr.csv = true
+	header := append([]string{}, Columns...)
 	for _, t := range tags {
-		wr.record = append(wr.record, TagPrefix+t)
+		header = append(header, TagPrefix+t)
 	}
 	for _, p := range props {
-		wr.record = append(wr.record, PropertyPrefix+p.Key)
+		header = append(header, PropertyPrefix+p.Key)
 	}
-	return wr, wr.csv.Write(wr.record)
+	_, err := wr.out.Write(appendCSVRecord(wr.out.AvailableBuffer(), header))
+	return wr, err
 }
 
-// Write adds one row. In CSV, a tag or property the header has no column
-// for is left out.
+// Write adds one row, and keeps nothing of it. In CSV, a tag or property
+// the header has no column for is left out.
 func (w *Writer) Write(r Row) error {
-	if w.csv == nil {
+	if !w.csv {
 		return w.writeJSON(r)
 	}
-	rec := append(w.record[:0], r.Username, r.ExternalID, r.Email, strconv.FormatBool(r.EmailVerified),
-		r.DisplayName, r.Description, r.PhoneRegion, r.PhoneNumber, strconv.FormatBool(r.PhoneVerified),
-		r.Status, r.UserType, r.Language, r.Timezone, timeCell(r.AccountExpiresAt), timeCell(r.AutoLockAt),
-		JoinList(r.RequiredActions), JoinPath(r.OrgUnit), JoinList(r.Groups))
-	for _, t := range w.tags {
-		rec = append(rec, r.Tags[t])
-	}
-	for _, p := range w.props {
-		// Every property's cell is a list, one item unless a multiselect:
-		// a reader needs no property's type to read it.
-		rec = append(rec, JoinList(r.Properties[p.Key]))
-	}
-	w.record = rec
-	return w.csv.Write(rec)
+	// A row longer than what is left of the buffer is built apart and
+	// copied in.
+	_, err := w.out.Write(w.appendCSVRow(w.out.AvailableBuffer(), r))
+	return err
 }
 
 // Flush writes out what is buffered.
 func (w *Writer) Flush() error {
-	if w.csv != nil {
-		w.csv.Flush()
-		if err := w.csv.Error(); err != nil {
-			return err
-		}
-	}
 	return w.out.Flush()
 }
 
@@ -204,17 +186,20 @@ func JoinPath(names []string) string {
 }
 
 func join(items []string, sep byte) string {
-	var b strings.Builder
+	return string(appendJoin(nil, items, sep))
+}
+
+func appendJoin(dst []byte, items []string, sep byte) []byte {
 	for i, it := range items {
 		if i > 0 {
-			b.WriteByte(sep)
+			dst = append(dst, sep)
 		}
 		for j := 0; j < len(it); j++ {
 			if c := it[j]; c == sep || c == '\\' {
-				b.WriteByte('\\')
+				dst = append(dst, '\\')
 			}
-			b.WriteByte(it[j])
+			dst = append(dst, it[j])
 		}
 	}
-	return b.String()
+	return dst
 }

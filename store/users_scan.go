@@ -1,0 +1,128 @@
+package store
+
+import (
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+)
+
+// userField is one column of a user's row: its SQL, where a scan puts it,
+// and whether a users' file needs it (an export reads only those: each
+// column read costs the driver a call, and an export reads millions).
+type userField struct {
+	sql  string
+	file bool
+	dest func(*scannedUser) any
+}
+
+// scannedUser is a row being scanned: the user, and the columns that
+// need converting before they are the user's.
+type scannedUser struct {
+	u                                                                            User
+	lockedAt, lockUntil, lockAt, accExp, pwExp, pwChanged, registered, lastLogin sql.NullInt64
+	created, updated                                                             int64
+	actions, tags                                                                string
+}
+
+// userFields are a user's columns. A users' file's columns, and what a
+// walk's keyset needs (the id and every sort key), are marked file.
+var userFields = []userField{
+	{"u.id", true, func(r *scannedUser) any { return &r.u.ID }},
+	{"u.tenant_id", true, func(r *scannedUser) any { return &r.u.TenantID }},
+	{"u.username", true, func(r *scannedUser) any { return &r.u.Username }},
+	{"u.display_name", true, func(r *scannedUser) any { return &r.u.DisplayName }},
+	{"u.description", true, func(r *scannedUser) any { return &r.u.Description }},
+	{"u.email", true, func(r *scannedUser) any { return &r.u.Email }},
+	{"u.email_verified", true, func(r *scannedUser) any { return &r.u.EmailVerified }},
+	{"u.phone_region", true, func(r *scannedUser) any { return &r.u.PhoneRegion }},
+	{"u.phone_number", true, func(r *scannedUser) any { return &r.u.PhoneNumber }},
+	{"u.phone_verified", true, func(r *scannedUser) any { return &r.u.PhoneVerified }},
+	{"u.status", true, func(r *scannedUser) any { return &r.u.Status }},
+	{"u.locked_at", false, func(r *scannedUser) any { return &r.lockedAt }},
+	{"u.lock_until", false, func(r *scannedUser) any { return &r.lockUntil }},
+	{"coalesce(u.lock_reason, '')", false, func(r *scannedUser) any { return &r.u.LockReason }},
+	{"u.account_expires_at", true, func(r *scannedUser) any { return &r.accExp }},
+	{"u.password_expires_at", false, func(r *scannedUser) any { return &r.pwExp }},
+	{"u.password_hash IS NOT NULL", false, func(r *scannedUser) any { return &r.u.PasswordSet }},
+	{"u.password_changed_at", false, func(r *scannedUser) any { return &r.pwChanged }},
+	{"u.required_actions", true, func(r *scannedUser) any { return &r.actions }},
+	{"u.user_type", true, func(r *scannedUser) any { return &r.u.UserType }},
+	{"u.source_type", false, func(r *scannedUser) any { return &r.u.SourceType }},
+	{"u.source_id", false, func(r *scannedUser) any { return &r.u.SourceID }},
+	{"coalesce(u.external_id, '')", true, func(r *scannedUser) any { return &r.u.ExternalID }},
+	{"u.language", true, func(r *scannedUser) any { return &r.u.Language }},
+	{"u.timezone", true, func(r *scannedUser) any { return &r.u.Timezone }},
+	{"u.tags", true, func(r *scannedUser) any { return &r.tags }},
+	{"u.org_unit_id", true, func(r *scannedUser) any { return &r.u.OrgUnitID }},
+	{"u.registered_at", false, func(r *scannedUser) any { return &r.registered }},
+	{"u.created_at", true, func(r *scannedUser) any { return &r.created }},
+	{"u.updated_at", false, func(r *scannedUser) any { return &r.updated }},
+	{"u.last_login_at", false, func(r *scannedUser) any { return &r.lastLogin }},
+	{"u.property_values", true, func(r *scannedUser) any { return &r.u.propertyValues }},
+	{"u.lock_at", true, func(r *scannedUser) any { return &r.lockAt }},
+	{"u.owner_type", false, func(r *scannedUser) any { return &r.u.OwnerType }},
+	{"coalesce(u.manager_id, 0)", false, func(r *scannedUser) any { return &r.u.ManagerID }},
+}
+
+// userColumns selects a whole user (scanUser reads it); fileUserColumns
+// only what a users' file needs (a fileUserScanner reads it).
+var userColumns, fileUserColumns = columnsOf(false), columnsOf(true)
+
+func columnsOf(file bool) string {
+	var cols []string
+	for _, f := range userFields {
+		if f.file || !file {
+			cols = append(cols, f.sql)
+		}
+	}
+	return strings.Join(cols, ", ")
+}
+
+// userScanner scans rows of its columns, one after another, into the same
+// destinations.
+type userScanner struct {
+	row   scannedUser
+	dests []any
+}
+
+func newUserScanner(file bool) *userScanner {
+	sc := &userScanner{}
+	for _, f := range userFields {
+		if f.file || !file {
+			sc.dests = append(sc.dests, f.dest(&sc.row))
+		}
+	}
+	return sc
+}
+
+// scanUser reads a row of userColumns.
+func scanUser(sc rowScanner) (User, error) {
+	return newUserScanner(false).scan(sc)
+}
+
+// scan reads a row. The fields of the columns it does not select mean
+// nothing (zero, nil or the epoch).
+func (s *userScanner) scan(sc rowScanner) (User, error) {
+	s.row = scannedUser{}
+	if err := sc.Scan(s.dests...); err != nil {
+		return User{}, err
+	}
+	r := &s.row
+	u := r.u
+	u.LockedAt, u.LockUntil, u.LockAt = fromNullMillis(r.lockedAt), fromNullMillis(r.lockUntil), fromNullMillis(r.lockAt)
+	u.AccountExpiresAt, u.PasswordExpiresAt = fromNullMillis(r.accExp), fromNullMillis(r.pwExp)
+	u.PasswordChangedAt, u.RegisteredAt, u.LastLoginAt = fromNullMillis(r.pwChanged), fromNullMillis(r.registered), fromNullMillis(r.lastLogin)
+	u.CreatedAt, u.UpdatedAt = fromMillis(r.created), fromMillis(r.updated)
+	u.RequiredActions = []string{}
+	if r.actions != "" {
+		u.RequiredActions = strings.Split(r.actions, ",")
+	}
+	// Most users have no tags: no need to parse what says so.
+	if r.tags == "{}" {
+		u.Tags = map[string]string{}
+	} else if err := json.Unmarshal([]byte(r.tags), &u.Tags); err != nil {
+		return User{}, fmt.Errorf("tags of user %d: %w", u.ID, err)
+	}
+	return u, nil
+}
