@@ -2421,7 +2421,8 @@ type ClientInterface interface {
 	// whole or not at all, and a row that fails is reported with its row
 	// and column while the others go on. The options are query
 	// parameters or, with a multipart form, form fields (a form field
-	// wins). The body may be up to 512 MB.
+	// wins); any other parameter or field is 400 naming it. The body may
+	// be up to 512 MB.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -3266,7 +3267,8 @@ func (c *Client) RemoveGroupMembers(ctx context.Context, id GroupID, body Remove
 // whole or not at all, and a row that fails is reported with its row
 // and column while the others go on. The options are query
 // parameters or, with a multipart form, form fields (a form field
-// wins). The body may be up to 512 MB.
+// wins); any other parameter or field is 400 naming it. The body may
+// be up to 512 MB.
 //
 // Takes any type of body and a specified content type.
 //
@@ -8635,7 +8637,8 @@ type ClientWithResponsesInterface interface {
 	// whole or not at all, and a row that fails is reported with its row
 	// and column while the others go on. The options are query
 	// parameters or, with a multipart form, form fields (a form field
-	// wins). The body may be up to 512 MB.
+	// wins); any other parameter or field is 400 naming it. The body may
+	// be up to 512 MB.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -14545,7 +14548,8 @@ func (c *ClientWithResponses) RemoveGroupMembersWithResponse(ctx context.Context
 // whole or not at all, and a row that fails is reported with its row
 // and column while the others go on. The options are query
 // parameters or, with a multipart form, form fields (a form field
-// wins). The body may be up to 512 MB.
+// wins); any other parameter or field is 400 naming it. The body may
+// be up to 512 MB.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
