@@ -120,7 +120,10 @@ func (s *Store) WalkUsers(ctx context.Context, tenant int64, f UserFilter, fn fu
 			return err
 		}
 	}
-	return nil
+	// The reader also stops, without an error, when the caller's context
+	// ends while it waits to hand a page: the walk is cut short then, not
+	// done.
+	return ctx.Err()
 }
 
 // walkUsers reads WalkUsers's pages of users one after another, handing

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"cmp"
+	"context"
 	"reflect"
 	"slices"
 	"testing"
@@ -179,5 +180,27 @@ func TestWalkUsersKeepsWhatTheListKeeps(t *testing.T) {
 	}
 	if keys, err := s.TagKeys(ctx, other.ID); err != nil || !slices.Equal(keys, []string{"zone"}) {
 		t.Errorf("TagKeys(other) = %v, %v", keys, err)
+	}
+}
+
+// A walk whose context ends midway says so: however the page reader
+// notices, the walk is never reported done with pages left unread.
+func TestWalkUsersCutShortReportsIt(t *testing.T) {
+	t.Parallel()
+	s := newTestStore(t)
+	tn, _ := mustTenant(t, s, "acme")
+	mustUsers(t, s, tn.ID, "p", "built_in", 2*store.ExportPageSize+30)
+	for range 20 { // the reader and the walk race differently each time
+		ctx, cancel := context.WithCancel(t.Context())
+		pages := 0
+		err := s.WalkUsers(ctx, tn.ID, store.UserFilter{}, func(store.UserPage) error {
+			pages++
+			cancel()
+			return nil
+		})
+		cancel()
+		if err == nil {
+			t.Fatalf("a walk cancelled after page %d of 3 returned no error", pages)
+		}
 	}
 }
