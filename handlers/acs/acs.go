@@ -35,8 +35,8 @@ type Action struct {
 	Write bool
 	// ReadOnly marks an action that changes nothing at all: it runs while
 	// the request's nonce is written, and answers once the nonce is known
-	// to be fresh (a replay is refused all the same). Waiting for the
-	// nonce first was a quarter of a signed list's time.
+	// to be fresh (a replay is refused all the same), so the nonce's write
+	// does not add its latency to a signed read's.
 	ReadOnly bool
 	Serve    func(c *Call) (Reply, error)
 }
