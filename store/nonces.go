@@ -148,7 +148,11 @@ func (s *Store) insertNonces(batch []nonceRequest) (used []bool, err error) {
 	defer cancel()
 	now := s.nowMillis()
 	if n := s.noncesRemembered.Add(uint64(len(batch))); n/noncesPruneEvery != (n-uint64(len(batch)))/noncesPruneEvery {
-		if _, err := s.nonces.ExecContext(ctx, s.pruneNoncesSQL(), now, max(noncesPruned, 4*len(batch))); err != nil {
+		prune, err := prepared(ctx, s.nonces, &s.nonceStmts, s.pruneNoncesSQL())
+		if err == nil {
+			_, err = prune.ExecContext(ctx, now, max(noncesPruned, 4*len(batch)))
+		}
+		if err != nil {
 			return nil, fmt.Errorf("store: prune nonces: %w", err)
 		}
 	}
@@ -172,9 +176,13 @@ func (s *Store) insertNonces(batch []nonceRequest) (used []bool, err error) {
 		values = append(values, "(?, ?, ?)")
 		args = append(args, r.key, r.hash[:], r.expires)
 	}
-	rows, err := s.nonces.QueryContext(ctx, `INSERT INTO request_nonces (access_key_id, nonce_hash, expires_at) VALUES `+
+	insert, err := prepared(ctx, s.nonces, &s.nonceStmts, `INSERT INTO request_nonces (access_key_id, nonce_hash, expires_at) VALUES `+
 		strings.Join(values, ", ")+` ON CONFLICT (access_key_id, nonce_hash) DO UPDATE SET expires_at = excluded.expires_at
-		WHERE request_nonces.expires_at <= ? RETURNING access_key_id, nonce_hash`, append(args, now)...)
+		WHERE request_nonces.expires_at <= ? RETURNING access_key_id, nonce_hash`)
+	if err != nil {
+		return nil, fmt.Errorf("store: remember nonces: %w", err)
+	}
+	rows, err := insert.QueryContext(ctx, append(args, now)...)
 	if err != nil {
 		return nil, fmt.Errorf("store: remember nonces: %w", err)
 	}

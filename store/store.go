@@ -66,6 +66,10 @@ type Store struct {
 	// planning cost more than running a page query (measured: +25-80 %).
 	// List queries are built from fixed fragments, so their number is bounded.
 	stmts sync.Map
+	// nonceStmts caches prepared statements of the nonces pool: parsing a
+	// nonce's insert was a third of remembering it. A batch's insert
+	// differs only in its number of rows, so there are few.
+	nonceStmts sync.Map
 	// wstmts caches prepared statements of the write connection, used in
 	// transactions through tx.StmtContext: an INSERT into users compiles
 	// its triggers when prepared, which cost more than the insert itself.
@@ -108,7 +112,9 @@ func (s *Store) Engine() string {
 // Close closes both connection pools.
 func (s *Store) Close() error {
 	s.nonceQueue.close()
-	s.stmts.Range(func(_, v any) bool { v.(*sql.Stmt).Close(); return true })
+	for _, m := range []*sync.Map{&s.stmts, &s.nonceStmts} {
+		m.Range(func(_, v any) bool { v.(*sql.Stmt).Close(); return true })
+	}
 	s.wstmts.Range(func(_, v any) bool { v.(*sql.Stmt).Close(); return true })
 	if s.r == s.w {
 		return errors.Join(s.w.Close(), s.nonces.Close())
@@ -118,14 +124,19 @@ func (s *Store) Close() error {
 
 // read returns a prepared statement on the read pool for query.
 func (s *Store) read(ctx context.Context, query string) (*sql.Stmt, error) {
-	if st, ok := s.stmts.Load(query); ok {
+	return prepared(ctx, s.r, &s.stmts, query)
+}
+
+// prepared returns query prepared on db, from cache or into it.
+func prepared(ctx context.Context, db *sql.DB, cache *sync.Map, query string) (*sql.Stmt, error) {
+	if st, ok := cache.Load(query); ok {
 		return st.(*sql.Stmt), nil
 	}
-	st, err := s.r.PrepareContext(ctx, query)
+	st, err := db.PrepareContext(ctx, query)
 	if err != nil {
 		return nil, err
 	}
-	if prev, loaded := s.stmts.LoadOrStore(query, st); loaded {
+	if prev, loaded := cache.LoadOrStore(query, st); loaded {
 		st.Close()
 		return prev.(*sql.Stmt), nil
 	}
