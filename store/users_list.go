@@ -40,6 +40,7 @@ type UserFilter struct {
 	Properties        map[string][]string // property key -> values: any value of a key, every key
 	Sort              string              // a key of UserSorts; "" is "username"
 	Page              Page
+	WithGroups        bool // also read each listed user's groups (UserList.Groups)
 }
 
 // TagMatch selects the users with the tag Key, with the value Value when
@@ -69,11 +70,14 @@ const KeywordSortCap = 1000
 
 // UserList is one page of users. SortedBy says the order actually used:
 // the requested sort, or "added" for keyword searches with more than
-// KeywordSortCap matches. Prev is a cursor to the page before.
+// KeywordSortCap matches. Prev is a cursor to the page before. Groups
+// holds, when the filter asked WithGroups, the listed users' groups by
+// user id (sorted by name; users in none are absent).
 type UserList struct {
 	List[User]
 	Prev     string
 	SortedBy string
+	Groups   map[int64][]Group
 }
 
 // userQuery is a WHERE clause under construction: only fixed fragments are
@@ -435,6 +439,9 @@ func (s *Store) listUsers(ctx context.Context, tenant int64, f UserFilter, limit
 	rowCols, sc := userColumns, newUserScanner(walk)
 	if walk {
 		rowCols = fileUserColumns
+	} else if f.WithGroups {
+		rowCols += ", " + groupIDsColumn
+		sc.dests = append(sc.dests, &sc.row.groupIDs)
 	}
 	cols := rowCols
 	if driven {
@@ -467,19 +474,25 @@ func (s *Store) listUsers(ctx context.Context, tenant int64, f UserFilter, limit
 	}
 	defer rows.Close()
 	out.Items = make([]User, 0, limit+1)
+	var groupIDs []string // of each of out.Items, with WithGroups
 	for rows.Next() {
 		u, err := sc.scan(rows)
 		if err != nil {
 			return UserList{}, fmt.Errorf("store: list users: %w", err)
 		}
-		out.Items = append(out.Items, u)
+		out.Items, groupIDs = append(out.Items, u), append(groupIDs, sc.row.groupIDs.String)
 	}
 	if err := rows.Err(); err != nil {
 		return UserList{}, fmt.Errorf("store: list users: %w", err)
 	}
 	more := len(out.Items) > limit
 	if more {
-		out.Items = out.Items[:limit]
+		out.Items, groupIDs = out.Items[:limit], groupIDs[:limit]
+	}
+	if f.WithGroups && !walk {
+		if out.Groups, err = s.listedGroups(ctx, tenant, out.Items, groupIDs); err != nil {
+			return UserList{}, err
+		}
 	}
 	if !walk && !counted {
 		if cur == nil && offset == 0 && !more {

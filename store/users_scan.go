@@ -23,6 +23,7 @@ type scannedUser struct {
 	lockedAt, lockUntil, lockAt, accExp, pwExp, pwChanged, registered, lastLogin sql.NullInt64
 	created, updated                                                             int64
 	actions, tags                                                                string
+	groupIDs                                                                     sql.NullString // groupIDsColumn, when selected
 }
 
 // userFields are a user's columns. A users' file's columns, and what a

@@ -79,7 +79,7 @@ func (a api) describeUsers(c *acs.Call) (acs.Reply, error) {
 	if err != nil {
 		return nil, err
 	}
-	for i, u := range page {
+	for i, u := range page.users {
 		for _, key := range slices.Sorted(maps.Keys(u.Properties)) {
 			for _, value := range u.Properties[key].Values {
 				users[i].Properties = append(users[i].Properties, keyValue{Key: key, Value: value})
@@ -139,33 +139,40 @@ func filterParam(c *acs.Call) (string, error) {
 }
 
 // listUsers reads up to limit users from the cursor next, in pages of the
-// store's size, and the cursor after them ("" after the last).
-func (a api) listUsers(ctx context.Context, tenant int64, f store.UserFilter, next string, limit int) ([]store.User, string, error) {
-	var out []store.User
+// store's size, with their groups, and the cursor after them ("" after
+// the last).
+func (a api) listUsers(ctx context.Context, tenant int64, f store.UserFilter, next string, limit int) (listed, string, error) {
+	out := listed{groups: map[int64][]store.Group{}}
+	f.WithGroups = true
 	for {
-		f.Page = store.Page{Cursor: next, Size: min(limit-len(out), store.MaxPageSize)}
+		f.Page = store.Page{Cursor: next, Size: min(limit-len(out.users), store.MaxPageSize)}
 		l, err := a.store.ListUsers(ctx, tenant, f)
 		if errors.Is(err, store.ErrBadCursor) {
-			return nil, "", acs.Invalid("NextToken", "not a NextToken of this listing (with this order)")
+			return listed{}, "", acs.Invalid("NextToken", "not a NextToken of this listing (with this order)")
 		}
 		if err != nil {
-			return nil, "", err
+			return listed{}, "", err
 		}
-		out, next = append(out, l.Items...), l.Next
-		if next == "" || len(out) >= limit {
+		out.users, next = append(out.users, l.Items...), l.Next
+		maps.Copy(out.groups, l.Groups)
+		if next == "" || len(out.users) >= limit {
 			return out, next, nil
 		}
 	}
 }
 
-// users turns a page of users into eds-user's objects, with their org
-// paths and groups read once for the page; their property values are left
-// to DescribeUsers, which answers them in this object (FilterUsers answers
-// them otherwise).
-func (a api) users(ctx context.Context, tenant int64, page []store.User) ([]user, error) {
-	ids, units := make([]int64, len(page)), make([]int64, 0, len(page))
-	for i, u := range page {
-		ids[i] = u.ID
+// listed are users listed with their groups, by user id.
+type listed struct {
+	users  []store.User
+	groups map[int64][]store.Group
+}
+
+// users turns listed users into eds-user's objects, with their org paths
+// read once for the page; their property values are left to DescribeUsers,
+// which answers them in this object (FilterUsers answers them otherwise).
+func (a api) users(ctx context.Context, tenant int64, page listed) ([]user, error) {
+	units := make([]int64, 0, len(page.users))
+	for _, u := range page.users {
 		if u.OrgUnitID != 0 {
 			units = append(units, u.OrgUnitID)
 		}
@@ -174,13 +181,9 @@ func (a api) users(ctx context.Context, tenant int64, page []store.User) ([]user
 	if err != nil {
 		return nil, err
 	}
-	groups, err := a.store.GroupsOfUsers(ctx, tenant, ids)
-	if err != nil {
-		return nil, err
-	}
 	now := a.store.Now()
-	out := make([]user, len(page))
-	for i, u := range page {
+	out := make([]user, len(page.users))
+	for i, u := range page.users {
 		eu := user{Id: u.ID, EndUserId: u.Username, Email: u.Email, Phone: phone(u), RealNickName: u.DisplayName,
 			NickName: nickName(u), Remark: u.Description, Status: statusNormal, OwnerType: ownerTypeNames[u.OwnerType],
 			Orgs: []userOrg{}, Groups: []userGroup{}, Properties: []keyValue{}}
@@ -197,7 +200,7 @@ func (a api) users(ctx context.Context, tenant int64, page []store.User) ([]user
 			}
 			eu.Orgs = append(eu.Orgs, userOrg{OrgId: id, OrgName: path[len(path)-1], OrgNamePath: strings.Join(path, "/")})
 		}
-		for _, g := range groups[u.ID] {
+		for _, g := range page.groups[u.ID] {
 			eu.Groups = append(eu.Groups, userGroup{GroupId: g.PublicID(), GroupName: g.Name})
 		}
 		out[i] = eu
