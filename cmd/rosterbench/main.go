@@ -342,6 +342,7 @@ func prepare(ctx context.Context, o options, engine string) (*bench, error) {
 			return measureImport(srv.url, key, importRows(o.users))
 		}, target: 10000},
 	}
+	b.scenarios = append(b.scenarios, bulkScenarios(srv.url, key, bulkUsers(o.users))...)
 	b.scenarios = selected(o.run, b.scenarios)
 	b.warm(o)
 	return b, nil
