@@ -330,11 +330,22 @@ func (s *Store) ClaimJob(ctx context.Context) (j Job, ok bool, err error) {
 	if !queued {
 		return Job{}, false, nil
 	}
+	return s.claimJob(ctx, `SELECT id FROM jobs WHERE status = 'queued' ORDER BY id LIMIT 1`)
+}
+
+// ClaimJobByID claims the job id as ClaimJob claims the oldest, for a
+// process that runs only the job it queued (roster import): ok is false
+// when the job is no longer queued (a server's runner took it first).
+func (s *Store) ClaimJobByID(ctx context.Context, id int64) (j Job, ok bool, err error) {
+	return s.claimJob(ctx, `SELECT id FROM jobs WHERE status = 'queued' AND id = ?`, id)
+}
+
+// claimJob claims the job pick selects, if still queued.
+func (s *Store) claimJob(ctx context.Context, pick string, args ...any) (j Job, ok bool, err error) {
 	// On PostgreSQL, claims run side by side: the subquery locks the job
 	// it picks and skips one another claim has locked, which without SKIP
 	// LOCKED both would pick (and the second would wait, then take it
 	// again). SQLite has one writer at a time.
-	pick := `SELECT id FROM jobs WHERE status = 'queued' ORDER BY id LIMIT 1`
 	if s.pg {
 		pick += ` FOR UPDATE SKIP LOCKED`
 	}
@@ -343,7 +354,7 @@ func (s *Store) ClaimJob(ctx context.Context) (j Job, ok bool, err error) {
 		now := s.nowMillis()
 		j, err = scanJob(tx.QueryRowContext(ctx, `UPDATE jobs SET status = 'running', started_at = ?, updated_at = ?, lease_until = ?
 			WHERE id = (`+pick+`) AND status = 'queued'
-			RETURNING `+jobColumns, now, now, now+JobLease.Milliseconds()))
+			RETURNING `+jobColumns, append([]any{now, now, now + JobLease.Milliseconds()}, args...)...))
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil
 		}

@@ -20,8 +20,8 @@ import (
 const importErrorsPrinted = 20
 
 // importCmd imports a users' file into a tenant as an import job, run by
-// a runner of this process (or of a server on the same database, which
-// may take it first), and shows its progress until it ends.
+// this process (or by a server on the same database, which may take it
+// first), and shows its progress until it ends.
 func importCmd(ctx context.Context, args []string, getenv func(string) string, out io.Writer) error {
 	fs := flag.NewFlagSet("import", flag.ContinueOnError)
 	db := dbFlag(fs, getenv)
@@ -69,10 +69,17 @@ func importCmd(ctx context.Context, args []string, getenv func(string) string, o
 	if err != nil {
 		return err
 	}
-	r := jobs.Start(st, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	defer r.Stop()
-	r.Wake()
-	return watchImport(ctx, st, imp, out)
+	// This process runs its own job and no other; a server on the same
+	// database may have taken it first, and then runs it while this
+	// watches. The job ends (interrupted, if this is stopped) before the
+	// command returns.
+	ran := make(chan error, 1)
+	go func() {
+		_, err := jobs.RunOne(ctx, st, slog.New(slog.NewTextHandler(io.Discard, nil)), imp.JobID)
+		ran <- err
+	}()
+	err = watchImport(ctx, st, imp, out)
+	return errors.Join(err, <-ran)
 }
 
 func importFile(ctx context.Context, st *store.Store, tenant int64, o store.ImportOptions, path string) (store.Import, error) {

@@ -59,6 +59,21 @@ func Start(st *store.Store, log *slog.Logger) *Runner {
 	return r
 }
 
+// RunOne runs the queued job id in this process and returns when it has
+// ended, unless another process's runner claimed it first (ran is false).
+// It runs no other job: a command that queued one job and waits for it
+// must not take, and on leaving interrupt, a job a server queued. When
+// stop ends, the job stops after its batch and is marked interrupted, as
+// Stop does.
+func RunOne(stop context.Context, st *store.Store, log *slog.Logger, id int64) (ran bool, err error) {
+	j, ok, err := st.ClaimJobByID(stop, id)
+	if err != nil || !ok {
+		return false, err
+	}
+	(&Runner{st: st, log: log}).run(stop, j)
+	return true, nil
+}
+
 // Wake tells the runner a job was queued, so it starts now rather than at
 // the next poll.
 func (r *Runner) Wake() {
