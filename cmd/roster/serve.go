@@ -68,15 +68,15 @@ func parseServe(args []string, getenv func(string) string) (c config, err error)
 		"comma-separated addresses or CIDR ranges of reverse proxies whose X-Forwarded-For is believed (ROSTER_TRUSTED_PROXIES; default none: the client is the connection's peer)")
 	bodyTimeout := fs.String("body-timeout", envOr(getenv, "ROSTER_BODY_TIMEOUT", "30s"),
 		"how long a request body may take to arrive (ROSTER_BODY_TIMEOUT)")
-	bench := fs.String("bench", getenv("ROSTER_BENCH"),
-		"bench mode, for make bench only: a constant answer behind each surface's checks and Server-Timing on the lists (ROSTER_BENCH; default false)")
+	if v := getenv("ROSTER_BENCH"); v != "" {
+		if c.Bench, err = strconv.ParseBool(v); err != nil {
+			return config{}, fmt.Errorf("ROSTER_BENCH: %q is not true or false", v)
+		}
+	}
+	fs.BoolVar(&c.Bench, "bench", c.Bench,
+		"bench mode, for make bench only: a constant answer behind each surface's checks and Server-Timing on the lists (ROSTER_BENCH)")
 	if err := fs.Parse(args); err != nil {
 		return config{}, err
-	}
-	if *bench != "" {
-		if c.Bench, err = strconv.ParseBool(*bench); err != nil {
-			return config{}, fmt.Errorf("--bench: %q is not true or false", *bench)
-		}
 	}
 	if c.TrustedProxies, err = parseProxies(*proxies); err != nil {
 		return config{}, err
