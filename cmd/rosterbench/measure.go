@@ -18,9 +18,10 @@ import (
 	"time"
 )
 
-// load sends requests from conns goroutines for d and measures them. The
-// loops end by themselves at the deadline.
-func load(c *http.Client, req func() *http.Request, conns int, d time.Duration) result {
+// load sends requests from conns goroutines for d and measures them;
+// seen, when not nil, is shown each answer (from any of the goroutines).
+// The loops end by themselves at the deadline.
+func load(c *http.Client, req func() *http.Request, conns int, d time.Duration, seen func(*http.Response)) result {
 	deadline := time.Now().Add(d)
 	var mu sync.Mutex
 	var all []time.Duration
@@ -44,6 +45,9 @@ func load(c *http.Client, req func() *http.Request, conns int, d time.Duration) 
 				io.Copy(io.Discard, resp.Body)
 				resp.Body.Close()
 				lat = append(lat, time.Since(t0))
+				if seen != nil {
+					seen(resp)
+				}
 				if resp.StatusCode >= 300 {
 					bad++
 				}
