@@ -205,10 +205,12 @@ func topOfProfile(o options, name string, p []byte) string {
 	if err := os.WriteFile(file, p, 0o644); err != nil {
 		return ""
 	}
-	// The HTTP plumbing above the handler is hidden: it is on every stack
-	// and would fill the top of a cumulative listing.
+	// The HTTP plumbing above the handler (the middleware) is hidden: it is
+	// on every stack and would fill the top of a cumulative listing. What
+	// it costs is the split's plumbing (split.go).
 	out, err := exec.Command("go", "tool", "pprof", "-top", "-cum", "-nodecount=18",
-		`-hide=^(net/http\.|github\.com/labstack/|roster/handlers\.requestID|roster/handlers\.\(\*Handler\)\.(routes|apiAuth|securityHeaders))`,
+		`-hide=^(net/http\.|github\.com/labstack/|roster/handlers\.\(\*Handler\)\.(routes|limitBody|securityHeaders)|`+
+			`roster/handlers/request\.(AssignID|Benchmarking)|roster/handlers/acs\.Route|roster/handlers/api\.\(\*Handler\)\.auth)`,
 		o.roster, file).Output()
 	if err != nil {
 		return ""
