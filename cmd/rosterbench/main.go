@@ -97,11 +97,11 @@ type result struct {
 	fixed         float64
 	query, encode time.Duration
 	timed         int
-	note     string
-	target   float64 // the target requests/s; 0 when there is none
-	list     bool    // a list of users, held on PostgreSQL to half of SQLite's figure
-	profile  string  // top of the server's CPU profile, when the target is missed
-	cpu      []byte  // the server's CPU profile while the scenario ran
+	note          string
+	target        float64 // the target requests/s; 0 when there is none
+	list          bool    // a list of users, held on PostgreSQL to half of SQLite's figure
+	profile       string  // top of the server's CPU profile, when the target is missed
+	cpu           []byte  // the server's CPU profile while the scenario ran
 	// versusRPS is the requests/s of the scenario this one is compared
 	// with, measured just before and just after it (their mean): the
 	// machine's speed drifts by a tenth or more over a run, so the
