@@ -90,6 +90,16 @@ type result struct {
 	rps      float64
 	p50, p99 time.Duration
 	floor    float64 // requests/s of the bare handler in the same run
+	note     string
+	target   float64 // the target requests/s; 0 when there is none
+	list     bool    // a list of users, held on PostgreSQL to half of SQLite's figure
+	profile  string  // top of the server's CPU profile, when the target is missed
+	cpu      []byte  // the server's CPU profile while the scenario ran
+	// versusRPS is the requests/s of the scenario this one is compared
+	// with, measured just before and just after it (their mean): the
+	// machine's speed drifts by a tenth or more over a run, so the
+	// counterpart's own figure, minutes away, made the share wander.
+	versusRPS float64
 	// fixed is the requests/s of bench mode's constant answer of the
 	// list's size, through the list's chain, in the same run (0: not
 	// measured); query and encode are the list's mean Server-Timing over
@@ -97,16 +107,6 @@ type result struct {
 	fixed         float64
 	query, encode time.Duration
 	timed         int
-	note          string
-	target        float64 // the target requests/s; 0 when there is none
-	list          bool    // a list of users, held on PostgreSQL to half of SQLite's figure
-	profile       string  // top of the server's CPU profile, when the target is missed
-	cpu           []byte  // the server's CPU profile while the scenario ran
-	// versusRPS is the requests/s of the scenario this one is compared
-	// with, measured just before and just after it (their mean): the
-	// machine's speed drifts by a tenth or more over a run, so the
-	// counterpart's own figure, minutes away, made the share wander.
-	versusRPS float64
 }
 
 // bench is one engine's roster server under test, with its scenarios.
