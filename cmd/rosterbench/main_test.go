@@ -16,7 +16,7 @@ import (
 // throwaway one) it runs both engines side by side, as make bench does.
 func TestSmokeBenchmark(t *testing.T) {
 	if testing.Short() {
-		t.Skip("skipped under -short only: the smoke benchmark takes about 40 s, 75 s with PostgreSQL; make test always runs it")
+		t.Skip("skipped under -short only: the smoke benchmark takes about a minute, two with PostgreSQL; make test always runs it")
 	}
 	bin := filepath.Join(t.TempDir(), "roster")
 	if out, err := exec.Command("go", "build", "-o", bin, "../roster").CombinedOutput(); err != nil {
