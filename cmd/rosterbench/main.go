@@ -1,11 +1,12 @@
 // Command rosterbench is Roster's end-to-end benchmark: it seeds (or reuses)
 // a database, starts the real roster binary on loopback and drives each
-// scenario at a fixed number of connections, next to a bare
-// net/http floor serving the same number of bytes, and each list next to
-// a constant answer of its size through Roster's own chain (split.go). It
-// prints Markdown tables for BENCHMARKS.md. It measures SQLite, PostgreSQL or both; with
-// both, the two servers run side by side and take turns scenario by
-// scenario, so the box's drift over a run reaches both alike.
+// scenario at a fixed number of connections, next to a bare net/http
+// floor serving the same number of bytes, and each list next to a
+// constant answer of its size through Roster's own chain (split.go). It
+// prints Markdown tables for BENCHMARKS.md. It measures SQLite,
+// PostgreSQL or both; with both, the two servers run side by side and
+// take turns scenario by scenario, so the box's drift over a run reaches
+// both alike.
 package main
 
 import (
