@@ -99,7 +99,8 @@ bench-store:
 	go test -run '^$$' -bench . -benchtime 200x -timeout 60m ./store
 
 ## bench: seed (or reuse) a million-user directory, start Roster on loopback and drive every scenario
-## at 8 connections next to a bare net/http floor; prints the table for BENCHMARKS.md.
+## at 8 connections next to a bare net/http floor, and each list next to a constant answer of its size
+## through Roster's own middleware (roster serve --bench); prints the tables for BENCHMARKS.md.
 ## DB=both (the default) measures SQLite and PostgreSQL in one run, side by side, as BENCHMARKS.md shows
 ## them: the two servers take turns scenario by scenario, so this box's drift reaches both alike.
 ## DB=sqlite or DB=postgres measures one engine. PostgreSQL is a throwaway server with its default

@@ -42,7 +42,12 @@ type Config struct {
 	// BodyTimeout is how long a request's body may take to arrive once its
 	// headers have; 30 seconds when zero.
 	BodyTimeout time.Duration
-	Log         *slog.Logger
+	// Bench is bench mode, for make bench only (roster serve --bench): a
+	// constant answer behind each surface's checks and Server-Timing on
+	// the lists, which the benchmark splits a list's cost with (see
+	// benchRoutes). Off, neither exists.
+	Bench bool
+	Log   *slog.Logger
 }
 
 // Handler holds what the surfaces are built from. It has no state of its

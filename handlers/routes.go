@@ -45,7 +45,8 @@ func (h *Handler) routes(e *echo.Echo) {
 	e.GET("/metrics", echoprometheus.NewHandlerWithConfig(echoprometheus.HandlerConfig{Gatherer: reg}), h.limitBody)
 	e.GET("/static*", echo.StaticDirectoryHandler(static.FS, !e.EnablePathUnescapingStaticFiles), h.limitBody)
 
-	api.New(h.store, h.jobs).Register(e.Group("/api/v1", request.Answering(api.Answer), h.limitBody))
+	apiGroup := e.Group("/api/v1", request.Answering(api.Answer), h.limitBody)
+	api.New(h.store, h.jobs).Register(apiGroup) // which adds the key check to apiGroup
 	spaceone.New(h.store).Register(e.Group(spaceone.Prefix, request.Answering(spaceone.Answer), h.limitBody))
 	scim.New(h.store, h.cfg.BaseURL).Register(e.Group(scim.Prefix, request.Answering(scim.Answer), h.limitBody))
 	rpc := acs.New(h.store)
@@ -56,9 +57,12 @@ func (h *Handler) routes(e *echo.Echo) {
 	account.New(h.store, h.accounts, h.limits, h.log,
 		account.Config{Version: h.cfg.Version, SMTPConfigured: h.cfg.SMTPConfigured}).
 		Register(e.Group("/account/:alias", request.Answering(request.ErrorPage), h.limitBody))
-	console.New(h.store, h.jobs, h.sessions, h.limits, h.log, console.Config{
+	signedIn := console.New(h.store, h.jobs, h.sessions, h.limits, h.log, console.Config{
 		SessionIdle: h.cfg.SessionIdle, SMTPConfigured: h.cfg.SMTPConfigured, Version: h.cfg.Version, BaseURL: h.cfg.BaseURL,
 	}).Register(e.Group("", request.Answering(request.ErrorPage), h.limitBody))
+	if h.cfg.Bench {
+		h.benchRoutes(e, apiGroup, signedIn)
+	}
 }
 
 // healthz answers 200 while the database answers.

@@ -241,3 +241,28 @@ func TestServeConfigLimits(t *testing.T) {
 		t.Fatalf("bad limit = %v", err)
 	}
 }
+
+// Bench mode is for make bench only: off unless asked for, by flag or
+// environment.
+func TestServeConfigBench(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		env  string
+		want bool
+	}{
+		{nil, "", false},
+		{[]string{"--bench"}, "", true},
+		{nil, "true", true},
+		{[]string{"--bench=false"}, "true", false},
+	} {
+		getenv := func(k string) string { return map[string]string{"ROSTER_BENCH": tc.env}[k] }
+		c, err := parseServe(tc.args, getenv)
+		if err != nil || c.Bench != tc.want {
+			t.Errorf("parseServe(%q, ROSTER_BENCH=%q): bench %v, %v; want %v", tc.args, tc.env, c.Bench, err, tc.want)
+		}
+	}
+	bad := func(k string) string { return map[string]string{"ROSTER_BENCH": "yes please"}[k] }
+	if _, err := parseServe(nil, bad); err == nil || !strings.Contains(err.Error(), "ROSTER_BENCH") {
+		t.Errorf("bad ROSTER_BENCH = %v", err)
+	}
+}

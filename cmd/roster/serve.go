@@ -35,6 +35,7 @@ type config struct {
 	// TrustedProxies may set X-Forwarded-For; nobody else's is believed.
 	TrustedProxies []*net.IPNet
 	BodyTimeout    time.Duration
+	Bench          bool // bench mode: see handlers.Config.Bench
 }
 
 func envOr(getenv func(string) string, key, def string) string {
@@ -67,6 +68,13 @@ func parseServe(args []string, getenv func(string) string) (c config, err error)
 		"comma-separated addresses or CIDR ranges of reverse proxies whose X-Forwarded-For is believed (ROSTER_TRUSTED_PROXIES; default none: the client is the connection's peer)")
 	bodyTimeout := fs.String("body-timeout", envOr(getenv, "ROSTER_BODY_TIMEOUT", "30s"),
 		"how long a request body may take to arrive (ROSTER_BODY_TIMEOUT)")
+	if v := getenv("ROSTER_BENCH"); v != "" {
+		if c.Bench, err = strconv.ParseBool(v); err != nil {
+			return config{}, fmt.Errorf("ROSTER_BENCH: %q is not true or false", v)
+		}
+	}
+	fs.BoolVar(&c.Bench, "bench", c.Bench,
+		"bench mode, for make bench only: a constant answer behind each surface's checks and Server-Timing on the lists (ROSTER_BENCH)")
 	if err := fs.Parse(args); err != nil {
 		return config{}, err
 	}
@@ -209,7 +217,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, logw 
 	}
 	e, stop := handlers.New(st, handlers.Config{BaseURL: cfg.BaseURL, SecureCookies: cfg.SecureCookies,
 		Version: buildVersion(), Log: log, SMTPConfigured: cfg.SMTP != nil,
-		TrustedProxies: cfg.TrustedProxies, BodyTimeout: cfg.BodyTimeout})
+		TrustedProxies: cfg.TrustedProxies, BodyTimeout: cfg.BodyTimeout, Bench: cfg.Bench})
 	defer stop()
 	srv := &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 

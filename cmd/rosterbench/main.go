@@ -1,32 +1,29 @@
 // Command rosterbench is Roster's end-to-end benchmark: it seeds (or reuses)
 // a database, starts the real roster binary on loopback and drives each
-// scenario at a fixed number of connections, next to a bare
-// net/http floor serving the same number of bytes. It prints a Markdown
-// table for BENCHMARKS.md. It measures SQLite, PostgreSQL or both; with
-// both, the two servers run side by side and take turns scenario by
-// scenario, so the box's drift over a run reaches both alike.
+// scenario at a fixed number of connections, next to a bare net/http
+// floor serving the same number of bytes, and each list next to a
+// constant answer of its size through Roster's own chain (split.go). It
+// prints Markdown tables for BENCHMARKS.md. It measures SQLite,
+// PostgreSQL or both; with both, the two servers run side by side and
+// take turns scenario by scenario, so the box's drift over a run reaches
+// both alike.
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"roster/store"
@@ -105,27 +102,13 @@ type result struct {
 	// machine's speed drifts by a tenth or more over a run, so the
 	// counterpart's own figure, minutes away, made the share wander.
 	versusRPS float64
-}
-
-// scenario is one kind of request, measured on each engine.
-type scenario struct {
-	name   string
-	req    func() *http.Request
-	c      *http.Client // nil: a client of its own with conns connections
-	target float64      // requests/s; 0 when there is none
-	list   bool
-	// presigned: each request may be sent once (a signed nonce), so wrk
-	// sends requests made beforehand, each once.
-	presigned bool
-	// versus names the scenario of /api/v1 asking the same of the
-	// directory, which the result is compared with.
-	versus string
-	// read: a request with a body that changes nothing, which wrk sends
-	// again and again like a GET.
-	read bool
-	// once measures the scenario in one go instead of by requests (an
-	// import of a file): its rate stands for requests/s.
-	once func() (result, error)
+	// fixed is the requests/s of bench mode's constant answer of the
+	// list's size, through the list's chain, in the same run (0: not
+	// measured); query and encode are the list's mean Server-Timing over
+	// timed answers (see split.go).
+	fixed         float64
+	query, encode time.Duration
+	timed         int
 }
 
 // bench is one engine's roster server under test, with its scenarios.
@@ -237,7 +220,8 @@ func prepare(ctx context.Context, o options, engine string) (*bench, error) {
 	if err := os.WriteFile(keyFile, []byte(base64.StdEncoding.EncodeToString(serverKey)), 0o600); err != nil {
 		return b, err
 	}
-	srv, err := start(o.roster, db, "--secret-key-file", keyFile)
+	// Bench mode: the constant answers and Server-Timing of split.go.
+	srv, err := start(o.roster, db, "--secret-key-file", keyFile, "--bench")
 	if err != nil {
 		return b, err
 	}
@@ -247,152 +231,27 @@ func prepare(ctx context.Context, o options, engine string) (*bench, error) {
 	b.idle = srv.rss()
 	b.peak = b.idle
 
-	api := func(path string) *http.Request {
-		r, _ := http.NewRequest("GET", srv.url+"/api/v1"+path, nil)
-		r.Header.Set("Authorization", "Bearer "+key)
-		return r
-	}
-	// A cursor deep in the list: the page after a user near the end of the
-	// alphabet (cursors carry the sort, not the filter).
-	var deep struct {
-		NextToken string `json:"next_token"`
-		Items     []struct {
-			ID string `json:"id"`
-		} `json:"items"`
-	}
-	if err := getJSON(api("/users?username_prefix=whitfield.&max_results=1"), &deep); err != nil || deep.NextToken == "" || len(deep.Items) == 0 {
-		return b, fmt.Errorf("deep cursor: %v", err)
-	}
-	dir, err := directoryTargets(api)
-	if err != nil {
+	r := reach{url: srv.url, key: key}
+	if err := r.find(); err != nil {
 		return b, err
 	}
 	jar, _ := cookiejar.New(nil)
-	console := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	if err := signIn(console, srv.url, "bench", pw); err != nil {
+	r.console = &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	if err := signIn(r.console, srv.url, "bench", pw); err != nil {
 		return b, err
 	}
-	pair, err := newACSClient(o.roster, db, keyFile, srv.url)
-	if err != nil {
+	if r.pair, err = newACSClient(o.roster, db, keyFile, srv.url); err != nil {
 		return b, err
 	}
-	var batchN atomic.Int64
-	// target is the target requests/s (0: none); batch create's 10,000
-	// users/s is 20 requests of 500.
-	b.scenarios = []scenario{
-		{name: "users first page (JSON)", req: func() *http.Request { return api("/users") }, target: 10000, list: true},
-		{name: "deep page by cursor", req: func() *http.Request { return api("/users?next_token=" + url.QueryEscape(deep.NextToken)) }, target: 10000, list: true},
-		{name: "username prefix", req: func() *http.Request { return api("/users?username_prefix=grace.hop") }, target: 8000, list: true},
-		{name: "keyword substring, 3 letters", req: func() *http.Request { return api("/users?q=ath") }, target: 1000, list: true},
-		// About 1,000 matches: too many to be cheap, too few to stop
-		// sorting them (the keyword search's worst case).
-		{name: "keyword substring, ~1,000 matches", req: func() *http.Request { return api("/users?q=grace.hop") }, target: 1000, list: true},
-		{name: "keyword substring, 8 letters, every user matches", req: func() *http.Request { return api("/users?q=example.") }, target: 1000, list: true},
-		{name: "status filter", req: func() *http.Request { return api("/users?status=disabled") }, target: 10000, list: true},
-		{name: "org subtree, largest division", req: func() *http.Request {
-			return api("/users?include_descendants=true&org_unit_id=" + dir.division)
-		}, target: 10000, list: true},
-		{name: "group members, largest group", req: func() *http.Request { return api("/groups/" + dir.group + "/members") }, target: 10000, list: true},
-		{name: "property value filter", req: func() *http.Request { return api("/users?property=" + url.QueryEscape(dir.property)) }, target: 10000, list: true},
-		{name: "eds-user DescribeUsers, first page of 20", req: func() *http.Request {
-			return pair.get("DescribeUsers", "2021-03-08", url.Values{"MaxResults": {"20"}})
-		}, presigned: true, versus: "users first page (JSON)"},
-		{name: "eds-user DescribeUsers, Filter of ~1,000 matches", req: func() *http.Request {
-			return pair.get("DescribeUsers", "2021-03-08", url.Values{"Filter": {"grace.hop*"}, "MaxResults": {"20"}})
-		}, presigned: true, versus: "keyword substring, ~1,000 matches"},
-		{name: "eds-user FilterUsers, first page of 20", req: func() *http.Request {
-			return pair.get("FilterUsers", "2021-03-08", url.Values{"MaxResults": {"20"}})
-		}, presigned: true, versus: "users first page (JSON)"},
-		{name: "EIAM ListUsers, first page of 20", req: func() *http.Request {
-			return pair.get("ListUsers", "2021-12-01", url.Values{"InstanceId": {"default"}, "PageSize": {"20"}})
-		}, presigned: true, versus: "users first page (JSON)"},
-		{name: "SpaceONE user/list, first page of 20", req: func() *http.Request {
-			r, _ := http.NewRequest("POST", srv.url+"/identity/v1/user/list", strings.NewReader(
-				`{"domain_id":"default","query":{"sort":{"key":"user_id"},"page":{"start":1,"limit":20}}}`))
-			r.Header.Set("Authorization", "Bearer "+key)
-			r.Header.Set("Content-Type", "application/json")
-			return r
-		}, read: true, versus: "users first page (JSON)"},
-		{name: "org tree layer (root's children)", req: func() *http.Request { return api("/org-units/" + dir.root + "/children") }},
-		{name: "user page (JSON)", req: func() *http.Request { return api("/users/" + deep.Items[0].ID) }},
-		{name: "users list as an HTML page", req: func() *http.Request {
-			r, _ := http.NewRequest("GET", srv.url+"/users", nil)
-			return r
-		}, c: console, target: 8000, list: true},
-		{name: "export every user as CSV (users/s)", once: func() (result, error) {
-			return b.export(o, api("/users/export?format=csv"))
-		}, target: 100000},
-		{name: "batch create, 500 users a request", req: func() *http.Request {
-			n := batchN.Add(1)
-			var body bytes.Buffer
-			body.WriteString(`{"users":[`)
-			for i := range 500 {
-				if i > 0 {
-					body.WriteByte(',')
-				}
-				fmt.Fprintf(&body, `{"username":"bench-%d-%d-%d","email":"b%d@bench.example"}`, os.Getpid(), n, i, i)
-			}
-			body.WriteString(`]}`)
-			r, _ := http.NewRequest("POST", srv.url+"/api/v1/users/batch", &body)
-			r.Header.Set("Authorization", "Bearer "+key)
-			r.Header.Set("Content-Type", "application/json")
-			return r
-		}, target: 20},
-		{name: "import, a CSV of new users (rows/s)", once: func() (result, error) {
-			return measureImport(srv.url, key, importRows(o.users))
-		}, target: 10000},
-	}
-	b.scenarios = append(b.scenarios, bulkScenarios(srv.url, key, bulkUsers(o.users))...)
+	b.scenarios = b.allScenarios(o, r)
 	b.scenarios = selected(o.run, b.scenarios)
 	b.warm(o)
 	return b, nil
 }
 
-// selected keeps the scenarios run matches and those they are compared
-// with, in their order.
-func selected(run *regexp.Regexp, all []scenario) []scenario {
-	if run == nil {
-		return all
-	}
-	keep := map[string]bool{}
-	for _, sc := range all {
-		if run.MatchString(sc.name) {
-			keep[sc.name], keep[sc.versus] = true, true
-		}
-	}
-	return slices.DeleteFunc(all, func(sc scenario) bool { return !keep[sc.name] })
-}
-
-// warm sends a few requests of each GET scenario on every connection
-// before anything is measured: PostgreSQL prepares and plans a statement
-// on each connection of the server's pool on first use, and measured cold,
-// the first scenario's p99 was ten times the next ones'.
-func (b *bench) warm(o options) {
-	for _, sc := range b.scenarios {
-		if sc.once != nil || sc.req().Method != http.MethodGet {
-			continue
-		}
-		c := sc.c
-		if c == nil {
-			c = client(o.conns)
-		}
-		var wg sync.WaitGroup
-		for range o.conns {
-			wg.Go(func() {
-				for range 3 {
-					if resp, err := c.Do(sc.req()); err == nil {
-						io.Copy(io.Discard, resp.Body)
-						resp.Body.Close()
-					}
-				}
-			})
-		}
-		wg.Wait()
-	}
-}
-
-// measure runs one scenario against the bench's server, then the floor
-// for a body of the same size.
+// measure runs one scenario against the bench's server, then, for a
+// list, the constant answer of the same size through the same chain, then
+// the floor for a body of the same size.
 func (b *bench) measure(o options, sc scenario) (result, error) {
 	if sc.once != nil {
 		return b.measureOnce(o, sc)
@@ -440,14 +299,23 @@ func (b *bench) measure(o options, sc scenario) (result, error) {
 		res.profile = topOfProfile(o, b.engine+" "+sc.name, res.cpu)
 	}
 	b.peak = max(b.peak, b.srv.rss())
+	if sc.fixed != nil {
+		if err := b.measureFixed(o, sc, c, size, &res); err != nil {
+			return result{}, err
+		}
+	}
 	if res.floor, err = floor(size, o.conns, o.duration); err != nil {
 		return result{}, err
 	}
 	if strings.HasPrefix(sc.name, "batch") {
 		res.note = fmt.Sprintf("%.0f users/s", res.rps*500)
 	}
-	fmt.Fprintf(os.Stderr, "%-10s %-50s %8.0f req/s  p50 %-9s p99 %-9s floor %.0f req/s  errors %d\n", engineNames[b.engine],
-		res.name, res.rps, res.p50.Round(time.Microsecond), res.p99.Round(time.Microsecond), res.floor, res.errors)
+	fixed := ""
+	if res.fixed > 0 {
+		fixed = fmt.Sprintf("  constant %.0f req/s (query %s, encode %s)", res.fixed, res.query.Round(time.Microsecond), res.encode.Round(time.Microsecond))
+	}
+	fmt.Fprintf(os.Stderr, "%-10s %-50s %8.0f req/s  p50 %-9s p99 %-9s floor %.0f req/s%s  errors %d\n", engineNames[b.engine],
+		res.name, res.rps, res.p50.Round(time.Microsecond), res.p99.Round(time.Microsecond), res.floor, fixed, res.errors)
 	return res, nil
 }
 
@@ -472,7 +340,7 @@ func (b *bench) send(o options, sc scenario, c *http.Client, started func()) (re
 	if r := sc.req(); r.Method == http.MethodGet || sc.read {
 		return wrk(r, c, o.conns, o.duration, script...)
 	}
-	return load(c, sc.req, o.conns, o.duration), nil
+	return load(c, sc.req, o.conns, o.duration, nil), nil
 }
 
 // measureOnce runs a scenario measured in one go, with a CPU profile of
@@ -492,89 +360,6 @@ func (b *bench) measureOnce(o options, sc scenario) (result, error) {
 	b.peak = max(b.peak, b.srv.rss())
 	fmt.Fprintf(os.Stderr, "%-10s %-50s %8.0f rows/s  (%s)\n", engineNames[b.engine], res.name, res.rps, res.note)
 	return res, nil
-}
-
-// targets are the directory objects the directory scenarios read.
-type targets struct {
-	root, division, group, property string
-}
-
-// directoryTargets finds, through the API, the root unit, its division
-// with the most users, the largest group and the first value of the first
-// select property.
-func directoryTargets(api func(string) *http.Request) (targets, error) {
-	var t targets
-	var users struct {
-		Items []struct {
-			OrgUnitID string `json:"org_unit_id"`
-		} `json:"items"`
-	}
-	if err := getJSON(api("/users?max_results=1"), &users); err != nil || len(users.Items) == 0 {
-		return t, fmt.Errorf("a user: %v", err)
-	}
-	var unit struct {
-		Path []struct {
-			ID string `json:"id"`
-		} `json:"path"`
-	}
-	if err := getJSON(api("/org-units/"+users.Items[0].OrgUnitID), &unit); err != nil || len(unit.Path) == 0 {
-		return t, fmt.Errorf("the root unit: %v", err)
-	}
-	t.root = unit.Path[0].ID
-	var layer struct {
-		Items []struct {
-			ID      string `json:"id"`
-			Subtree int    `json:"subtree_user_count"`
-		} `json:"items"`
-	}
-	if err := getJSON(api("/org-units/"+t.root+"/children?max_results=100"), &layer); err != nil || len(layer.Items) == 0 {
-		return t, fmt.Errorf("the divisions: %v (seed with --org-units)", err)
-	}
-	best := 0
-	for i, it := range layer.Items {
-		if it.Subtree > layer.Items[best].Subtree {
-			best = i
-		}
-	}
-	t.division = layer.Items[best].ID
-	var groups struct {
-		Items []struct {
-			ID      string `json:"id"`
-			Members int    `json:"member_count"`
-		} `json:"items"`
-	}
-	if err := getJSON(api("/groups?max_results=100"), &groups); err != nil || len(groups.Items) == 0 {
-		return t, fmt.Errorf("the groups: %v (seed with --groups)", err)
-	}
-	best = 0
-	for i, g := range groups.Items {
-		if g.Members > groups.Items[best].Members {
-			best = i
-		}
-	}
-	t.group = groups.Items[best].ID
-	var props struct {
-		Items []struct {
-			Key    string `json:"key"`
-			Type   string `json:"type"`
-			Values []struct {
-				Value string `json:"value"`
-			} `json:"values"`
-		} `json:"items"`
-	}
-	if err := getJSON(api("/properties"), &props); err != nil {
-		return t, fmt.Errorf("the properties: %v", err)
-	}
-	for _, p := range props.Items {
-		if p.Type == "select" && len(p.Values) > 0 {
-			t.property = p.Key + ":" + p.Values[0].Value
-			break
-		}
-	}
-	if t.property == "" {
-		return t, errors.New("no select property (seed with --properties)")
-	}
-	return t, nil
 }
 
 func cli(bin string, args ...string) (string, error) {

@@ -18,9 +18,10 @@ import (
 	"time"
 )
 
-// load sends requests from conns goroutines for d and measures them. The
-// loops end by themselves at the deadline.
-func load(c *http.Client, req func() *http.Request, conns int, d time.Duration) result {
+// load sends requests from conns goroutines for d and measures them;
+// seen, when not nil, is shown each answer (from any of the goroutines).
+// The loops end by themselves at the deadline.
+func load(c *http.Client, req func() *http.Request, conns int, d time.Duration, seen func(*http.Response)) result {
 	deadline := time.Now().Add(d)
 	var mu sync.Mutex
 	var all []time.Duration
@@ -44,6 +45,9 @@ func load(c *http.Client, req func() *http.Request, conns int, d time.Duration) 
 				io.Copy(io.Discard, resp.Body)
 				resp.Body.Close()
 				lat = append(lat, time.Since(t0))
+				if seen != nil {
+					seen(resp)
+				}
 				if resp.StatusCode >= 300 {
 					bad++
 				}
@@ -201,10 +205,12 @@ func topOfProfile(o options, name string, p []byte) string {
 	if err := os.WriteFile(file, p, 0o644); err != nil {
 		return ""
 	}
-	// The HTTP plumbing above the handler is hidden: it is on every stack
-	// and would fill the top of a cumulative listing.
+	// The HTTP plumbing above the handler (the middleware) is hidden: it is
+	// on every stack and would fill the top of a cumulative listing. What
+	// it costs is the split's plumbing (split.go).
 	out, err := exec.Command("go", "tool", "pprof", "-top", "-cum", "-nodecount=18",
-		`-hide=^(net/http\.|github\.com/labstack/|roster/handlers\.requestID|roster/handlers\.\(\*Handler\)\.(routes|apiAuth|securityHeaders))`,
+		`-hide=^(net/http\.|github\.com/labstack/|roster/handlers\.\(\*Handler\)\.(routes|limitBody|securityHeaders)|`+
+			`roster/handlers/request\.(AssignID|Benchmarking)|roster/handlers/acs\.Route|roster/handlers/api\.\(\*Handler\)\.auth)`,
 		o.roster, file).Output()
 	if err != nil {
 		return ""

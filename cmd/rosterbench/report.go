@@ -31,6 +31,7 @@ func report(o options, benches []*bench) {
 		fmt.Fprint(w, " (Roster's own memory: PostgreSQL's processes are not counted.)")
 	}
 	fmt.Fprintln(w)
+	reportSplit(w, o, benches)
 	for _, b := range benches {
 		for _, r := range b.results {
 			if r.profile != "" {
@@ -101,4 +102,47 @@ func yesNo(ok bool) string {
 		return "yes"
 	}
 	return "no"
+}
+
+// reportSplit prints, for each list measured next to its constant answer,
+// where its time goes (split.go): a row a list, and with both engines a
+// row an engine, the engines' rows together.
+func reportSplit(w io.Writer, o options, benches []*bench) {
+	engine, sep := "", ""
+	if len(benches) > 1 {
+		engine, sep = " engine |", "---|"
+	}
+	header := false
+	for i := range benches[0].results {
+		for _, b := range benches {
+			r := b.results[i]
+			if r.fixed <= 0 || r.floor <= 0 || r.rps <= 0 {
+				continue
+			}
+			if !header {
+				fmt.Fprintf(w, "\n### Where a list's time goes\n\n| scenario |%s floor: requests/s | constant answer: requests/s | list: requests/s "+
+					"| floor µs | plumbing µs | query + encoding µs | query µs | encoding µs |\n|---|%s---:|---:|---:|---:|---:|---:|---:|---:|\n", engine, sep)
+				header = true
+			}
+			c := r.costs()
+			name := r.name
+			if engine != "" {
+				name += " | " + engineNames[b.engine]
+			}
+			query, encoding := "—", "—"
+			if c.ok {
+				query, encoding = fmt.Sprintf("%.0f", c.query), fmt.Sprintf("%.0f", c.encoding)
+			}
+			fmt.Fprintf(w, "| %s | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f | %s | %s |\n", name, r.floor, r.fixed, r.rps,
+				c.floor, c.plumbing, c.work, query, encoding)
+		}
+	}
+	if header {
+		fmt.Fprintf(w, "\nµs are 1,000,000 / requests/s at %d connections: the machine's time per request, not a latency, so a row's "+
+			"parts add up to the list's. Floor: a bare net/http handler sending the list's bytes. Plumbing: the constant answer "+
+			"of the same size through Roster's whole chain (routing, middleware, the API key or the console's session; roster "+
+			"serve --bench), less the floor. Query + encoding: the list less the constant answer, split in the proportion of "+
+			"the list's mean Server-Timing (query: the store's list call; encoding: the rest of the handler until the headers, "+
+			"for the HTML page its other reads and its rendering too).\n", o.conns)
+	}
 }

@@ -125,8 +125,10 @@ func (h *Handler) groupMembers(c echo.Context) error {
 	if len(fe) > 0 {
 		return request.BadParam(fe)
 	}
+	done := request.Timed(c)
 	l, err := h.store.ListGroupMembers(c.Request().Context(), request.KeyOf(c).TenantID, id,
 		store.UserFilter{Query: c.QueryParam("q"), Page: p})
+	done()
 	if err != nil {
 		return request.ListError(err)
 	}

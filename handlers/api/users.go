@@ -262,7 +262,9 @@ func (h *Handler) listUsers(c echo.Context) error {
 	if len(fe) > 0 {
 		return request.BadParam(fe)
 	}
+	done := request.Timed(c)
 	l, err := h.store.ListUsers(c.Request().Context(), request.KeyOf(c).TenantID, f)
+	done()
 	if err != nil {
 		var fe store.FieldErrors
 		if request.AsFieldErrors(err, &fe) {

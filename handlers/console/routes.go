@@ -11,7 +11,9 @@ import (
 
 // Register adds the console's pages to g (mounted at the root): sessions
 // and CSRF on all of them, a signed-in administrator on all but sign-in.
-func (h *Handler) Register(g *echo.Group) {
+// It returns the group of the signed-in pages, where bench mode adds its
+// constant page behind the same checks.
+func (h *Handler) Register(g *echo.Group) *echo.Group {
 	g.Use(session.Load(h.sessions, h.log), session.CSRF(h.sessions, h.cfg.Version))
 
 	g.GET("/login", h.showLogin)
@@ -104,4 +106,5 @@ func (h *Handler) Register(g *echo.Group) {
 	in.POST("/settings/password-policy", h.updatePasswordPolicy, writer)
 	in.GET("/settings/tenants", h.listTenants, requireSystem)
 	in.POST("/settings/tenants", h.createTenant, requireSystem)
+	return in
 }

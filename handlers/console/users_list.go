@@ -80,7 +80,9 @@ func (h *Handler) userResults(c echo.Context, q url.Values) (templates.UserResul
 	if err != nil {
 		return templates.UserResultsProps{}, nil, err
 	}
+	done := request.Timed(c)
 	l, err := h.store.ListUsers(ctx, tenant, f)
+	done()
 	var sfe store.FieldErrors
 	if request.AsFieldErrors(err, &sfe) {
 		return templates.UserResultsProps{Invalid: true}, sfe, nil
