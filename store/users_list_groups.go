@@ -12,7 +12,7 @@ import (
 // the user's row. A page in any order but the order added holds users far
 // apart, so their memberships are an index lookup each either way; asked
 // for in the page's own statement they save a second statement and the
-// list of ids it carries, about a third of what reading them cost.
+// list of ids it would carry.
 const groupIDsColumn = `(SELECT string_agg(CAST(gm.group_id AS TEXT), ',') FROM group_members gm WHERE gm.user_id = u.id)`
 
 // listedGroups turns the groupIDsColumn of each of users into their
