@@ -262,9 +262,8 @@ func (s *Store) CreateUser(ctx context.Context, tenant int64, n NewUser) (User, 
 	return s.withProperties(ctx, users[0].user)
 }
 
-// CreateUsers creates up to MaxBatch users in one transaction, each in its
-// own savepoint: every valid item is created, every invalid one is reported
-// and leaves nothing behind.
+// CreateUsers creates up to MaxBatch users in one transaction: every valid
+// item is created, every invalid one is reported and leaves nothing behind.
 func (s *Store) CreateUsers(ctx context.Context, tenant int64, items []NewUser) (BatchResult, error) {
 	if len(items) > MaxBatch {
 		return BatchResult{}, FieldErrors{"users": fmt.Sprintf("A batch takes at most %d users; this one has %d.", MaxBatch, len(items))}

@@ -19,8 +19,8 @@ import (
 // at a time, a batch of 500 was some 3,000 statements: on PostgreSQL as
 // many round trips to the server, with the counters' triggers holding
 // their rows' locks from the first user to the commit (see migration
-// 00016); on SQLite two statements' overhead per user was a third of an
-// import's time.
+// 00016); on SQLite two statements' overhead per user was over a quarter
+// of an import's time.
 //
 // It sets out[i].err for each refused item, and out[i].user's id and times
 // for each created one.
@@ -128,9 +128,10 @@ func still(out []created, todo []int) []int {
 	return left
 }
 
-// userRows are user rows as columns, one array parameter each, which
-// the INSERT turns back into rows with unnest: one statement of fixed text
-// (prepared once per connection) for any number of rows.
+// userRows are user rows as columns: on PostgreSQL one array parameter
+// each, which the INSERT turns back into rows with unnest (one statement
+// of fixed text, prepared once per connection, for any number of rows);
+// on SQLite the rows of a multi-row INSERT.
 type userRows struct {
 	ids, emailVerified, orgUnits                                  []int64
 	usernames, displayNames, descriptions, emails                 []string
@@ -142,8 +143,7 @@ type userRows struct {
 	passwordHashes, externalIDs                                   []*string
 }
 
-// add appends u, whose password hash is hash ("" for none), as
-// insertUserRow writes it.
+// add appends u, whose password hash is hash ("" for none).
 func (c *userRows) add(u User, hash string) {
 	tags, _ := json.Marshal(u.Tags)
 	verified := int64(0)
