@@ -237,13 +237,7 @@ func (s *Store) recount(ctx context.Context, tx *sql.Tx, tenant int64) error {
 		// that FTS5's automerge folds into larger ones.
 		`INSERT INTO users_fts (users_fts) VALUES ('optimize')`,
 		`DELETE FROM user_counts WHERE tenant_id = ?`,
-		`INSERT INTO user_counts (tenant_id, dim, key, n)
-		 SELECT tenant_id, 'all', '', count(*) FROM users WHERE tenant_id = ?1 GROUP BY tenant_id
-		 UNION ALL SELECT tenant_id, 'status', status, count(*) FROM users WHERE tenant_id = ?1 GROUP BY tenant_id, status
-		 UNION ALL SELECT tenant_id, 'source_type', source_type, count(*) FROM users WHERE tenant_id = ?1
-		           GROUP BY tenant_id, source_type
-		 UNION ALL SELECT tenant_id, 'created_month', strftime('%Y-%m', created_at / 1000, 'unixepoch'), count(*)
-		           FROM users WHERE tenant_id = ?1 GROUP BY tenant_id, 3`,
+		`INSERT INTO user_counts (tenant_id, dim, key, n) ` + userCountsSQLite(`tenant_id = ?1`),
 		`UPDATE org_units SET user_count = (SELECT count(*) FROM users u
 		     WHERE u.tenant_id = ?1 AND u.org_unit_id = org_units.id) WHERE tenant_id = ?1`,
 		`UPDATE user_groups SET member_count = (SELECT count(*) FROM group_members m

@@ -171,14 +171,10 @@ func (im *importer) record(ctx context.Context, plans []rowPlan, through int, c 
 	return nil
 }
 
-// insertMany inserts rows of width values each with one statement.
+// insertMany inserts rows of width values each with as few statements
+// as can hold them.
 func (im *importer) insertMany(ctx context.Context, insert string, width int, args []any, tail string) error {
-	if len(args) == 0 {
-		return nil
-	}
-	one := "(" + strings.TrimSuffix(strings.Repeat("?, ", width), ", ") + ")"
-	q := insert + strings.TrimSuffix(strings.Repeat(one+", ", len(args)/width), ", ") + tail
-	if _, err := im.tx.ExecContext(ctx, q, args...); err != nil {
+	if err := insertRows(ctx, im.tx, insert, width, args, tail, nil); err != nil {
 		return fmt.Errorf("store: import record: %w", err)
 	}
 	return nil

@@ -1,10 +1,8 @@
 package store
 
 import (
-	"cmp"
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -264,9 +262,8 @@ func (s *Store) CreateUser(ctx context.Context, tenant int64, n NewUser) (User, 
 	return s.withProperties(ctx, users[0].user)
 }
 
-// CreateUsers creates up to MaxBatch users in one transaction, each in its
-// own savepoint: every valid item is created, every invalid one is reported
-// and leaves nothing behind.
+// CreateUsers creates up to MaxBatch users in one transaction: every valid
+// item is created, every invalid one is reported and leaves nothing behind.
 func (s *Store) CreateUsers(ctx context.Context, tenant int64, items []NewUser) (BatchResult, error) {
 	if len(items) > MaxBatch {
 		return BatchResult{}, FieldErrors{"users": fmt.Sprintf("A batch takes at most %d users; this one has %d.", MaxBatch, len(items))}
@@ -410,95 +407,17 @@ func (s *Store) writeNewUsers(ctx context.Context, tx *sql.Tx, b *newUsers) (Bat
 			}
 		}
 	}
-	if s.pg {
-		if err := s.createUsersPostgres(ctx, tx, t, items, out, hashes); err != nil {
-			return res, err
-		}
-		for i := range out {
-			if out[i].err != nil {
-				res.fail(i, out[i].user.Username, out[i].err)
-			} else {
-				res.Succeeded = append(res.Succeeded, BatchOK{Index: i, ID: out[i].user.PublicID(), Key: out[i].user.Username})
-			}
-		}
-		return res, nil
-	}
-	var todo []int
-	for i := range out {
-		if out[i].err == nil {
-			todo = append(todo, i)
-		}
-	}
-	if err := s.refuseTaken(ctx, tx, t.ID, out, todo); err != nil {
+	if err := s.createUsersBatch(ctx, tx, t, items, out, hashes); err != nil {
 		return res, err
 	}
-	var ids []int64
 	for i := range out {
-		if out[i].err == nil {
-			out[i].err = s.insertUser(ctx, tx, &out[i].user, hashes[i], out[i].initial)
-		}
 		if out[i].err != nil {
-			var fe FieldErrors
-			if !errors.As(out[i].err, &fe) && !errors.Is(out[i].err, ErrNotFound) {
-				return res, out[i].err
-			}
 			res.fail(i, out[i].user.Username, out[i].err)
-			continue
+		} else {
+			res.Succeeded = append(res.Succeeded, BatchOK{Index: i, ID: out[i].user.PublicID(), Key: out[i].user.Username})
 		}
-		if items[i].Invite {
-			if err := s.sendLink(ctx, tx, t, out[i].user, TokenInvite, "an administrator"); err != nil {
-				return res, err
-			}
-		}
-		res.Succeeded = append(res.Succeeded, BatchOK{Index: i, ID: out[i].user.PublicID(), Key: out[i].user.Username})
-		ids = append(ids, out[i].user.ID)
 	}
-	return res, s.indexForSearch(ctx, tx, ids)
-}
-
-// insertUser writes one validated user and its audit event. Every rule
-// that could make the INSERT fail is checked first (refuseTaken), so a
-// refused item writes nothing and the batch needs no savepoints (a
-// savepoint makes FTS5 flush a segment per user, which made batches into
-// a million-user table take seconds per user). Two items of a batch with
-// one external id are the exception: the second's INSERT fails alone.
-func (s *Store) insertUser(ctx context.Context, tx *sql.Tx, u *User, hash string, ini initial) error {
-	now := s.nowMillis()
-	u.CreatedAt, u.UpdatedAt = fromMillis(now), fromMillis(now)
-	var changed, registered sql.NullInt64
-	var hashCol sql.NullString
-	if hash != "" {
-		hashCol = sql.NullString{String: hash, Valid: true}
-		changed = sql.NullInt64{Int64: now, Valid: true}
-		registered = changed
-		u.PasswordChangedAt, u.RegisteredAt = fromNullMillis(changed), fromNullMillis(registered)
-	}
-	tags, _ := json.Marshal(u.Tags)
-	err := s.in(tx).QueryRowContext(ctx, sqlInsertUser,
-		u.TenantID, u.Username, u.DisplayName, u.Description, u.Email, u.EmailVerified,
-		u.PhoneRegion, u.PhoneNumber, u.Status, toNullMillis(u.AccountExpiresAt), toNullMillis(u.PasswordExpiresAt),
-		hashCol, changed, strings.Join(u.RequiredActions, ","), u.UserType, u.SourceType, u.SourceID,
-		nullIfEmpty(u.ExternalID), u.Language, u.Timezone, string(tags), u.OrgUnitID, registered, now, now,
-		toNullMillis(u.LockAt), u.OwnerType, sql.NullInt64{Int64: u.ManagerID, Valid: u.ManagerID != 0},
-	).Scan(&u.ID)
-	if isUniqueViolation(err) {
-		// Checked before, so another transaction took the name meanwhile
-		// (on PostgreSQL, which runs them side by side).
-		return uniqueUserError(err)
-	}
-	if err != nil {
-		return fmt.Errorf("store: create user: %w", err)
-	}
-	changes := userChanges(User{Tags: map[string]string{}}, *u)
-	extra, err := s.writeInitial(ctx, tx, *u, ini)
-	if err != nil {
-		return err
-	}
-	maps.Copy(changes, extra)
-	if err := s.writeAuditNamed(ctx, tx, u.TenantID, "user.create", "user", u.PublicID(), cmp.Or(u.DisplayName, u.Username), changes); err != nil {
-		return err
-	}
-	return s.auditInitialGroups(ctx, tx, *u, ini)
+	return res, nil
 }
 
 // uniqueUserError names the field behind a user uniqueness violation.
@@ -528,24 +447,13 @@ func kindOf(id string) string {
 	return "user"
 }
 
-// Statements of creating users, prepared once (see writeStatements).
-const (
-	sqlOrgUnitExists = `SELECT 1 FROM org_units WHERE tenant_id = ? AND id = ?`
-	sqlInsertUser    = `
-		INSERT INTO users (tenant_id, username, display_name, description, email, email_verified,
-		    phone_region, phone_number, status, account_expires_at, password_expires_at,
-		    password_hash, password_changed_at, required_actions, user_type, source_type, source_id,
-		    external_id, language, timezone, tags, org_unit_id, registered_at, created_at, updated_at, lock_at,
-		    owner_type, manager_id)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		RETURNING id`
-)
+// sqlOrgUnitExists is prepared once (see writeStatements).
+const sqlOrgUnitExists = `SELECT 1 FROM org_units WHERE tenant_id = ? AND id = ?`
 
 // writeStatements are the statements run in write transactions often
-// enough to keep prepared: batch creation inserts once per user, the
-// loader checks the org units it meets, and every change writes an audit
-// event.
-var writeStatements = []string{sqlOrgUnitExists, sqlInsertUser, sqlInsertAudit}
+// enough to keep prepared: the loader checks the org units it meets, and
+// every change writes an audit event.
+var writeStatements = []string{sqlOrgUnitExists, sqlInsertAudit}
 
 // UserIDsByUsername returns the public ids of the tenant's users named,
 // by username as given; names no user has are left out. Protocols that

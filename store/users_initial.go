@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"slices"
@@ -104,26 +103,6 @@ func checkInitial(ctx context.Context, q querier, tenant int64, n NewUser) (init
 	return in, fe, nil
 }
 
-// writeInitial gives u, just inserted in tx, its groups and property
-// values, and returns them as changes for u's creation event.
-func (s *Store) writeInitial(ctx context.Context, tx *sql.Tx, u User, in initial) (Changes, error) {
-	for _, g := range in.groups {
-		if _, err := s.exec(ctx, tx, `INSERT INTO group_members (group_id, user_id, joined_at, username)
-			VALUES (?, ?, ?, ?)`, g.ID, u.ID, s.nowMillis(), u.Username); err != nil {
-			return nil, fmt.Errorf("store: add new user to group: %w", err)
-		}
-	}
-	for _, v := range in.values {
-		for _, o := range v.optionIDs() {
-			if _, err := s.exec(ctx, tx, `INSERT INTO user_property_values (property_id, option_id, value, user_id, username)
-				VALUES (?, ?, ?, ?, ?)`, v.property.ID, o, v.text, u.ID, u.Username); err != nil {
-				return nil, fmt.Errorf("store: set new user's property: %w", err)
-			}
-		}
-	}
-	return in.changes(), nil
-}
-
 // optionIDs are the option ids v writes a row for: 0 alone for a type
 // without options.
 func (v initialValue) optionIDs() []int64 {
@@ -157,16 +136,4 @@ func (in initial) changes() Changes {
 		ch[PropertyField(v.property.Key)] = Change{After: strings.Join(shown, ",")}
 	}
 	return ch
-}
-
-// auditInitialGroups records the new member in each group's own history,
-// as adding members does, after the user's creation event.
-func (s *Store) auditInitialGroups(ctx context.Context, tx *sql.Tx, u User, in initial) error {
-	for _, g := range in.groups {
-		if err := s.audit(ctx, tx, u.TenantID, "group.add_member", "group", g.PublicID(),
-			Changes{"user_id": {After: u.PublicID()}}); err != nil {
-			return err
-		}
-	}
-	return nil
 }

@@ -1,0 +1,172 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+)
+
+// newUserIDsSQLite are the n ids after the largest user id, the ids SQLite
+// would give the rows one by one: the write transaction holds SQLite's one
+// write lock, so no other writer takes them meanwhile.
+func newUserIDsSQLite(ctx context.Context, tx *sql.Tx, n int) ([]int64, error) {
+	var last int64
+	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM users`).Scan(&last); err != nil {
+		return nil, fmt.Errorf("store: new user ids: %w", err)
+	}
+	ids := make([]int64, n)
+	for i := range ids {
+		ids[i] = last + 1 + int64(i)
+	}
+	return ids, nil
+}
+
+// insertUsersSQLite is insertUsersPostgres on SQLite: the users in as few
+// statements as SQLite's limit of parameters allows (one for a batch of
+// 500), what PostgreSQL's statement triggers do for them
+// (countNewUsersSQLite), then the events of those written. ON CONFLICT DO NOTHING leaves
+// out a row whose username or external id is taken (two items of the
+// batch with one external id: the second).
+func (s *Store) insertUsersSQLite(ctx context.Context, tx *sql.Tx, tenant, now int64, c *userRows, ev *events) (map[int64]bool, error) {
+	args := make([]any, 0, len(c.ids)*userRowWidth)
+	for k := range c.ids {
+		args = append(args, c.ids[k], tenant, c.usernames[k], c.displayNames[k], c.descriptions[k], c.emails[k], c.emailVerified[k],
+			c.phoneRegions[k], c.phoneNumbers[k], c.statuses[k], c.accountExpires[k], c.passwordExpires[k],
+			c.passwordHashes[k], c.passwordChanged[k], c.requiredActions[k], c.userTypes[k], c.sourceTypes[k], c.sourceIDs[k],
+			c.externalIDs[k], c.languages[k], c.timezones[k], c.tags[k], c.orgUnits[k], c.registered[k], now, now, c.lockAt[k],
+			c.ownerTypes[k], c.managers[k])
+	}
+	written := map[int64]bool{}
+	err := insertRows(ctx, tx, `INSERT INTO users (id, tenant_id, username, display_name, description, email, email_verified,
+		    phone_region, phone_number, status, account_expires_at, password_expires_at,
+		    password_hash, password_changed_at, required_actions, user_type, source_type, source_id,
+		    external_id, language, timezone, tags, org_unit_id, registered_at, created_at, updated_at, lock_at,
+		    owner_type, manager_id) VALUES `, userRowWidth, args, ` ON CONFLICT DO NOTHING RETURNING id`,
+		func(sc rowScanner) error {
+			var id int64
+			err := sc.Scan(&id)
+			written[id] = true
+			return err
+		})
+	if err != nil {
+		return nil, err
+	}
+	if err := countNewUsersSQLite(ctx, tx, c.ids[0], c.ids[len(c.ids)-1]); err != nil {
+		return nil, err
+	}
+	a := actorOf(ctx)
+	rid, _ := ctx.Value(requestIDKey{}).(string)
+	cl, _ := ctx.Value(clientKey{}).(Client)
+	args = args[:0]
+	for k, user := range ev.users {
+		if written[user] {
+			args = append(args, tenant, a.Type, a.ID, a.Name, ev.actions[k], ev.targetTypes[k], ev.targetIDs[k], ev.targetNames[k],
+				ev.changes[k], rid, cl.Address, cl.UserAgent, now)
+		}
+	}
+	err = insertRows(ctx, tx, `INSERT INTO audit_events (tenant_id, actor_type, actor_id, actor_name, action,
+		    target_type, target_id, target_name, changes, request_id, client_address, user_agent, created_at) VALUES `, 13, args, "", nil)
+	if err != nil {
+		return nil, err
+	}
+	return written, nil
+}
+
+// countNewUsersSQLite counts the users with ids first to last, just
+// written, into their counters, and copies their tags into user_tags: one
+// statement each for the whole batch (migration 00027 dropped the row
+// triggers that did it a user at a time).
+func countNewUsersSQLite(ctx context.Context, tx *sql.Tx, first, last int64) error {
+	for _, q := range []string{
+		`INSERT INTO user_counts (tenant_id, dim, key, n) SELECT * FROM (` + userCountsSQLite(`id BETWEEN ?1 AND ?2`) + `)
+		 WHERE true ON CONFLICT (tenant_id, dim, key) DO UPDATE SET n = n + excluded.n`,
+		// Each unit of the batch and every unit above it, once.
+		`WITH d AS (SELECT org_unit_id, count(*) AS n FROM users WHERE id BETWEEN ?1 AND ?2 GROUP BY org_unit_id),
+		      a AS (SELECT c.ancestor AS id, sum(d.n) AS n, sum(CASE WHEN c.depth = 0 THEN d.n ELSE 0 END) AS direct
+		            FROM d JOIN org_closure c ON c.descendant = d.org_unit_id GROUP BY c.ancestor)
+		 UPDATE org_units SET subtree_user_count = subtree_user_count + a.n, user_count = user_count + a.direct
+		 FROM a WHERE org_units.id = a.id`,
+		`INSERT INTO user_tags (tenant_id, key, value, user_id)
+		 SELECT u.tenant_id, j.key, j.value, u.id FROM users u, json_each(u.tags) j
+		 WHERE u.id BETWEEN ?1 AND ?2 AND u.tags <> '{}'`,
+	} {
+		if _, err := tx.ExecContext(ctx, q, first, last); err != nil {
+			return fmt.Errorf("store: count new users: %w", err)
+		}
+	}
+	return nil
+}
+
+// userCountsSQLite selects the rows of user_counts (tenant_id, dim, key,
+// n) that count the users matching where.
+func userCountsSQLite(where string) string {
+	return `SELECT tenant_id, 'all', '', count(*) FROM users WHERE ` + where + ` GROUP BY tenant_id
+		UNION ALL SELECT tenant_id, 'status', status, count(*) FROM users WHERE ` + where + ` GROUP BY tenant_id, status
+		UNION ALL SELECT tenant_id, 'source_type', source_type, count(*) FROM users WHERE ` + where + `
+		          GROUP BY tenant_id, source_type
+		UNION ALL SELECT tenant_id, 'created_month', strftime('%Y-%m', created_at / 1000, 'unixepoch'), count(*)
+		          FROM users WHERE ` + where + ` GROUP BY tenant_id, 3`
+}
+
+// userRowWidth is how many columns insertUsersSQLite writes a user.
+const userRowWidth = 29
+
+// writeInitialSQLite is writeInitialBatch on SQLite.
+func (s *Store) writeInitialSQLite(ctx context.Context, tx *sql.Tx, m memberRows, v valueRows, now int64) error {
+	var args []any
+	for k := range m.groups {
+		args = append(args, m.groups[k], m.users[k], now, m.names[k])
+	}
+	if err := insertRows(ctx, tx, `INSERT INTO group_members (group_id, user_id, joined_at, username) VALUES `, 4, args, "", nil); err != nil {
+		return fmt.Errorf("store: add new users to groups: %w", err)
+	}
+	args = args[:0]
+	for k := range v.props {
+		args = append(args, v.props[k], v.opts[k], v.texts[k], v.users[k], v.names[k])
+	}
+	if err := insertRows(ctx, tx, `INSERT INTO user_property_values (property_id, option_id, value, user_id, username) VALUES `, 5, args, "", nil); err != nil {
+		return fmt.Errorf("store: set new users' properties: %w", err)
+	}
+	return nil
+}
+
+// maxArgs is how many parameters a statement may take: SQLite's limit
+// (SQLITE_MAX_VARIABLE_NUMBER), under PostgreSQL's 65,535.
+const maxArgs = 32766
+
+// insertRows inserts rows of width values each (args holds them row after
+// row) with as few statements as maxArgs allows: head is the INSERT up to
+// its VALUES, tail what follows the rows. each, when not nil, scans every
+// row the statements return.
+func insertRows(ctx context.Context, tx *sql.Tx, head string, width int, args []any, tail string, each func(rowScanner) error) error {
+	one := "(" + strings.TrimSuffix(strings.Repeat("?, ", width), ", ") + ")"
+	per := maxArgs / width
+	for len(args) > 0 {
+		n := min(per, len(args)/width)
+		q := head + strings.TrimSuffix(strings.Repeat(one+", ", n), ", ") + tail
+		if each == nil {
+			if _, err := tx.ExecContext(ctx, q, args[:n*width]...); err != nil {
+				return err
+			}
+		} else if err := scanEach(ctx, tx, q, args[:n*width], each); err != nil {
+			return err
+		}
+		args = args[n*width:]
+	}
+	return nil
+}
+
+func scanEach(ctx context.Context, tx *sql.Tx, q string, args []any, each func(rowScanner) error) error {
+	rows, err := tx.QueryContext(ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := each(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
