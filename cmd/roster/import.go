@@ -98,11 +98,13 @@ func watchImport(ctx context.Context, st *store.Store, imp store.Import, out io.
 	start, from := time.Now(), imp.RowsDone
 	var j store.Job
 	for {
+		// The job first: once it has ended, the import read after it has
+		// its final counts.
 		var err error
-		if imp, err = st.GetImport(ctx, imp.TenantID, imp.ID); err != nil {
+		if j, err = st.GetJob(ctx, imp.TenantID, imp.JobID); err != nil {
 			return err
 		}
-		if j, err = st.GetJob(ctx, imp.TenantID, imp.JobID); err != nil {
+		if imp, err = st.GetImport(ctx, imp.TenantID, imp.ID); err != nil {
 			return err
 		}
 		if tty {
