@@ -348,6 +348,19 @@ func groupsOf(joined map[int64][]int64, groups map[int64]Group) map[int64][]Grou
 	return out
 }
 
+// groupNamesOf is groupsOf's names alone.
+func groupNamesOf(joined map[int64][]int64, groups map[int64]Group) map[int64][]string {
+	out := make(map[int64][]string, len(joined))
+	for user, gs := range groupsOf(joined, groups) {
+		names := make([]string, len(gs))
+		for i, g := range gs {
+			names[i] = g.Name
+		}
+		out[user] = names
+	}
+	return out
+}
+
 // groupsByID reads tenant's groups of ids (sorted) through the read cache.
 func (s *Store) groupsByID(ctx context.Context, tenant int64, ids []int64) (map[int64]Group, error) {
 	key := fmt.Sprintf("groups\x00%d\x00%v", tenant, ids)

@@ -138,7 +138,10 @@ func TestWalkUsersKeepsWhatTheListKeeps(t *testing.T) {
 	if len(got) != 1 {
 		t.Fatalf("ada: %d users", len(got))
 	}
-	row := pages[0].Row(0)
+	row, err := pages[0].Row(0)
+	if err != nil {
+		t.Fatal(err)
+	}
 	want := userfile.Row{Username: "ada", Email: "ada@example.com", Status: ada.Status, UserType: "user",
 		Language: ada.Language, Timezone: ada.Timezone, RequiredActions: []string{"verify_email"},
 		OrgUnit: []string{"Sales", "EMEA/UK"}, Groups: []string{"Admins", "Ops|Night"},
@@ -156,8 +159,8 @@ func TestWalkUsersKeepsWhatTheListKeeps(t *testing.T) {
 	}
 	// A user in the root has no unit path; one in no group no groups.
 	got, pages, _ = walk(t, s, tn.ID, store.UserFilter{Usernames: []string{"cyd"}})
-	if r := pages[0].Row(0); len(got) != 1 || r.OrgUnit != nil || r.Groups != nil || r.Properties != nil {
-		t.Errorf("cyd's row: %#v", r)
+	if r, err := pages[0].Row(0); err != nil || len(got) != 1 || r.OrgUnit != nil || r.Groups != nil || r.Properties != nil {
+		t.Errorf("cyd's row: %#v, %v", r, err)
 	}
 
 	// A bad filter is refused before any page, naming the field.
