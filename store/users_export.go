@@ -12,8 +12,11 @@ import (
 
 // ExportPageSize is how many users WalkUsers reads at a time: large enough
 // that a page's few queries cost little per user, small enough that a
-// page's users are all an export holds in memory.
-const ExportPageSize = 1000
+// page's users are all an export holds in memory. (Go's collector lets the
+// heap grow to a multiple of what is live, so every page held costs that
+// multiple in resident memory: 250 measured 10 MiB less than 1,000 for a
+// million users, at no cost in speed.)
+const ExportPageSize = 250
 
 // walkCacheKiB is the page cache of the connection a walk reads on: the
 // upper levels of the indexes it seeks in, not the table it goes through.
@@ -89,13 +92,15 @@ func (p UserPage) row(i int, scratch *rowScratch) (userfile.Row, error) {
 // keeps (a tenant has far fewer of them than users) rather than filling
 // the store's read cache with every page's. The next page's users are
 // read while the current page is completed and handed to fn, and no
-// further: at most two pages are held in memory. fn's error stops the
-// walk and is returned.
+// further: at most two pages are held in memory. Each of the two reads on
+// a connection of its own with a small page cache (see withReadConn).
+// fn's error stops the walk and is returned.
 func (s *Store) WalkUsers(ctx context.Context, tenant int64, f UserFilter, fn func(UserPage) error) error {
 	return s.withReadConn(ctx, walkCacheKiB, func(ctx context.Context) error { return s.walkPages(ctx, tenant, f, fn) })
 }
 
-// walkPages is WalkUsers on ctx's connection.
+// walkPages is WalkUsers completing pages on ctx's connection, and reading
+// the next page on a second one: on one, either waited on the other.
 func (s *Store) walkPages(ctx context.Context, tenant int64, f UserFilter, fn func(UserPage) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	type read struct {
@@ -106,13 +111,15 @@ func (s *Store) walkPages(ctx context.Context, tenant int64, f UserFilter, fn fu
 	reads := make(chan read)
 	go func() {
 		defer close(reads)
-		err := s.walkUsers(ctx, tenant, f, func(users []User) bool {
-			select {
-			case reads <- read{users: users}:
-				return true
-			case <-ctx.Done():
-				return false
-			}
+		err := s.withReadConn(ctx, walkCacheKiB, func(ctx context.Context) error {
+			return s.walkUsers(ctx, tenant, f, func(users []User) bool {
+				select {
+				case reads <- read{users: users}:
+					return true
+				case <-ctx.Done():
+					return false
+				}
+			})
 		})
 		if err != nil {
 			select {
