@@ -12,7 +12,7 @@ import (
 )
 
 // walk collects every user WalkUsers hands for f, checking each page is at
-// most ExportPageSize users of tenant, and returns them and the pages' count.
+// most ExportPageSize() users of tenant, and returns them and the pages' count.
 func walk(t *testing.T, s *store.Store, tenant int64, f store.UserFilter) ([]store.User, []store.UserPage, int) {
 	t.Helper()
 	var all []store.User
@@ -20,7 +20,7 @@ func walk(t *testing.T, s *store.Store, tenant int64, f store.UserFilter) ([]sto
 	n := 0
 	err := s.WalkUsers(t.Context(), tenant, f, func(p store.UserPage) error {
 		n++
-		if len(p.Users) == 0 || len(p.Users) > store.ExportPageSize {
+		if len(p.Users) == 0 || len(p.Users) > s.ExportPageSize() {
 			t.Errorf("page %d holds %d users", n, len(p.Users))
 		}
 		for _, u := range p.Users {
@@ -50,7 +50,7 @@ func TestWalkUsersKeepsWhatTheListKeeps(t *testing.T) {
 	other, _ := mustTenant(t, s, "other")
 	// Enough users to cross page boundaries and for a keyword to match
 	// more than it sorts, and the same names in another tenant.
-	mustUsers(t, s, tn.ID, "p", "built_in", max(2*store.ExportPageSize, 2*store.KeywordSortCap)+30)
+	mustUsers(t, s, tn.ID, "p", "built_in", max(2*s.ExportPageSize(), 2*store.KeywordSortCap)+30)
 	mustUsers(t, s, other.ID, "p", "built_in", 50)
 
 	root, err := s.RootOrgUnit(ctx, tn.ID)
@@ -108,7 +108,7 @@ func TestWalkUsersKeepsWhatTheListKeeps(t *testing.T) {
 				t.Fatal(err)
 			}
 			// Full pages but the last.
-			if wantPages := (want + store.ExportPageSize - 1) / store.ExportPageSize; len(got) != want || pages != wantPages {
+			if wantPages := (want + s.ExportPageSize() - 1) / s.ExportPageSize(); len(got) != want || pages != wantPages {
 				t.Errorf("walked %d users in %d pages, want %d in %d", len(got), pages, want, wantPages)
 			}
 			seen := map[int64]bool{}
@@ -197,7 +197,7 @@ func TestWalkUsersHoldsTwoReadConnections(t *testing.T) {
 	}
 	ctx := t.Context()
 	tn, _ := mustTenant(t, s, "acme")
-	mustUsers(t, s, tn.ID, "p", "built_in", 3*store.ExportPageSize)
+	mustUsers(t, s, tn.ID, "p", "built_in", 3*s.ExportPageSize())
 	before, err := s.ReadCacheSizes(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -232,7 +232,7 @@ func TestWalkUsersCutShortReportsIt(t *testing.T) {
 	t.Parallel()
 	s := newTestStore(t)
 	tn, _ := mustTenant(t, s, "acme")
-	mustUsers(t, s, tn.ID, "p", "built_in", 2*store.ExportPageSize+30)
+	mustUsers(t, s, tn.ID, "p", "built_in", 2*s.ExportPageSize()+30)
 	for range 20 { // the reader and the walk race differently each time
 		ctx, cancel := context.WithCancel(t.Context())
 		pages := 0
