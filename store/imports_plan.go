@@ -314,3 +314,67 @@ func (p *rowPlan) failErr(err error) {
 		p.fail("", "Could not be applied.")
 	}
 }
+
+// createdBefore are the rows of an import's earlier chunks that create a
+// user (in a dry run, would), by the user's username (lower case) and
+// external id.
+type createdBefore struct{ byName, byExt map[string]int }
+
+// earlierCreates finds the rows of the import's earlier chunks that create
+// a user with one of names or external ids exts. Chunks are applied one
+// after another, so a row naming a user an earlier chunk created would
+// otherwise update it in a real run, and create it again in a dry run,
+// which creates nothing.
+func (im *importer) earlierCreates(ctx context.Context, names, exts []string) (createdBefore, error) {
+	c := createdBefore{byName: map[string]int{}, byExt: map[string]int{}}
+	for _, by := range []struct {
+		col  string
+		vals []string
+		into map[string]int
+	}{{"username", names, c.byName}, {"external_id", exts, c.byExt}} {
+		if len(by.vals) == 0 {
+			continue
+		}
+		marks, args := usernameList(by.vals)
+		if by.col == "external_id" {
+			for i, v := range by.vals {
+				args[i] = v
+			}
+		}
+		rows, err := im.tx.QueryContext(ctx, `SELECT `+by.col+`, row_no FROM import_rows WHERE import_id = ? AND `+
+			by.col+` IN (`+marks+`) AND action = 'create'`, append([]any{im.imp.ID}, args...)...)
+		if err != nil {
+			return c, fmt.Errorf("store: import rows created before: %w", err)
+		}
+		for rows.Next() {
+			var v string
+			var row int
+			if err := rows.Scan(&v, &row); err != nil {
+				rows.Close()
+				return c, fmt.Errorf("store: import rows created before: %w", err)
+			}
+			by.into[v] = row
+		}
+		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+			return c, fmt.Errorf("store: import rows created before: %w", err)
+		}
+	}
+	return c, nil
+}
+
+// fail fails p, as a second row with a new user's username or external id
+// fails within one chunk, when an earlier chunk's row creates that user;
+// it reports whether it did.
+func (c createdBefore) fail(p *rowPlan) bool {
+	u := p.rec.Record.User
+	if first, ok := c.byName[strings.ToLower(strings.TrimSpace(u.Username))]; ok {
+		p.fail(userfile.ColUsername, fmt.Sprintf("Row %d of the file has this username too.", first))
+		return true
+	}
+	ext := strings.TrimSpace(u.ExternalID)
+	if first, ok := c.byExt[ext]; ok && ext != "" && p.rec.Record.Has(userfile.ColExternalID) {
+		p.fail(userfile.ColExternalID, fmt.Sprintf("Row %d of the file has this external id too.", first))
+		return true
+	}
+	return false
+}

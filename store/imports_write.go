@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+
+	"roster/store/userfile"
 )
 
 // write applies a planned chunk: the org units its valid rows need, then
@@ -139,13 +141,19 @@ func (im *importer) record(ctx context.Context, plans []rowPlan, through int, c 
 		}
 		name := strings.ToLower(strings.TrimSpace(p.rec.Record.User.Username))
 		for i, e := range p.errs {
-			rows = append(rows, im.imp.ID, p.rec.Row, name, ImportError, e.Column, e.Message)
+			rows = append(rows, im.imp.ID, p.rec.Row, name, "", ImportError, e.Column, e.Message)
 			if i == 0 {
 				c.Errors = append(c.Errors, ImportRow{Row: p.rec.Row, Username: name, Action: ImportError, Column: e.Column, Message: e.Message})
 			}
 		}
-		if im.imp.DryRun && (p.action == ImportCreate || p.action == ImportUpdate) {
-			rows = append(rows, im.imp.ID, p.rec.Row, name, p.action, "", "")
+		// Creates are recorded in a real run too, for later chunks to find
+		// (see earlierCreates); only a dry run's are shown.
+		if p.action == ImportCreate || im.imp.DryRun && p.action == ImportUpdate {
+			ext := ""
+			if p.rec.Record.Has(userfile.ColExternalID) {
+				ext = strings.TrimSpace(p.rec.Record.User.ExternalID)
+			}
+			rows = append(rows, im.imp.ID, p.rec.Row, name, ext, p.action, "", "")
 		}
 		switch {
 		case p.old != nil:
@@ -154,7 +162,7 @@ func (im *importer) record(ctx context.Context, plans []rowPlan, through int, c 
 			seen = append(seen, im.imp.ID, im.batch.out[p.create].user.ID)
 		}
 	}
-	if err := im.insertMany(ctx, `INSERT INTO import_rows (import_id, row_no, username, action, column_name, message) VALUES `, 6, rows, ""); err != nil {
+	if err := im.insertMany(ctx, `INSERT INTO import_rows (import_id, row_no, username, external_id, action, column_name, message) VALUES `, 7, rows, ""); err != nil {
 		return err
 	}
 	if im.imp.Sync {
