@@ -341,8 +341,29 @@ func (im *importer) earlierCreates(ctx context.Context, names, exts []string) (c
 				args[i] = v
 			}
 		}
-		rows, err := im.tx.QueryContext(ctx, `SELECT `+by.col+`, row_no FROM import_rows WHERE import_id = ? AND `+
-			by.col+` IN (`+marks+`) AND action = 'create'`, append([]any{im.imp.ID}, args...)...)
+		// Each value is looked up in the partial index of its column
+		// (migration 00028), whose conditions the query states. Left to
+		// choose, both engines read every row the import recorded so far
+		// instead (through import_rows_import), each chunk slower than the
+		// last: SQLite for a long IN list, PostgreSQL from statistics
+		// taken before the import.
+		index, where := "import_rows_"+by.col, ` AND action = 'create'`
+		if by.col == "external_id" {
+			where += ` AND external_id <> ''`
+		}
+		q := `SELECT ` + by.col + `, row_no FROM import_rows INDEXED BY ` + index + ` WHERE ` + by.col + ` IN (` + marks + `)` + where + ` AND import_id = ?`
+		if im.s.pg {
+			list := make([]string, len(args))
+			for i, v := range args {
+				list[i] = v.(string)
+			}
+			// The LIMIT (a file creates a user once) keeps the subquery
+			// from being flattened into a join.
+			q = `SELECT v.val, r.row_no FROM unnest(?::text[]) AS v(val) CROSS JOIN LATERAL (SELECT row_no FROM import_rows
+				WHERE ` + by.col + ` = v.val` + where + ` AND import_id = ? LIMIT 1) r`
+			args = []any{list}
+		}
+		rows, err := im.tx.QueryContext(ctx, q, append(args, im.imp.ID)...)
 		if err != nil {
 			return c, fmt.Errorf("store: import rows created before: %w", err)
 		}
