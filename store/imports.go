@@ -273,19 +273,14 @@ func (s *Store) ApplyImport(ctx context.Context, tenant, id int64) (Import, erro
 }
 
 // ImportRows returns up to limit of an import's recorded rows after the
-// cursor id after, in order; errorsOnly keeps the errors. (A real run's
-// creates are kept for the run itself, not shown.)
+// cursor id after, in order; errorsOnly keeps the errors.
 func (s *Store) ImportRows(ctx context.Context, tenant, id, after int64, limit int, errorsOnly bool) ([]ImportRow, error) {
-	imp, err := getImport(ctx, s.rd, tenant, id)
-	if err != nil {
+	if _, err := getImport(ctx, s.rd, tenant, id); err != nil {
 		return nil, err
 	}
 	q := `SELECT id, row_no, username, action, column_name, message FROM import_rows WHERE import_id = ? AND id > ?`
-	switch {
-	case errorsOnly:
+	if errorsOnly {
 		q += ` AND action = 'error'`
-	case !imp.DryRun:
-		q += ` AND action <> 'create'`
 	}
 	rows, err := s.rd.QueryContext(ctx, q+` ORDER BY id LIMIT ?`, id, after, limit)
 	if err != nil {

@@ -316,9 +316,12 @@ func (p *rowPlan) failErr(err error) {
 }
 
 // createdBefore are the rows of an import's earlier chunks that create a
-// user (in a dry run, would), by the user's username (lower case) and
-// external id.
-type createdBefore struct{ byName, byExt map[string]int }
+// user (in a dry run, would), by the user's import_created name.
+type createdBefore map[string]int
+
+// createdName is a new user's username (u, lower case) or external id (e)
+// as import_created holds it.
+func createdName(kind, v string) string { return kind + ":" + v }
 
 // earlierCreates finds the rows of the import's earlier chunks that create
 // a user with one of names or external ids exts. Chunks are applied one
@@ -326,61 +329,45 @@ type createdBefore struct{ byName, byExt map[string]int }
 // otherwise update it in a real run, and create it again in a dry run,
 // which creates nothing.
 func (im *importer) earlierCreates(ctx context.Context, names, exts []string) (createdBefore, error) {
-	c := createdBefore{byName: map[string]int{}, byExt: map[string]int{}}
-	for _, by := range []struct {
-		col  string
-		vals []string
-		into map[string]int
-	}{{"username", names, c.byName}, {"external_id", exts, c.byExt}} {
-		if len(by.vals) == 0 {
-			continue
-		}
-		marks, args := usernameList(by.vals)
-		if by.col == "external_id" {
-			for i, v := range by.vals {
-				args[i] = v
-			}
-		}
-		// Each value is looked up in the partial index of its column
-		// (migration 00028), whose conditions the query states. Left to
-		// choose, both engines read every row the import recorded so far
-		// instead (through import_rows_import), each chunk slower than the
-		// last: SQLite for a long IN list, PostgreSQL from statistics
-		// taken before the import.
-		index, where := "import_rows_"+by.col, ` AND action = 'create'`
-		if by.col == "external_id" {
-			where += ` AND external_id <> ''`
-		}
-		q := `SELECT ` + by.col + `, row_no FROM import_rows INDEXED BY ` + index + ` WHERE ` + by.col + ` IN (` + marks + `)` + where + ` AND import_id = ?`
-		if im.s.pg {
-			list := make([]string, len(args))
-			for i, v := range args {
-				list[i] = v.(string)
-			}
-			// The LIMIT (a file creates a user once) keeps the subquery
-			// from being flattened into a join.
-			q = `SELECT v.val, r.row_no FROM unnest(?::text[]) AS v(val) CROSS JOIN LATERAL (SELECT row_no FROM import_rows
-				WHERE ` + by.col + ` = v.val` + where + ` AND import_id = ? LIMIT 1) r`
-			args = []any{list}
-		}
-		rows, err := im.tx.QueryContext(ctx, q, append(args, im.imp.ID)...)
-		if err != nil {
-			return c, fmt.Errorf("store: import rows created before: %w", err)
-		}
-		for rows.Next() {
-			var v string
-			var row int
-			if err := rows.Scan(&v, &row); err != nil {
-				rows.Close()
-				return c, fmt.Errorf("store: import rows created before: %w", err)
-			}
-			by.into[v] = row
-		}
-		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
-			return c, fmt.Errorf("store: import rows created before: %w", err)
-		}
+	c := createdBefore{}
+	var keys []string
+	for _, n := range names {
+		keys = append(keys, createdName("u", strings.ToLower(strings.TrimSpace(n))))
 	}
-	return c, nil
+	for _, e := range exts {
+		keys = append(keys, createdName("e", e))
+	}
+	if len(keys) == 0 {
+		return c, nil
+	}
+	args := make([]any, len(keys))
+	for i, k := range keys {
+		args[i] = k
+	}
+	q := `SELECT name, row_no FROM import_created WHERE import_id = ? AND name IN (` +
+		strings.TrimSuffix(strings.Repeat("?,", len(keys)), ",") + `)`
+	args = append([]any{im.imp.ID}, args...)
+	if im.s.pg {
+		// One lookup a name, as idsBy does: statistics taken before the
+		// import would plan a read of every name recorded so far.
+		q = `SELECT v.name, r.row_no FROM unnest(?::text[]) AS v(name) CROSS JOIN LATERAL (SELECT row_no FROM import_created
+			WHERE import_id = ? AND name = v.name LIMIT 1) r`
+		args = []any{keys, im.imp.ID}
+	}
+	rows, err := im.tx.QueryContext(ctx, q, args...)
+	if err != nil {
+		return c, fmt.Errorf("store: import rows created before: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var name string
+		var row int
+		if err := rows.Scan(&name, &row); err != nil {
+			return c, fmt.Errorf("store: import rows created before: %w", err)
+		}
+		c[name] = row
+	}
+	return c, rows.Err()
 }
 
 // fail fails p, as a second row with a new user's username or external id
@@ -388,12 +375,12 @@ func (im *importer) earlierCreates(ctx context.Context, names, exts []string) (c
 // it reports whether it did.
 func (c createdBefore) fail(p *rowPlan) bool {
 	u := p.rec.Record.User
-	if first, ok := c.byName[strings.ToLower(strings.TrimSpace(u.Username))]; ok {
+	if first, ok := c[createdName("u", strings.ToLower(strings.TrimSpace(u.Username)))]; ok {
 		p.fail(userfile.ColUsername, fmt.Sprintf("Row %d of the file has this username too.", first))
 		return true
 	}
 	ext := strings.TrimSpace(u.ExternalID)
-	if first, ok := c.byExt[ext]; ok && ext != "" && p.rec.Record.Has(userfile.ColExternalID) {
+	if first, ok := c[createdName("e", ext)]; ok && ext != "" && p.rec.Record.Has(userfile.ColExternalID) {
 		p.fail(userfile.ColExternalID, fmt.Sprintf("Row %d of the file has this external id too.", first))
 		return true
 	}

@@ -123,10 +123,11 @@ func (im *importer) update(ctx context.Context, p *rowPlan) error {
 }
 
 // record counts a chunk's rows into its import, keeps its errors (and, in
-// a dry run, what each row would do), the users a sync import's file
-// holds, and moves rows_done to through.
+// a dry run, what each row would do), the users it creates (see
+// earlierCreates), the users a sync import's file holds, and moves
+// rows_done to through.
 func (im *importer) record(ctx context.Context, plans []rowPlan, through int, c *ImportCounts) error {
-	var rows, seen []any
+	var rows, seen, created []any
 	for i := range plans {
 		p := &plans[i]
 		switch p.action {
@@ -141,19 +142,19 @@ func (im *importer) record(ctx context.Context, plans []rowPlan, through int, c 
 		}
 		name := strings.ToLower(strings.TrimSpace(p.rec.Record.User.Username))
 		for i, e := range p.errs {
-			rows = append(rows, im.imp.ID, p.rec.Row, name, "", ImportError, e.Column, e.Message)
+			rows = append(rows, im.imp.ID, p.rec.Row, name, ImportError, e.Column, e.Message)
 			if i == 0 {
 				c.Errors = append(c.Errors, ImportRow{Row: p.rec.Row, Username: name, Action: ImportError, Column: e.Column, Message: e.Message})
 			}
 		}
-		// Creates are recorded in a real run too, for later chunks to find
-		// (see earlierCreates); only a dry run's are shown.
-		if p.action == ImportCreate || im.imp.DryRun && p.action == ImportUpdate {
-			ext := ""
-			if p.rec.Record.Has(userfile.ColExternalID) {
-				ext = strings.TrimSpace(p.rec.Record.User.ExternalID)
+		if im.imp.DryRun && (p.action == ImportCreate || p.action == ImportUpdate) {
+			rows = append(rows, im.imp.ID, p.rec.Row, name, p.action, "", "")
+		}
+		if p.action == ImportCreate {
+			created = append(created, im.imp.ID, createdName("u", name), p.rec.Row)
+			if ext := strings.TrimSpace(p.rec.Record.User.ExternalID); ext != "" && p.rec.Record.Has(userfile.ColExternalID) {
+				created = append(created, im.imp.ID, createdName("e", ext), p.rec.Row)
 			}
-			rows = append(rows, im.imp.ID, p.rec.Row, name, ext, p.action, "", "")
 		}
 		switch {
 		case p.old != nil:
@@ -162,7 +163,10 @@ func (im *importer) record(ctx context.Context, plans []rowPlan, through int, c 
 			seen = append(seen, im.imp.ID, im.batch.out[p.create].user.ID)
 		}
 	}
-	if err := im.insertMany(ctx, `INSERT INTO import_rows (import_id, row_no, username, external_id, action, column_name, message) VALUES `, 7, rows, ""); err != nil {
+	if err := im.insertMany(ctx, `INSERT INTO import_rows (import_id, row_no, username, action, column_name, message) VALUES `, 6, rows, ""); err != nil {
+		return err
+	}
+	if err := im.insertMany(ctx, `INSERT INTO import_created (import_id, name, row_no) VALUES `, 3, created, ` ON CONFLICT DO NOTHING`); err != nil {
 		return err
 	}
 	if im.imp.Sync {
