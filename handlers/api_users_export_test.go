@@ -169,7 +169,7 @@ func (a *usersAPI) exportBody(t *testing.T, query string) []byte {
 // username order.
 func TestUsersExportAPIStreamsManyPages(t *testing.T) {
 	a := newUsersAPI(t)
-	n := store.ExportPageSize + 250
+	n := a.st.ExportPageSize() + 250
 	for start := 0; start < n; start += store.MaxBatch {
 		var batch []store.NewUser
 		for i := start; i < min(start+store.MaxBatch, n); i++ {

@@ -131,3 +131,25 @@ func (s *Store) IndexesAndTriggers(ctx context.Context) ([]string, error) {
 	}
 	return out, rows.Err()
 }
+
+// ReadConnsInUse is how many connections of the read pool are lent out.
+func (s *Store) ReadConnsInUse() int { return s.r.Stats().InUse }
+
+// ReadCacheSizes returns the page cache setting (PRAGMA cache_size) of
+// each open connection of the read pool, holding them all while it asks.
+func (s *Store) ReadCacheSizes(ctx context.Context) ([]int, error) {
+	var sizes []int
+	for range s.r.Stats().OpenConnections {
+		c, err := s.r.Conn(ctx)
+		if err != nil {
+			return nil, err
+		}
+		defer c.Close()
+		var n int
+		if err := c.QueryRowContext(ctx, "PRAGMA cache_size").Scan(&n); err != nil {
+			return nil, err
+		}
+		sizes = append(sizes, n)
+	}
+	return sizes, nil
+}

@@ -306,26 +306,41 @@ func (s *Store) memberships(ctx context.Context, users []int64) (map[int64][]int
 	if err := s.rd.QueryRowContext(ctx, query, args...).Scan(&all); err != nil {
 		return nil, nil, fmt.Errorf("store: groups of users: %w", err)
 	}
-	joined := map[int64][]int64{}
-	var ids []int64
-	var fields []string
-	if all.String != "" {
-		fields = strings.Split(all.String, ",")
-	}
-	if len(fields)%2 != 0 {
-		return nil, nil, fmt.Errorf("store: groups of users: %d numbers, not pairs", len(fields))
-	}
-	for i := 0; i < len(fields); i += 2 {
-		user, err1 := strconv.ParseInt(fields[i], 10, 64)
-		group, err2 := strconv.ParseInt(fields[i+1], 10, 64)
+	joined := make(map[int64][]int64, len(users))
+	// Cut number by number rather than split: a page's string holds
+	// thousands. The index gives each user's memberships together, so
+	// each user's groups are a stretch of one array (capped: a user met
+	// again further on is copied out by append).
+	n := (strings.Count(all.String, ",") + 1) / 2
+	ids, flat := make([]int64, 0, n), make([]int64, 0, n)
+	last, from := int64(0), 0
+	for rest := all.String; rest != ""; {
+		var user, group string
+		var ok bool
+		if user, rest, ok = strings.Cut(rest, ","); ok {
+			group, rest, _ = strings.Cut(rest, ",")
+		}
+		if !ok {
+			return nil, nil, fmt.Errorf("store: groups of users: %q is not a pair", user)
+		}
+		u, err1 := strconv.ParseInt(user, 10, 64)
+		g, err2 := strconv.ParseInt(group, 10, 64)
 		if err := errors.Join(err1, err2); err != nil {
 			return nil, nil, fmt.Errorf("store: groups of users: %w", err)
 		}
-		if page != nil && !page[user] {
+		if page != nil && !page[u] {
 			continue
 		}
-		joined[user] = append(joined[user], group)
-		ids = append(ids, group)
+		ids = append(ids, g)
+		if gs, met := joined[u]; met && u != last {
+			joined[u] = append(gs, g)
+			continue
+		}
+		if u != last {
+			last, from = u, len(flat)
+		}
+		flat = append(flat, g)
+		joined[u] = flat[from:len(flat):len(flat)]
 	}
 	slices.Sort(ids)
 	return joined, slices.Compact(ids), nil
@@ -343,6 +358,24 @@ func groupsOf(joined map[int64][]int64, groups map[int64]Group) map[int64][]Grou
 		if len(mine) > 0 {
 			slices.SortFunc(mine, func(a, b Group) int { return strings.Compare(a.Name, b.Name) })
 			out[user] = mine
+		}
+	}
+	return out
+}
+
+// groupNamesOf is groupsOf with the groups' names alone.
+func groupNamesOf(joined map[int64][]int64, groups map[int64]Group) map[int64][]string {
+	out := make(map[int64][]string, len(joined))
+	for user, gs := range joined {
+		names := make([]string, 0, len(gs))
+		for _, id := range gs {
+			if g, ok := groups[id]; ok {
+				names = append(names, g.Name)
+			}
+		}
+		if len(names) > 0 {
+			slices.Sort(names)
+			out[user] = names
 		}
 	}
 	return out

@@ -124,6 +124,10 @@ func (im *importer) plan(ctx context.Context, recs []ImportRecord) ([]rowPlan, e
 		}
 		groupNames = append(groupNames, u.Groups...)
 	}
+	earlier, err := im.earlierCreates(ctx, names, exts)
+	if err != nil {
+		return nil, err
+	}
 	byName, err := im.idsBy(ctx, `username`, names, true)
 	if err != nil {
 		return nil, err
@@ -165,6 +169,9 @@ func (im *importer) plan(ctx context.Context, recs []ImportRecord) ([]rowPlan, e
 		}
 		if r.Errs != nil {
 			p.errs = r.Errs
+			continue
+		}
+		if earlier.fail(p) {
 			continue
 		}
 		if p.old != nil {

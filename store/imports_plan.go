@@ -314,3 +314,75 @@ func (p *rowPlan) failErr(err error) {
 		p.fail("", "Could not be applied.")
 	}
 }
+
+// createdBefore are the rows of an import's earlier chunks that create a
+// user (in a dry run, would), by the user's import_created name.
+type createdBefore map[string]int
+
+// createdName is a new user's username (u, lower case) or external id (e)
+// as import_created holds it.
+func createdName(kind, v string) string { return kind + ":" + v }
+
+// earlierCreates finds the rows of the import's earlier chunks that create
+// a user with one of names or external ids exts. Chunks are applied one
+// after another, so a row naming a user an earlier chunk created would
+// otherwise update it in a real run, and create it again in a dry run,
+// which creates nothing.
+func (im *importer) earlierCreates(ctx context.Context, names, exts []string) (createdBefore, error) {
+	c := createdBefore{}
+	var keys []string
+	for _, n := range names {
+		keys = append(keys, createdName("u", strings.ToLower(strings.TrimSpace(n))))
+	}
+	for _, e := range exts {
+		keys = append(keys, createdName("e", e))
+	}
+	if len(keys) == 0 {
+		return c, nil
+	}
+	args := make([]any, len(keys))
+	for i, k := range keys {
+		args[i] = k
+	}
+	q := `SELECT name, row_no FROM import_created WHERE import_id = ? AND name IN (` +
+		strings.TrimSuffix(strings.Repeat("?,", len(keys)), ",") + `)`
+	args = append([]any{im.imp.ID}, args...)
+	if im.s.pg {
+		// One lookup a name, as idsBy does: statistics taken before the
+		// import would plan a read of every name recorded so far.
+		q = `SELECT v.name, r.row_no FROM unnest(?::text[]) AS v(name) CROSS JOIN LATERAL (SELECT row_no FROM import_created
+			WHERE import_id = ? AND name = v.name LIMIT 1) r`
+		args = []any{keys, im.imp.ID}
+	}
+	rows, err := im.tx.QueryContext(ctx, q, args...)
+	if err != nil {
+		return c, fmt.Errorf("store: import rows created before: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var name string
+		var row int
+		if err := rows.Scan(&name, &row); err != nil {
+			return c, fmt.Errorf("store: import rows created before: %w", err)
+		}
+		c[name] = row
+	}
+	return c, rows.Err()
+}
+
+// fail fails p, as a second row with a new user's username or external id
+// fails within one chunk, when an earlier chunk's row creates that user;
+// it reports whether it did.
+func (c createdBefore) fail(p *rowPlan) bool {
+	u := p.rec.Record.User
+	if first, ok := c[createdName("u", strings.ToLower(strings.TrimSpace(u.Username)))]; ok {
+		p.fail(userfile.ColUsername, fmt.Sprintf("Row %d of the file has this username too.", first))
+		return true
+	}
+	ext := strings.TrimSpace(u.ExternalID)
+	if first, ok := c[createdName("e", ext)]; ok && ext != "" && p.rec.Record.Has(userfile.ColExternalID) {
+		p.fail(userfile.ColExternalID, fmt.Sprintf("Row %d of the file has this external id too.", first))
+		return true
+	}
+	return false
+}

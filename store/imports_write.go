@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+
+	"roster/store/userfile"
 )
 
 // write applies a planned chunk: the org units its valid rows need, then
@@ -121,10 +123,11 @@ func (im *importer) update(ctx context.Context, p *rowPlan) error {
 }
 
 // record counts a chunk's rows into its import, keeps its errors (and, in
-// a dry run, what each row would do), the users a sync import's file
-// holds, and moves rows_done to through.
+// a dry run, what each row would do), the users it creates (see
+// earlierCreates), the users a sync import's file holds, and moves
+// rows_done to through.
 func (im *importer) record(ctx context.Context, plans []rowPlan, through int, c *ImportCounts) error {
-	var rows, seen []any
+	var rows, seen, created []any
 	for i := range plans {
 		p := &plans[i]
 		switch p.action {
@@ -147,6 +150,12 @@ func (im *importer) record(ctx context.Context, plans []rowPlan, through int, c 
 		if im.imp.DryRun && (p.action == ImportCreate || p.action == ImportUpdate) {
 			rows = append(rows, im.imp.ID, p.rec.Row, name, p.action, "", "")
 		}
+		if p.action == ImportCreate {
+			created = append(created, im.imp.ID, createdName("u", name), p.rec.Row)
+			if ext := strings.TrimSpace(p.rec.Record.User.ExternalID); ext != "" && p.rec.Record.Has(userfile.ColExternalID) {
+				created = append(created, im.imp.ID, createdName("e", ext), p.rec.Row)
+			}
+		}
 		switch {
 		case p.old != nil:
 			seen = append(seen, im.imp.ID, p.old.ID)
@@ -155,6 +164,9 @@ func (im *importer) record(ctx context.Context, plans []rowPlan, through int, c 
 		}
 	}
 	if err := im.insertMany(ctx, `INSERT INTO import_rows (import_id, row_no, username, action, column_name, message) VALUES `, 6, rows, ""); err != nil {
+		return err
+	}
+	if err := im.insertMany(ctx, `INSERT INTO import_created (import_id, name, row_no) VALUES `, 3, created, ` ON CONFLICT DO NOTHING`); err != nil {
 		return err
 	}
 	if im.imp.Sync {

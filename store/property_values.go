@@ -274,6 +274,23 @@ func (s *Store) decodeProperties(ctx context.Context, tenant int64, us []User) e
 // second value of a multiselect property moves it out with append.
 func (defs propertyDefs) decode(u User, arena *[]string) (map[string]PropertyValue, error) {
 	var out map[string]PropertyValue
+	err := defs.eachValue(u, func(p *Property, v string) {
+		if out == nil {
+			out = map[string]PropertyValue{}
+		}
+		if pv, seen := out[p.Key]; seen {
+			pv.Values = append(pv.Values, v)
+			out[p.Key] = pv
+			return
+		}
+		out[p.Key] = PropertyValue{Property: p, Values: cutOne(arena, v)}
+	})
+	return out, err
+}
+
+// eachValue calls fn with each value in u's copy of its property values
+// whose property is one of the tenant's, and that property.
+func (defs propertyDefs) eachValue(u User, fn func(p *Property, v string)) error {
 	for rest := u.propertyValues; rest != ""; {
 		var pid, oid, n int64
 		var ok bool
@@ -283,7 +300,7 @@ func (defs propertyDefs) decode(u User, arena *[]string) (map[string]PropertyVal
 			}
 		}
 		if !ok || n > int64(len(rest)) {
-			return nil, fmt.Errorf("store: property values of user %d: malformed copy", u.ID)
+			return fmt.Errorf("store: property values of user %d: malformed copy", u.ID)
 		}
 		v := rest[:n]
 		rest = rest[n:]
@@ -294,22 +311,20 @@ func (defs propertyDefs) decode(u User, arena *[]string) (map[string]PropertyVal
 		if oid != 0 {
 			v = defs.options[oid]
 		}
-		if out == nil {
-			out = map[string]PropertyValue{}
-		}
-		if pv, seen := out[p.Key]; seen {
-			pv.Values = append(pv.Values, v)
-			out[p.Key] = pv
-			continue
-		}
-		if len(*arena) == cap(*arena) {
-			*arena = make([]string, 0, 64)
-		}
-		*arena = append(*arena, v)
-		k := len(*arena)
-		out[p.Key] = PropertyValue{Property: p, Values: (*arena)[k-1 : k : k]}
+		fn(p, v)
 	}
-	return out, nil
+	return nil
+}
+
+// cutOne is a list of the one value v, cut from *arena (which grows 64
+// values at a time) and capped at its length.
+func cutOne(arena *[]string, v string) []string {
+	if len(*arena) == cap(*arena) {
+		*arena = make([]string, 0, 64)
+	}
+	*arena = append(*arena, v)
+	k := len(*arena)
+	return (*arena)[k-1 : k : k]
 }
 
 // appendPropertyValue adds one value to a user's copy of their values, as

@@ -124,9 +124,10 @@ func cachedRead[T any](ctx context.Context, s *Store, key string, read func(cont
 	v, ok, wait, run := s.reads.lookup(key, commits, now)
 	switch {
 	case ok && run != nil:
-		// Not the request's context: the renewal outlives the request. Its
-		// result is cached, and an error leaves the entry to expire.
-		go readOnce(context.WithoutCancel(ctx), s, key, read, commits, now, run)
+		// Not the request's context: the renewal outlives the request (and
+		// any read connection it holds). Its result is cached, and an error
+		// leaves the entry to expire.
+		go readOnce(context.WithoutCancel(unpinned(ctx)), s, key, read, commits, now, run)
 		return v.(T), nil
 	case ok:
 		return v.(T), nil

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"net/url"
 	"runtime"
+	"strconv"
 	"time"
 
 	"github.com/pressly/goose/v3"
@@ -76,7 +77,7 @@ func dsn(path string, readOnly bool) string {
 	// MB); reads through the page cache measured within noise of it, except
 	// the widest keyword searches (about -15 %).
 	if readOnly {
-		q.Add("_pragma", "cache_size(-8000)")
+		q.Add("_pragma", "cache_size(-"+strconv.Itoa(readerCacheKiB)+")")
 		q.Add("_pragma", "query_only(1)")
 	} else {
 		q.Add("_pragma", "cache_size(-32000)")

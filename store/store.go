@@ -229,6 +229,9 @@ func (s *Store) prepareWrites(ctx context.Context) error {
 type reader struct{ s *Store }
 
 func (r reader) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if c := pinnedConn(ctx); c != nil {
+		return c.QueryRowContext(ctx, query, args...)
+	}
 	if r.s.pg {
 		return r.s.r.QueryRowContext(ctx, query, args...)
 	}
@@ -240,6 +243,9 @@ func (r reader) QueryRowContext(ctx context.Context, query string, args ...any) 
 }
 
 func (r reader) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if c := pinnedConn(ctx); c != nil {
+		return c.QueryContext(ctx, query, args...)
+	}
 	if r.s.pg {
 		return r.s.r.QueryContext(ctx, query, args...)
 	}

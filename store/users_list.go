@@ -320,7 +320,7 @@ func (s *Store) ListUsers(ctx context.Context, tenant int64, f UserFilter) (User
 // order users were added: by id, the table's own order, which reads
 // neighbouring rows together where any other order reads a row here and a
 // row there. It reads only the columns a users' file needs
-// (fileUserColumns).
+// (fileUserColumns), and leaves the properties undecoded.
 func (s *Store) listUsers(ctx context.Context, tenant int64, f UserFilter, limit int, walk bool) (UserList, error) {
 	if fe := CheckUserFilter(f); len(fe) > 0 {
 		return UserList{}, fe
@@ -464,11 +464,7 @@ func (s *Store) listUsers(ctx context.Context, tenant int64, f UserFilter, limit
 	if s.onListQuery != nil {
 		s.onListQuery(query, args)
 	}
-	stmt, err := s.read(ctx, query)
-	if err != nil {
-		return UserList{}, fmt.Errorf("store: list users: %w", err)
-	}
-	rows, err := stmt.QueryContext(ctx, args...)
+	rows, err := s.rd.QueryContext(ctx, query, args...)
 	if err != nil {
 		return UserList{}, fmt.Errorf("store: list users: %w", err)
 	}
@@ -528,6 +524,12 @@ func (s *Store) listUsers(ctx context.Context, tenant int64, f UserFilter, limit
 	if (back && more) || (!back && (cur != nil || offset > 0)) {
 		out.Prev = mk(out.Items[0], true)
 	}
+	if walk {
+		// A walk's page decodes each user's properties as it writes them
+		// (UserPage.Row): decoded a page at a time, they were most of what
+		// an export held.
+		return out, nil
+	}
 	return out, s.decodeProperties(ctx, tenant, out.Items)
 }
 
@@ -567,11 +569,7 @@ func (s *Store) countUsers(ctx context.Context, tenant int64, f UserFilter, sets
 func (s *Store) cachedCount(ctx context.Context, query string, args ...any) (int, error) {
 	return cachedRead(ctx, s, query+fmt.Sprintf("\x00%#v", args), func(ctx context.Context) (int, error) {
 		var n int
-		stmt, err := s.read(ctx, query)
-		if err == nil {
-			err = stmt.QueryRowContext(ctx, args...).Scan(&n)
-		}
-		if err != nil {
+		if err := s.rd.QueryRowContext(ctx, query, args...).Scan(&n); err != nil {
 			return 0, fmt.Errorf("store: count users: %w", err)
 		}
 		return n, nil

@@ -85,10 +85,11 @@ func columnsOf(file bool) string {
 type userScanner struct {
 	row   scannedUser
 	dests []any
+	file  bool
 }
 
 func newUserScanner(file bool) *userScanner {
-	sc := &userScanner{}
+	sc := &userScanner{file: file}
 	for _, f := range userFields {
 		if f.file || !file {
 			sc.dests = append(sc.dests, f.dest(&sc.row))
@@ -119,11 +120,21 @@ func (s *userScanner) scan(sc rowScanner) (User, error) {
 	if r.actions != "" {
 		u.RequiredActions = strings.Split(r.actions, ",")
 	}
-	// Most users have no tags: no need to parse what says so.
+	// Most users have no tags: no need to parse what says so, nor, for a
+	// users' file (which reads no tag from a nil map), to make a map a
+	// user to say so.
 	if r.tags == "{}" {
-		u.Tags = map[string]string{}
-	} else if err := json.Unmarshal([]byte(r.tags), &u.Tags); err != nil {
-		return User{}, fmt.Errorf("tags of user %d: %w", u.ID, err)
+		if !s.file {
+			u.Tags = map[string]string{}
+		}
+	} else {
+		// Into a map of its own: &u.Tags would move every user read to the
+		// heap.
+		var tags map[string]string
+		if err := json.Unmarshal([]byte(r.tags), &tags); err != nil {
+			return User{}, fmt.Errorf("tags of user %d: %w", u.ID, err)
+		}
+		u.Tags = tags
 	}
 	return u, nil
 }

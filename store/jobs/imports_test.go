@@ -321,3 +321,45 @@ func TestImportJSONLines(t *testing.T) {
 		t.Errorf("errors = %+v, %v", rows, err)
 	}
 }
+
+// A new user's username or external id given again in a later chunk of
+// the file fails that row as it would within one chunk: a dry run says so
+// as the real run does, row for row, rather than creating the user twice.
+func TestImportNewUserTwiceAcrossChunks(t *testing.T) {
+	defer func(n int) { importChunk = n }(importChunk)
+	importChunk = 2
+	file := "username,external_id,display_name\n" +
+		"ada,E-1,Ada\n" +
+		"bob,E-2,Bob\n" +
+		"ada,E-3,Ada again\n" + // chunk 2: ada is row 1's
+		"cyd,E-1,Cyd\n" + // E-1 is row 1's
+		"dan,E-4,Dan\n" // chunk 3
+	want := counts{created: 3, failed: 2}
+	wantRows := []string{
+		"3|ada|error|username|Row 1 of the file has this username too.",
+		"4|cyd|error|external_id|Row 1 of the file has this external id too.",
+	}
+	for _, dry := range []bool{true, false} {
+		st, tn, ctx := importTenant(t)
+		imp := runImportFile(t, st, ctx, tn.ID, store.ImportOptions{Source: "hr", DryRun: dry}, file)
+		if got := countsOf(imp); got != want {
+			t.Errorf("dry run %t: %+v, want %+v", dry, got, want)
+		}
+		rows, err := st.ImportRows(t.Context(), tn.ID, imp.ID, 0, 100, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, r := range rows {
+			got = append(got, strings.Join([]string{strconv.Itoa(r.Row), r.Username, r.Action, r.Column, r.Message}, "|"))
+		}
+		if strings.Join(got, "\n") != strings.Join(wantRows, "\n") {
+			t.Errorf("dry run %t, errors:\n%s\nwant\n%s", dry, strings.Join(got, "\n"), strings.Join(wantRows, "\n"))
+		}
+		// A real run shows its errors alone; a dry run what each row does.
+		all, err := st.ImportRows(t.Context(), tn.ID, imp.ID, 0, 100, false)
+		if wantAll := len(wantRows) + map[bool]int{true: 3}[dry]; err != nil || len(all) != wantAll {
+			t.Errorf("dry run %t: %d rows shown, want %d (%v)", dry, len(all), wantAll, err)
+		}
+	}
+}
