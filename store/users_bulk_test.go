@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"roster/store"
+	"roster/store/storetest"
 )
 
 // A batch action on users (lock, unlock, enable, disable, move, add to or
@@ -184,4 +185,107 @@ func outcomeOf(res store.BatchResult) string {
 		failed = append(failed, fmt.Sprintf("%d:%s", f.Index, f.Code))
 	}
 	return "ok " + strings.Join(ok, " ") + "; failed " + strings.Join(failed, " ")
+}
+
+// BenchmarkBatchActions applies each batch action to 500 users a call, as
+// the API's bulk endpoints do, on the engine the tests run on
+// (ROSTER_TEST_POSTGRES for PostgreSQL) in a tenant of 10,000 users. Each
+// action alternates with its opposite (lock and unlock, disable and
+// enable, two units, add and remove), so every call changes every user
+// of its batch; deleting deletes users made for it.
+func BenchmarkBatchActions(b *testing.B) {
+	s := storetest.Open(b)
+	ctx := b.Context()
+	tn, err := s.CreateTenant(ctx, "Bench", "bench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	root, err := s.RootOrgUnit(ctx, tn.ID)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var batches [][]string
+	for start := 0; start < 10_000; start += store.MaxBatch {
+		var batch []store.NewUser
+		for i := start; i < start+store.MaxBatch; i++ {
+			batch = append(batch, store.NewUser{Username: fmt.Sprintf("user%05d", i), Status: store.StatusEnabled, OrgUnitID: root.ID})
+		}
+		res, err := s.CreateUsers(ctx, tn.ID, batch)
+		if err != nil || len(res.Failed) > 0 {
+			b.Fatalf("CreateUsers = %v, %v", res.Failed, err)
+		}
+		var ids []string
+		for _, ok := range res.Succeeded {
+			ids = append(ids, ok.ID)
+		}
+		batches = append(batches, ids)
+	}
+	var units [2]int64
+	for i, name := range []string{"A", "B"} {
+		o, err := s.CreateOrgUnit(ctx, tn.ID, store.NewOrgUnit{ParentID: root.ID, Name: name})
+		if err != nil {
+			b.Fatal(err)
+		}
+		units[i] = o.ID
+	}
+	g, err := s.CreateGroup(ctx, tn.ID, "Bench", "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	act := func(kind string) func(ids []string) (store.BatchResult, error) {
+		return func(ids []string) (store.BatchResult, error) {
+			return s.ApplyUserAction(ctx, tn.ID, store.UserAction{Kind: kind}, ids)
+		}
+	}
+	for _, bc := range []struct {
+		name string
+		do   [2]func(ids []string) (store.BatchResult, error)
+	}{
+		{"lock", [2]func([]string) (store.BatchResult, error){act(store.ActionLock), act(store.ActionUnlock)}},
+		{"disable", [2]func([]string) (store.BatchResult, error){act(store.ActionDisable), act(store.ActionEnable)}},
+		{"move", [2]func([]string) (store.BatchResult, error){
+			func(ids []string) (store.BatchResult, error) { return s.MoveUsers(ctx, tn.ID, units[0], ids) },
+			func(ids []string) (store.BatchResult, error) { return s.MoveUsers(ctx, tn.ID, units[1], ids) }}},
+		{"group", [2]func([]string) (store.BatchResult, error){
+			func(ids []string) (store.BatchResult, error) { return s.AddGroupMembers(ctx, tn.ID, g.ID, ids) },
+			func(ids []string) (store.BatchResult, error) { return s.RemoveGroupMembers(ctx, tn.ID, g.ID, ids) }}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			i := 0
+			for b.Loop() {
+				// Each batch in turn, then each again with the opposite action.
+				res, err := bc.do[i/len(batches)%2](batches[i%len(batches)])
+				if err != nil || len(res.Failed) > 0 {
+					b.Fatalf("%s = %v, %v", bc.name, res.Failed, err)
+				}
+				i++
+			}
+			b.ReportMetric(float64(store.MaxBatch*b.N)/b.Elapsed().Seconds(), "users/s")
+		})
+	}
+	// Deleting: each call deletes 500 users made (untimed) before it.
+	b.Run("delete", func(b *testing.B) {
+		n := 0
+		for b.Loop() {
+			b.StopTimer()
+			batch := make([]store.NewUser, store.MaxBatch)
+			for i := range batch {
+				n++
+				batch[i] = store.NewUser{Username: fmt.Sprintf("gone%06d", n), OrgUnitID: units[n%2]}
+			}
+			res, err := s.CreateUsers(ctx, tn.ID, batch)
+			if err != nil || len(res.Failed) > 0 {
+				b.Fatalf("CreateUsers = %v, %v", res.Failed, err)
+			}
+			var ids []string
+			for _, ok := range res.Succeeded {
+				ids = append(ids, ok.ID)
+			}
+			b.StartTimer()
+			if res, err := s.ApplyUserAction(ctx, tn.ID, store.UserAction{Kind: store.ActionDelete}, ids); err != nil || len(res.Failed) > 0 {
+				b.Fatalf("delete = %v, %v", res.Failed, err)
+			}
+		}
+		b.ReportMetric(float64(store.MaxBatch*b.N)/b.Elapsed().Seconds(), "users/s")
+	})
 }
