@@ -229,7 +229,7 @@ func (s *Store) writeInitialBatch(ctx context.Context, tx *sql.Tx, out []created
 }
 
 // events are audit events as columns, each with the id of the user whose
-// creation it records.
+// creation or change it records (writeEvents writes them).
 type events struct {
 	users                                                 []int64
 	actions, targetTypes, targetIDs, targetNames, changes []string
