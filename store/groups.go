@@ -202,23 +202,22 @@ func (s *Store) changeMembers(ctx context.Context, tenant, group int64, ids []st
 			return err
 		}
 		res = BatchResult{}
-		return eachUser(ids, &res, func(id int64) error { return s.changeMember(ctx, tx, g, id, add) })
+		return eachUserSet(ids, &res, func(ids []int64) (map[int64]bool, error) { return s.setMembers(ctx, tx, g, ids, add) })
 	})
 	return res, err
 }
 
-// changeMember adds a user of g's tenant to g or takes them out, with its
-// audit event; ErrNotFound for a user the tenant does not have.
+// changeMember is setMembers for one user: ErrNotFound for a user the
+// tenant does not have.
 func (s *Store) changeMember(ctx context.Context, tx *sql.Tx, g Group, id int64, add bool) error {
-	var one int
-	err := tx.QueryRowContext(ctx, `SELECT 1 FROM users WHERE tenant_id = ? AND id = ?`, g.TenantID, id).Scan(&one)
-	if errors.Is(err, sql.ErrNoRows) {
-		return ErrNotFound
-	}
+	missing, err := s.setMembers(ctx, tx, g, []int64{id}, add)
 	if err != nil {
 		return err
 	}
-	return s.writeMember(ctx, tx, g.TenantID, g.ID, id, add)
+	if missing[id] {
+		return ErrNotFound
+	}
+	return nil
 }
 
 // writeMember adds a user of tenant to a group or takes them out, with

@@ -383,8 +383,9 @@ func (s *Store) orgUnitPaths(ctx context.Context, tenant int64, ids []int64) (ma
 	return out, rows.Err()
 }
 
-// MoveUsers puts up to MaxBatch users (public ids) into unit, each with an
-// audit event; unknown ids are failed items.
+// MoveUsers puts up to MaxBatch users (public ids) into unit, each moved
+// user with an audit event, in a few statements for the whole batch (see
+// moveUsers); unknown ids are failed items.
 func (s *Store) MoveUsers(ctx context.Context, tenant, unit int64, ids []string) (BatchResult, error) {
 	if len(ids) > MaxBatch {
 		return BatchResult{}, FieldErrors{"user_ids": fmt.Sprintf("A batch takes at most %d users; this one has %d.", MaxBatch, len(ids))}
@@ -398,21 +399,8 @@ func (s *Store) MoveUsers(ctx context.Context, tenant, unit int64, ids []string)
 			return err
 		}
 		res = BatchResult{}
-		return eachUser(ids, &res, func(id int64) error {
-			var old int64
-			err := tx.QueryRowContext(ctx, `SELECT org_unit_id FROM users WHERE tenant_id = ? AND id = ?`, tenant, id).Scan(&old)
-			if errors.Is(err, sql.ErrNoRows) {
-				return ErrNotFound
-			}
-			if err != nil || old == unit {
-				return err
-			}
-			if _, err := s.exec(ctx, tx, `UPDATE users SET org_unit_id = ?, updated_at = ? WHERE tenant_id = ? AND id = ?`,
-				unit, s.nowMillis(), tenant, id); err != nil {
-				return fmt.Errorf("store: move user: %w", err)
-			}
-			return s.audit(ctx, tx, tenant, "user.move", "user", PublicID(PrefixUser, id), Changes{
-				"org_unit_id": {Before: orgUnitText(old), After: orgUnitText(unit)}})
+		return eachUserSet(ids, &res, func(ids []int64) (map[int64]bool, error) {
+			return s.moveUsers(ctx, tx, tenant, unit, ids)
 		})
 	})
 	return res, err

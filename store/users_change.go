@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 )
@@ -210,8 +209,9 @@ type UserAction struct {
 }
 
 // ApplyUserAction applies an action to up to MaxBatch users given by public
-// id. Every user is done in its own savepoint with its audit event; an
-// unknown id (or one of another tenant) is a failed item, not an error.
+// id, each changed user with its audit event, in one transaction and a few
+// statements for the whole batch (see userActions); an unknown id (or one
+// of another tenant) is a failed item, not an error.
 func (s *Store) ApplyUserAction(ctx context.Context, tenant int64, act UserAction, ids []string) (BatchResult, error) {
 	switch act.Kind {
 	case ActionLock, ActionUnlock, ActionEnable, ActionDisable, ActionDelete:
@@ -232,64 +232,24 @@ func (s *Store) ApplyUserAction(ctx context.Context, tenant int64, act UserActio
 	var res BatchResult
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		res = BatchResult{}
-		if act.Kind == ActionDelete {
-			var rows []int64
-			for _, pid := range slices.Compact(slices.Sorted(slices.Values(ids))) {
-				if id, ok := ParseID(PrefixUser, pid); ok {
-					rows = append(rows, id)
-				}
-			}
-			if err := s.unindexForSearch(ctx, tx, tenant, rows); err != nil {
-				return err
-			}
-		}
-		return eachUser(ids, &res, func(id int64) error {
-			return s.userAction(ctx, tx, tenant, id, act)
+		return eachUserSet(ids, &res, func(ids []int64) (map[int64]bool, error) {
+			return s.userActions(ctx, tx, tenant, ids, act)
 		})
 	})
 	return res, err
 }
 
+// userAction is userActions for one user: ErrNotFound when tenant has no
+// user id.
 func (s *Store) userAction(ctx context.Context, tx *sql.Tx, tenant, id int64, act UserAction) error {
-	u, err := getUser(ctx, s.in(tx), tenant, id)
+	missing, err := s.userActions(ctx, tx, tenant, []int64{id}, act)
 	if err != nil {
 		return err
 	}
-	now := s.nowMillis()
-	var q string
-	var args []any
-	ch := Changes{}
-	switch act.Kind {
-	case ActionLock:
-		q, args = `UPDATE users SET locked_at = ?, lock_until = ?, lock_reason = ?, updated_at = ?`,
-			[]any{now, toNullMillis(act.Until), LockAdmin, now}
-		ch["locked"] = Change{Before: u.Locked(s.now()), After: true}
-		if act.Until != nil {
-			ch["lock_until"] = Change{After: timeText(act.Until)}
-		}
-	case ActionUnlock:
-		q, args = `UPDATE users SET locked_at = NULL, lock_until = NULL, lock_reason = NULL, lock_at = ?, updated_at = ?`,
-			[]any{toNullMillis(act.LockAt), now}
-		ch["locked"] = Change{Before: u.Locked(s.now()), After: false}
-		ch.set("auto_lock_at", timeText(u.LockAt), timeText(act.LockAt))
-	case ActionEnable, ActionDisable:
-		st := StatusEnabled
-		if act.Kind == ActionDisable {
-			st = StatusDisabled
-		}
-		q, args = `UPDATE users SET status = ?, updated_at = ?`, []any{st, now}
-		ch.set("status", u.Status, st)
-	case ActionDelete:
-		q = `DELETE FROM users`
-		ch["username"] = Change{Before: u.Username}
-		if u.Email != "" {
-			ch["email"] = Change{Before: u.Email}
-		}
+	if missing[id] {
+		return fmt.Errorf("store: user %d: %w", id, ErrNotFound)
 	}
-	if _, err := s.exec(ctx, tx, q+` WHERE tenant_id = ? AND id = ?`, append(args, tenant, id)...); err != nil {
-		return fmt.Errorf("store: %s user: %w", act.Kind, err)
-	}
-	return s.audit(ctx, tx, tenant, "user."+act.Kind, "user", u.PublicID(), ch)
+	return nil
 }
 
 // SetRequiredActions replaces a user's required actions.

@@ -229,7 +229,7 @@ func (s *Store) writeInitialBatch(ctx context.Context, tx *sql.Tx, out []created
 }
 
 // events are audit events as columns, each with the id of the user whose
-// creation it records.
+// creation or change it records (writeEvents writes them).
 type events struct {
 	users                                                 []int64
 	actions, targetTypes, targetIDs, targetNames, changes []string
@@ -240,28 +240,15 @@ type events struct {
 // group it joins, in item order.
 func createdEvents(out []created, todo []int) (events, error) {
 	var ev events
-	add := func(user int64, action, targetType, targetID, targetName string, ch Changes) error {
-		js, err := json.Marshal(ch)
-		if err != nil {
-			return fmt.Errorf("store: audit %s: %w", action, err)
-		}
-		ev.users, ev.actions, ev.targetTypes = append(ev.users, user), append(ev.actions, action), append(ev.targetTypes, targetType)
-		ev.targetIDs, ev.targetNames, ev.changes = append(ev.targetIDs, targetID), append(ev.targetNames, targetName), append(ev.changes, string(js))
-		return nil
-	}
 	for _, i := range todo {
 		u := out[i].user
 		ch := userChanges(User{Tags: map[string]string{}}, u)
 		maps.Copy(ch, out[i].initial.changes())
-		name := u.DisplayName // as targetName reads it: coalesce(nullif(display_name, ''), username)
-		if name == "" {
-			name = u.Username
-		}
-		if err := add(u.ID, "user.create", "user", u.PublicID(), name, ch); err != nil {
+		if err := ev.add(u.ID, "user.create", "user", u.PublicID(), userTargetName(u), ch); err != nil {
 			return events{}, err
 		}
 		for _, g := range out[i].initial.groups {
-			if err := add(u.ID, "group.add_member", "group", g.PublicID(), g.Name, Changes{"user_id": {After: u.PublicID()}}); err != nil {
+			if err := ev.add(u.ID, "group.add_member", "group", g.PublicID(), g.Name, Changes{"user_id": {After: u.PublicID()}}); err != nil {
 				return events{}, err
 			}
 		}

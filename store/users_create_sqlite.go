@@ -55,19 +55,7 @@ func (s *Store) insertUsersSQLite(ctx context.Context, tx *sql.Tx, tenant, now i
 	if err := countNewUsersSQLite(ctx, tx, c.ids[0], c.ids[len(c.ids)-1]); err != nil {
 		return nil, err
 	}
-	a := actorOf(ctx)
-	rid, _ := ctx.Value(requestIDKey{}).(string)
-	cl, _ := ctx.Value(clientKey{}).(Client)
-	args = args[:0]
-	for k, user := range ev.users {
-		if written[user] {
-			args = append(args, tenant, a.Type, a.ID, a.Name, ev.actions[k], ev.targetTypes[k], ev.targetIDs[k], ev.targetNames[k],
-				ev.changes[k], rid, cl.Address, cl.UserAgent, now)
-		}
-	}
-	err = insertRows(ctx, tx, `INSERT INTO audit_events (tenant_id, actor_type, actor_id, actor_name, action,
-		    target_type, target_id, target_name, changes, request_id, client_address, user_agent, created_at) VALUES `, 13, args, "", nil)
-	if err != nil {
+	if err := s.writeEvents(ctx, tx, tenant, now, ev.only(written)); err != nil {
 		return nil, err
 	}
 	return written, nil
