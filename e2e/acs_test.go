@@ -15,6 +15,7 @@ import (
 // Cloud's own client signs eds-user calls with it against the real
 // binary; once the pair is revoked on the page, the client is refused.
 func TestAccessKeyPairDrivesEdsUserClient(t *testing.T) {
+	t.Parallel()
 	a := startRoster(t)
 	page := newPage(t)
 	signIn(t, page, a, "admin", a.OwnerPassword)

@@ -13,6 +13,7 @@ import (
 // creating a user there with its curl line, copies it with the button, and
 // the curl line of GET /whoami, pasted into a shell with a key, answers.
 func TestAPIReferencePage(t *testing.T) {
+	t.Parallel()
 	a := startRoster(t)
 	page := newPageWith(t, playwright.BrowserNewContextOptions{Permissions: []string{"clipboard-read", "clipboard-write"}})
 	signIn(t, page, a, "admin", a.OwnerPassword)

@@ -13,6 +13,7 @@ var exactLabel = playwright.PageGetByLabelOptions{Exact: playwright.Bool(true)}
 // linked, with each change as before → after; filters answer errors next
 // to the field; the page fits a phone.
 func TestAuditLogReadsByName(t *testing.T) {
+	t.Parallel()
 	a := startRoster(t)
 	api := newAPIClient(t, a, cliAPIKey(t, a, "nightly sync"))
 	eng := api.post("/org-units", map[string]any{"name": "Engineering"})

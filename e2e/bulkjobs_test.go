@@ -48,6 +48,7 @@ func seedUsers(t *testing.T, a *app, key, prefix, source string, n int) {
 // later, the job's page says it finished, and exactly those 2,000 users
 // are locked. At a phone's width the pages still fit.
 func TestSelectAllMatchingLocksTwoThousandUsersAsAJob(t *testing.T) {
+	t.Parallel()
 	a := startRoster(t)
 	key := cliAPIKey(t, a, "e2e seeding")
 	seedUsers(t, a, key, "staff", "hr", 2000)

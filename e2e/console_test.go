@@ -12,6 +12,7 @@ import (
 // field error for an invalid one), finds both changes in the audit log and
 // signs out.
 func TestFirstOwnerJourney(t *testing.T) {
+	t.Parallel()
 	a := startRoster(t)
 	if a.OwnerPassword == "" {
 		t.Fatal("the first start did not print the owner's password")

@@ -134,6 +134,7 @@ func (w *consoleWatch) report(t *testing.T) {
 // stylesheet that fails to load and an uncaught exception, and lets pass
 // the 4xx pages Roster answers by design.
 func TestEveryPageIsWatchedForConsoleErrors(t *testing.T) {
+	t.Parallel()
 	a := startRoster(t)
 	ctx, err := browser.NewContext()
 	if err != nil {

@@ -48,6 +48,7 @@ func waitLoaded(t *testing.T, page playwright.Page) {
 // moves two users into a unit from the users list and finds them with the
 // sub-unit filter; then renames a unit and removes one, confirming first.
 func TestOrgTreeInTheConsole(t *testing.T) {
+	t.Parallel()
 	a := startRoster(t)
 	page := newPage(t)
 	var asked []string
@@ -176,6 +177,7 @@ func TestOrgTreeInTheConsole(t *testing.T) {
 // list and from the picker, a select property set on a user page and used
 // as a filter, and a resource group a member gets through their group.
 func TestGroupsPropertiesAndResourceGroupsInTheConsole(t *testing.T) {
+	t.Parallel()
 	a := startRoster(t)
 	page := newPage(t)
 	page.OnDialog(func(d playwright.Dialog) { _ = d.Accept() })

@@ -51,6 +51,7 @@ func goTo(t *testing.T, page playwright.Page, url string) {
 // and finds the link used up. Then the same user forgets it again and
 // resets from the sign-in page.
 func TestPasswordResetByEmail(t *testing.T) {
+	t.Parallel()
 	a, sink := startWithMail(t)
 	admin := newPage(t)
 	admin.OnDialog(func(d playwright.Dialog) { _ = d.Accept() })
@@ -120,6 +121,7 @@ func TestPasswordResetByEmail(t *testing.T) {
 // by typing the emailed code, and, asked to, changes the password at the
 // next sign-in before anything else.
 func TestInvitationVerificationAndForcedChange(t *testing.T) {
+	t.Parallel()
 	a, sink := startWithMail(t)
 	admin := newPage(t)
 	signIn(t, admin, a, "admin", a.OwnerPassword)

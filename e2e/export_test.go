@@ -30,6 +30,7 @@ func download(t *testing.T, page playwright.Page, link playwright.Locator) (stri
 // An administrator filters the users list and exports it: the CSV and the
 // JSON Lines files hold exactly the users the list shows, in its order.
 func TestUsersExportFromTheList(t *testing.T) {
+	t.Parallel()
 	a := startRoster(t)
 	page := newPage(t)
 	signIn(t, page, a, "admin", a.OwnerPassword)

@@ -13,6 +13,7 @@ import (
 // progress bar full and the counts shown, also after the browser was
 // closed and opened again.
 func TestImportADryRunThenApply(t *testing.T) {
+	t.Parallel()
 	a := startRoster(t)
 	page := newPage(t)
 	signIn(t, page, a, "admin", a.OwnerPassword)

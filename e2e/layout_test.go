@@ -43,7 +43,13 @@ func mustFitTheScreen(t *testing.T, page playwright.Page, what string) {
 	}
 }
 
-// screenshot keeps a full-page picture of page, for people to look at, as
+// screenshotHeight is how much of a long page a screenshot keeps: a few
+// screens show how it looks, and the API reference's 16,000 pixels took
+// seconds to capture and encode, four times over in the page survey.
+const screenshotHeight = 4000
+
+// screenshot keeps a picture of page from its top, up to
+// screenshotHeight pixels of it, for people to look at, as
 // e2e/artifacts/<test>/<name>.png.
 func screenshot(t *testing.T, page playwright.Page, name string) {
 	t.Helper()
@@ -51,10 +57,31 @@ func screenshot(t *testing.T, page playwright.Page, name string) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
+	size, err := page.Evaluate(`() => [document.documentElement.scrollWidth, document.documentElement.scrollHeight]`)
+	if err != nil {
+		t.Fatalf("measuring %s for its screenshot: %v", name, err)
+	}
+	wh, _ := size.([]any)
+	if len(wh) != 2 {
+		t.Fatalf("measuring %s for its screenshot: got %v", name, size)
+	}
+	w, h := toFloat(wh[0]), min(toFloat(wh[1]), screenshotHeight)
 	if _, err := page.Screenshot(playwright.PageScreenshotOptions{
-		Path: playwright.String(filepath.Join(dir, name+".png")), FullPage: playwright.Bool(true)}); err != nil {
+		Path: playwright.String(filepath.Join(dir, name+".png")), FullPage: playwright.Bool(true),
+		Clip: &playwright.Rect{Width: w, Height: h}}); err != nil {
 		t.Fatalf("screenshot %s: %v", name, err)
 	}
+}
+
+// toFloat reads a number Evaluate returned (an int or a float64).
+func toFloat(v any) float64 {
+	switch n := v.(type) {
+	case int:
+		return float64(n)
+	case float64:
+		return n
+	}
+	return 0
 }
 
 // screenshotAs is screenshot in the given colour scheme.

@@ -65,6 +65,7 @@ func mustHaveAttr(t *testing.T, l playwright.Locator, name, value, what string) 
 // stop, arrows to move, open and close (layers load when first opened),
 // Home and End, and Enter to open a unit.
 func TestOrgTreeKeyboard(t *testing.T) {
+	t.Parallel()
 	a := startRoster(t)
 	page := newPage(t)
 	signIn(t, page, a, "admin", a.OwnerPassword)
@@ -151,6 +152,7 @@ func TestOrgTreeKeyboard(t *testing.T) {
 // A layer of more than 100 units shows 100 and a "Show more" row that
 // loads the next 100 in place, from the keyboard too.
 func TestOrgTreePagesLargeLayers(t *testing.T) {
+	t.Parallel()
 	a := startRoster(t)
 	page := newPage(t)
 	signIn(t, page, a, "admin", a.OwnerPassword)
@@ -217,6 +219,7 @@ func TestOrgTreePagesLargeLayers(t *testing.T) {
 // The Organization page fits a phone and a desktop, light and dark, on a
 // brand-new tenant and on a tree with users; the screenshots are kept.
 func TestOrgTreeLayout(t *testing.T) {
+	t.Parallel()
 	a := startRoster(t)
 	page := newPage(t)
 	signIn(t, page, a, "admin", a.OwnerPassword)

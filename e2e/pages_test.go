@@ -51,6 +51,7 @@ type surveyPage struct{ name, path string }
 // CSP violation, and a screenshot of each is kept in
 // e2e/artifacts/screens to be looked at.
 func TestEveryConsolePageFits(t *testing.T) {
+	t.Parallel()
 	a := startRoster(t)
 	setup := newPage(t)
 	signIn(t, setup, a, "admin", a.OwnerPassword)
@@ -96,45 +97,50 @@ func TestEveryConsolePageFits(t *testing.T) {
 		{"account-profile", "/account/default/"},
 		{"account-password", "/account/default/password"},
 	}
+	// The four screens are four browser contexts on one server: they run
+	// side by side, as the survey is most of the browser tests' time.
 	for _, size := range []playwright.Size{{Width: 1280, Height: 900}, {Width: 390, Height: 844}} {
 		for _, scheme := range []*playwright.ColorScheme{playwright.ColorSchemeLight, playwright.ColorSchemeDark} {
-			opts := playwright.BrowserNewContextOptions{Viewport: &size, ColorScheme: scheme}
 			suffix := fmt.Sprintf("-%d-%s", size.Width, *scheme)
-			admin := newPageWith(t, opts)
-			signIn(t, admin, a, "admin", a.OwnerPassword)
-			for _, sc := range console {
-				visit(t, admin, a, sc.path)
-				mustFitTheScreen(t, admin, sc.path+suffix)
-				screenshot(t, admin, sc.name+suffix)
-			}
-			if size.Width < 768 {
-				// The phone's header folds behind "Menu", which opens it.
-				visit(t, admin, a, "/")
-				menu := role(admin, "button", "Menu")
-				click(t, menu)
-				mustSee(t, admin.GetByLabel("Main").GetByRole("link", playwright.LocatorGetByRoleOptions{Name: "Audit log"}), "the opened menu")
-				if got, _ := menu.GetAttribute("aria-expanded"); got != "true" {
-					t.Errorf("Menu's aria-expanded = %q once opened, want true", got)
+			t.Run(suffix[1:], func(t *testing.T) {
+				t.Parallel()
+				opts := playwright.BrowserNewContextOptions{Viewport: &size, ColorScheme: scheme}
+				admin := newPageWith(t, opts)
+				signIn(t, admin, a, "admin", a.OwnerPassword)
+				for _, sc := range console {
+					visit(t, admin, a, sc.path)
+					mustFitTheScreen(t, admin, sc.path+suffix)
+					screenshot(t, admin, sc.name+suffix)
 				}
-				checkA11y(t, admin)
-				screenshot(t, admin, "home-menu"+suffix)
-			}
-			user := newPageWith(t, opts)
-			for _, sc := range signedOut {
-				visit(t, user, a, sc.path)
-				mustFitTheScreen(t, user, sc.path+suffix)
-				screenshot(t, user, sc.name+suffix)
-			}
-			visit(t, user, a, "/account/default/login")
-			fill(t, user.GetByLabel("Username or email"), "ada")
-			fill(t, user.GetByLabel("Password"), "Analytical-Engine-1843")
-			click(t, role(user, "button", "Sign in"))
-			waitLoaded(t, user)
-			for _, sc := range signedInAccount {
-				visit(t, user, a, sc.path)
-				mustFitTheScreen(t, user, sc.path+suffix)
-				screenshot(t, user, sc.name+suffix)
-			}
+				if size.Width < 768 {
+					// The phone's header folds behind "Menu", which opens it.
+					visit(t, admin, a, "/")
+					menu := role(admin, "button", "Menu")
+					click(t, menu)
+					mustSee(t, admin.GetByLabel("Main").GetByRole("link", playwright.LocatorGetByRoleOptions{Name: "Audit log"}), "the opened menu")
+					if got, _ := menu.GetAttribute("aria-expanded"); got != "true" {
+						t.Errorf("Menu's aria-expanded = %q once opened, want true", got)
+					}
+					checkA11y(t, admin)
+					screenshot(t, admin, "home-menu"+suffix)
+				}
+				user := newPageWith(t, opts)
+				for _, sc := range signedOut {
+					visit(t, user, a, sc.path)
+					mustFitTheScreen(t, user, sc.path+suffix)
+					screenshot(t, user, sc.name+suffix)
+				}
+				visit(t, user, a, "/account/default/login")
+				fill(t, user.GetByLabel("Username or email"), "ada")
+				fill(t, user.GetByLabel("Password"), "Analytical-Engine-1843")
+				click(t, role(user, "button", "Sign in"))
+				waitLoaded(t, user)
+				for _, sc := range signedInAccount {
+					visit(t, user, a, sc.path)
+					mustFitTheScreen(t, user, sc.path+suffix)
+					screenshot(t, user, sc.name+suffix)
+				}
+			})
 		}
 	}
 }

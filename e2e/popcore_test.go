@@ -96,6 +96,7 @@ func (p popCore) call(t *testing.T, version, action string, params map[string]an
 // remove. It also trades an authorization code made on the page for its
 // administrator, and lists users through EIAM.
 func TestPopCoreDrivesEdsUser(t *testing.T) {
+	t.Parallel()
 	a := startRoster(t)
 	page := newPage(t)
 	signIn(t, page, a, "admin", a.OwnerPassword)

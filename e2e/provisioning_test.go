@@ -12,6 +12,7 @@ import (
 // the API keys page; Settings → Provisioning shows the SCIM base URL and
 // that request with its result.
 func TestProvisioningPageShowsSCIMRequests(t *testing.T) {
+	t.Parallel()
 	a := startRoster(t)
 	page := newPage(t)
 	signIn(t, page, a, "admin", a.OwnerPassword)

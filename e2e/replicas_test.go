@@ -25,6 +25,7 @@ import (
 // the other, sign-in failures spread over both are limited as one, and
 // emails queued while both run are each delivered once.
 func TestTwoReplicasOnOnePostgres(t *testing.T) {
+	t.Parallel()
 	dsn := emptyPostgres(t)
 	sink, err := mailsink.Start()
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 // An owner sees the lock under Settings → Administrators and lifts it, and
 // the administrator signs in.
 func TestOwnerUnlocksALockedAdministrator(t *testing.T) {
+	t.Parallel()
 	a := startRoster(t)
 	owner := newPage(t)
 	signIn(t, owner, a, "admin", a.OwnerPassword)

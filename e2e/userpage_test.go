@@ -48,6 +48,7 @@ func mustHaveValue(t *testing.T, l playwright.Locator, v, what string) {
 // An administrator creates a user in a unit, in a group and with a
 // property value from the new-user form, and finds each on its tab.
 func TestNewUserWithUnitGroupsAndPropertyOnTheirTabs(t *testing.T) {
+	t.Parallel()
 	a := startRoster(t)
 	page := newPage(t)
 	signIn(t, page, a, "admin", a.OwnerPassword)
@@ -108,6 +109,7 @@ func TestNewUserWithUnitGroupsAndPropertyOnTheirTabs(t *testing.T) {
 // Unsaved edits in one section survive saves in others: a lock on the
 // same tab, a profile save on another tab, and switching tabs.
 func TestUserPageSavesKeepUnsavedEditsElsewhere(t *testing.T) {
+	t.Parallel()
 	a := startRoster(t)
 	page := newPage(t)
 	signIn(t, page, a, "admin", a.OwnerPassword)
@@ -153,6 +155,7 @@ func TestUserPageSavesKeepUnsavedEditsElsewhere(t *testing.T) {
 // and is confirmed twice: by a dialog, and by typing the username (which
 // the server checks, so it holds without JavaScript).
 func TestRemovingAUserIsApartAndConfirmed(t *testing.T) {
+	t.Parallel()
 	a := startRoster(t)
 	page := newPage(t)
 	accept := false
@@ -198,6 +201,7 @@ func TestRemovingAUserIsApartAndConfirmed(t *testing.T) {
 // The user page's tabs and the new-user form fit a phone's width and a
 // desktop's; screenshots of each are kept under artifacts/ to look at.
 func TestUserPagesFitAPhone(t *testing.T) {
+	t.Parallel()
 	a := startRoster(t)
 	page := newPage(t)
 	signIn(t, page, a, "admin", a.OwnerPassword)

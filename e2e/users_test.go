@@ -14,6 +14,7 @@ import (
 // rows with one bad row, disables three at once, removes one after typing
 // the count, and opens the statistics.
 func TestUserLifecycleInTheConsole(t *testing.T) {
+	t.Parallel()
 	a := startRoster(t)
 	page := newPage(t)
 	page.OnDialog(func(d playwright.Dialog) { _ = d.Accept() })

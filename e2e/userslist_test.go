@@ -26,6 +26,7 @@ func mustCount(t *testing.T, l playwright.Locator, n int, what string) {
 // A brand-new tenant's list says there is nobody yet and how to add
 // people, instead of "no users match".
 func TestUsersListEmptyTenant(t *testing.T) {
+	t.Parallel()
 	a := startRoster(t)
 	for _, s := range sizes {
 		t.Run(s.name, func(t *testing.T) {
@@ -49,6 +50,7 @@ func TestUsersListEmptyTenant(t *testing.T) {
 // remove them, a header sorts, the page size changes, and the columns
 // chosen come back after signing out and in.
 func TestUsersListFiltersSortingAndColumns(t *testing.T) {
+	t.Parallel()
 	a := startRoster(t)
 	setup := newPage(t)
 	signIn(t, setup, a, "admin", a.OwnerPassword)
