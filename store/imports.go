@@ -23,9 +23,6 @@ const KindImport = "import"
 // source.
 const SourceImport = "import"
 
-// MaxImportChunk is the most rows of an import applied in one transaction.
-const MaxImportChunk = MaxBatch
-
 // importPart is how much of an import's file one row of import_parts holds.
 const importPart = 1 << 20
 

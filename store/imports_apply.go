@@ -64,15 +64,15 @@ type importer struct {
 }
 
 // ApplyImportRows applies (or, in a dry run, classifies) a chunk of an
-// import's rows, up to MaxImportChunk, and in the same transaction moves
+// import's rows, up to MaxBatch, and in the same transaction moves
 // the import's rows_done to through and, when job is not 0, adds the
 // chunk to that running job's progress: each row is applied with its
 // audit events or not at all, and a chunk already applied (its
 // transaction committed before a process was killed) is neither applied
 // nor counted again.
 func (s *Store) ApplyImportRows(ctx context.Context, imp Import, job int64, recs []ImportRecord, through int) (ImportCounts, error) {
-	if len(recs) > MaxImportChunk {
-		return ImportCounts{}, fmt.Errorf("store: an import chunk takes at most %d rows", MaxImportChunk)
+	if len(recs) > MaxBatch {
+		return ImportCounts{}, fmt.Errorf("store: an import chunk takes at most %d rows", MaxBatch)
 	}
 	var c ImportCounts
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
@@ -103,7 +103,8 @@ func (s *Store) ApplyImportRows(ctx context.Context, imp Import, job int64, recs
 		if job == 0 {
 			return nil
 		}
-		c.Cancel, err = s.recordJobProgress(ctx, tx, job, c.Created+c.Updated+c.Unchanged, c.Failed, importFailures(c.Errors))
+		failures := importFailures(c.Errors)
+		c.Cancel, err = s.recordJobProgress(ctx, tx, job, c.Created+c.Updated+c.Unchanged, len(failures), failures)
 		return err
 	})
 	return c, err

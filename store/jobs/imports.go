@@ -14,7 +14,7 @@ import (
 // importChunk is how many rows of a file are applied in one transaction:
 // matched with one query and created with the batch creation's few
 // statements. Tests shorten it.
-var importChunk = store.MaxImportChunk
+var importChunk = store.MaxBatch
 
 // CreateImport checks a users' file (its header, and its rows counted)
 // and stores it with an import job of tenant: the file is read twice, so
@@ -116,6 +116,11 @@ func readChunks(r *userfile.Reader, imp store.Import, chunks chan<- []store.Impo
 	defer close(chunks)
 	chunk := make([]store.ImportRecord, 0, importChunk)
 	send := func() bool {
+		select {
+		case <-stop: // not sent, though the drain would take it
+			return false
+		default:
+		}
 		select {
 		case chunks <- chunk:
 			chunk = make([]store.ImportRecord, 0, importChunk)
