@@ -21,10 +21,12 @@ type ImportRecord struct {
 }
 
 // ImportCounts are how many rows a chunk created, updated, left unchanged
-// or failed, and the first error of each failed row.
+// or failed, and the first error of each failed row; Cancel is whether an
+// administrator asked the chunk's job to stop.
 type ImportCounts struct {
 	Created, Updated, Unchanged, Failed int
 	Errors                              []ImportRow
+	Cancel                              bool
 }
 
 // rowPlan is what one row of a chunk does.
@@ -62,11 +64,13 @@ type importer struct {
 }
 
 // ApplyImportRows applies (or, in a dry run, classifies) a chunk of an
-// import's rows, up to MaxBatch, and moves the import's rows_done to
-// through in the same transaction: each row is applied with its audit
-// events or not at all, and a chunk already applied (its transaction
-// committed before a process was killed) is not applied again.
-func (s *Store) ApplyImportRows(ctx context.Context, imp Import, recs []ImportRecord, through int) (ImportCounts, error) {
+// import's rows, up to MaxBatch, and in the same transaction moves
+// the import's rows_done to through and, when job is not 0, adds the
+// chunk to that running job's progress: each row is applied with its
+// audit events or not at all, and a chunk already applied (its
+// transaction committed before a process was killed) is neither applied
+// nor counted again.
+func (s *Store) ApplyImportRows(ctx context.Context, imp Import, job int64, recs []ImportRecord, through int) (ImportCounts, error) {
 	if len(recs) > MaxBatch {
 		return ImportCounts{}, fmt.Errorf("store: an import chunk takes at most %d rows", MaxBatch)
 	}
@@ -93,9 +97,31 @@ func (s *Store) ApplyImportRows(ctx context.Context, imp Import, recs []ImportRe
 				return err
 			}
 		}
-		return im.record(ctx, plans, through, &c)
+		if err := im.record(ctx, plans, through, &c); err != nil {
+			return err
+		}
+		if job == 0 {
+			return nil
+		}
+		failures := importFailures(c.Errors)
+		c.Cancel, err = s.recordJobProgress(ctx, tx, job, c.Created+c.Updated+c.Unchanged, len(failures), failures)
+		return err
 	})
 	return c, err
+}
+
+// importFailures are a job's failures for a chunk's failed rows, each with
+// its first error.
+func importFailures(errs []ImportRow) []JobFailure {
+	out := make([]JobFailure, len(errs))
+	for i, e := range errs {
+		msg := e.Message
+		if e.Column != "" {
+			msg = e.Column + ": " + msg
+		}
+		out[i] = JobFailure{Item: fmt.Sprintf("row %d", e.Row), Name: e.Username, Message: msg}
+	}
+	return out
 }
 
 // plan matches a chunk's rows to users and works out what each does.

@@ -394,35 +394,46 @@ func (s *Store) JobUserIDs(ctx context.Context, job, after int64, limit int) ([]
 // running (failed as interrupted after its lease lapsed).
 func (s *Store) RecordJobProgress(ctx context.Context, id int64, done, failed int, failures []JobFailure) (cancel bool, err error) {
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		var kept string
-		now := s.nowMillis()
-		err := tx.QueryRowContext(ctx, `UPDATE jobs SET done = done + ?, failed = failed + ?, updated_at = ?, lease_until = ?
-			WHERE id = ? AND status = 'running' RETURNING cancel_requested, failures`,
-			done, failed, now, now+JobLease.Milliseconds(), id).Scan(&cancel, &kept)
-		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("store: job %d is not running: %w", id, ErrNotFound)
-		}
-		if err != nil {
-			return fmt.Errorf("store: job progress: %w", err)
-		}
-		var all []JobFailure
-		if err := json.Unmarshal([]byte(kept), &all); err != nil {
-			return fmt.Errorf("store: failures of job %d: %w", id, err)
-		}
-		if len(failures) == 0 || len(all) >= MaxJobFailures {
-			return nil
-		}
-		all = append(all, failures[:min(len(failures), MaxJobFailures-len(all))]...)
-		js, err := json.Marshal(all)
-		if err != nil {
-			return fmt.Errorf("store: failures of job %d: %w", id, err)
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE jobs SET failures = ? WHERE id = ?`, string(js), id); err != nil {
-			return fmt.Errorf("store: job progress: %w", err)
-		}
-		return nil
+		cancel, err = s.recordJobProgress(ctx, tx, id, done, failed, failures)
+		return err
 	})
 	return cancel, err
+}
+
+// recordJobProgress is RecordJobProgress inside tx: a batch that writes
+// in one transaction records itself there, so its progress commits with
+// it or not at all.
+func (s *Store) recordJobProgress(ctx context.Context, tx *sql.Tx, id int64, done, failed int, failures []JobFailure) (cancel bool, err error) {
+	var kept string
+	now := s.nowMillis()
+	err = tx.QueryRowContext(ctx, `UPDATE jobs SET done = done + ?, failed = failed + ?, updated_at = ?, lease_until = ?
+		WHERE id = ? AND status = 'running' RETURNING cancel_requested, failures`,
+		done, failed, now, now+JobLease.Milliseconds(), id).Scan(&cancel, &kept)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, fmt.Errorf("store: job %d is not running: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return false, fmt.Errorf("store: job progress: %w", err)
+	}
+	if len(failures) == 0 {
+		return cancel, nil
+	}
+	var all []JobFailure
+	if err := json.Unmarshal([]byte(kept), &all); err != nil {
+		return false, fmt.Errorf("store: failures of job %d: %w", id, err)
+	}
+	if len(all) >= MaxJobFailures {
+		return cancel, nil
+	}
+	all = append(all, failures[:min(len(failures), MaxJobFailures-len(all))]...)
+	js, err := json.Marshal(all)
+	if err != nil {
+		return false, fmt.Errorf("store: failures of job %d: %w", id, err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE jobs SET failures = ? WHERE id = ?`, string(js), id); err != nil {
+		return false, fmt.Errorf("store: job progress: %w", err)
+	}
+	return cancel, nil
 }
 
 // RenewJobLease extends a running job's lease by JobLease from now: the

@@ -56,8 +56,9 @@ type ImportParams struct {
 // runImport reads an import's file from the database and applies its rows
 // a chunk at a time from the first one not applied yet, then, for a sync
 // import, disables the users of its source the file lacks. Each chunk is
-// recorded with the rows it applied, so the job may stop (or its process
-// die) between any two and be resumed.
+// recorded with the rows it applied, and counted into the job, in its own
+// transaction, so the job may stop (or its process die) between any two
+// and be resumed.
 func runImport(ctx context.Context, st *store.Store, j store.Job, p *Progress) error {
 	var params ImportParams
 	if err := json.Unmarshal(j.Params, &params); err != nil {
@@ -71,38 +72,29 @@ func runImport(ctx context.Context, st *store.Store, j store.Job, p *Progress) e
 	if err != nil {
 		return store.FieldErrors{"file": err.Error()}
 	}
-	chunk := make([]store.ImportRecord, 0, importChunk)
-	flush := func() error {
-		if len(chunk) == 0 {
-			return nil
+	// The file is read and parsed a chunk ahead, beside the chunk being
+	// written: on PostgreSQL the writing is the server's, on SQLite a
+	// read connection serves the file, so each takes a core of its own.
+	// Chunks are still applied one after another, in the file's order.
+	chunks := make(chan []store.ImportRecord, 1)
+	stop := make(chan struct{})
+	read := make(chan error, 1)
+	go func() { read <- readChunks(r, imp, chunks, stop) }()
+	defer func() {
+		close(stop)
+		for range chunks { // the reader closes it as it returns
 		}
-		c, err := st.ApplyImportRows(ctx, imp, chunk, chunk[len(chunk)-1].Row)
+	}()
+	for chunk := range chunks {
+		c, err := st.ApplyImportRows(ctx, imp, j.ID, chunk, chunk[len(chunk)-1].Row)
 		if err != nil {
 			return err
 		}
-		chunk = chunk[:0]
-		return p.Add(ctx, c.Created+c.Updated+c.Unchanged, importFailures(c.Errors))
-	}
-	for {
-		rec, err := r.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		var re userfile.RowErrors
-		if err != nil && !errors.As(err, &re) {
-			return fmt.Errorf("jobs: reading the file of %s: %w", imp.PublicID(), err)
-		}
-		if rec.Row <= imp.RowsDone {
-			continue
-		}
-		chunk = append(chunk, store.ImportRecord{Row: rec.Row, Record: rec, Errs: re})
-		if len(chunk) == importChunk {
-			if err := flush(); err != nil {
-				return err
-			}
+		if err := p.Recorded(c.Cancel); err != nil {
+			return err
 		}
 	}
-	if err := flush(); err != nil {
+	if err := <-read; err != nil {
 		return err
 	}
 	for imp.Sync {
@@ -117,16 +109,45 @@ func runImport(ctx context.Context, st *store.Store, j store.Job, p *Progress) e
 	return nil
 }
 
-// importFailures are the job's failures of a chunk's failed rows, each
-// with its first error.
-func importFailures(errs []store.ImportRow) []store.JobFailure {
-	out := make([]store.JobFailure, len(errs))
-	for i, e := range errs {
-		msg := e.Message
-		if e.Column != "" {
-			msg = e.Column + ": " + msg
+// readChunks sends the rows of r after those imp has applied to chunks,
+// importChunk at a time, until the file ends or stop is closed, then
+// closes chunks.
+func readChunks(r *userfile.Reader, imp store.Import, chunks chan<- []store.ImportRecord, stop <-chan struct{}) error {
+	defer close(chunks)
+	chunk := make([]store.ImportRecord, 0, importChunk)
+	send := func() bool {
+		select {
+		case <-stop: // not sent, though the drain would take it
+			return false
+		default:
 		}
-		out[i] = store.JobFailure{Item: fmt.Sprintf("row %d", e.Row), Name: e.Username, Message: msg}
+		select {
+		case chunks <- chunk:
+			chunk = make([]store.ImportRecord, 0, importChunk)
+			return true
+		case <-stop:
+			return false
+		}
 	}
-	return out
+	for {
+		rec, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		var re userfile.RowErrors
+		if err != nil && !errors.As(err, &re) {
+			return fmt.Errorf("jobs: reading the file of %s: %w", imp.PublicID(), err)
+		}
+		if rec.Row <= imp.RowsDone {
+			continue
+		}
+		chunk = append(chunk, store.ImportRecord{Row: rec.Row, Record: rec, Errs: re})
+		if len(chunk) == importChunk && !send() {
+			return nil
+		}
+	}
+	if len(chunk) > 0 {
+		send()
+	}
+	return nil
 }

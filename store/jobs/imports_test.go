@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"errors"
 	"os"
 	"strconv"
 	"strings"
@@ -231,12 +232,29 @@ func TestImportResumedAppliesEachRowOnce(t *testing.T) {
 	if err != nil || j.Status != store.JobFailed || imp.RowsDone != 2 || imp.Created != 2 {
 		t.Fatalf("stopped import %+v, job %+v, %v", imp, j, err)
 	}
-	// A chunk whose transaction committed is not applied again, as when
-	// the process died before the job recorded it.
+	if j.Done != 2 {
+		t.Errorf("stopped job counts %d rows done, want the 2 its chunk applied", j.Done)
+	}
+	// A chunk whose transaction committed is neither applied nor counted
+	// again, as when the process died before it learnt of the commit.
 	rec := store.ImportRecord{Row: 2}
 	rec.Record.User.Username = "user-1"
-	if c, err := st.ApplyImportRows(t.Context(), imp, []store.ImportRecord{rec}, 2); err != nil || c.Created+c.Updated+c.Unchanged+c.Failed != 0 {
+	if c, err := st.ApplyImportRows(t.Context(), imp, imp.JobID, []store.ImportRecord{rec}, 2); err != nil || c.Created+c.Updated+c.Unchanged+c.Failed != 0 {
 		t.Errorf("chunk applied again: %+v, %v", c, err)
+	}
+	if again, err := st.GetJob(t.Context(), tn.ID, imp.JobID); err != nil || again.Done != 2 {
+		t.Errorf("job after the chunk came again: %+v, %v", again, err)
+	}
+	// A chunk for a job that no longer runs (failed as interrupted after
+	// its lease lapsed) leaves nothing behind: its rows are applied with
+	// the job's progress or not at all.
+	rec = store.ImportRecord{Row: 3}
+	rec.Record.User.Username = "user-2"
+	if _, err := st.ApplyImportRows(t.Context(), imp, imp.JobID, []store.ImportRecord{rec}, 3); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("chunk of a job not running = %v, want ErrNotFound", err)
+	}
+	if imp = mustImport(t, st, imp); imp.RowsDone != 2 || imp.Created != 2 {
+		t.Errorf("a refused chunk moved the import: %+v", imp)
 	}
 
 	if _, err := st.ResumeImport(ctx, tn.ID, imp.ID); err != nil {
@@ -319,6 +337,27 @@ func TestImportJSONLines(t *testing.T) {
 	rows, err := st.ImportRows(t.Context(), tn.ID, imp.ID, 0, 10, true)
 	if err != nil || len(rows) != 1 || rows[0].Row != 2 || rows[0].Column != "property:shoe_size" {
 		t.Errorf("errors = %+v, %v", rows, err)
+	}
+}
+
+// Each chunk counts its rows into the import's job in its own
+// transaction: the job's done and failed are the import's, chunk by chunk,
+// with the failed rows' reasons.
+func TestImportCountsEachChunkIntoItsJob(t *testing.T) {
+	st, tn, ctx := importTenant(t)
+	defer func(n int) { importChunk = n }(importChunk)
+	importChunk = 2
+	imp := runImportFile(t, st, ctx, tn.ID, store.ImportOptions{}, "username,groups\nada,Engineers\nbob,Nobody\ncyd,\nada,\ndan,\n")
+	if countsOf(imp) != (counts{created: 3, failed: 2}) || imp.RowsDone != 5 {
+		t.Fatalf("import %+v", imp)
+	}
+	j, err := st.GetJob(t.Context(), tn.ID, imp.JobID)
+	if err != nil || j.Status != store.JobDone || j.Done != 3 || j.Failed != 2 || j.Total != 5 {
+		t.Fatalf("job %+v, %v", j, err)
+	}
+	if len(j.Failures) != 2 || j.Failures[0].Item != "row 2" || !strings.HasPrefix(j.Failures[0].Message, "groups: ") ||
+		j.Failures[1].Item != "row 4" || !strings.HasPrefix(j.Failures[1].Message, "username: ") {
+		t.Errorf("job failures %+v", j.Failures)
 	}
 }
 

@@ -201,9 +201,16 @@ type Progress struct {
 // administrator cancelled it, or the server is stopping.
 func (p *Progress) Add(ctx context.Context, done int, failures []store.JobFailure) error {
 	cancel, err := p.st.RecordJobProgress(ctx, p.id, done, len(failures), failures)
-	switch {
-	case err != nil:
+	if err != nil {
 		return err
+	}
+	return p.Recorded(cancel)
+}
+
+// Recorded is Add for a batch the store recorded in the job itself, in the
+// batch's own transaction; cancel is whether the job was asked to stop.
+func (p *Progress) Recorded(cancel bool) error {
+	switch {
 	case cancel:
 		return errCancelled
 	case p.stop.Err() != nil:

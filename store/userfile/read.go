@@ -389,12 +389,7 @@ func setCell(u *Row, col, cell string) string {
 		u.Properties[col[len(PropertyPrefix):]] = SplitList(cell)
 		return ""
 	}
-	text := map[string]*string{
-		ColUsername: &u.Username, ColExternalID: &u.ExternalID, ColEmail: &u.Email, ColDisplayName: &u.DisplayName,
-		ColDescription: &u.Description, ColPhoneRegion: &u.PhoneRegion, ColPhoneNumber: &u.PhoneNumber,
-		ColStatus: &u.Status, ColUserType: &u.UserType, ColLanguage: &u.Language, ColTimezone: &u.Timezone,
-	}
-	if p, ok := text[col]; ok {
+	if p := textField(u, col); p != nil {
 		*p = cell
 		return ""
 	}
@@ -434,6 +429,36 @@ func setCell(u *Row, col, cell string) string {
 		u.OrgUnit = path
 	}
 	return ""
+}
+
+// textField is the field of a text column, or nil. A switch, not a map
+// built for each cell: that map was a sixth of an import's CPU time.
+func textField(u *Row, col string) *string {
+	switch col {
+	case ColUsername:
+		return &u.Username
+	case ColExternalID:
+		return &u.ExternalID
+	case ColEmail:
+		return &u.Email
+	case ColDisplayName:
+		return &u.DisplayName
+	case ColDescription:
+		return &u.Description
+	case ColPhoneRegion:
+		return &u.PhoneRegion
+	case ColPhoneNumber:
+		return &u.PhoneNumber
+	case ColStatus:
+		return &u.Status
+	case ColUserType:
+		return &u.UserType
+	case ColLanguage:
+		return &u.Language
+	case ColTimezone:
+		return &u.Timezone
+	}
+	return nil
 }
 
 // SplitList splits a list cell into its items at each "|" that no "\"
