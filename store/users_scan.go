@@ -24,6 +24,7 @@ type scannedUser struct {
 	created, updated                                                             int64
 	actions, tags                                                                string
 	groupIDs                                                                     sql.NullString // groupIDsColumn, when selected
+	version                                                                      int64          // with keyUserColumns or versionColumn
 }
 
 // userFields are a user's columns. A users' file's columns, and what a
@@ -80,12 +81,30 @@ func columnsOf(file bool) string {
 	return strings.Join(cols, ", ")
 }
 
+// keyUserColumns are what a cached list reads of each user: the id and
+// version, the creation time (with the id, which user it is: SQLite may
+// give a deleted user's id again), and the sort keys its cursors hold.
+const keyUserColumns = "u.id, u.username, u.display_name, u.created_at, u.version"
+
+// versionColumn is a user's version (see migration 00029), read after
+// userColumns where a cached list reads the users it has not encoded.
+const versionColumn = "u.version"
+
 // userScanner scans rows of its columns, one after another, into the same
 // destinations.
 type userScanner struct {
 	row   scannedUser
 	dests []any
 	file  bool
+	keys  bool
+}
+
+// newKeyScanner scans rows of keyUserColumns.
+func newKeyScanner() *userScanner {
+	sc := &userScanner{keys: true}
+	r := &sc.row
+	sc.dests = []any{&r.u.ID, &r.u.Username, &r.u.DisplayName, &r.created, &r.version}
+	return sc
 }
 
 func newUserScanner(file bool) *userScanner {
@@ -112,6 +131,11 @@ func (s *userScanner) scan(sc rowScanner) (User, error) {
 	}
 	r := &s.row
 	u := r.u
+	u.version = r.version
+	if s.keys {
+		u.CreatedAt = fromMillis(r.created)
+		return u, nil
+	}
 	u.LockedAt, u.LockUntil, u.LockAt = fromNullMillis(r.lockedAt), fromNullMillis(r.lockUntil), fromNullMillis(r.lockAt)
 	u.AccountExpiresAt, u.PasswordExpiresAt = fromNullMillis(r.accExp), fromNullMillis(r.pwExp)
 	u.PasswordChangedAt, u.RegisteredAt, u.LastLoginAt = fromNullMillis(r.pwChanged), fromNullMillis(r.registered), fromNullMillis(r.lastLogin)
