@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"time"
 
 	"roster/store"
@@ -30,11 +31,16 @@ const listedUserOverhead = 160
 func newListedUser(u *store.User) *listedUser {
 	a := toAPIUser(*u)
 	l := &listedUser{}
-	l.enc = appendUserHead(make([]byte, 0, 1024), &a)
-	l.lockAt = len(l.enc)
-	l.enc = appendUserBody(l.enc, &a)
-	l.joinAt = len(l.enc)
-	l.enc = appendUserTail(l.enc, &a)
+	// Written into a pooled buffer, then kept at its exact size.
+	bp := jsonBufs.Get().(*[]byte)
+	b := appendUserHead((*bp)[:0], &a)
+	l.lockAt = len(b)
+	b = appendUserBody(b, &a)
+	l.joinAt = len(b)
+	b = appendUserTail(b, &a)
+	l.enc = bytes.Clone(b)
+	*bp = b
+	jsonBufs.Put(bp)
 	l.lock.lockedAt, l.lock.lockUntil, l.lock.autoLockAt, l.lock.reason = u.LockedAt, u.LockUntil, u.LockAt, u.LockReason
 	return l
 }
