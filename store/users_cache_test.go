@@ -238,3 +238,60 @@ func TestUserCacheStaysWithinItsBound(t *testing.T) {
 		t.Errorf("a cache too small for any user holds %d bytes (err %v), want 0", tiny.Bytes(), err)
 	}
 }
+
+// A cached list pages exactly as ListUsers does, in every sort, forward
+// and back, by cursor and by page number, with filters and a keyword.
+func TestCachedListPagesAsListUsersDoes(t *testing.T) {
+	t.Parallel()
+	s := newTestStore(t)
+	ctx := t.Context()
+	tn, _ := mustTenant(t, s, "acme")
+	var items []store.NewUser
+	for i := range 30 {
+		items = append(items, store.NewUser{Username: fmt.Sprintf("user%02d", (i*7)%30), DisplayName: fmt.Sprintf("Name %d", i%4)})
+	}
+	if res, err := s.CreateUsers(ctx, tn.ID, items); err != nil || len(res.Failed) > 0 {
+		t.Fatalf("CreateUsers = %v %v", err, res.Failed)
+	}
+	c := store.NewUserCache(1<<20, func(v string) int { return len(v) })
+	conv := func(u *store.User) string { return u.Username }
+	for _, sort := range store.UserSorts {
+		for _, f := range []store.UserFilter{{}, {UsernamePrefix: "user1"}, {Query: "ser"}, {Query: "u"}} {
+			f.Sort, f.Page = sort, store.Page{Size: 7}
+			for page, back := 0, false; page < 12; page++ {
+				want, err := s.ListUsers(ctx, tn.ID, f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, err := store.ListUsersCached(ctx, s, c, tn.ID, f, conv)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var names []string
+				for _, u := range want.Items {
+					names = append(names, u.Username)
+				}
+				if !slices.Equal(got.Items, names) || got.Next != want.Next || got.Prev != want.Prev ||
+					got.Total != want.Total || got.TotalCapped != want.TotalCapped || got.SortedBy != want.SortedBy {
+					t.Fatalf("sort %q, filter %+v: cached list %v next %q prev %q total %d; ListUsers %v next %q prev %q total %d",
+						sort, f, got.Items, got.Next, got.Prev, got.Total, names, want.Next, want.Prev, want.Total)
+				}
+				// Forward to the end, then back to the start.
+				if want.Next == "" {
+					back = true
+				}
+				if back && want.Prev == "" {
+					break
+				}
+				f.Page.Cursor = want.Next
+				if back {
+					f.Page.Cursor = want.Prev
+				}
+			}
+		}
+	}
+	numbered, err := store.ListUsersCached(ctx, s, c, tn.ID, store.UserFilter{Page: store.Page{Number: 3, Size: 7}}, conv)
+	if err != nil || len(numbered.Items) != 7 || numbered.Items[0] != "user14" {
+		t.Errorf("page 3 of 7 = %v (err %v), want it to start at user14", numbered.Items, err)
+	}
+}

@@ -321,7 +321,7 @@ type listRead int
 const (
 	readUsers listRead = iota // the whole user, its properties decoded
 	readWalk                  // a walk's: what a users' file needs
-	readKeys                  // a cached list's: keyUserColumns
+	readKeys                  // a cached list's: keyColumns
 )
 
 // listUsers reads a page of limit users. A walk through every match
@@ -447,15 +447,20 @@ func (s *Store) listUsers(ctx context.Context, tenant int64, f UserFilter, limit
 	// index), then reads the page's rows: sorting thousands of whole rows
 	// costs more.
 	// A walk reads only what a users' file needs.
-	rowCols, sc := userColumns, newUserScanner(walk)
+	var rowCols string
+	var sc *userScanner
 	switch {
 	case walk:
-		rowCols = fileUserColumns
+		rowCols, sc = fileUserColumns, newUserScanner(true)
 	case read == readKeys:
-		rowCols, sc = keyUserColumns, newKeyScanner()
-	case f.WithGroups:
-		rowCols += ", " + groupIDsColumn
-		sc.dests = append(sc.dests, &sc.row.groupIDs)
+		byName, byDisplayName := col == usernameCol, col == "u.display_name"
+		rowCols, sc = keyColumns(byName, byDisplayName), newKeyScanner(byName, byDisplayName)
+	default:
+		rowCols, sc = userColumns, newUserScanner(false)
+		if f.WithGroups {
+			rowCols += ", " + groupIDsColumn
+			sc.dests = append(sc.dests, &sc.row.groupIDs)
+		}
 	}
 	cols := rowCols
 	if driven {

@@ -24,7 +24,7 @@ type scannedUser struct {
 	created, updated                                                             int64
 	actions, tags                                                                string
 	groupIDs                                                                     sql.NullString // groupIDsColumn, when selected
-	version                                                                      int64          // with keyUserColumns or versionColumn
+	version                                                                      int64          // with keyColumns or versionColumn
 }
 
 // userFields are a user's columns. A users' file's columns, and what a
@@ -81,10 +81,21 @@ func columnsOf(file bool) string {
 	return strings.Join(cols, ", ")
 }
 
-// keyUserColumns are what a cached list reads of each user: the id and
+// keyColumns are what a cached list reads of each user: the id and
 // version, the creation time (with the id, which user it is: SQLite may
-// give a deleted user's id again), and the sort keys its cursors hold.
-const keyUserColumns = "u.id, u.username, u.display_name, u.created_at, u.version"
+// give a deleted user's id again, and it is the sort key of created_at),
+// and the username or display name when the page is sorted by it (its
+// cursors hold the sort key). Each column read is a call into the driver.
+func keyColumns(username, displayName bool) string {
+	cols := "u.id, u.created_at, u.version"
+	if username {
+		cols += ", u.username"
+	}
+	if displayName {
+		cols += ", u.display_name"
+	}
+	return cols
+}
 
 // versionColumn is a user's version (see migration 00029), read after
 // userColumns where a cached list reads the users it has not encoded.
@@ -99,11 +110,17 @@ type userScanner struct {
 	keys  bool
 }
 
-// newKeyScanner scans rows of keyUserColumns.
-func newKeyScanner() *userScanner {
+// newKeyScanner scans rows of keyColumns(username, displayName).
+func newKeyScanner(username, displayName bool) *userScanner {
 	sc := &userScanner{keys: true}
 	r := &sc.row
-	sc.dests = []any{&r.u.ID, &r.u.Username, &r.u.DisplayName, &r.created, &r.version}
+	sc.dests = []any{&r.u.ID, &r.created, &r.version}
+	if username {
+		sc.dests = append(sc.dests, &r.u.Username)
+	}
+	if displayName {
+		sc.dests = append(sc.dests, &r.u.DisplayName)
+	}
 	return sc
 }
 
