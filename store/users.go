@@ -92,8 +92,8 @@ type User struct {
 	// propertyValues is the row's copy of the user's property values
 	// (migration 00005), which Properties is decoded from.
 	propertyValues string
-	// version is the row's version (migration 00029), read only by the
-	// cached lists (ListUsersCached).
+	// version is the row's version (Store.versionColumn), read only by
+	// the cached lists (ListUsersCached).
 	version int64
 }
 

@@ -17,13 +17,13 @@ import (
 // value of at that version.
 //
 // A value is used only while the user's row still has the version it was
-// made from: the version comes from the database in the same statement
-// that lists the page, and a trigger raises it on every change of the row
-// (migration 00029), so a change made anywhere (another process, another
-// replica on the same PostgreSQL) is never missed. What a value shows from
-// outside the row must be part of its key: the tenant's property
-// definitions are (their fingerprint); what depends on the time (whether
-// a lock has ended) the value's maker must leave to its user.
+// made from (Store.versionColumn): the version comes from the database in
+// the same statement that lists the page, and changes with every change of
+// the row, so a change made anywhere (another process, another replica on
+// the same PostgreSQL) is never missed. What a value shows from outside
+// the row must be part of its key: the tenant's property definitions are
+// (their fingerprint); what depends on the time (whether a lock has ended)
+// the value's maker must leave to its user.
 type UserCache[T any] struct {
 	mu    sync.Mutex
 	limit int
@@ -169,7 +169,7 @@ func ListUsersCached[T any](ctx context.Context, s *Store, c *UserCache[T], tena
 // the row (which may be newer than the page's keys: never older).
 func makeUsers[T any](ctx context.Context, s *Store, c *UserCache[T], tenant int64, ids []int64, defs propertyDefs, conv func(*User) T) (map[int64]T, error) {
 	marks, args := idList(ids)
-	rows, err := s.rd.QueryContext(ctx, `SELECT `+userColumns+`, `+versionColumn+` FROM users u WHERE u.tenant_id = ? AND u.id IN (`+marks+`)`,
+	rows, err := s.rd.QueryContext(ctx, `SELECT `+userColumns+`, `+s.versionColumn()+` FROM users u WHERE u.tenant_id = ? AND u.id IN (`+marks+`)`,
 		append([]any{tenant}, args...)...)
 	if err != nil {
 		return nil, fmt.Errorf("store: list users: %w", err)

@@ -454,7 +454,7 @@ func (s *Store) listUsers(ctx context.Context, tenant int64, f UserFilter, limit
 		rowCols, sc = fileUserColumns, newUserScanner(true)
 	case read == readKeys:
 		byName, byDisplayName := col == usernameCol, col == "u.display_name"
-		rowCols, sc = keyColumns(byName, byDisplayName), newKeyScanner(byName, byDisplayName)
+		rowCols, sc = s.keyColumns(byName, byDisplayName), newKeyScanner(byName, byDisplayName)
 	default:
 		rowCols, sc = userColumns, newUserScanner(false)
 		if f.WithGroups {

@@ -5,6 +5,8 @@
 -- no write can forget to. (SQLite's triggers cannot change NEW: the
 -- trigger writes the row again, unless the statement raised it itself.)
 -- A constant default adds the column without rewriting the table.
+-- PostgreSQL needs none of this: each version of a row carries the
+-- transaction that wrote it (xmin).
 ALTER TABLE users ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
 -- +goose StatementBegin
 CREATE TRIGGER users_version AFTER UPDATE ON users WHEN new.version = old.version BEGIN
