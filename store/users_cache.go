@@ -24,6 +24,10 @@ import (
 // the row must be part of its key: the tenant's property definitions are
 // (their fingerprint); what depends on the time (whether a lock has ended)
 // the value's maker must leave to its user.
+//
+// A plain LRU under one mutex, taken once for a page's lookups:
+// hashicorp/golang-lru bounds a count of entries, not bytes, and otter's
+// weighed bound is a dependency for what a list and a map do here.
 type UserCache[T any] struct {
 	mu    sync.Mutex
 	limit int

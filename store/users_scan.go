@@ -103,8 +103,8 @@ func (s *Store) keyColumns(username, displayName bool) string {
 // costs the writes nothing (a trigger setting a column cost an UPDATE
 // about 5 µs more a row, half again a bare UPDATE's time); only its
 // repeating after 2^32 transactions could match an old value, and the
-// cache has long dropped a value that old by then. SQLite has no such thing: a trigger raises the version
-// column (migration 00029).
+// cache has long dropped a value that old by then. SQLite has no such
+// thing: a trigger raises the version column (migration 00029).
 func (s *Store) versionColumn() string {
 	if s.pg {
 		return "CAST(CAST(u.xmin AS text) AS bigint)"
