@@ -49,6 +49,12 @@ var copySkipped = map[string]string{
 		"and a session moved to another server's database is worth little; everyone signs in again",
 }
 
+// copySkippedColumns are the columns of SQLite's tables, as table.column,
+// that PostgreSQL's have not, with why: CopyDatabase leaves them behind.
+var copySkippedColumns = map[string]string{
+	"users.version": "SQLite's row version, which a trigger raises for the user lists' cache: PostgreSQL's rows carry theirs (xmin)",
+}
+
 // ErrTargetNotEmpty is CopyDatabase's refusal of a target that holds rows.
 var ErrTargetNotEmpty = errors.New("the target database is not empty")
 
@@ -201,7 +207,9 @@ func sqliteColumns(ctx context.Context, src *sql.Tx, table string) ([]string, er
 		if err := rows.Scan(&c); err != nil {
 			return nil, fmt.Errorf("store: copy: columns of %s: %w", table, err)
 		}
-		cols = append(cols, c)
+		if _, skip := copySkippedColumns[table+"."+c]; !skip {
+			cols = append(cols, c)
+		}
 	}
 	return cols, rows.Err()
 }

@@ -418,11 +418,7 @@ type GroupMembers struct {
 func (s *Store) ListGroupMembers(ctx context.Context, tenant, group int64, f UserFilter) (GroupMembers, error) {
 	f.GroupID = group
 	l, err := s.ListUsers(ctx, tenant, f)
-	var fe FieldErrors
-	if errors.As(err, &fe) && fe["group_id"] != "" {
-		return GroupMembers{}, fmt.Errorf("store: group %d: %w", group, ErrNotFound)
-	}
-	if err != nil {
+	if err = groupListError(group, err); err != nil {
 		return GroupMembers{}, err
 	}
 	ids := make([]int64, len(l.Items))
@@ -431,6 +427,16 @@ func (s *Store) ListGroupMembers(ctx context.Context, tenant, group int64, f Use
 	}
 	joined, err := s.joinedAt(ctx, group, ids)
 	return GroupMembers{UserList: l, JoinedAt: joined}, err
+}
+
+// groupListError is err of listing a group's members, an unknown group
+// being ErrNotFound.
+func groupListError(group int64, err error) error {
+	var fe FieldErrors
+	if errors.As(err, &fe) && fe["group_id"] != "" {
+		return fmt.Errorf("store: group %d: %w", group, ErrNotFound)
+	}
+	return err
 }
 
 // joinedAt returns when each of users joined group.

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"regexp"
 	"slices"
 	"strings"
@@ -216,6 +217,10 @@ type propertyDefs struct {
 	byID    map[int64]*Property // into list: decoding a page copies no definition
 	options map[int64]string    // option id -> value
 	read    time.Time
+	// gen changes with anything of the definitions a user's decoded
+	// values show (keys, types, option values): values made from users
+	// with other definitions are made again (UserCache).
+	gen uint64
 }
 
 // propDefsRecheck is how long cached definitions are used before they are
@@ -240,8 +245,22 @@ func (s *Store) propertyDefs(ctx context.Context, tenant int64) (propertyDefs, e
 		}
 		d.byID[ps[i].ID] = &ps[i]
 	}
+	d.gen = d.fingerprint()
 	s.propDefs.Store(tenant, d)
 	return d, nil
+}
+
+// fingerprint hashes what of the definitions decoded values show.
+func (d propertyDefs) fingerprint() uint64 {
+	h := fnv.New64a()
+	for _, p := range d.list {
+		fmt.Fprintf(h, "%d\x00%s\x00%s\x00", p.ID, p.Key, p.Type)
+		for _, o := range p.Options {
+			fmt.Fprintf(h, "%d\x00%s\x00", o.ID, o.Value)
+		}
+		h.Write([]byte{1})
+	}
+	return h.Sum64()
 }
 
 // forgetProperties drops a tenant's cached property definitions; called

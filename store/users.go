@@ -92,6 +92,9 @@ type User struct {
 	// propertyValues is the row's copy of the user's property values
 	// (migration 00005), which Properties is decoded from.
 	propertyValues string
+	// version is the row's version (Store.versionColumn), read only by
+	// the cached lists (ListUsersCached).
+	version int64
 }
 
 // PublicID is the user's id as shown in URLs and the API.

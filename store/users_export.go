@@ -164,7 +164,7 @@ func (s *Store) walkPages(ctx context.Context, tenant int64, f UserFilter, fn fu
 func (s *Store) walkUsers(ctx context.Context, tenant int64, f UserFilter, next func([]User) bool) error {
 	f.Page = Page{}
 	for {
-		l, err := s.listUsers(ctx, tenant, f, s.ExportPageSize(), true)
+		l, err := s.listUsers(ctx, tenant, f, s.ExportPageSize(), readWalk)
 		if err != nil {
 			return err
 		}

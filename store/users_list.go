@@ -312,16 +312,27 @@ func decodeUserCursor(tok, sort string) (userCursor, error) {
 // ListUsers returns one page of a tenant's users matching f, in f.Sort order
 // by keyset: each page is an index range, however deep.
 func (s *Store) ListUsers(ctx context.Context, tenant int64, f UserFilter) (UserList, error) {
-	return s.listUsers(ctx, tenant, f, f.Page.limit(), false)
+	return s.listUsers(ctx, tenant, f, f.Page.limit(), readUsers)
 }
+
+// listRead is what listUsers reads of each listed user.
+type listRead int
+
+const (
+	readUsers listRead = iota // the whole user, its properties decoded
+	readWalk                  // a walk's: what a users' file needs
+	readKeys                  // a cached list's: keyColumns
+)
 
 // listUsers reads a page of limit users. A walk through every match
 // (WalkUsers) has no use for Total, and with no sort asked it goes in the
 // order users were added: by id, the table's own order, which reads
 // neighbouring rows together where any other order reads a row here and a
 // row there. It reads only the columns a users' file needs
-// (fileUserColumns), and leaves the properties undecoded.
-func (s *Store) listUsers(ctx context.Context, tenant int64, f UserFilter, limit int, walk bool) (UserList, error) {
+// (fileUserColumns), and leaves the properties undecoded. With readKeys it
+// reads only what identifies each user's version and the page's cursors.
+func (s *Store) listUsers(ctx context.Context, tenant int64, f UserFilter, limit int, read listRead) (UserList, error) {
+	walk := read == readWalk
 	if fe := CheckUserFilter(f); len(fe) > 0 {
 		return UserList{}, fe
 	}
@@ -436,12 +447,20 @@ func (s *Store) listUsers(ctx context.Context, tenant int64, f UserFilter, limit
 	// index), then reads the page's rows: sorting thousands of whole rows
 	// costs more.
 	// A walk reads only what a users' file needs.
-	rowCols, sc := userColumns, newUserScanner(walk)
-	if walk {
-		rowCols = fileUserColumns
-	} else if f.WithGroups {
-		rowCols += ", " + groupIDsColumn
-		sc.dests = append(sc.dests, &sc.row.groupIDs)
+	var rowCols string
+	var sc *userScanner
+	switch {
+	case walk:
+		rowCols, sc = fileUserColumns, newUserScanner(true)
+	case read == readKeys:
+		byName, byDisplayName := col == usernameCol, col == "u.display_name"
+		rowCols, sc = s.keyColumns(byName, byDisplayName), newKeyScanner(byName, byDisplayName)
+	default:
+		rowCols, sc = userColumns, newUserScanner(false)
+		if f.WithGroups {
+			rowCols += ", " + groupIDsColumn
+			sc.dests = append(sc.dests, &sc.row.groupIDs)
+		}
 	}
 	cols := rowCols
 	if driven {
@@ -485,7 +504,7 @@ func (s *Store) listUsers(ctx context.Context, tenant int64, f UserFilter, limit
 	if more {
 		out.Items, groupIDs = out.Items[:limit], groupIDs[:limit]
 	}
-	if f.WithGroups && !walk {
+	if f.WithGroups && read == readUsers {
 		if out.Groups, err = s.listedGroups(ctx, tenant, out.Items, groupIDs); err != nil {
 			return UserList{}, err
 		}
@@ -524,10 +543,10 @@ func (s *Store) listUsers(ctx context.Context, tenant int64, f UserFilter, limit
 	if (back && more) || (!back && (cur != nil || offset > 0)) {
 		out.Prev = mk(out.Items[0], true)
 	}
-	if walk {
+	if read != readUsers {
 		// A walk's page decodes each user's properties as it writes them
 		// (UserPage.Row): decoded a page at a time, they were most of what
-		// an export held.
+		// an export held. Keys have none.
 		return out, nil
 	}
 	return out, s.decodeProperties(ctx, tenant, out.Items)

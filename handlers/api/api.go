@@ -15,10 +15,13 @@ import (
 type Handler struct {
 	store *store.Store
 	jobs  *jobs.Runner
+	users *store.UserCache[*listedUser] // of the user lists
 }
 
 // New returns the API's handlers over st, queueing jobs for runner.
-func New(st *store.Store, runner *jobs.Runner) *Handler { return &Handler{store: st, jobs: runner} }
+func New(st *store.Store, runner *jobs.Runner) *Handler {
+	return &Handler{store: st, jobs: runner, users: store.NewUserCache(listCacheBytes, (*listedUser).size)}
+}
 
 // Register adds the API's routes to g (mounted at /api/v1). Every route
 // is an operation of openapi.yaml, and the contract tests hold them to it.

@@ -126,19 +126,13 @@ func (h *Handler) groupMembers(c echo.Context) error {
 		return request.BadParam(fe)
 	}
 	done := request.Timed(c)
-	l, err := h.store.ListGroupMembers(c.Request().Context(), request.KeyOf(c).TenantID, id,
-		store.UserFilter{Query: c.QueryParam("q"), Page: p})
+	l, joined, err := store.ListGroupMembersCached(c.Request().Context(), h.store, h.users, request.KeyOf(c).TenantID, id,
+		store.UserFilter{Query: c.QueryParam("q"), Page: p}, newListedUser)
 	done()
 	if err != nil {
 		return request.ListError(err)
 	}
-	out := apiUserList{apiList: toAPIList(l.List, toAPIUser), PrevToken: l.Prev, SortedBy: l.SortedBy}
-	for i, u := range l.Items {
-		if t, ok := l.JoinedAt[u.ID]; ok {
-			out.Items[i].JoinedAt = &t
-		}
-	}
-	return sendUsers(c, http.StatusOK, func(b []byte) []byte { return appendUserList(b, &out) })
+	return sendUsers(c, http.StatusOK, func(b []byte) []byte { return appendListedUsers(b, &l, joined) })
 }
 
 type userIDsRequest struct {

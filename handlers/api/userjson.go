@@ -37,35 +37,42 @@ func sendUsers(c echo.Context, code int, build func([]byte) []byte) error {
 	return err
 }
 
-// appendUserList writes l as encoding/json writes apiUserList.
-func appendUserList(b []byte, l *apiUserList) []byte {
-	b = append(b, `{"items":[`...)
-	for i := range l.Items {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = appendUser(b, &l.Items[i])
-	}
+// appendUserListEnd writes what follows a list's items, as encoding/json
+// writes a list of users: apiList's fields, prev_token and sorted_by.
+func appendUserListEnd(b []byte, total int, capped bool, next, prev, sortedBy string) []byte {
 	b = append(b, `],"total_count":`...)
-	b = strconv.AppendInt(b, int64(l.TotalCount), 10)
-	if l.TotalCapped {
+	b = strconv.AppendInt(b, int64(total), 10)
+	if capped {
 		b = append(b, `,"total_count_capped":true`...)
 	}
-	if l.NextToken != "" {
+	if next != "" {
 		b = append(b, `,"next_token":`...)
-		b = appendString(b, l.NextToken)
+		b = appendString(b, next)
 	}
-	if l.PrevToken != "" {
+	if prev != "" {
 		b = append(b, `,"prev_token":`...)
-		b = appendString(b, l.PrevToken)
+		b = appendString(b, prev)
 	}
 	b = append(b, `,"sorted_by":`...)
-	b = appendString(b, l.SortedBy)
+	b = appendString(b, sortedBy)
 	return append(b, "}\n"...)
 }
 
-// appendUser writes u as encoding/json writes an apiUser.
+// appendUser writes u as encoding/json writes an apiUser, in the parts a
+// listed user is cached in (listedUser): the head, the lock, the body,
+// joined_at and the tail.
 func appendUser(b []byte, u *apiUser) []byte {
+	b = appendUserHead(b, u)
+	b = appendUserLock(b, u)
+	b = appendUserBody(b, u)
+	if u.JoinedAt != nil {
+		b = appendTimePtr(b, "joined_at", u.JoinedAt)
+	}
+	return appendUserTail(b, u)
+}
+
+// appendUserHead writes u's fields before locked.
+func appendUserHead(b []byte, u *apiUser) []byte {
 	b = append(b, `{"id":`...)
 	b = appendString(b, u.ID)
 	b = appendField(b, "username", u.Username)
@@ -76,11 +83,20 @@ func appendUser(b []byte, u *apiUser) []byte {
 	b = appendField(b, "phone_region", u.PhoneRegion)
 	b = appendField(b, "phone_number", u.PhoneNumber)
 	b = appendBool(b, "phone_verified", u.PhoneVerified)
-	b = appendField(b, "status", u.Status)
+	return appendField(b, "status", u.Status)
+}
+
+// appendUserLock writes locked and the lock's details, which depend on
+// the time.
+func appendUserLock(b []byte, u *apiUser) []byte {
 	b = appendBool(b, "locked", u.Locked)
 	b = appendTimePtr(b, "lock_until", u.LockUntil)
 	b = append(b, `,"lock_reason":`...)
-	b = appendStringPtr(b, u.LockReason)
+	return appendStringPtr(b, u.LockReason)
+}
+
+// appendUserBody writes u's fields from auto_lock_at to properties.
+func appendUserBody(b []byte, u *apiUser) []byte {
 	b = appendTimePtr(b, "auto_lock_at", u.AutoLockAt)
 	b = appendField(b, "owner_type", u.OwnerType)
 	b = appendTimePtr(b, "account_expires_at", u.AccountExpiresAt)
@@ -125,10 +141,11 @@ func appendUser(b []byte, u *apiUser) []byte {
 		b = append(b, ']')
 	}
 	b = append(b, `,"properties":`...)
-	b = appendProperties(b, u.Properties)
-	if u.JoinedAt != nil {
-		b = appendTimePtr(b, "joined_at", u.JoinedAt)
-	}
+	return appendProperties(b, u.Properties)
+}
+
+// appendUserTail writes u's fields after joined_at, and the object's end.
+func appendUserTail(b []byte, u *apiUser) []byte {
 	b = appendTimePtr(b, "registered_at", u.RegisteredAt)
 	b = append(b, `,"created_at":`...)
 	b = appendTime(b, u.CreatedAt)

@@ -60,7 +60,7 @@ func utc(t *time.Time) *time.Time {
 func toAPIUser(u store.User) apiUser {
 	out := apiUser{ID: u.PublicID(), Username: u.Username, DisplayName: u.DisplayName, Description: u.Description,
 		Email: u.Email, EmailVerified: u.EmailVerified, PhoneRegion: u.PhoneRegion, PhoneNumber: u.PhoneNumber,
-		PhoneVerified: u.PhoneVerified, Status: u.Status, Locked: u.Locked(time.Now()),
+		PhoneVerified: u.PhoneVerified, Status: u.Status,
 		AccountExpiresAt: utc(u.AccountExpiresAt), PasswordExpiresAt: utc(u.PasswordExpiresAt),
 		PasswordSet: u.PasswordSet, RequiredActions: u.RequiredActions, UserType: u.UserType,
 		SourceType: u.SourceType, SourceID: u.SourceID, Language: u.Language, Timezone: u.Timezone,
@@ -70,15 +70,22 @@ func toAPIUser(u store.User) apiUser {
 	for k, v := range u.Properties {
 		out.Properties[k] = v.JSON()
 	}
-	// A lock that has ended says nothing any more.
-	if out.Locked {
-		out.LockUntil, out.LockReason = utc(u.LockUntil), &u.LockReason
-	}
+	out.setLock(&u, time.Now())
 	if u.ExternalID != "" {
 		out.ExternalID = &u.ExternalID
 	}
 	out.AutoLockAt, out.OwnerType = utc(u.LockAt), u.OwnerType
 	return out
+}
+
+// setLock sets whether u is locked at now, and the lock's details.
+func (a *apiUser) setLock(u *store.User, now time.Time) {
+	a.Locked = u.Locked(now)
+	a.LockUntil, a.LockReason = nil, nil
+	// A lock that has ended says nothing any more.
+	if a.Locked {
+		a.LockUntil, a.LockReason = utc(u.LockUntil), &u.LockReason
+	}
 }
 
 // apiUserInput is a user in a request. Pointers tell a PATCH which fields
@@ -245,12 +252,6 @@ func (in apiUserInput) update() (store.UserUpdate, store.FieldErrors) {
 	return upd, fe
 }
 
-type apiUserList struct {
-	apiList[apiUser]
-	PrevToken string `json:"prev_token,omitempty"`
-	SortedBy  string `json:"sorted_by"`
-}
-
 func (h *Handler) listUsers(c echo.Context) error {
 	q := c.QueryParams()
 	for k := range q {
@@ -263,7 +264,7 @@ func (h *Handler) listUsers(c echo.Context) error {
 		return request.BadParam(fe)
 	}
 	done := request.Timed(c)
-	l, err := h.store.ListUsers(c.Request().Context(), request.KeyOf(c).TenantID, f)
+	l, err := store.ListUsersCached(c.Request().Context(), h.store, h.users, request.KeyOf(c).TenantID, f, newListedUser)
 	done()
 	if err != nil {
 		var fe store.FieldErrors
@@ -272,8 +273,7 @@ func (h *Handler) listUsers(c echo.Context) error {
 		}
 		return err
 	}
-	out := apiUserList{apiList: toAPIList(l.List, toAPIUser), PrevToken: l.Prev, SortedBy: l.SortedBy}
-	return sendUsers(c, http.StatusOK, func(b []byte) []byte { return appendUserList(b, &out) })
+	return sendUsers(c, http.StatusOK, func(b []byte) []byte { return appendListedUsers(b, &l, nil) })
 }
 
 // userParam reads the {id} of a users route; an id that is not a user id is

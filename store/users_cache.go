@@ -1,0 +1,216 @@
+package store
+
+import (
+	"container/list"
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// UserCache keeps values made from users (an API's encoding of each, say)
+// for ListUsersCached, up to a bound in bytes, dropping the least recently
+// used. Reading a user's whole row costs a list most of its time (each of
+// its 35 columns is a call into the driver); a cached list reads only the
+// page's ids and versions, and whole rows only for the users it has no
+// value of at that version.
+//
+// A value is used only while the user's row still has the version it was
+// made from (Store.versionColumn): the version comes from the database in
+// the same statement that lists the page, and changes with every change of
+// the row, so a change made anywhere (another process, another replica on
+// the same PostgreSQL) is never missed. What a value shows from outside
+// the row must be part of its key: the tenant's property definitions are
+// (their fingerprint); what depends on the time (whether a lock has ended)
+// the value's maker must leave to its user.
+//
+// A plain LRU under one mutex, taken once for a page's lookups:
+// hashicorp/golang-lru bounds a count of entries, not bytes, and otter's
+// weighed bound is a dependency for what a list and a map do here.
+type UserCache[T any] struct {
+	mu    sync.Mutex
+	limit int
+	used  int
+	size  func(T) int
+	order *list.List // of *userEntry[T], most recently used first
+	byID  map[int64]*list.Element
+}
+
+// userEntry is a cached value and what it was made from. Ids are unique
+// across tenants, but the tenant is checked too: a value is never shown
+// to another tenant.
+type userEntry[T any] struct {
+	id, tenant, version, created int64
+	defs                         uint64 // propertyDefs.gen
+	v                            T
+	size                         int
+}
+
+// userEntryOverhead is about what an entry costs besides its value: the
+// entry, its list element and its map slot.
+const userEntryOverhead = 160
+
+// NewUserCache returns a cache of at most limit bytes, size telling the
+// bytes of a value.
+func NewUserCache[T any](limit int, size func(T) int) *UserCache[T] {
+	return &UserCache[T]{limit: limit, size: size, order: list.New(), byID: map[int64]*list.Element{}}
+}
+
+// Bytes is how many bytes the cache holds.
+func (c *UserCache[T]) Bytes() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.used
+}
+
+// get returns the cached value of each of users (keys read by a cached
+// list) still good at their version and defs, with found telling which.
+func (c *UserCache[T]) get(tenant int64, users []User, defs uint64) (vals []T, found []bool) {
+	vals, found = make([]T, len(users)), make([]bool, len(users))
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i, u := range users {
+		el, ok := c.byID[u.ID]
+		if !ok {
+			continue
+		}
+		e := el.Value.(*userEntry[T])
+		if e.tenant != tenant || e.version != u.version || e.created != u.CreatedAt.UnixMilli() || e.defs != defs {
+			continue
+		}
+		c.order.MoveToFront(el)
+		vals[i], found[i] = e.v, true
+	}
+	return vals, found
+}
+
+// put caches v, made from u with the definitions defs, in place of any
+// value of the same user, and drops the least recently used values past
+// the bound.
+func (c *UserCache[T]) put(u *User, defs uint64, v T) {
+	e := &userEntry[T]{id: u.ID, tenant: u.TenantID, version: u.version, created: u.CreatedAt.UnixMilli(),
+		defs: defs, v: v, size: c.size(v) + userEntryOverhead}
+	if e.size > c.limit {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if el, ok := c.byID[u.ID]; ok {
+		c.remove(el)
+	}
+	c.byID[u.ID] = c.order.PushFront(e)
+	c.used += e.size
+	for c.used > c.limit {
+		c.remove(c.order.Back())
+	}
+}
+
+func (c *UserCache[T]) remove(el *list.Element) {
+	e := c.order.Remove(el).(*userEntry[T])
+	delete(c.byID, e.id)
+	c.used -= e.size
+}
+
+// CachedUsers is a page of ListUsersCached: a value per listed user, and
+// the rest as UserList has it. IDs are the listed users' ids.
+type CachedUsers[T any] struct {
+	List[T]
+	IDs      []int64
+	Prev     string
+	SortedBy string
+}
+
+// ListUsersCached lists users as ListUsers does (f may not ask WithGroups),
+// but gives for each user the value conv makes of it (from a User whose
+// Properties are decoded), made again only when the user has changed
+// since c cached it. A user deleted between reading the page's keys and
+// its rows is left out.
+func ListUsersCached[T any](ctx context.Context, s *Store, c *UserCache[T], tenant int64, f UserFilter, conv func(*User) T) (CachedUsers[T], error) {
+	if f.WithGroups {
+		return CachedUsers[T]{}, errors.New("store: a cached list does not read groups")
+	}
+	keys, err := s.listUsers(ctx, tenant, f, f.Page.limit(), readKeys)
+	if err != nil {
+		return CachedUsers[T]{}, err
+	}
+	out := CachedUsers[T]{List: List[T]{Items: make([]T, 0, len(keys.Items)), Next: keys.Next, Total: keys.Total,
+		TotalCapped: keys.TotalCapped}, IDs: make([]int64, 0, len(keys.Items)), Prev: keys.Prev, SortedBy: keys.SortedBy}
+	if len(keys.Items) == 0 {
+		return out, nil
+	}
+	defs, err := s.propertyDefs(ctx, tenant)
+	if err != nil {
+		return CachedUsers[T]{}, err
+	}
+	vals, found := c.get(tenant, keys.Items, defs.gen)
+	var missing []int64
+	for i, ok := range found {
+		if !ok {
+			missing = append(missing, keys.Items[i].ID)
+		}
+	}
+	var made map[int64]T
+	if len(missing) > 0 {
+		if made, err = makeUsers(ctx, s, c, tenant, missing, defs, conv); err != nil {
+			return CachedUsers[T]{}, err
+		}
+	}
+	for i, u := range keys.Items {
+		v, ok := vals[i], found[i]
+		if !ok {
+			v, ok = made[u.ID]
+		}
+		if ok {
+			out.Items, out.IDs = append(out.Items, v), append(out.IDs, u.ID)
+		}
+	}
+	return out, nil
+}
+
+// makeUsers reads the whole rows of a tenant's users ids in one statement,
+// and makes and caches each one's value, keyed by the version read with
+// the row (which may be newer than the page's keys: never older).
+func makeUsers[T any](ctx context.Context, s *Store, c *UserCache[T], tenant int64, ids []int64, defs propertyDefs, conv func(*User) T) (map[int64]T, error) {
+	marks, args := idList(ids)
+	rows, err := s.rd.QueryContext(ctx, `SELECT `+userColumns+`, `+s.versionColumn()+` FROM users u WHERE u.tenant_id = ? AND u.id IN (`+marks+`)`,
+		append([]any{tenant}, args...)...)
+	if err != nil {
+		return nil, fmt.Errorf("store: list users: %w", err)
+	}
+	defer rows.Close()
+	sc := newUserScanner(false)
+	sc.dests = append(sc.dests, &sc.row.version)
+	out := make(map[int64]T, len(ids))
+	var arena []string
+	for rows.Next() {
+		u, err := sc.scan(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: list users: %w", err)
+		}
+		if u.propertyValues != "" {
+			if u.Properties, err = defs.decode(u, &arena); err != nil {
+				return nil, err
+			}
+		}
+		v := conv(&u)
+		c.put(&u, defs.gen, v)
+		out[u.ID] = v
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: list users: %w", err)
+	}
+	return out, nil
+}
+
+// ListGroupMembersCached is ListGroupMembers through c: the members'
+// values, and when each joined.
+func ListGroupMembersCached[T any](ctx context.Context, s *Store, c *UserCache[T], tenant, group int64, f UserFilter, conv func(*User) T) (CachedUsers[T], map[int64]time.Time, error) {
+	f.GroupID = group
+	l, err := ListUsersCached(ctx, s, c, tenant, f, conv)
+	if err = groupListError(group, err); err != nil {
+		return CachedUsers[T]{}, nil, err
+	}
+	joined, err := s.joinedAt(ctx, group, l.IDs)
+	return l, joined, err
+}
