@@ -84,3 +84,11 @@ func (s *Store) EventsByTarget(ctx context.Context, tenant int64, action string)
 	}
 	return out, rows.Err()
 }
+
+// ExecRaw runs one write statement q outside any store method, so a test
+// can make a single statement change many users at once in ways no
+// method does (the counters' triggers must keep up with any statement).
+func (s *Store) ExecRaw(ctx context.Context, q string, args ...any) error {
+	_, err := s.w.ExecContext(ctx, q, args...)
+	return err
+}
