@@ -445,8 +445,8 @@ func (s *Store) joinedAt(ctx context.Context, group int64, users []int64) (map[i
 	if len(users) == 0 {
 		return out, nil
 	}
-	marks, args := idList(users)
-	rows, err := s.rd.QueryContext(ctx, `SELECT user_id, joined_at FROM group_members WHERE group_id = ? AND user_id IN (`+marks+`)`,
+	in, args := s.inIDs("user_id", users)
+	rows, err := s.rd.QueryContext(ctx, `SELECT user_id, joined_at FROM group_members WHERE group_id = ? AND `+in,
 		append([]any{group}, args...)...)
 	if err != nil {
 		return nil, fmt.Errorf("store: joined at: %w", err)

@@ -172,8 +172,8 @@ func ListUsersCached[T any](ctx context.Context, s *Store, c *UserCache[T], tena
 // and makes and caches each one's value, keyed by the version read with
 // the row (which may be newer than the page's keys: never older).
 func makeUsers[T any](ctx context.Context, s *Store, c *UserCache[T], tenant int64, ids []int64, defs propertyDefs, conv func(*User) T) (map[int64]T, error) {
-	marks, args := idList(ids)
-	rows, err := s.rd.QueryContext(ctx, `SELECT `+userColumns+`, `+s.versionColumn()+` FROM users u WHERE u.tenant_id = ? AND u.id IN (`+marks+`)`,
+	in, args := s.inIDs("u.id", ids)
+	rows, err := s.rd.QueryContext(ctx, `SELECT `+userColumns+`, `+s.versionColumn()+` FROM users u WHERE u.tenant_id = ? AND `+in,
 		append([]any{tenant}, args...)...)
 	if err != nil {
 		return nil, fmt.Errorf("store: list users: %w", err)
