@@ -120,6 +120,11 @@ func CopyDatabase(ctx context.Context, from, to *Store, progress func(table stri
 		return copyInto(ctx, dc.(*markedConn).Conn.Conn(), src, plan, progress)
 	})
 	if err != nil {
+		// pgx closes the connection when ctx ends mid-COPY, and its error
+		// then names the closed socket rather than the cancellation.
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("store: copy: %w", context.Cause(ctx))
+		}
 		return nil, err
 	}
 	// What to's caches hold (counts, property definitions) is of the
