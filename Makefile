@@ -45,8 +45,11 @@ check-repo:
 ## Debian's sqlite3, which a test opens Roster's database with, and Debian's Node.js with Alibaba Cloud's
 ## npm client @alicloud/pop-core (exact pin), which a test drives eds-user with
 e2e-setup:
-	@command -v chromium >/dev/null 2>&1 && command -v sqlite3 >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || \
-		{ $(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends chromium sqlite3 nodejs npm; }
+	@# Only what is missing: a machine's own Node.js (NodeSource's, say) bundles npm, and Debian's npm
+	@# package conflicts with it.
+	@pkgs=""; for p in chromium sqlite3 node:nodejs npm; do \
+		command -v $${p%%:*} >/dev/null 2>&1 || pkgs="$$pkgs $${p#*:}"; done; \
+	test -z "$$pkgs" || { $(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends $$pkgs; }
 	@mkdir -p $(PW_DIR)
 	@cp e2e/driver/package.json e2e/driver/package-lock.json $(PW_DIR)/
 	@cd $(PW_DIR) && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
