@@ -306,10 +306,17 @@ func checkA11y(t *testing.T, page playwright.Page) {
 // visit opens path, waits for it and checks its accessibility.
 func visit(t *testing.T, page playwright.Page, a *app, path string) {
 	t.Helper()
+	goToUnchecked(t, page, a, path)
+	checkA11y(t, page)
+}
+
+// goToUnchecked opens path without visit's accessibility check, for a page that
+// visit has checked elsewhere in the same test.
+func goToUnchecked(t *testing.T, page playwright.Page, a *app, path string) {
+	t.Helper()
 	if _, err := page.Goto(a.URL + path); err != nil {
 		t.Fatalf("goto %s: %v", path, err)
 	}
-	checkA11y(t, page)
 }
 
 func role(page playwright.Page, r playwright.AriaRole, name string) playwright.Locator {

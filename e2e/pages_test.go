@@ -47,8 +47,9 @@ type surveyPage struct{ name, path string }
 
 // Every page of the console and of the end users' account, on a laptop
 // (1280×900) and a phone (390×844), light and dark: none is wider than
-// the screen, axe finds nothing serious, the browser reports no error or
-// CSP violation, and a screenshot of each is kept in
+// the screen, axe finds nothing serious (on the laptop in light and the
+// phone in dark), the browser reports no error or CSP violation, and a
+// screenshot of each is kept in
 // e2e/artifacts/screens to be looked at.
 func TestEveryConsolePageFits(t *testing.T) {
 	t.Parallel()
@@ -102,31 +103,45 @@ func TestEveryConsolePageFits(t *testing.T) {
 	for _, size := range []playwright.Size{{Width: 1280, Height: 900}, {Width: 390, Height: 844}} {
 		for _, scheme := range []*playwright.ColorScheme{playwright.ColorSchemeLight, playwright.ColorSchemeDark} {
 			suffix := fmt.Sprintf("-%d-%s", size.Width, *scheme)
+			// axe runs on two of the four screens, one of each scheme and
+			// of each size: its contrast checks differ by scheme, its
+			// target sizes by width, and it is the survey's dearest step.
+			a11y := (size.Width >= 768) == (*scheme == *playwright.ColorSchemeLight)
+			open := func(t *testing.T, page playwright.Page, path string) {
+				t.Helper()
+				if a11y {
+					visit(t, page, a, path)
+				} else {
+					goToUnchecked(t, page, a, path)
+				}
+			}
 			t.Run(suffix[1:], func(t *testing.T) {
 				t.Parallel()
 				opts := playwright.BrowserNewContextOptions{Viewport: &size, ColorScheme: scheme}
 				admin := newPageWith(t, opts)
 				signIn(t, admin, a, "admin", a.OwnerPassword)
 				for _, sc := range console {
-					visit(t, admin, a, sc.path)
+					open(t, admin, sc.path)
 					mustFitTheScreen(t, admin, sc.path+suffix)
 					screenshot(t, admin, sc.name+suffix)
 				}
 				if size.Width < 768 {
 					// The phone's header folds behind "Menu", which opens it.
-					visit(t, admin, a, "/")
+					open(t, admin, "/")
 					menu := role(admin, "button", "Menu")
 					click(t, menu)
 					mustSee(t, admin.GetByLabel("Main").GetByRole("link", playwright.LocatorGetByRoleOptions{Name: "Audit log"}), "the opened menu")
 					if got, _ := menu.GetAttribute("aria-expanded"); got != "true" {
 						t.Errorf("Menu's aria-expanded = %q once opened, want true", got)
 					}
-					checkA11y(t, admin)
+					if a11y {
+						checkA11y(t, admin)
+					}
 					screenshot(t, admin, "home-menu"+suffix)
 				}
 				user := newPageWith(t, opts)
 				for _, sc := range signedOut {
-					visit(t, user, a, sc.path)
+					open(t, user, sc.path)
 					mustFitTheScreen(t, user, sc.path+suffix)
 					screenshot(t, user, sc.name+suffix)
 				}
@@ -136,7 +151,7 @@ func TestEveryConsolePageFits(t *testing.T) {
 				click(t, role(user, "button", "Sign in"))
 				waitLoaded(t, user)
 				for _, sc := range signedInAccount {
-					visit(t, user, a, sc.path)
+					open(t, user, sc.path)
 					mustFitTheScreen(t, user, sc.path+suffix)
 					screenshot(t, user, sc.name+suffix)
 				}
