@@ -24,8 +24,8 @@ type Handler struct {
 	users *store.UserCache[map[string]any] // of user/list: rowInfo
 }
 
-// listCacheBytes bounds user/list's users cache: at about 1.2 KB a user,
-// some three thousand users. A sync walks every page once and gains
+// listCacheBytes bounds user/list's users cache: at about 1.3 KB a user
+// (its entry included), some three thousand users. A sync walks every page once and gains
 // nothing from it; the pages read over and over are what it is for.
 const listCacheBytes = 4 << 20
 

@@ -10,10 +10,10 @@ import (
 )
 
 // listCacheBytes bounds the users cache of DescribeUsers and FilterUsers:
-// at about 1.5 KB a user (both lists' property values included), some
-// three thousand users. A sync walks every page once and gains nothing
-// from it; the pages read over and over (the first ones, a unit's, a
-// group's) are what it is for.
+// at 650 bytes a user without property values and some 1.5 KB with a
+// handful (kept in both lists' shapes), three to six thousand users. A
+// sync walks every page once and gains nothing from it; the pages read
+// over and over (the first ones, a unit's, a group's) are what it is for.
 const listCacheBytes = 4 << 20
 
 // listedUser is a user as DescribeUsers and FilterUsers show it, kept in

@@ -150,8 +150,8 @@ func userFilter(c *acs.Call, inst string) (store.UserFilter, error) {
 	return f, nil
 }
 
-// listCacheBytes bounds ListUsers' users cache: at about 400 bytes a
-// user, some ten thousand users, as many as the API's lists keep. A sync
+// listCacheBytes bounds ListUsers' users cache: at about 700 bytes a
+// user (its entry included), some six thousand users. A sync
 // walks every page once and gains nothing from it; the pages read over
 // and over (the first ones, a unit's) are what it is for.
 const listCacheBytes = 4 << 20
