@@ -134,38 +134,69 @@ func ListUsersCached[T any](ctx context.Context, s *Store, c *UserCache[T], tena
 	if err != nil {
 		return CachedUsers[T]{}, err
 	}
-	out := CachedUsers[T]{List: List[T]{Items: make([]T, 0, len(keys.Items)), Next: keys.Next, Total: keys.Total,
-		TotalCapped: keys.TotalCapped}, IDs: make([]int64, 0, len(keys.Items)), Prev: keys.Prev, SortedBy: keys.SortedBy}
+	out := CachedUsers[T]{List: List[T]{Items: []T{}, Next: keys.Next, Total: keys.Total, TotalCapped: keys.TotalCapped},
+		IDs: []int64{}, Prev: keys.Prev, SortedBy: keys.SortedBy}
 	if len(keys.Items) == 0 {
 		return out, nil
 	}
-	defs, err := s.propertyDefs(ctx, tenant)
-	if err != nil {
+	if out.Items, out.IDs, err = cachedValues(ctx, s, c, tenant, keys.Items, conv); err != nil {
 		return CachedUsers[T]{}, err
 	}
-	vals, found := c.get(tenant, keys.Items, defs.gen)
+	return out, nil
+}
+
+// QueryUsersCached answers q as QueryUsers does, with the value conv
+// makes of each user, through c as ListUsersCached lists: it reads the
+// page's keys, and whole rows only for the users c has no value of at
+// their version. A user deleted between reading the page's keys and its
+// rows is left out.
+func QueryUsersCached[T any](ctx context.Context, s *Store, c *UserCache[T], tenant int64, q UserQuery, conv func(*User) T) (List[T], error) {
+	keys, err := s.queryUsers(ctx, tenant, q, readKeys)
+	if err != nil {
+		return List[T]{}, err
+	}
+	out := List[T]{Items: []T{}, Total: keys.Total, TotalCapped: keys.TotalCapped}
+	if len(keys.Items) == 0 {
+		return out, nil
+	}
+	if out.Items, _, err = cachedValues(ctx, s, c, tenant, keys.Items, conv); err != nil {
+		return List[T]{}, err
+	}
+	return out, nil
+}
+
+// cachedValues are the values of the users keys (read with keyColumns),
+// in their order, from c where it holds them at their version, else made
+// from their rows; and their ids. A user whose row is gone is left out.
+func cachedValues[T any](ctx context.Context, s *Store, c *UserCache[T], tenant int64, keys []User, conv func(*User) T) ([]T, []int64, error) {
+	defs, err := s.propertyDefs(ctx, tenant)
+	if err != nil {
+		return nil, nil, err
+	}
+	vals, found := c.get(tenant, keys, defs.gen)
 	var missing []int64
 	for i, ok := range found {
 		if !ok {
-			missing = append(missing, keys.Items[i].ID)
+			missing = append(missing, keys[i].ID)
 		}
 	}
 	var made map[int64]T
 	if len(missing) > 0 {
 		if made, err = makeUsers(ctx, s, c, tenant, missing, defs, conv); err != nil {
-			return CachedUsers[T]{}, err
+			return nil, nil, err
 		}
 	}
-	for i, u := range keys.Items {
+	items, ids := make([]T, 0, len(keys)), make([]int64, 0, len(keys))
+	for i, u := range keys {
 		v, ok := vals[i], found[i]
 		if !ok {
 			v, ok = made[u.ID]
 		}
 		if ok {
-			out.Items, out.IDs = append(out.Items, v), append(out.IDs, u.ID)
+			items, ids = append(items, v), append(ids, u.ID)
 		}
 	}
-	return out, nil
+	return items, ids, nil
 }
 
 // makeUsers reads the whole rows of a tenant's users ids in one statement,

@@ -295,3 +295,70 @@ func TestCachedListPagesAsListUsersDoes(t *testing.T) {
 		t.Errorf("page 3 of 7 = %v (err %v), want it to start at user14", numbered.Items, err)
 	}
 }
+
+// A cached query answers as QueryUsers does, in every sort, at every
+// offset, with conditions and keywords, and shows a changed user as
+// changed, making again only that user's value.
+func TestCachedQueryAnswersAsQueryUsersDoes(t *testing.T) {
+	t.Parallel()
+	s := newTestStore(t)
+	ctx := t.Context()
+	tn, _ := mustTenant(t, s, "acme")
+	var items []store.NewUser
+	for i := range 30 {
+		items = append(items, store.NewUser{Username: fmt.Sprintf("user%02d", (i*7)%30), DisplayName: fmt.Sprintf("Name %d", i%4),
+			Email: fmt.Sprintf("u%d@example.com", i)})
+	}
+	if res, err := s.CreateUsers(ctx, tn.ID, items); err != nil || len(res.Failed) > 0 {
+		t.Fatalf("CreateUsers = %v %v", err, res.Failed)
+	}
+	c := store.NewUserCache(1<<20, func(v string) int { return len(v) })
+	made := 0
+	conv := func(u *store.User) string { made++; return face(u) }
+	for _, q := range []store.UserQuery{
+		{},
+		{Sort: []store.QuerySort{{Field: "username", Desc: true}}, Offset: 5, Limit: 10},
+		{Sort: []store.QuerySort{{Field: "created_at"}}, Offset: 25, Limit: 10},
+		{And: []store.UserCond{{Field: "display_name", Op: "eq", Value: "Name 2"}}},
+		{Or: []store.UserCond{{Field: "username", Op: "eq", Value: "user03"}, {Field: "email", Op: "contain", Value: "u1"}}},
+		{Keywords: []string{"ser1"}, Sort: []store.QuerySort{{Field: "email"}}},
+		{CountOnly: true},
+		{Offset: 40},
+	} {
+		want, err := s.QueryUsers(ctx, tn.ID, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := store.QueryUsersCached(ctx, s, c, tn.ID, q, conv)
+		if err != nil {
+			t.Fatal(err)
+		}
+		faces := make([]string, len(want.Items))
+		for i := range want.Items {
+			faces[i] = face(&want.Items[i])
+		}
+		if !slices.Equal(got.Items, faces) || got.Total != want.Total || got.TotalCapped != want.TotalCapped {
+			t.Errorf("query %+v: cached %d of %d, QueryUsers %d of %d, or they differ\n%v\n%v",
+				q, len(got.Items), got.Total, len(faces), want.Total, got.Items, faces)
+		}
+	}
+	if made != 30 {
+		t.Errorf("the queries made %d users' values, want each of the 30 users' once", made)
+	}
+	u, err := s.ListUsers(ctx, tn.ID, store.UserFilter{Usernames: []string{"user03"}})
+	if err != nil || len(u.Items) != 1 {
+		t.Fatalf("ListUsers(user03) = %v, %v", u.Items, err)
+	}
+	name := "Renamed"
+	if _, err := s.UpdateUser(ctx, tn.ID, u.Items[0].ID, store.UserUpdate{DisplayName: &name}); err != nil {
+		t.Fatal(err)
+	}
+	made = 0
+	got, err := store.QueryUsersCached(ctx, s, c, tn.ID, store.UserQuery{Sort: []store.QuerySort{{Field: "username"}}}, conv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Items) != 30 || !strings.Contains(got.Items[3], `"Renamed"`) || made != 1 {
+		t.Errorf("after a rename, the query shows user03 as %s and made %d values, want Renamed and 1", got.Items[3], made)
+	}
+}

@@ -336,6 +336,12 @@ func sortField(sorts []QuerySort) string {
 // q.Offset, which is at most QueryMaxOffset) and how many match, a count
 // past CountCap being reported as CountCap (TotalCapped).
 func (s *Store) QueryUsers(ctx context.Context, tenant int64, q UserQuery) (List[User], error) {
+	return s.queryUsers(ctx, tenant, q, readUsers)
+}
+
+// queryUsers is QueryUsers; with readKeys it reads only each user's
+// keyColumns, as a cached list does.
+func (s *Store) queryUsers(ctx context.Context, tenant int64, q UserQuery, read listRead) (List[User], error) {
 	var out List[User]
 	if q.Offset > QueryMaxOffset {
 		return out, FieldErrors{"page": fmt.Sprintf("A page may start at most %d users in; narrow the query instead.", QueryMaxOffset)}
@@ -403,13 +409,20 @@ func (s *Store) QueryUsers(ctx context.Context, tenant int64, q UserQuery) (List
 		// the filter's index and sort them all.
 		from = "users u INDEXED BY " + ix + " WHERE " + p.where
 	}
-	rows, err := s.rd.QueryContext(qctx, `SELECT `+userColumns+` FROM `+from+` ORDER BY `+order+
+	cols, scan := userColumns, scanUser
+	if read == readKeys {
+		cols, scan = s.keyColumns(false, false), newKeyScanner(false, false).scan
+	}
+	rows, err := s.rd.QueryContext(qctx, `SELECT `+cols+` FROM `+from+` ORDER BY `+order+
 		` LIMIT ? OFFSET ?`, append(p.args, limit, max(q.Offset, 0))...)
 	if err != nil {
 		return fail(err)
 	}
-	if out.Items, err = collect(rows, scanUser); err != nil {
+	if out.Items, err = collect(rows, scan); err != nil {
 		return fail(err)
+	}
+	if read == readKeys {
+		return out, nil
 	}
 	return out, s.decodeProperties(ctx, tenant, out.Items)
 }

@@ -152,7 +152,7 @@ func (h *Handler) list(c echo.Context) error {
 			}
 		}
 	}
-	l, err := h.store.QueryUsers(c.Request().Context(), cl.id(), uq)
+	l, err := store.QueryUsersCached(c.Request().Context(), h.store, h.users, cl.id(), uq, rowInfo)
 	if err != nil {
 		return fail(c, err)
 	}
@@ -162,8 +162,8 @@ func (h *Handler) list(c echo.Context) error {
 		only = []string{"user_id", "name", "state", "user_type"}
 	}
 	results := make([]map[string]any, len(users))
-	for i, u := range users {
-		results[i] = userInfo(u, req.DomainID, only)
+	for i, info := range users {
+		results[i] = inDomain(info, req.DomainID, only)
 	}
 	if q.CountOnly {
 		return c.JSON(http.StatusOK, map[string]any{"total_count": total})

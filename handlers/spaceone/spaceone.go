@@ -21,10 +21,18 @@ const Prefix = "/identity/v1"
 // Handler serves the User service.
 type Handler struct {
 	store *store.Store
+	users *store.UserCache[map[string]any] // of user/list: rowInfo
 }
 
+// listCacheBytes bounds user/list's users cache: at about 1.3 KB a user
+// (its entry included), some three thousand users. A sync walks every page once and gains
+// nothing from it; the pages read over and over are what it is for.
+const listCacheBytes = 4 << 20
+
 // New returns the User service over st.
-func New(st *store.Store) *Handler { return &Handler{store: st} }
+func New(st *store.Store) *Handler {
+	return &Handler{store: st, users: store.NewUserCache(listCacheBytes, infoSize)}
+}
 
 // reads are the verbs a viewer key may call: they change nothing.
 var reads = map[string]bool{Prefix + "/user/get": true, Prefix + "/user/list": true,

@@ -3,6 +3,7 @@ package spaceone
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"regexp"
 	"strings"
 	"time"
@@ -83,9 +84,15 @@ func backend(u store.User) string {
 	return "EXTERNAL"
 }
 
-// userInfo is u as SpaceONE's UserInfo; only, when not empty, picks the
-// fields returned.
+// userInfo is u as SpaceONE's UserInfo in domain (as the caller names
+// it); only, when not empty, picks the fields returned.
 func userInfo(u store.User, domain string, only []string) map[string]any {
+	return inDomain(rowInfo(&u), domain, only)
+}
+
+// rowInfo is u as SpaceONE's UserInfo but for domain_id: what comes from
+// u's row alone, which user/list keeps in its users cache.
+func rowInfo(u *store.User) map[string]any {
 	actions := make([]string, len(u.RequiredActions))
 	for i, a := range u.RequiredActions {
 		actions[i] = strings.ToUpper(a)
@@ -94,22 +101,53 @@ func userInfo(u store.User, domain string, only []string) map[string]any {
 	if u.LastLoginAt != nil {
 		lastAccessed = u.LastLoginAt.UTC().Format(time.RFC3339)
 	}
-	info := map[string]any{
+	return map[string]any{
 		"user_id": u.Username, "name": u.DisplayName, "state": strings.ToUpper(u.Status), "email": u.Email,
-		"email_verified": u.EmailVerified, "user_type": strings.ToUpper(u.UserType), "backend": backend(u),
+		"email_verified": u.EmailVerified, "user_type": strings.ToUpper(u.UserType), "backend": backend(*u),
 		"language": u.Language, "timezone": u.Timezone, "required_actions": actions, "tags": u.Tags,
-		"last_accessed_at": lastAccessed, "created_at": u.CreatedAt.UTC().Format(time.RFC3339), "domain_id": domain,
+		"last_accessed_at": lastAccessed, "created_at": u.CreatedAt.UTC().Format(time.RFC3339),
 	}
+}
+
+// inDomain is a new UserInfo of a rowInfo (which it leaves as it is, its
+// values shared) in domain; only, when not empty, picks the fields.
+func inDomain(info map[string]any, domain string, only []string) map[string]any {
 	if len(only) == 0 {
-		return info
+		out := make(map[string]any, len(info)+1)
+		maps.Copy(out, info)
+		out["domain_id"] = domain
+		return out
 	}
 	out := map[string]any{}
 	for _, k := range only {
-		if v, ok := info[k]; ok {
+		if k == "domain_id" {
+			out[k] = domain
+		} else if v, ok := info[k]; ok {
 			out[k] = v
 		}
 	}
 	return out
+}
+
+// infoSize is about the bytes a rowInfo holds: its map of 13 entries, and
+// the text of its values.
+func infoSize(info map[string]any) int {
+	n := 1024
+	for _, v := range info {
+		switch v := v.(type) {
+		case string:
+			n += len(v)
+		case []string:
+			for _, s := range v {
+				n += 16 + len(s)
+			}
+		case map[string]string:
+			for k, s := range v {
+				n += 48 + len(k) + len(s)
+			}
+		}
+	}
+	return n
 }
 
 // tags reads SpaceONE tags: an object, or a list of {key, value}.

@@ -16,11 +16,14 @@ import (
 // Version is the API version eds-user's requests name.
 const Version = "2021-03-08"
 
-type api struct{ store *store.Store }
+type api struct {
+	store *store.Store
+	users *store.UserCache[*listedUser] // of DescribeUsers and FilterUsers
+}
 
 // Register adds eds-user's actions to h.
 func Register(h *acs.Handler, st *store.Store) {
-	a := api{st}
+	a := api{store: st, users: store.NewUserCache(listCacheBytes, (*listedUser).size)}
 	h.Register(Version, "InitTenantAlias", acs.Action{Serve: a.initTenantAlias})
 	h.Register(Version, "GetManagerInfoByAuthCode", acs.Action{Serve: a.getManagerInfoByAuthCode})
 	h.Register(Version, "DescribeUsers", acs.Action{ReadOnly: true, Serve: a.describeUsers})

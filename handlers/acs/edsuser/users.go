@@ -3,8 +3,6 @@ package edsuser
 import (
 	"context"
 	"errors"
-	"maps"
-	"slices"
 	"strings"
 	"time"
 
@@ -75,16 +73,12 @@ func (a api) describeUsers(c *acs.Call) (acs.Reply, error) {
 	if err != nil {
 		return nil, err
 	}
-	users, err := a.users(ctx, c.Key.TenantID, page)
+	users, err := a.compose(ctx, c.Key.TenantID, page)
 	if err != nil {
 		return nil, err
 	}
 	for i, u := range page.users {
-		for _, key := range slices.Sorted(maps.Keys(u.Properties)) {
-			for _, value := range u.Properties[key].Values {
-				users[i].Properties = append(users[i].Properties, keyValue{Key: key, Value: value})
-			}
-		}
+		users[i].Properties = u.keyValues
 	}
 	return &describeUsersReply{Users: users, NextToken: next}, nil
 }
@@ -139,68 +133,67 @@ func filterParam(c *acs.Call) (string, error) {
 }
 
 // listUsers reads up to limit users from the cursor next, in pages of the
-// store's size, with their groups, and the cursor after them ("" after
-// the last).
+// store's size, through the users cache, and the cursor after them (""
+// after the last).
 func (a api) listUsers(ctx context.Context, tenant int64, f store.UserFilter, next string, limit int) (listed, string, error) {
-	out := listed{groups: map[int64][]store.Group{}}
-	f.WithGroups = true
+	var out listed
 	for {
 		f.Page = store.Page{Cursor: next, Size: min(limit-len(out.users), store.MaxPageSize)}
-		l, err := a.store.ListUsers(ctx, tenant, f)
+		l, err := store.ListUsersCached(ctx, a.store, a.users, tenant, f, newListedUser)
 		if errors.Is(err, store.ErrBadCursor) {
 			return listed{}, "", acs.Invalid("NextToken", "not a NextToken of this listing (with this order)")
 		}
 		if err != nil {
 			return listed{}, "", err
 		}
-		out.users, next = append(out.users, l.Items...), l.Next
-		maps.Copy(out.groups, l.Groups)
+		out.users, out.ids, next = append(out.users, l.Items...), append(out.ids, l.IDs...), l.Next
 		if next == "" || len(out.users) >= limit {
 			return out, next, nil
 		}
 	}
 }
 
-// listed are users listed with their groups, by user id.
+// listed are listed users and their ids.
 type listed struct {
-	users  []store.User
-	groups map[int64][]store.Group
+	users []*listedUser
+	ids   []int64
 }
 
-// users turns listed users into eds-user's objects, with their org paths
-// read once for the page; their property values are left to DescribeUsers,
+// compose turns listed users into eds-user's objects at the time it
+// answers: with their groups and org paths, read once for the page, and
+// their lock status. Their property values are left to DescribeUsers,
 // which answers them in this object (FilterUsers answers them otherwise).
-func (a api) users(ctx context.Context, tenant int64, page listed) ([]user, error) {
+func (a api) compose(ctx context.Context, tenant int64, page listed) ([]user, error) {
 	units := make([]int64, 0, len(page.users))
 	for _, u := range page.users {
-		if u.OrgUnitID != 0 {
-			units = append(units, u.OrgUnitID)
+		if u.orgUnit != 0 {
+			units = append(units, u.orgUnit)
 		}
 	}
 	paths, err := a.store.OrgUnitPaths(ctx, tenant, units)
 	if err != nil {
 		return nil, err
 	}
+	groups, err := a.store.GroupsOfUsers(ctx, tenant, page.ids)
+	if err != nil {
+		return nil, err
+	}
 	now := a.store.Now()
 	out := make([]user, len(page.users))
 	for i, u := range page.users {
-		eu := user{Id: u.ID, EndUserId: u.Username, Email: u.Email, Phone: phone(u), RealNickName: u.DisplayName,
-			NickName: nickName(u), Remark: u.Description, Status: statusNormal, OwnerType: ownerTypeNames[u.OwnerType],
-			Orgs: []userOrg{}, Groups: []userGroup{}, Properties: []keyValue{}}
-		if u.Locked(now) {
+		eu := u.user
+		eu.Orgs, eu.Groups = []userOrg{}, []userGroup{}
+		if (store.User{LockedAt: u.lockedAt, LockUntil: u.lockUntil, LockAt: u.lockAt}).Locked(now) {
 			eu.Status = statusLocked
 		}
-		if u.LockAt != nil {
-			eu.AutoLockTime = u.LockAt.UTC().Format(lockTimeLayout)
-		}
-		if path := paths[u.OrgUnitID]; len(path) > 0 {
-			id := store.PublicID(store.PrefixOrgUnit, u.OrgUnitID)
+		if path := paths[u.orgUnit]; len(path) > 0 {
+			id := store.PublicID(store.PrefixOrgUnit, u.orgUnit)
 			if len(path) == 1 {
 				id = rootOrgID
 			}
 			eu.Orgs = append(eu.Orgs, userOrg{OrgId: id, OrgName: path[len(path)-1], OrgNamePath: strings.Join(path, "/")})
 		}
-		for _, g := range page.groups[u.ID] {
+		for _, g := range groups[page.ids[i]] {
 			eu.Groups = append(eu.Groups, userGroup{GroupId: g.PublicID(), GroupName: g.Name})
 		}
 		out[i] = eu

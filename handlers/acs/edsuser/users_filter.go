@@ -119,7 +119,7 @@ func (a api) filterUsers(c *acs.Call) (acs.Reply, error) {
 	if err != nil {
 		return nil, err
 	}
-	users, err := a.users(ctx, c.Key.TenantID, page)
+	users, err := a.compose(ctx, c.Key.TenantID, page)
 	if err != nil {
 		return nil, err
 	}
@@ -130,8 +130,8 @@ func (a api) filterUsers(c *acs.Call) (acs.Reply, error) {
 			RealNickName: u.RealNickName, Remark: u.Remark, Status: u.Status, OwnerType: u.OwnerType,
 			IsTenantManager: u.IsTenantManager, AutoLockTime: u.AutoLockTime, Groups: u.Groups, OrgList: u.Orgs,
 			ResourcePolicyList: []resourcePolicy{}, SupportLoginIdps: []loginIdp{},
-			UserSetPropertiesModels: userProperties(page.users[i])}
-		if at := page.users[i].PasswordExpiresAt; at != nil {
+			UserSetPropertiesModels: page.users[i].properties}
+		if at := page.users[i].passwordExpiresAt; at != nil {
 			days := max(0, int(math.Ceil(at.Sub(now).Hours()/24)))
 			out.Users[i].PasswordExpireRestDays = &days
 		}

@@ -15,11 +15,14 @@ import (
 // Version is the API version EIAM's requests name.
 const Version = "2021-12-01"
 
-type api struct{ store *store.Store }
+type api struct {
+	store *store.Store
+	users *store.UserCache[*listedUser] // of ListUsers
+}
 
 // Register adds EIAM's actions to h.
 func Register(h *acs.Handler, st *store.Store) {
-	a := api{st}
+	a := api{store: st, users: store.NewUserCache(listCacheBytes, (*listedUser).size)}
 	h.Register(Version, "ListUsers", acs.Action{ReadOnly: true, Serve: a.listUsers})
 }
 

@@ -2,6 +2,7 @@ package eiam
 
 import (
 	"time"
+	"unsafe"
 
 	"roster/handlers/acs"
 	"roster/store"
@@ -67,14 +68,14 @@ func (a api) listUsers(c *acs.Call) (acs.Reply, error) {
 	if f.Page, err = page(c); err != nil {
 		return nil, err
 	}
-	l, err := a.store.ListUsers(c.Request().Context(), c.Key.TenantID, f)
+	l, err := store.ListUsersCached(c.Request().Context(), a.store, a.users, c.Key.TenantID, f, newListedUser)
 	if err != nil {
 		return nil, err
 	}
 	out := &listUsersReply{TotalCount: l.Total, Users: make([]user, len(l.Items)), NextToken: l.Next, MaxResults: f.Page.Size}
 	now := a.store.Now()
 	for i, u := range l.Items {
-		out.Users[i] = toUser(u, inst, now)
+		out.Users[i] = u.at(inst, now)
 	}
 	return out, nil
 }
@@ -149,29 +150,64 @@ func userFilter(c *acs.Call, inst string) (store.UserFilter, error) {
 	return f, nil
 }
 
-// toUser is u as EIAM's user object in instance inst.
-func toUser(u store.User, inst string, now time.Time) user {
-	out := user{UserId: u.PublicID(), Username: u.Username, DisplayName: u.DisplayName, PasswordSet: u.PasswordSet,
-		PhoneRegion: u.PhoneRegion, PhoneNumber: u.PhoneNumber, PhoneNumberVerified: u.PhoneVerified,
-		Email: u.Email, EmailVerified: u.EmailVerified, UserExternalId: u.ExternalID, UserSourceType: u.SourceType,
-		UserSourceId: u.SourceID, Status: u.Status, AccountExpireTime: millis(u.AccountExpiresAt),
-		PasswordExpireTime: millis(u.PasswordExpiresAt), RegisterTime: millis(u.RegisteredAt),
-		CreateTime: u.CreatedAt.UnixMilli(), UpdateTime: u.UpdatedAt.UnixMilli(), Description: u.Description, InstanceId: inst}
+// listCacheBytes bounds ListUsers' users cache: at about 700 bytes a
+// user (its entry included), some six thousand users. A sync
+// walks every page once and gains nothing from it; the pages read over
+// and over (the first ones, a unit's) are what it is for.
+const listCacheBytes = 4 << 20
+
+// listedUser is a user as ListUsers shows it, kept in the users cache
+// while the user's row is unchanged. What depends on the instance named
+// (InstanceId, and the source of users made in the directory) and on the
+// time (whether a lock has ended) is left to at.
+type listedUser struct {
+	user
+	// fromInstance: UserSourceId is the instance, as the caller names it.
+	fromInstance                bool
+	lockedAt, lockUntil, lockAt *time.Time
+}
+
+func newListedUser(u *store.User) *listedUser {
+	l := &listedUser{user: user{UserId: u.PublicID(), Username: u.Username, DisplayName: u.DisplayName,
+		PasswordSet: u.PasswordSet, PhoneRegion: u.PhoneRegion, PhoneNumber: u.PhoneNumber,
+		PhoneNumberVerified: u.PhoneVerified, Email: u.Email, EmailVerified: u.EmailVerified,
+		UserExternalId: u.ExternalID, UserSourceType: u.SourceType, UserSourceId: u.SourceID, Status: u.Status,
+		AccountExpireTime: millis(u.AccountExpiresAt), PasswordExpireTime: millis(u.PasswordExpiresAt),
+		RegisterTime: millis(u.RegisteredAt), CreateTime: u.CreatedAt.UnixMilli(), UpdateTime: u.UpdatedAt.UnixMilli(),
+		Description: u.Description}, lockedAt: u.LockedAt, lockUntil: u.LockUntil, lockAt: u.LockAt}
 	// EIAM's defaults: the external id is the user's own, and users made
 	// in the directory come from the instance.
-	if out.UserExternalId == "" {
-		out.UserExternalId = out.UserId
+	if l.UserExternalId == "" {
+		l.UserExternalId = l.UserId
 	}
-	if out.UserSourceType == rosterBuiltIn {
-		out.UserSourceType = eiamBuiltIn
-		if out.UserSourceId == "" {
-			out.UserSourceId = inst
-		}
+	if l.UserSourceType == rosterBuiltIn {
+		l.UserSourceType = eiamBuiltIn
+		l.fromInstance = l.UserSourceId == ""
 	}
-	if u.Locked(now) {
+	return l
+}
+
+// size is about the bytes l holds: the struct, its strings and its times.
+func (l *listedUser) size() int {
+	n := int(unsafe.Sizeof(*l)) + 6*int(unsafe.Sizeof(time.Time{}))
+	for _, s := range []string{l.UserId, l.Username, l.DisplayName, l.PhoneRegion, l.PhoneNumber, l.Email,
+		l.UserExternalId, l.UserSourceType, l.UserSourceId, l.Status, l.Description} {
+		n += len(s)
+	}
+	return n
+}
+
+// at is the user as EIAM's user object in instance inst at now.
+func (l *listedUser) at(inst string, now time.Time) user {
+	out := l.user
+	out.InstanceId = inst
+	if l.fromInstance {
+		out.UserSourceId = inst
+	}
+	if (store.User{LockedAt: l.lockedAt, LockUntil: l.lockUntil, LockAt: l.lockAt}).Locked(now) {
 		until := int64(lockedForever)
-		if u.LockUntil != nil {
-			until = u.LockUntil.UnixMilli()
+		if l.lockUntil != nil {
+			until = l.lockUntil.UnixMilli()
 		}
 		out.LockExpireTime = &until
 	}
