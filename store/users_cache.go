@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"sync"
 	"time"
+	"unsafe"
 )
 
 // UserCache keeps values made from users (an API's encoding of each, say)
@@ -244,4 +245,28 @@ func ListGroupMembersCached[T any](ctx context.Context, s *Store, c *UserCache[T
 	}
 	joined, err := s.joinedAt(ctx, group, l.IDs)
 	return l, joined, err
+}
+
+// Size is about how many bytes u holds, for a cache of whole users (the
+// console's list): the struct, its strings, times, tags and property values.
+func (u *User) Size() int {
+	n := int(unsafe.Sizeof(*u)) + 8*int(unsafe.Sizeof(time.Time{}))
+	for _, s := range []string{u.Username, u.DisplayName, u.Description, u.Email, u.PhoneRegion, u.PhoneNumber,
+		u.Status, u.LockReason, u.UserType, u.SourceType, u.SourceID, u.ExternalID, u.Language, u.Timezone,
+		u.OwnerType, u.propertyValues} {
+		n += len(s)
+	}
+	for _, a := range u.RequiredActions {
+		n += 16 + len(a)
+	}
+	for k, v := range u.Tags {
+		n += 48 + len(k) + len(v)
+	}
+	for k, v := range u.Properties {
+		n += 64 + len(k)
+		for _, s := range v.Values {
+			n += 16 + len(s)
+		}
+	}
+	return n
 }

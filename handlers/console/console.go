@@ -38,13 +38,20 @@ type Handler struct {
 	limits   *limit.Limiter
 	log      *slog.Logger
 	cfg      Config
+	users    *store.UserCache[store.User] // of the users page's list
 }
+
+// listCacheBytes bounds the users page's cache of whole users: at about
+// 1.5 KB a user, some five thousand users, the pages administrators look
+// at many times over.
+const listCacheBytes = 8 << 20
 
 // New returns the console over st, with the runner of the jobs it starts,
 // the administrators' sessions and the sign-in limits shared with the end
 // users' pages.
 func New(st *store.Store, runner *jobs.Runner, sessions *scs.SessionManager, limits *limit.Limiter, log *slog.Logger, cfg Config) *Handler {
-	return &Handler{store: st, jobs: runner, sessions: sessions, limits: limits, log: log, cfg: cfg}
+	return &Handler{store: st, jobs: runner, sessions: sessions, limits: limits, log: log, cfg: cfg,
+		users: store.NewUserCache(listCacheBytes, func(u store.User) int { return u.Size() })}
 }
 
 // mailDone confirms an email the console put in the outbox. It says

@@ -81,8 +81,11 @@ func (h *Handler) userResults(c echo.Context, q url.Values) (templates.UserResul
 		return templates.UserResultsProps{}, nil, err
 	}
 	done := request.Timed(c)
-	l, err := h.store.ListUsers(ctx, tenant, f)
+	// Whole users from the cache while their rows are unchanged: reading
+	// a page's rows was most of the page's query.
+	cl, err := store.ListUsersCached(ctx, h.store, h.users, tenant, f, func(u *store.User) store.User { return *u })
 	done()
+	l := store.UserList{List: cl.List, Prev: cl.Prev, SortedBy: cl.SortedBy}
 	var sfe store.FieldErrors
 	if request.AsFieldErrors(err, &sfe) {
 		return templates.UserResultsProps{Invalid: true}, sfe, nil
