@@ -314,8 +314,24 @@ func (s *Store) Memberships(ctx context.Context, admin int64) ([]Membership, err
 // AdminMemberships returns an administrator with their tenants (as
 // Memberships does) in one query: every console request checks both, and
 // on PostgreSQL each query is a round trip. ErrNotFound when no such
-// administrator exists.
+// administrator exists. What it read is kept in the read cache: a change
+// made through this store shows at once, one made by another replica
+// (an administrator removed, a password changed, which ends their
+// sessions) within a second, as an access key's revocation does.
 func (s *Store) AdminMemberships(ctx context.Context, id int64) (Admin, []Membership, error) {
+	am, err := cachedRead(ctx, s, fmt.Sprintf("admin\x00%d", id), func(ctx context.Context) (adminMemberships, error) {
+		a, ms, err := s.adminMemberships(ctx, id)
+		return adminMemberships{a, ms}, err
+	})
+	return am.admin, am.ms, err
+}
+
+type adminMemberships struct {
+	admin Admin
+	ms    []Membership
+}
+
+func (s *Store) adminMemberships(ctx context.Context, id int64) (Admin, []Membership, error) {
 	rows, err := s.rd.QueryContext(ctx, `
 		SELECT `+adminColumns+`, coalesce(t.id, 0), coalesce(t.name, ''), coalesce(t.alias, ''),
 			coalesce(t.default_language, ''), coalesce(t.created_at, 0), coalesce(m.role, '')
