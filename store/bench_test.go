@@ -97,6 +97,21 @@ func benchListCases(b *testing.B, s *store.Store, t store.Tenant, list func(cont
 		b.Fatalf("deep cursor: %v", err)
 	}
 	rare := deep.Items[0].Username[len("sophie."):] // one user's surname and number
+	// A keyword of about 1,000 matches, the most a search still sorts as
+	// asked: one pair of first and last name (of 32 each) at a million
+	// users, four pairs at 200,000.
+	var about1000 string
+	matches := 0
+	for _, kw := range []string{"grace.hop", "n.ho", "a.hop"} {
+		l, err := s.ListUsers(ctx, t.ID, store.UserFilter{Query: kw, Page: store.Page{Size: 1}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if !l.TotalCapped && l.Total > matches {
+			about1000, matches = kw, l.Total
+		}
+	}
+	b.Logf("keyword %q: %d matches", about1000, matches)
 	yes := true
 	cases := []struct {
 		name string
@@ -108,6 +123,8 @@ func benchListCases(b *testing.B, s *store.Store, t store.Tenant, list func(cont
 		{"keyword_3_letters", store.UserFilter{Query: "ath"}},
 		{"keyword_8_letters_many_matches", store.UserFilter{Query: "example."}},
 		{"keyword_rare", store.UserFilter{Query: rare}},
+		{"keyword_about_1000_matches", store.UserFilter{Query: about1000}},
+		{"keyword_about_1000_matches_display_name_page_3", store.UserFilter{Query: about1000, Sort: "display_name", Page: store.Page{Number: 3}}},
 		{"status_filter", store.UserFilter{Status: "disabled"}},
 		{"locked_filter", store.UserFilter{Locked: &yes}},
 		{"combined_filters", store.UserFilter{Status: "enabled", SourceType: "ldap", UsernamePrefix: "ada."}},

@@ -11,7 +11,7 @@
 // list's order, and pages are keyset cursors, so a page deep in the list
 // costs what the first one does. Totals of the plain and status lists come
 // from counters kept by triggers; other totals stop counting at CountCap
-// and are kept until the store's next write (or five seconds, for another
+// and are kept until the store's next write (or a second, for another
 // process's writes).
 //
 // Filters by org subtree, group or property value are member sets
@@ -30,7 +30,9 @@
 // (SetWalkBias, SetOrderedReads in the tests' exports). Keyword search (q)
 // uses an FTS5 trigram index for three characters or more and prefix ranges
 // below; past KeywordSortCap matches, results come in the order users were
-// added rather than sorting a huge match set.
+// added rather than sorting a huge match set. Up to it, a search's matches
+// are read once in the order asked (matchList, kept as the counts are) and
+// each page is cut from them, reading only its users.
 //
 // # The organization tree
 //

@@ -18,6 +18,25 @@ func (s *Store) ListPlan(ctx context.Context, tenant int64, f UserFilter) (strin
 	return s.Plan(ctx, query, args...)
 }
 
+// SetKeywordLists lets (or stops) keyword searches' pages be cut from
+// their cached matches, so tests compare them with the query's pages; it
+// returns the old value.
+func (s *Store) SetKeywordLists(on bool) bool {
+	old := s.planner.keywordLists
+	s.planner.keywordLists = on
+	return old
+}
+
+// WatchListQueries calls f with each list query the store runs from now
+// on (nil stops).
+func (s *Store) WatchListQueries(f func(query string)) {
+	if f == nil {
+		s.onListQuery = nil
+		return
+	}
+	s.onListQuery = func(q string, _ []any) { f(q) }
+}
+
 // WatchBcrypt calls f before every bcrypt hash or comparison the store
 // runs, saying whether a write transaction held the write lock meanwhile.
 func (s *Store) WatchBcrypt(f func(underWriteLock bool)) {

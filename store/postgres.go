@@ -53,7 +53,8 @@ func openPostgres(ctx context.Context, dsn string) (*Store, error) {
 	nonces.SetMaxOpenConns(n)
 	nonces.SetMaxIdleConns(n)
 	nonces.SetConnMaxIdleTime(5 * time.Minute)
-	s := &Store{w: db, r: db, nonces: nonces, pg: true, now: time.Now, keys: apiKeyCache{m: map[string]*cachedKey{}}, planner: defaultPlanner}
+	s := &Store{w: db, r: db, nonces: nonces, pg: true, now: time.Now, keys: apiKeyCache{m: map[string]*cachedKey{}}, planner: defaultPlanner,
+		matches: readCache{limit: matchListsWeight}}
 	s.rd = reader{s}
 	return s, nil
 }

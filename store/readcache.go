@@ -25,8 +25,13 @@ import (
 // PostgreSQL, each slowed by the others, where one would do). An entry
 // still in use past half its life is read again in the background, so a
 // list in steady use does not wait for its count every second.
+//
+// A cache holds at most limit (readCacheEntries when zero) entries, an
+// entry that is a weigher counting for its weight.
 type readCache struct {
 	mu      sync.Mutex
+	limit   int
+	used    int // the entries' weight
 	m       map[string]cachedEntry
 	flights map[string]*readFlight
 }
@@ -35,7 +40,12 @@ type cachedEntry struct {
 	v       any
 	commits uint64
 	at      time.Time
+	weight  int
 }
+
+// weigher is a cached value that counts for more than one entry toward its
+// cache's bound: about how many values of a small entry's size it holds.
+type weigher interface{ weight() int }
 
 // readFlight is a read under way. Requests that miss the cache wait for it
 // instead of reading again while it is as good as their own would be: no
@@ -102,15 +112,30 @@ func (c *readCache) land(key string, f *readFlight, v any, err error) {
 // put caches v, read as of commits from a read begun at at. A read that
 // began before the entry it would replace keeps the newer one.
 func (c *readCache) put(key string, v any, commits uint64, at time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.m == nil || len(c.m) >= readCacheEntries {
-		c.m = map[string]cachedEntry{} // simpler than LRU; refills in a request each
+	limit, w := c.limit, 1
+	if limit == 0 {
+		limit = readCacheEntries
 	}
-	if e, ok := c.m[key]; ok && (e.commits > commits || e.commits == commits && e.at.After(at)) {
+	if wv, ok := v.(weigher); ok {
+		w = wv.weight()
+	}
+	if w > limit {
 		return
 	}
-	c.m[key] = cachedEntry{v, commits, at}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[key]
+	if ok && (e.commits > commits || e.commits == commits && e.at.After(at)) {
+		return
+	}
+	if ok {
+		c.used -= e.weight
+	}
+	if c.m == nil || c.used+w > limit {
+		c.m, c.used = map[string]cachedEntry{}, 0 // simpler than LRU; refills in a request each
+	}
+	c.m[key] = cachedEntry{v, commits, at, w}
+	c.used += w
 }
 
 // cachedRead returns read's value for key from s's read cache, reading it
@@ -118,16 +143,21 @@ func (c *readCache) put(key string, v any, commits uint64, at time.Time) {
 // runs after the request that started it has ended. What is cached must
 // not be changed by its users.
 func cachedRead[T any](ctx context.Context, s *Store, key string, read func(context.Context) (T, error)) (T, error) {
+	return cachedReadIn(ctx, s, &s.reads, key, read)
+}
+
+// cachedReadIn is cachedRead from the cache c of s.
+func cachedReadIn[T any](ctx context.Context, s *Store, c *readCache, key string, read func(context.Context) (T, error)) (T, error) {
 	// Taken before reading: a write committed meanwhile makes this value
 	// one that is never used.
 	commits, now := s.commits.Load(), s.now()
-	v, ok, wait, run := s.reads.lookup(key, commits, now)
+	v, ok, wait, run := c.lookup(key, commits, now)
 	switch {
 	case ok && run != nil:
 		// Not the request's context: the renewal outlives the request (and
 		// any read connection it holds). Its result is cached, and an error
 		// leaves the entry to expire.
-		go readOnce(context.WithoutCancel(unpinned(ctx)), s, key, read, commits, now, run)
+		go readOnce(context.WithoutCancel(unpinned(ctx)), c, key, read, commits, now, run)
 		return v.(T), nil
 	case ok:
 		return v.(T), nil
@@ -143,17 +173,17 @@ func cachedRead[T any](ctx context.Context, s *Store, key string, read func(cont
 			return zero, fmt.Errorf("store: cached read: %w", ctx.Err())
 		}
 	}
-	return readOnce(ctx, s, key, read, commits, now, run)
+	return readOnce(ctx, c, key, read, commits, now, run)
 }
 
-// readOnce reads key and caches what it finds as of commits and at; f,
-// when not nil, is the flight it is, which it lands for those waiting.
-func readOnce[T any](ctx context.Context, s *Store, key string, read func(context.Context) (T, error), commits uint64, at time.Time, f *readFlight) (T, error) {
+// readOnce reads key and caches what it finds in c as of commits and at;
+// f, when not nil, is the flight it is, which it lands for those waiting.
+func readOnce[T any](ctx context.Context, c *readCache, key string, read func(context.Context) (T, error), commits uint64, at time.Time, f *readFlight) (T, error) {
 	// Landed however this ends, a panic included, so none wait in vain.
 	var landV any
 	landErr := errors.New("store: cached read: not finished")
 	if f != nil {
-		defer func() { s.reads.land(key, f, landV, landErr) }()
+		defer func() { c.land(key, f, landV, landErr) }()
 	}
 	ctx, cancel := context.WithTimeout(ctx, readTimeout)
 	defer cancel()
@@ -162,7 +192,7 @@ func readOnce[T any](ctx context.Context, s *Store, key string, read func(contex
 		landErr = err
 		return v, err
 	}
-	s.reads.put(key, v, commits, at)
+	c.put(key, v, commits, at)
 	landV, landErr = v, nil
 	return v, nil
 }

@@ -69,3 +69,33 @@ func TestReadCacheFlights(t *testing.T) {
 		t.Fatalf("after a failed count: wait %v, run %v; want a new count", wait, run)
 	}
 }
+
+// A cache bounded by weight holds at most its limit: a list of matches
+// weighs its length, and one heavier than the whole bound is not kept.
+func TestReadCacheStaysWithinItsWeight(t *testing.T) {
+	c := readCache{limit: 10}
+	t0 := time.Now()
+	list := func(n int) *matchList { return &matchList{ids: make([]int64, n), vals: make([]string, n)} }
+	held := func(key string) bool {
+		_, ok, _, _ := c.lookup(key, 1, t0)
+		return ok
+	}
+	c.put("a", list(3), 1, t0)
+	c.put("b", list(3), 1, t0)
+	c.put("a", list(4), 1, t0.Add(time.Millisecond)) // replaces a's weight
+	if c.used != 9 || !held("a") || !held("b") {
+		t.Fatalf("two lists: used %d, a %v, b %v; want 9 and both", c.used, held("a"), held("b"))
+	}
+	c.put("c", 7, 1, t0) // a count weighs one
+	if c.used != 10 || !held("c") {
+		t.Fatalf("and a count: used %d; want 10", c.used)
+	}
+	c.put("d", list(0), 1, t0)
+	if c.used > c.limit || !held("d") {
+		t.Fatalf("past the bound: used %d of %d, d held %v", c.used, c.limit, held("d"))
+	}
+	c.put("e", list(10), 1, t0)
+	if held("e") || c.used > c.limit {
+		t.Fatalf("a list heavier than the bound: held %v, used %d", held("e"), c.used)
+	}
+}

@@ -45,7 +45,8 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 		r.Close()
 		return nil, err
 	}
-	s := &Store{w: w, r: r, nonces: nonces, now: time.Now, path: path, keys: apiKeyCache{m: map[string]*cachedKey{}}, planner: defaultPlanner}
+	s := &Store{w: w, r: r, nonces: nonces, now: time.Now, path: path, keys: apiKeyCache{m: map[string]*cachedKey{}}, planner: defaultPlanner,
+		matches: readCache{limit: matchListsWeight}}
 	s.rd = reader{s}
 	if err := s.prepareWrites(ctx); err != nil {
 		s.Close()

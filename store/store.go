@@ -59,8 +59,12 @@ type Store struct {
 	nonceQueue       nonceQueue
 	// commits counts this store's write transactions; reads cached
 	// from before the latest one are not used.
-	commits  atomic.Uint64
-	reads    readCache
+	commits atomic.Uint64
+	reads   readCache
+	// matches holds keyword searches' matches in sort order (matchList),
+	// under the rules of reads but a bound of their own: a few hundred
+	// lists of a thousand ids would otherwise crowd out the counts.
+	matches  readCache
 	propDefs sync.Map // tenant id -> propertyDefs, see PropertyDefinitions
 	// stmts caches prepared read statements by their SQL: parsing and
 	// planning cost more than running a page query (measured: +25-80 %).

@@ -20,6 +20,9 @@ type planner struct {
 	orderedReads bool
 	// scanCap, when set, replaces ScanLimit (see QueryUsers).
 	scanCap int
+	// keywordLists lets a keyword search's pages be cut from its matches
+	// in sort order (matchList), read once, instead of each sorting them.
+	keywordLists bool
 }
 
 func (p planner) scanLimit() int {
@@ -30,7 +33,7 @@ func (p planner) scanLimit() int {
 }
 
 // defaultPlanner weighs the ways by their measured costs.
-var defaultPlanner = planner{walkBias: 1, orderedReads: true}
+var defaultPlanner = planner{walkBias: 1, orderedReads: true, keywordLists: true}
 
 // memberSet is a filter that keeps users belonging to something: a unit's
 // subtree, a group, a property's values. A page can be read two ways:

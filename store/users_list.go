@@ -377,7 +377,22 @@ func (s *Store) listUsers(ctx context.Context, tenant int64, f UserFilter, limit
 	// first (it decides the order); otherwise a first page that is not full
 	// is its own count.
 	counted := false
-	if kw != "" && !added {
+	var matches *matchList
+	switch {
+	case kw != "" && !added && f.Locked == nil && s.planner.keywordLists:
+		// Its matches in sort order, read once for all its pages, are its
+		// count too. (Whether a user is locked changes with the time: that
+		// condition holds the time, so its matches would never be read
+		// twice.)
+		if matches, err = s.keywordMatches(ctx, countQ, sortColumns[strings.TrimPrefix(sortKey, "-")]); err != nil {
+			return UserList{}, err
+		}
+		out.Total, out.TotalCapped = len(matches.ids), matches.capped
+		if matches.capped {
+			out.Total = KeywordSortCap
+		}
+		counted = true
+	case kw != "" && !added:
 		if out.Total, out.TotalCapped, err = s.countUsers(ctx, tenant, f, sets, countQ, capAt); err != nil {
 			return UserList{}, err
 		}
@@ -466,43 +481,43 @@ func (s *Store) listUsers(ctx context.Context, tenant int64, f UserFilter, limit
 	if driven {
 		cols = `u.id`
 	}
-	query := `SELECT ` + cols + ` FROM ` + q.from + ` WHERE ` + strings.Join(q.where, " AND ") +
-		` ORDER BY ` + order + ` LIMIT ?`
 	offset := 0
 	if cur == nil {
 		offset = f.Page.offset()
-		query += ` OFFSET ?`
 	}
-	if driven {
-		query = `SELECT ` + rowCols + ` FROM users u WHERE u.id IN (` + query + `) ORDER BY ` + order
-	}
-	args := append(q.args, limit+1)
-	if cur == nil {
-		args = append(args, offset)
-	}
-	if s.onListQuery != nil {
-		s.onListQuery(query, args)
-	}
-	rows, err := s.rd.QueryContext(ctx, query, args...)
-	if err != nil {
-		return UserList{}, fmt.Errorf("store: list users: %w", err)
-	}
-	defer rows.Close()
-	out.Items = make([]User, 0, limit+1)
 	var groupIDs []string // of each of out.Items, with WithGroups
-	for rows.Next() {
-		u, err := sc.scan(rows)
-		if err != nil {
-			return UserList{}, fmt.Errorf("store: list users: %w", err)
+	var more, listed bool
+	if matches != nil && sortKey != matchOrder {
+		var ids []int64
+		if ids, more, listed = matches.page(cur, desc, offset, limit); listed {
+			if out.Items, groupIDs, err = s.readListed(ctx, tenant, ids, rowCols, sc); err != nil {
+				return UserList{}, err
+			}
 		}
-		out.Items, groupIDs = append(out.Items, u), append(groupIDs, sc.row.groupIDs.String)
 	}
-	if err := rows.Err(); err != nil {
-		return UserList{}, fmt.Errorf("store: list users: %w", err)
-	}
-	more := len(out.Items) > limit
-	if more {
-		out.Items, groupIDs = out.Items[:limit], groupIDs[:limit]
+	if !listed {
+		query := `SELECT ` + cols + ` FROM ` + q.from + ` WHERE ` + strings.Join(q.where, " AND ") +
+			` ORDER BY ` + order + ` LIMIT ?`
+		if cur == nil {
+			query += ` OFFSET ?`
+		}
+		if driven {
+			query = `SELECT ` + rowCols + ` FROM users u WHERE u.id IN (` + query + `) ORDER BY ` + order
+		}
+		args := append(q.args, limit+1)
+		if cur == nil {
+			args = append(args, offset)
+		}
+		if s.onListQuery != nil {
+			s.onListQuery(query, args)
+		}
+		if out.Items, groupIDs, err = s.scanUsers(ctx, query, args, sc, limit+1); err != nil {
+			return UserList{}, err
+		}
+		more = len(out.Items) > limit
+		if more {
+			out.Items, groupIDs = out.Items[:limit], groupIDs[:limit]
+		}
 	}
 	if f.WithGroups && read == readUsers {
 		if out.Groups, err = s.listedGroups(ctx, tenant, out.Items, groupIDs); err != nil {

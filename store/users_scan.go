@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
@@ -189,4 +190,26 @@ func (s *userScanner) scan(sc rowScanner) (User, error) {
 		u.Tags = tags
 	}
 	return u, nil
+}
+
+// scanUsers reads the users of query with sc, with each the group ids it
+// read (WithGroups; "" otherwise); n is about how many it reads.
+func (s *Store) scanUsers(ctx context.Context, query string, args []any, sc *userScanner, n int) ([]User, []string, error) {
+	rows, err := s.rd.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("store: list users: %w", err)
+	}
+	defer rows.Close()
+	items, groupIDs := make([]User, 0, n), make([]string, 0, n)
+	for rows.Next() {
+		u, err := sc.scan(rows)
+		if err != nil {
+			return nil, nil, fmt.Errorf("store: list users: %w", err)
+		}
+		items, groupIDs = append(items, u), append(groupIDs, sc.row.groupIDs.String)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, fmt.Errorf("store: list users: %w", err)
+	}
+	return items, groupIDs, nil
 }
