@@ -8,7 +8,41 @@
 -- its users to the parent) add the units' differences, summed per unit.
 DROP TRIGGER users_org_au;
 
+-- Changes of status and of source type are still counted a row at a
+-- time, but each by its own trigger updating its two counters by key:
+-- the one trigger for both matched its rows with an OR over the tenant's
+-- counters and rewrote the source type's counter when only the status
+-- changed, a quarter of a batch of 500 users' enabling or disabling.
+DROP TRIGGER users_au_counts;
+-- +goose StatementBegin
+CREATE TRIGGER users_au_status AFTER UPDATE OF status ON users WHEN old.status IS NOT new.status BEGIN
+    UPDATE user_counts SET n = n - 1 WHERE tenant_id = old.tenant_id AND dim = 'status' AND key = old.status;
+    INSERT INTO user_counts (tenant_id, dim, key, n) VALUES (new.tenant_id, 'status', new.status, 1)
+    ON CONFLICT (tenant_id, dim, key) DO UPDATE SET n = n + 1;
+END;
+-- +goose StatementEnd
+-- +goose StatementBegin
+CREATE TRIGGER users_au_source AFTER UPDATE OF source_type ON users WHEN old.source_type IS NOT new.source_type BEGIN
+    UPDATE user_counts SET n = n - 1 WHERE tenant_id = old.tenant_id AND dim = 'source_type' AND key = old.source_type;
+    INSERT INTO user_counts (tenant_id, dim, key, n) VALUES (new.tenant_id, 'source_type', new.source_type, 1)
+    ON CONFLICT (tenant_id, dim, key) DO UPDATE SET n = n + 1;
+END;
+-- +goose StatementEnd
+
 -- +goose Down
+DROP TRIGGER users_au_source;
+DROP TRIGGER users_au_status;
+-- +goose StatementBegin
+CREATE TRIGGER users_au_counts AFTER UPDATE OF status, source_type ON users
+WHEN old.status IS NOT new.status OR old.source_type IS NOT new.source_type BEGIN
+    UPDATE user_counts SET n = n - 1 WHERE tenant_id = old.tenant_id AND (
+        (dim = 'status' AND key = old.status) OR (dim = 'source_type' AND key = old.source_type));
+    INSERT INTO user_counts (tenant_id, dim, key, n) VALUES
+        (new.tenant_id, 'status', new.status, 1),
+        (new.tenant_id, 'source_type', new.source_type, 1)
+    ON CONFLICT (tenant_id, dim, key) DO UPDATE SET n = n + 1;
+END;
+-- +goose StatementEnd
 -- +goose StatementBegin
 CREATE TRIGGER users_org_au AFTER UPDATE OF org_unit_id ON users
 WHEN old.org_unit_id IS NOT new.org_unit_id BEGIN
