@@ -281,9 +281,19 @@ func (s *Store) RemoveOrgUnit(ctx context.Context, tenant, id int64, moveUsers b
 				o.Name, plural(o.UserCount, "user"))}
 		}
 		if o.UserCount > 0 {
-			if _, err := s.exec(ctx, tx, `UPDATE users SET org_unit_id = ?, updated_at = ?
-				WHERE tenant_id = ? AND org_unit_id = ?`, o.ParentID, s.nowMillis(), tenant, id); err != nil {
+			res, err := s.exec(ctx, tx, `UPDATE users SET org_unit_id = ?, updated_at = ?
+				WHERE tenant_id = ? AND org_unit_id = ?`, o.ParentID, s.nowMillis(), tenant, id)
+			if err != nil {
 				return fmt.Errorf("store: remove org unit: %w", err)
+			}
+			n, err := res.RowsAffected()
+			if err != nil {
+				return fmt.Errorf("store: remove org unit: %w", err)
+			}
+			moves := unitMoves{}
+			moves.move(id, o.ParentID, n)
+			if err := s.countUnitMoves(ctx, tx, moves); err != nil {
+				return err
 			}
 		}
 		if _, err := s.exec(ctx, tx, `DELETE FROM org_units WHERE tenant_id = ? AND id = ?`, tenant, id); err != nil {

@@ -235,13 +235,18 @@ func (s *Store) moveUsers(ctx context.Context, tx *sql.Tx, tenant, unit int64, i
 		return nil, fmt.Errorf("store: move users: %w", err)
 	}
 	var ev events
+	moves := unitMoves{}
 	for _, id := range changed {
 		if u := users[id]; done[id] {
+			moves.move(u.OrgUnitID, unit, 1)
 			ch := Changes{"org_unit_id": {Before: orgUnitText(u.OrgUnitID), After: orgUnitText(unit)}}
 			if err := ev.add(id, "user.move", "user", u.PublicID(), userTargetName(u), ch); err != nil {
 				return nil, err
 			}
 		}
+	}
+	if err := s.countUnitMoves(ctx, tx, moves); err != nil {
+		return nil, err
 	}
 	return missingFrom(ids, users), s.writeEvents(ctx, tx, tenant, ms, &ev)
 }

@@ -181,6 +181,13 @@ func (s *Store) writeUser(ctx context.Context, tx *sql.Tx, old User, u *User) er
 	if err != nil {
 		return fmt.Errorf("store: update user: %w", err)
 	}
+	if old.OrgUnitID != u.OrgUnitID {
+		moves := unitMoves{}
+		moves.move(old.OrgUnitID, u.OrgUnitID, 1)
+		if err := s.countUnitMoves(ctx, tx, moves); err != nil {
+			return err
+		}
+	}
 	if !strings.EqualFold(old.Email, u.Email) {
 		// Verification links were for the old address.
 		if _, err := s.exec(ctx, tx, `DELETE FROM user_tokens WHERE user_id = ? AND kind = 'verify' AND used_at IS NULL`, u.ID); err != nil {

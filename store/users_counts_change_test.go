@@ -4,14 +4,16 @@ import (
 	"testing"
 
 	"roster/store"
+	"roster/store/storetest"
 )
 
 // One UPDATE statement that moves users between several units, changes
 // their statuses and source types in several directions at once, and
 // leaves some as they were keeps every counter exact: on PostgreSQL the
 // counters follow a statement's old and new rows at its end, summed, not
-// each row. So do a statement that changes no counted column and a
-// deletion of several users.
+// each row (on SQLite, its moves are the store's to count). So do a
+// statement that changes no counted column and a deletion of several
+// users.
 func TestOneStatementChangingManyUsersKeepsCountersExact(t *testing.T) {
 	t.Parallel()
 	s := newTestStore(t)
@@ -47,7 +49,21 @@ func TestOneStatementChangingManyUsersKeepsCountersExact(t *testing.T) {
 	drift("creating")
 
 	// ada and bob swap units and statuses, cyd goes down into EMEA and
-	// changes source, dan and eve only get a new display name.
+	// changes source, dan and eve only get a new display name. On SQLite
+	// the store counts moves between units, not a trigger (migration
+	// 00032): there the users move through it first, and the statement
+	// writes the units they are in by then.
+	if storetest.Engine() == "sqlite" {
+		for unit, ids := range map[int64][]string{
+			emea.ID:  {users["ada"].PublicID(), users["cyd"].PublicID()},
+			sales.ID: {users["bob"].PublicID()},
+		} {
+			if _, err := s.MoveUsers(ctx, tn.ID, unit, ids); err != nil {
+				t.Fatal(err)
+			}
+		}
+		drift("moving users through the store")
+	}
 	if err := s.ExecRaw(ctx, `UPDATE users SET
 		org_unit_id = CASE username WHEN 'ada' THEN ? WHEN 'bob' THEN ? WHEN 'cyd' THEN ? ELSE org_unit_id END,
 		status = CASE username WHEN 'ada' THEN 'disabled' WHEN 'bob' THEN 'enabled' ELSE status END,

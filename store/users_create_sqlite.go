@@ -69,12 +69,7 @@ func countNewUsersSQLite(ctx context.Context, tx *sql.Tx, first, last int64) err
 	for _, q := range []string{
 		`INSERT INTO user_counts (tenant_id, dim, key, n) SELECT * FROM (` + userCountsSQLite(`id BETWEEN ?1 AND ?2`) + `)
 		 WHERE true ON CONFLICT (tenant_id, dim, key) DO UPDATE SET n = n + excluded.n`,
-		// Each unit of the batch and every unit above it, once.
-		`WITH d AS (SELECT org_unit_id, count(*) AS n FROM users WHERE id BETWEEN ?1 AND ?2 GROUP BY org_unit_id),
-		      a AS (SELECT c.ancestor AS id, sum(d.n) AS n, sum(CASE WHEN c.depth = 0 THEN d.n ELSE 0 END) AS direct
-		            FROM d JOIN org_closure c ON c.descendant = d.org_unit_id GROUP BY c.ancestor)
-		 UPDATE org_units SET subtree_user_count = subtree_user_count + a.n, user_count = user_count + a.direct
-		 FROM a WHERE org_units.id = a.id`,
+		addToUnitsSQLite(`SELECT org_unit_id, count(*) FROM users WHERE id BETWEEN ?1 AND ?2 GROUP BY org_unit_id`),
 		`INSERT INTO user_tags (tenant_id, key, value, user_id)
 		 SELECT u.tenant_id, j.key, j.value, u.id FROM users u, json_each(u.tags) j
 		 WHERE u.id BETWEEN ?1 AND ?2 AND u.tags <> '{}'`,

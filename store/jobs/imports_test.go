@@ -140,6 +140,43 @@ func TestImportExampleFileThenAgainUnchanged(t *testing.T) {
 	}
 }
 
+// A row naming another org unit moves its user there, counted: the units
+// it left (Berlin, and EMEA and Sales above it) lose the user, the new
+// unit and those above it that the old one did not share gain it.
+func TestImportMovingAUserKeepsUnitCounts(t *testing.T) {
+	st, tn, ctx := importTenant(t)
+	example, err := os.ReadFile("../userfile/testdata/example.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := store.ImportOptions{Source: "hr", CreateOrgUnits: true}
+	runImportFile(t, st, ctx, tn.ID, o, string(example))
+	berlin, err := st.OrgUnitPath(t.Context(), tn.ID, userNamed(t, st, tn.ID, "katherine").OrgUnitID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	moved := strings.Replace(string(example), "Sales/EMEA/Berlin", "Engineering/Research", 1)
+	if imp := runImportFile(t, st, ctx, tn.ID, o, moved); countsOf(imp) != (counts{updated: 1, unchanged: 2}) {
+		t.Fatalf("moving import %+v, want katherine updated", countsOf(imp))
+	}
+	research, err := st.OrgUnitPath(t.Context(), tn.ID, userNamed(t, st, tn.ID, "katherine").OrgUnitID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Counts of each unit: users in it, in its subtree.
+	want := map[string][2]int{"Sales": {0, 0}, "EMEA": {0, 0}, "Berlin": {0, 0}, "Engineering": {1, 3}, "Research": {2, 2}}
+	want[research[0].Name] = [2]int{0, 3}
+	for _, u := range append(berlin, research[1:]...) {
+		got, err := st.GetOrgUnit(t.Context(), tn.ID, u.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c := [2]int{got.UserCount, got.SubtreeUserCount}; c != want[got.Name] {
+			t.Errorf("%s counts %v (in it, in its subtree), want %v", got.Name, c, want[got.Name])
+		}
+	}
+}
+
 // A row that cannot be applied is reported with its row, column and why,
 // and takes nothing else down; a dry run classifies every row as the real
 // run then does, disabling included, and changes nothing.
