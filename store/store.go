@@ -53,6 +53,12 @@ type Store struct {
 	// own (see NoncesSuffix), on PostgreSQL the database through a pool
 	// of its own (see openPostgres).
 	nonces *sql.DB
+	// ckpt is SQLite's checkpointing connection (see checkpointSQLite),
+	// nil on PostgreSQL; closing ckptQuit stops it, and ckptDone closes
+	// once it has.
+	ckpt               *sql.DB
+	ckptQuit, ckptDone chan struct{}
+	ckptStop           sync.Once
 	// noncesRemembered counts the nonces remembered, which prune lapsed
 	// nonces now and then.
 	noncesRemembered atomic.Uint64
@@ -116,14 +122,20 @@ func (s *Store) Engine() string {
 // Close closes both connection pools.
 func (s *Store) Close() error {
 	s.nonceQueue.close()
+	var ckpt error
+	if s.ckpt != nil {
+		s.ckptStop.Do(func() { close(s.ckptQuit) })
+		<-s.ckptDone
+		ckpt = s.ckpt.Close()
+	}
 	for _, m := range []*sync.Map{&s.stmts, &s.nonceStmts} {
 		m.Range(func(_, v any) bool { v.(*sql.Stmt).Close(); return true })
 	}
 	s.wstmts.Range(func(_, v any) bool { v.(*sql.Stmt).Close(); return true })
 	if s.r == s.w {
-		return errors.Join(s.w.Close(), s.nonces.Close())
+		return errors.Join(ckpt, s.w.Close(), s.nonces.Close())
 	}
-	return errors.Join(s.r.Close(), s.w.Close(), s.nonces.Close())
+	return errors.Join(ckpt, s.r.Close(), s.w.Close(), s.nonces.Close())
 }
 
 // read returns a prepared statement on the read pool for query.
