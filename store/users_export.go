@@ -209,16 +209,24 @@ func (s *Store) completePage(ctx context.Context, tenant int64, users []User, me
 	if err != nil {
 		return UserPage{}, err
 	}
-	if len(joined) > 0 && (met.groups == nil || !met.groups.holdsAll(joined)) {
+	if met.groups == nil && len(joined) > 0 {
 		if met.groups, err = s.readGroupSet(ctx, tenant); err != nil {
 			return UserPage{}, err
 		}
+	}
+	groups, whole := met.groups.namesOf(joined)
+	if !whole {
+		// A group created since the walk read the tenant's.
+		if met.groups, err = s.readGroupSet(ctx, tenant); err != nil {
+			return UserPage{}, err
+		}
+		groups, _ = met.groups.namesOf(joined)
 	}
 	defs, err := s.propertyDefs(ctx, tenant)
 	if err != nil {
 		return UserPage{}, err
 	}
-	return UserPage{Users: users, OrgPaths: paths, Groups: met.groups.namesOf(joined), defs: defs}, nil
+	return UserPage{Users: users, OrgPaths: paths, Groups: groups, defs: defs}, nil
 }
 
 // TagKeys returns the keys of the tags tenant's users hold, sorted. Each
