@@ -361,3 +361,42 @@ func BenchmarkBulkLock(b *testing.B) {
 	}
 	b.ReportMetric(float64(store.MaxBatch*b.N)/b.Elapsed().Seconds(), "users/s")
 }
+
+// BenchmarkGroupsOfUsers reads the groups of a page of 20 users, as
+// eds-user's and SCIM's lists do once their users come from a cache: a
+// page in the order added (ids close together) and one by username (ids
+// far apart). The benchmark's users are in some 23 groups each.
+func BenchmarkGroupsOfUsers(b *testing.B) {
+	s, t := benchStore(b)
+	ctx := context.Background()
+	for _, c := range []struct {
+		name string
+		f    store.UserFilter
+	}{
+		{"order_added", store.UserFilter{Page: store.Page{Number: 100, Size: 20}}},
+		{"by_username", store.UserFilter{Sort: "username", Page: store.Page{Number: 100, Size: 20}}},
+	} {
+		l, err := s.ListUsers(ctx, t.ID, c.f)
+		if err != nil || len(l.Items) != 20 {
+			b.Fatalf("page of %s: %d users, %v", c.name, len(l.Items), err)
+		}
+		ids := make([]int64, len(l.Items))
+		for i, u := range l.Items {
+			ids[i] = u.ID
+		}
+		b.Run(c.name, func(b *testing.B) {
+			n := 0
+			for b.Loop() {
+				groups, err := s.GroupsOfUsers(ctx, t.ID, ids)
+				if err != nil {
+					b.Fatal(err)
+				}
+				n = 0
+				for _, gs := range groups {
+					n += len(gs)
+				}
+			}
+			b.ReportMetric(float64(n), "memberships")
+		})
+	}
+}

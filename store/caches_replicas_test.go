@@ -146,3 +146,67 @@ func TestGroupMembersIncludeAnotherReplicasChangesWithinASecond(t *testing.T) {
 		t.Fatalf("b counts %d members a second after a added one, want 3", n)
 	}
 }
+
+// The groups of a page of users, read through the read cache, show a
+// group renamed or joined through the same replica at once, and one
+// created, renamed or joined through another within a second; each
+// user's groups stay in name order as the names change.
+func TestGroupsOfUsersShowChangesAtOnceAndAnotherReplicasWithinASecond(t *testing.T) {
+	t.Parallel()
+	a, b := storetest.OpenTwice(t)
+	tn, _ := mustTenant(t, a, "acme")
+	ids := mustUsers(t, a, tn.ID, "member", "hr", 2)
+	pilots := mustGroup(t, a, tn.ID, "Pilots")
+	mustJoin(t, a, tn.ID, pilots.ID, ids[0])
+	now := time.Now()
+	setClocks(&now, b)
+	check := func(when string, want ...[]string) {
+		t.Helper()
+		groups, err := b.GroupsOfUsers(t.Context(), tn.ID, ids)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, id := range ids {
+			var got []string
+			for _, g := range groups[id] {
+				got = append(got, g.Name)
+			}
+			if !slices.Equal(got, want[i]) {
+				t.Errorf("%s: b's GroupsOfUsers for user %d = %v, want %v", when, i+1, got, want[i])
+			}
+		}
+	}
+	check("at first", []string{"Pilots"}, nil)
+
+	aviators := "Aviators"
+	if _, err := b.UpdateGroup(t.Context(), tn.ID, pilots.ID, &aviators, nil); err != nil {
+		t.Fatal(err)
+	}
+	mustJoin(t, b, tn.ID, pilots.ID, ids[1])
+	check("after b renamed Pilots and added user 2", []string{"Aviators"}, []string{"Aviators"})
+
+	crew := mustGroup(t, a, tn.ID, "Crew")
+	mustJoin(t, a, tn.ID, crew.ID, ids[0])
+	blimps := "Blimps"
+	if _, err := a.UpdateGroup(t.Context(), tn.ID, pilots.ID, &blimps, nil); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(time.Second + time.Millisecond)
+	check("a second after a added Crew with user 1 and renamed Aviators", []string{"Blimps", "Crew"}, []string{"Blimps"})
+}
+
+func mustGroup(t *testing.T, s *store.Store, tenant int64, name string) store.Group {
+	t.Helper()
+	g, err := s.CreateGroup(t.Context(), tenant, name, "")
+	if err != nil {
+		t.Fatalf("CreateGroup(%q) = %v", name, err)
+	}
+	return g
+}
+
+func mustJoin(t *testing.T, s *store.Store, tenant, group, user int64) {
+	t.Helper()
+	if res, err := s.AddGroupMembers(t.Context(), tenant, group, []string{store.PublicID(store.PrefixUser, user)}); err != nil || len(res.Failed) > 0 {
+		t.Fatalf("AddGroupMembers(%d, user %d) = %v, %v", group, user, res.Failed, err)
+	}
+}

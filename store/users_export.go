@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"maps"
 	"slices"
 
 	"roster/store/userfile"
@@ -94,9 +93,10 @@ func (p UserPage) row(i int, scratch *rowScratch) (userfile.Row, error) {
 // starts after the last user of the one before (a keyset, never an
 // offset), so a page costs the same however deep. Each page costs a
 // constant number of queries: its users, their memberships, and the paths
-// and names of the units and groups the walk has not met yet, which it
-// keeps (a tenant has far fewer of them than users) rather than filling
-// the store's read cache with every page's. The next page's users are
+// of the units the walk has not met yet, which it keeps (a tenant has far
+// fewer of them than users) rather than filling the store's read cache
+// with every page's; the tenant's groups are read once, and again only
+// for a page with a group created since. The next page's users are
 // read while the current page is completed and handed to fn, and no
 // further: at most two pages are held in memory. Each of the two reads on
 // a connection of its own with a small page cache (see withReadConn).
@@ -140,12 +140,12 @@ func (s *Store) walkPages(ctx context.Context, tenant int64, f UserFilter, fn fu
 		for range reads {
 		}
 	}()
-	paths, groups := map[int64][]string{}, map[int64]Group{}
+	met := &walkMet{paths: map[int64][]string{}}
 	for r := range reads {
 		if r.err != nil {
 			return r.err
 		}
-		p, err := s.completePage(ctx, tenant, r.users, paths, groups)
+		p, err := s.completePage(ctx, tenant, r.users, met)
 		if err != nil {
 			return err
 		}
@@ -175,10 +175,18 @@ func (s *Store) walkUsers(ctx context.Context, tenant int64, f UserFilter, next 
 	}
 }
 
+// walkMet is what a walk has read for the pages before: the paths of the
+// units met, by unit id, and the tenant's groups.
+type walkMet struct {
+	paths  map[int64][]string
+	groups *groupSet
+}
+
 // completePage reads the paths of users' units and their groups, adding
-// the units and groups not met yet to paths and groups.
-func (s *Store) completePage(ctx context.Context, tenant int64, users []User, paths map[int64][]string,
-	groups map[int64]Group) (UserPage, error) {
+// the units not met yet to met's paths, and reading the tenant's groups
+// when met has none or lacks one of the page's.
+func (s *Store) completePage(ctx context.Context, tenant int64, users []User, met *walkMet) (UserPage, error) {
+	paths := met.paths
 	var units []int64
 	ids := make([]int64, len(users))
 	for i, u := range users {
@@ -189,31 +197,36 @@ func (s *Store) completePage(ctx context.Context, tenant int64, users []User, pa
 	}
 	if len(units) > 0 {
 		slices.Sort(units)
-		met, err := s.orgUnitPaths(ctx, tenant, slices.Compact(units))
+		read, err := s.orgUnitPaths(ctx, tenant, slices.Compact(units))
 		if err != nil {
 			return UserPage{}, err
 		}
 		for _, id := range units {
-			paths[id] = met[id] // none for a unit of another tenant
+			paths[id] = read[id] // none for a unit of another tenant
 		}
 	}
-	joined, gids, err := s.memberships(ctx, ids)
+	joined, err := s.memberships(ctx, ids)
 	if err != nil {
 		return UserPage{}, err
 	}
-	gids = slices.DeleteFunc(gids, func(id int64) bool { _, ok := groups[id]; return ok })
-	if len(gids) > 0 {
-		met, err := s.readGroups(ctx, tenant, gids)
-		if err != nil {
+	if met.groups == nil && len(joined) > 0 {
+		if met.groups, err = s.readGroupSet(ctx, tenant); err != nil {
 			return UserPage{}, err
 		}
-		maps.Copy(groups, met)
+	}
+	groups, whole := met.groups.namesOf(joined)
+	if !whole {
+		// A group created since the walk read the tenant's.
+		if met.groups, err = s.readGroupSet(ctx, tenant); err != nil {
+			return UserPage{}, err
+		}
+		groups, _ = met.groups.namesOf(joined)
 	}
 	defs, err := s.propertyDefs(ctx, tenant)
 	if err != nil {
 		return UserPage{}, err
 	}
-	return UserPage{Users: users, OrgPaths: paths, Groups: groupNamesOf(joined, groups), defs: defs}, nil
+	return UserPage{Users: users, OrgPaths: paths, Groups: groups, defs: defs}, nil
 }
 
 // TagKeys returns the keys of the tags tenant's users hold, sorted. Each

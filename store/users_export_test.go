@@ -247,3 +247,35 @@ func TestWalkUsersCutShortReportsIt(t *testing.T) {
 		}
 	}
 }
+
+// A walk names the groups of every page's users, those of a group
+// created and joined while it walks included, in name order.
+func TestWalkUsersNamesGroupsCreatedMeanwhile(t *testing.T) {
+	t.Parallel()
+	s := newTestStore(t)
+	tn, _ := mustTenant(t, s, "acme")
+	ids := mustUsers(t, s, tn.ID, "p", "built_in", s.ExportPageSize()+10)
+	first, last := ids[0], ids[len(ids)-1]
+	crew := mustGroup(t, s, tn.ID, "Crew")
+	mustJoin(t, s, tn.ID, crew.ID, first)
+	mustJoin(t, s, tn.ID, crew.ID, last)
+	got := map[int64][]string{}
+	err := s.WalkUsers(t.Context(), tn.ID, store.UserFilter{}, func(p store.UserPage) error {
+		for _, u := range p.Users {
+			got[u.ID] = p.Groups[u.ID]
+		}
+		if len(got) == len(p.Users) { // the first page
+			mustJoin(t, s, tn.ID, mustGroup(t, s, tn.ID, "Aviators").ID, last)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"Crew"}; !slices.Equal(got[first], want) {
+		t.Errorf("first user's groups = %v, want %v", got[first], want)
+	}
+	if want := []string{"Aviators", "Crew"}; !slices.Equal(got[last], want) {
+		t.Errorf("last user's groups = %v, want %v (a group created on the first page)", got[last], want)
+	}
+}

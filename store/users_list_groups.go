@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 )
@@ -16,30 +15,26 @@ import (
 const groupIDsColumn = `(SELECT string_agg(CAST(gm.group_id AS TEXT), ',') FROM group_members gm WHERE gm.user_id = u.id)`
 
 // listedGroups turns the groupIDsColumn of each of users into their
-// groups, the groups read once for the page (through the read cache).
+// groups, by name (see groupSet).
 func (s *Store) listedGroups(ctx context.Context, tenant int64, users []User, groupIDs []string) (map[int64][]Group, error) {
 	joined := map[int64][]int64{}
-	var ids []int64
 	for i, list := range groupIDs {
-		if list == "" {
-			continue
-		}
-		for _, f := range strings.Split(list, ",") {
+		for list != "" {
+			var f string
+			f, list, _ = strings.Cut(list, ",")
 			id, err := strconv.ParseInt(f, 10, 64)
 			if err != nil {
 				return nil, fmt.Errorf("store: groups of users: %w", err)
 			}
 			joined[users[i].ID] = append(joined[users[i].ID], id)
-			ids = append(ids, id)
 		}
 	}
-	if len(ids) == 0 {
+	if len(joined) == 0 {
 		return map[int64][]Group{}, nil
 	}
-	slices.Sort(ids)
-	groups, err := s.groupsByID(ctx, tenant, slices.Compact(ids))
+	set, err := s.tenantGroups(ctx, tenant)
 	if err != nil {
 		return nil, err
 	}
-	return groupsOf(joined, groups), nil
+	return set.groupsOf(joined), nil
 }
