@@ -64,7 +64,7 @@ func (s *Store) writeEvents(ctx context.Context, tx *sql.Tx, tenant, now int64, 
 			args = append(args, tenant, a.Type, a.ID, a.Name, ev.actions[k], ev.targetTypes[k], ev.targetIDs[k], ev.targetNames[k],
 				ev.changes[k], rid, cl.Address, cl.UserAgent, now)
 		}
-		err = insertRows(ctx, tx, `INSERT INTO audit_events (tenant_id, actor_type, actor_id, actor_name, action,
+		err = s.insertRows(ctx, tx, `INSERT INTO audit_events (tenant_id, actor_type, actor_id, actor_name, action,
 			    target_type, target_id, target_name, changes, request_id, client_address, user_agent, created_at) VALUES `, 13, args, "", nil)
 	}
 	if err != nil {
