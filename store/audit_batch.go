@@ -3,17 +3,13 @@ package store
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 )
 
 // add appends an event of the user with id user (whose creation or change
 // it records) on the target named.
 func (ev *events) add(user int64, action, targetType, targetID, targetName string, ch Changes) error {
-	if ch == nil {
-		ch = Changes{}
-	}
-	js, err := json.Marshal(ch)
+	js, err := appendChanges(nil, ch)
 	if err != nil {
 		return fmt.Errorf("store: audit %s: %w", action, err)
 	}
