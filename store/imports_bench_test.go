@@ -15,7 +15,7 @@ import (
 	"roster/store/userfile"
 )
 
-// BenchmarkImportChunk measures one chunk of an import (MaxBatch rows)
+// BenchmarkImportChunk measures one chunk of an import (ImportChunk rows)
 // into the benchmark directory: new users with an external id, an email,
 // a display name, an org unit (ten, created by the first chunk) and a
 // tag, as an HR system's export holds them and rosterbench imports them.
@@ -28,11 +28,12 @@ func BenchmarkImportChunk(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	size := s.ImportChunk()
 	chunk := func(n int) []store.ImportRecord {
 		var f strings.Builder
 		f.WriteString("username,external_id,email,display_name,org_unit,tag:team\n")
-		for i := range store.MaxBatch {
-			k := n*store.MaxBatch + i
+		for i := range size {
+			k := n*size + i
 			fmt.Fprintf(&f, "import-%d-%d,HR-%d-%d,import%d@bench.example,Imported User %d,Imported/Department %d,team-%d\n",
 				os.Getpid(), k, os.Getpid(), k, k, k, k%10, k%7)
 		}
@@ -49,7 +50,7 @@ func BenchmarkImportChunk(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			rec.Row += n * store.MaxBatch
+			rec.Row += n * size
 			recs = append(recs, store.ImportRecord{Row: rec.Row, Record: rec})
 		}
 	}
@@ -68,7 +69,7 @@ func BenchmarkImportChunk(b *testing.B) {
 		cpu += cpuTime(b) - before
 		n++
 	}
-	b.ReportMetric(float64(store.MaxBatch*n)/b.Elapsed().Seconds(), "rows/s")
+	b.ReportMetric(float64(size*n)/b.Elapsed().Seconds(), "rows/s")
 	b.ReportMetric(float64(cpu.Milliseconds())/float64(n), "cpu-ms/op")
 }
 
