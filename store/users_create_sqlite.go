@@ -152,8 +152,8 @@ func (s *Store) insertRows(ctx context.Context, tx *sql.Tx, head string, width i
 }
 
 // batchStmt is the kept prepared statement for q, an INSERT of rows rows,
-// or nil to run q as it is. On SQLite the INSERT of a whole batch (500
-// users, their events) took longer to parse than a tenth of the batch's
+// or nil to run q as it is. On SQLite parsing the INSERT of a whole batch
+// (500 users, their events) took a tenth of an import chunk's
 // transaction: the statements of whole batches (rows a multiple of
 // MaxBatch: a bounded few for each table) are kept prepared on the write
 // connection from their first commit on (see keepStatements). On

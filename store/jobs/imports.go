@@ -14,7 +14,7 @@ import (
 // importChunk is how many rows of a file are applied in one transaction:
 // matched with one query and created with the batch creation's few
 // statements. Zero is the store's ImportChunk; tests shorten it.
-var importChunk = 0
+var importChunk int
 
 // CreateImport checks a users' file (its header, and its rows counted)
 // and stores it with an import job of tenant: the file is read twice, so
