@@ -10,7 +10,7 @@ import (
 // appendChanges appends ch as encoding/json writes it (keys sorted, HTML
 // characters escaped): the changes of a batch's events are nearly all
 // plain strings, booleans and nulls, which are written here as they are,
-// while the reflection of encoding/json took a tenth of an import chunk's
+// while the reflection of encoding/json took some 6 % of an import chunk's
 // CPU. Any other value is left to encoding/json.
 func appendChanges(dst []byte, ch Changes) ([]byte, error) {
 	dst = append(dst, '{')
