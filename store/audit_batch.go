@@ -3,17 +3,13 @@ package store
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 )
 
 // add appends an event of the user with id user (whose creation or change
 // it records) on the target named.
 func (ev *events) add(user int64, action, targetType, targetID, targetName string, ch Changes) error {
-	if ch == nil {
-		ch = Changes{}
-	}
-	js, err := json.Marshal(ch)
+	js, err := appendChanges(nil, ch)
 	if err != nil {
 		return fmt.Errorf("store: audit %s: %w", action, err)
 	}
@@ -64,7 +60,7 @@ func (s *Store) writeEvents(ctx context.Context, tx *sql.Tx, tenant, now int64, 
 			args = append(args, tenant, a.Type, a.ID, a.Name, ev.actions[k], ev.targetTypes[k], ev.targetIDs[k], ev.targetNames[k],
 				ev.changes[k], rid, cl.Address, cl.UserAgent, now)
 		}
-		err = insertRows(ctx, tx, `INSERT INTO audit_events (tenant_id, actor_type, actor_id, actor_name, action,
+		err = s.insertRows(ctx, tx, `INSERT INTO audit_events (tenant_id, actor_type, actor_id, actor_name, action,
 			    target_type, target_id, target_name, changes, request_id, client_address, user_agent, created_at) VALUES `, 13, args, "", nil)
 	}
 	if err != nil {

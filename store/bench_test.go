@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -23,37 +24,74 @@ func benchUsers() int {
 
 // benchStore opens the benchmark database, building it on first use and
 // caching it under the temp dir: building a million users takes a minute
-// or three. The version in its name changes with the seed (an old file
-// would still open, migrated, but not be what roster seed writes now).
+// or three.
 func benchStore(b *testing.B) (*store.Store, store.Tenant) {
+	b.Helper()
+	return openBench(b, benchDatabase(b))
+}
+
+// benchDatabase is the path of the benchmark database, built on first
+// use. The version in its name changes with the seed (an old file would
+// still open, migrated, but not be what roster seed writes now).
+func benchDatabase(b *testing.B) string {
 	b.Helper()
 	n := benchUsers()
 	path := filepath.Join(os.TempDir(), fmt.Sprintf("roster-bench-directory-v4-%d.db", n))
 	ctx := context.Background()
-	if _, err := os.Stat(path); err != nil {
-		tmp := path + ".building"
-		os.Remove(tmp)
-		s, err := store.Open(ctx, tmp)
-		if err != nil {
-			b.Fatal(err)
-		}
-		t, err := s.CreateTenant(ctx, "Bench", "bench")
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Logf("building %d users in %s (cached for later runs)", n, path)
-		// The benchmark's directory: 10,000 units, 1,000 groups, 20 properties.
-		if err := seed.Users(ctx, s, t.ID, seed.Options{Users: n, Seed: 1, OrgUnits: 10000, Groups: 1000, Properties: 20}); err != nil {
-			b.Fatal(err)
-		}
-		s.Close()
-		for _, f := range store.SQLiteFiles(tmp)[1:] {
-			os.Remove(f)
-		}
-		if err := os.Rename(tmp, path); err != nil {
-			b.Fatal(err)
-		}
+	if _, err := os.Stat(path); err == nil {
+		return path
 	}
+	tmp := path + ".building"
+	os.Remove(tmp)
+	s, err := store.Open(ctx, tmp)
+	if err != nil {
+		b.Fatal(err)
+	}
+	t, err := s.CreateTenant(ctx, "Bench", "bench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("building %d users in %s (cached for later runs)", n, path)
+	// The benchmark's directory: 10,000 units, 1,000 groups, 20 properties.
+	if err := seed.Users(ctx, s, t.ID, seed.Options{Users: n, Seed: 1, OrgUnits: 10000, Groups: 1000, Properties: 20}); err != nil {
+		b.Fatal(err)
+	}
+	s.Close()
+	for _, f := range store.SQLiteFiles(tmp)[1:] {
+		os.Remove(f)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		b.Fatal(err)
+	}
+	return path
+}
+
+// benchStoreCopy opens a copy of the benchmark database, for benchmarks
+// that write more than a few rows into it.
+func benchStoreCopy(b *testing.B) (*store.Store, store.Tenant) {
+	b.Helper()
+	src, err := os.Open(benchDatabase(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer src.Close()
+	path := filepath.Join(b.TempDir(), "bench.db")
+	dst, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := io.Copy(dst, src); err != nil {
+		b.Fatal(err)
+	}
+	if err := dst.Close(); err != nil {
+		b.Fatal(err)
+	}
+	return openBench(b, path)
+}
+
+func openBench(b *testing.B, path string) (*store.Store, store.Tenant) {
+	b.Helper()
+	ctx := context.Background()
 	s, err := store.Open(ctx, path)
 	if err != nil {
 		b.Fatal(err)

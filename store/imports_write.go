@@ -186,7 +186,7 @@ func (im *importer) record(ctx context.Context, plans []rowPlan, through int, c 
 // insertMany inserts rows of width values each with as few statements
 // as can hold them.
 func (im *importer) insertMany(ctx context.Context, insert string, width int, args []any, tail string) error {
-	if err := insertRows(ctx, im.tx, insert, width, args, tail, nil); err != nil {
+	if err := im.s.insertRows(ctx, im.tx, insert, width, args, tail, nil); err != nil {
 		return fmt.Errorf("store: import record: %w", err)
 	}
 	return nil

@@ -87,6 +87,7 @@ type Store struct {
 	writeMu sync.Mutex // one write transaction at a time, see inTx
 	txMu    sync.Mutex
 	txStmts map[string]*sql.Stmt // statements of the current write transaction
+	txKeep  []string             // statements to keep prepared once it commits (see batchStmt)
 	// onListQuery, when set, sees each list query before it runs: tests check
 	// its plan with EXPLAIN QUERY PLAN.
 	onListQuery func(query string, args []any)
@@ -308,12 +309,12 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	}
 	defer tx.Rollback() // no-op once committed
 	s.txMu.Lock()
-	s.txStmts = map[string]*sql.Stmt{}
+	s.txStmts, s.txKeep = map[string]*sql.Stmt{}, nil
 	s.txMu.Unlock()
 	defer func() {
 		// A transaction's statements end with it.
 		s.txMu.Lock()
-		s.txStmts = nil
+		s.txStmts, s.txKeep = nil, nil
 		s.txMu.Unlock()
 	}()
 	if err := fn(tx); err != nil {
@@ -323,6 +324,7 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		return fmt.Errorf("store: commit: %w", cancelled(ctx, err))
 	}
 	s.commits.Add(1)
+	s.keepStatements(ctx)
 	return nil
 }
 

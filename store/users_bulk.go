@@ -98,7 +98,7 @@ func missingFrom(ids []int64, users map[int64]User) map[int64]bool {
 // membership, since the batch's read).
 func returningIDs(ctx context.Context, tx *sql.Tx, q string, args []any) (map[int64]bool, error) {
 	done := map[int64]bool{}
-	err := scanEach(ctx, tx, q, args, func(sc rowScanner) error {
+	err := scanEach(ctx, tx, nil, q, args, func(sc rowScanner) error {
 		var id int64
 		err := sc.Scan(&id)
 		done[id] = true

@@ -38,7 +38,7 @@ func (s *Store) insertUsersSQLite(ctx context.Context, tx *sql.Tx, tenant, now i
 			c.ownerTypes[k], c.managers[k])
 	}
 	written := map[int64]bool{}
-	err := insertRows(ctx, tx, `INSERT INTO users (id, tenant_id, username, display_name, description, email, email_verified,
+	err := s.insertRows(ctx, tx, `INSERT INTO users (id, tenant_id, username, display_name, description, email, email_verified,
 		    phone_region, phone_number, status, account_expires_at, password_expires_at,
 		    password_hash, password_changed_at, required_actions, user_type, source_type, source_id,
 		    external_id, language, timezone, tags, org_unit_id, registered_at, created_at, updated_at, lock_at,
@@ -101,14 +101,14 @@ func (s *Store) writeInitialSQLite(ctx context.Context, tx *sql.Tx, m memberRows
 	for k := range m.groups {
 		args = append(args, m.groups[k], m.users[k], now, m.names[k])
 	}
-	if err := insertRows(ctx, tx, `INSERT INTO group_members (group_id, user_id, joined_at, username) VALUES `, 4, args, "", nil); err != nil {
+	if err := s.insertRows(ctx, tx, `INSERT INTO group_members (group_id, user_id, joined_at, username) VALUES `, 4, args, "", nil); err != nil {
 		return fmt.Errorf("store: add new users to groups: %w", err)
 	}
 	args = args[:0]
 	for k := range v.props {
 		args = append(args, v.props[k], v.opts[k], v.texts[k], v.users[k], v.names[k])
 	}
-	if err := insertRows(ctx, tx, `INSERT INTO user_property_values (property_id, option_id, value, user_id, username) VALUES `, 5, args, "", nil); err != nil {
+	if err := s.insertRows(ctx, tx, `INSERT INTO user_property_values (property_id, option_id, value, user_id, username) VALUES `, 5, args, "", nil); err != nil {
 		return fmt.Errorf("store: set new users' properties: %w", err)
 	}
 	return nil
@@ -122,17 +122,23 @@ const maxArgs = 32766
 // row) with as few statements as maxArgs allows: head is the INSERT up to
 // its VALUES, tail what follows the rows. each, when not nil, scans every
 // row the statements return.
-func insertRows(ctx context.Context, tx *sql.Tx, head string, width int, args []any, tail string, each func(rowScanner) error) error {
+func (s *Store) insertRows(ctx context.Context, tx *sql.Tx, head string, width int, args []any, tail string, each func(rowScanner) error) error {
 	one := "(" + strings.TrimSuffix(strings.Repeat("?, ", width), ", ") + ")"
 	per := maxArgs / width
 	for len(args) > 0 {
 		n := min(per, len(args)/width)
 		q := head + strings.TrimSuffix(strings.Repeat(one+", ", n), ", ") + tail
-		if each == nil {
-			if _, err := tx.ExecContext(ctx, q, args[:n*width]...); err != nil {
-				return err
-			}
-		} else if err := scanEach(ctx, tx, q, args[:n*width], each); err != nil {
+		st := s.batchStmt(ctx, tx, q, n)
+		var err error
+		switch {
+		case each == nil && st != nil:
+			_, err = st.ExecContext(ctx, args[:n*width]...)
+		case each == nil:
+			_, err = tx.ExecContext(ctx, q, args[:n*width]...)
+		default:
+			err = scanEach(ctx, tx, st, q, args[:n*width], each)
+		}
+		if err != nil {
 			return err
 		}
 		args = args[n*width:]
@@ -140,8 +146,55 @@ func insertRows(ctx context.Context, tx *sql.Tx, head string, width int, args []
 	return nil
 }
 
-func scanEach(ctx context.Context, tx *sql.Tx, q string, args []any, each func(rowScanner) error) error {
-	rows, err := tx.QueryContext(ctx, q, args...)
+// batchStmt is the kept prepared statement for q, an INSERT of rows rows,
+// or nil to run q as it is. On SQLite parsing the INSERT of a whole batch
+// (500 users, their events) took a tenth of an import chunk's
+// transaction: the statements of whole batches (rows a multiple of
+// MaxBatch: a bounded few for each table) are kept prepared on the write
+// connection from their first commit on (see keepStatements). On
+// PostgreSQL the driver keeps each connection's statements.
+func (s *Store) batchStmt(ctx context.Context, tx *sql.Tx, q string, rows int) *sql.Stmt {
+	if s.pg || rows%MaxBatch != 0 {
+		return nil
+	}
+	if st, ok := s.wstmts.Load(q); ok {
+		return tx.StmtContext(ctx, st.(*sql.Stmt))
+	}
+	s.txMu.Lock()
+	s.txKeep = append(s.txKeep, q)
+	s.txMu.Unlock()
+	return nil
+}
+
+// keepStatements prepares on the write connection the statements the
+// transaction just committed asked to keep (batchStmt): after the commit,
+// as the transaction held the connection until then.
+func (s *Store) keepStatements(ctx context.Context) {
+	s.txMu.Lock()
+	keep := s.txKeep
+	s.txKeep = nil
+	s.txMu.Unlock()
+	for _, q := range keep {
+		if _, ok := s.wstmts.Load(q); ok {
+			continue
+		}
+		// A statement that fails to prepare here ran in the transaction
+		// all the same; it is parsed again the next time.
+		if st, err := s.w.PrepareContext(ctx, q); err == nil {
+			s.wstmts.Store(q, st)
+		}
+	}
+}
+
+// scanEach runs q (st, when not nil) in tx and calls each on every row.
+func scanEach(ctx context.Context, tx *sql.Tx, st *sql.Stmt, q string, args []any, each func(rowScanner) error) error {
+	var rows *sql.Rows
+	var err error
+	if st != nil {
+		rows, err = st.QueryContext(ctx, args...)
+	} else {
+		rows, err = tx.QueryContext(ctx, q, args...)
+	}
 	if err != nil {
 		return err
 	}

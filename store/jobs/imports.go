@@ -13,8 +13,8 @@ import (
 
 // importChunk is how many rows of a file are applied in one transaction:
 // matched with one query and created with the batch creation's few
-// statements. Tests shorten it.
-var importChunk = store.MaxBatch
+// statements. Zero is the store's ImportChunk; tests shorten it.
+var importChunk int
 
 // CreateImport checks a users' file (its header, and its rows counted)
 // and stores it with an import job of tenant: the file is read twice, so
@@ -79,7 +79,11 @@ func runImport(ctx context.Context, st *store.Store, j store.Job, p *Progress) e
 	chunks := make(chan []store.ImportRecord, 1)
 	stop := make(chan struct{})
 	read := make(chan error, 1)
-	go func() { read <- readChunks(r, imp, chunks, stop) }()
+	size := importChunk
+	if size == 0 {
+		size = st.ImportChunk()
+	}
+	go func() { read <- readChunks(r, imp, size, chunks, stop) }()
 	defer func() {
 		close(stop)
 		for range chunks { // the reader closes it as it returns
@@ -110,11 +114,11 @@ func runImport(ctx context.Context, st *store.Store, j store.Job, p *Progress) e
 }
 
 // readChunks sends the rows of r after those imp has applied to chunks,
-// importChunk at a time, until the file ends or stop is closed, then
-// closes chunks.
-func readChunks(r *userfile.Reader, imp store.Import, chunks chan<- []store.ImportRecord, stop <-chan struct{}) error {
+// size at a time, until the file ends or stop is closed, then closes
+// chunks.
+func readChunks(r *userfile.Reader, imp store.Import, size int, chunks chan<- []store.ImportRecord, stop <-chan struct{}) error {
 	defer close(chunks)
-	chunk := make([]store.ImportRecord, 0, importChunk)
+	chunk := make([]store.ImportRecord, 0, size)
 	send := func() bool {
 		select {
 		case <-stop: // not sent, though the drain would take it
@@ -123,7 +127,7 @@ func readChunks(r *userfile.Reader, imp store.Import, chunks chan<- []store.Impo
 		}
 		select {
 		case chunks <- chunk:
-			chunk = make([]store.ImportRecord, 0, importChunk)
+			chunk = make([]store.ImportRecord, 0, size)
 			return true
 		case <-stop:
 			return false
@@ -142,7 +146,7 @@ func readChunks(r *userfile.Reader, imp store.Import, chunks chan<- []store.Impo
 			continue
 		}
 		chunk = append(chunk, store.ImportRecord{Row: rec.Row, Record: rec, Errs: re})
-		if len(chunk) == importChunk && !send() {
+		if len(chunk) == size && !send() {
 			return nil
 		}
 	}

@@ -3,6 +3,7 @@ package jobs
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"strconv"
 	"strings"
@@ -436,6 +437,40 @@ func TestImportNewUserTwiceAcrossChunks(t *testing.T) {
 		all, err := st.ImportRows(t.Context(), tn.ID, imp.ID, 0, 100, false)
 		if wantAll := len(wantRows) + map[bool]int{true: 3}[dry]; err != nil || len(all) != wantAll {
 			t.Errorf("dry run %t: %d rows shown, want %d (%v)", dry, len(all), wantAll, err)
+		}
+	}
+}
+
+// A file of whole chunks of the store's size and one row more is applied
+// as a file of a few rows is: the statements of a whole chunk, kept
+// prepared once the first has committed, write the next chunk's users
+// with their own values.
+func TestImportWholeChunks(t *testing.T) {
+	st, tn, ctx := importTenant(t)
+	n := 2*st.ImportChunk() + 1
+	var f strings.Builder
+	f.WriteString("username,external_id,display_name,groups,tag:team,property:cost_center\n")
+	for i := range n {
+		fmt.Fprintf(&f, "user-%d,E-%d,User %d,Engineers,team-%d,CC-%d\n", i, i, i, i%7, i)
+	}
+	imp := runImportFile(t, st, ctx, tn.ID, store.ImportOptions{Source: "hr"}, f.String())
+	if countsOf(imp) != (counts{created: n}) || imp.RowsDone != n {
+		t.Fatalf("import %+v, want %d created", imp, n)
+	}
+	j, err := st.GetJob(t.Context(), tn.ID, imp.JobID)
+	if err != nil || j.Status != store.JobDone || j.Done != n {
+		t.Fatalf("job %+v, %v", j, err)
+	}
+	for _, i := range []int{0, st.ImportChunk() - 1, st.ImportChunk() + 7, n - 1} {
+		u := userNamed(t, st, tn.ID, fmt.Sprintf("user-%d", i))
+		groups, err := st.GroupsOfUsers(t.Context(), tn.ID, []int64{u.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if u.ExternalID != fmt.Sprintf("E-%d", i) || u.DisplayName != fmt.Sprintf("User %d", i) ||
+			u.Tags["team"] != fmt.Sprintf("team-%d", i%7) || len(groups[u.ID]) != 1 ||
+			fmt.Sprint(u.Properties["cost_center"].Values) != fmt.Sprintf("[CC-%d]", i) {
+			t.Errorf("row %d: user %+v, groups %v", i+1, u, groups[u.ID])
 		}
 	}
 }
