@@ -86,10 +86,13 @@ type userQuery struct {
 	from  string
 	where []string
 	args  []any
+	// clock are the positions in args of the current time (the locked
+	// filter's), which a cached count keys to the second.
+	clock []int
 }
 
 func (q *userQuery) clone() userQuery {
-	return userQuery{from: q.from, where: slices.Clone(q.where), args: slices.Clone(q.args)}
+	return userQuery{from: q.from, where: slices.Clone(q.where), args: slices.Clone(q.args), clock: slices.Clone(q.clock)}
 }
 
 func (q *userQuery) add(cond string, args ...any) {
@@ -209,6 +212,7 @@ func (s *Store) conditions(tenant int64, f UserFilter) userQuery {
 	}
 	if f.Locked != nil {
 		now := s.nowMillis()
+		q.clock = append(q.clock, len(q.args), len(q.args)+1)
 		if *f.Locked {
 			q.add(sqlLocked, now, now)
 		} else {

@@ -114,3 +114,52 @@ func TestScheduledLock(t *testing.T) {
 		t.Fatalf("cleared: lock_at %v, locked %v", got.LockAt, got.Locked(now))
 	}
 }
+
+// The locked list's total is kept for the second its time falls in: a
+// lock that ends by time leaves the page's users at once and the total
+// when the second turns, and a write shows in both at once.
+func TestLockedListTotalIsKeptForTheSecond(t *testing.T) {
+	t.Parallel()
+	s := newTestStore(t)
+	ctx := t.Context()
+	now := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	s.SetClock(func() time.Time { return now })
+	tn, _ := mustTenant(t, s, "acme")
+	var ids []string
+	for _, name := range []string{"ada", "bob", "cyd"} {
+		ids = append(ids, mustUser(t, s, tn.ID, store.NewUser{Username: name}).PublicID())
+	}
+	soon := now.Add(300 * time.Millisecond)
+	if _, err := s.ApplyUserAction(ctx, tn.ID, store.UserAction{Kind: store.ActionLock, Until: &soon}, ids[:1]); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ApplyUserAction(ctx, tn.ID, store.UserAction{Kind: store.ActionLock}, ids[1:]); err != nil {
+		t.Fatal(err)
+	}
+	locked := true
+	list := func() (first string, total int) {
+		t.Helper()
+		l, err := s.ListUsers(ctx, tn.ID, store.UserFilter{Locked: &locked, Page: store.Page{Size: 1}})
+		if err != nil || len(l.Items) != 1 {
+			t.Fatalf("locked list = %v, %v", l.Items, err)
+		}
+		return l.Items[0].Username, l.Total
+	}
+	if first, total := list(); first != "ada" || total != 3 {
+		t.Fatalf("locked list = %s of %d, want ada of 3", first, total)
+	}
+	now = now.Add(400 * time.Millisecond) // ada's lock has ended, in the same second
+	if first, total := list(); first != "bob" || total != 3 {
+		t.Fatalf("locked list once ada's lock ended = %s of %d, want bob of 3 (the second's total)", first, total)
+	}
+	now = now.Add(600 * time.Millisecond) // the next second
+	if first, total := list(); first != "bob" || total != 2 {
+		t.Fatalf("locked list in the next second = %s of %d, want bob of 2", first, total)
+	}
+	if _, err := s.ApplyUserAction(ctx, tn.ID, store.UserAction{Kind: store.ActionLock}, ids[:1]); err != nil {
+		t.Fatal(err)
+	}
+	if first, total := list(); first != "ada" || total != 3 {
+		t.Fatalf("locked list after ada is locked again = %s of %d, want ada of 3", first, total)
+	}
+}
