@@ -540,7 +540,7 @@ func userResultsList(p UserResultsProps) templ.Component {
 }
 
 // StatusBadges shows a user's status and, while it lasts, their lock.
-func StatusBadges(u store.User, now time.Time) templ.Component {
+func StatusBadges(u *store.User, now time.Time) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
