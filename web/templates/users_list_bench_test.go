@@ -32,7 +32,7 @@ func benchUsersProps() UsersProps {
 		props = append(props, store.Property{Key: "p" + strconv.Itoa(i), DisplayName: "Property " + strconv.Itoa(i), Type: "string"})
 	}
 	p := UsersProps{Form: UserFilterForm{Properties: props}, Results: UserResultsProps{Now: now, ColumnChoices: UserColumns(props),
-		SortURLs: map[string]string{"username": "/users?sort=-username", "display_name": "/users?sort=display_name", "created": "/users?sort=created_at"},
+		SortURLs:   map[string]string{"username": "/users?sort=-username", "display_name": "/users?sort=display_name", "created": "/users?sort=created_at"},
 		ExportURLs: map[string]string{"csv": "/users/export?format=csv", "jsonl": "/users/export?format=jsonl"}, NextURL: "/users?next_token=abc"}}
 	for _, k := range DefaultUserColumns {
 		for _, c := range p.Results.ColumnChoices {
