@@ -1021,7 +1021,7 @@ func sortDirection(p UserResultsProps, col string) string {
 // usersTable is the users with the chosen columns. Its rows and cells are
 // written in place, not as components of their own: each component call
 // copies its arguments (the whole user, the whole results) to the heap,
-// which for a page's hundred cells was most of its rendering.
+// which for a page's hundred cells was most of its allocations.
 func usersTable(p UserResultsProps) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context

@@ -540,9 +540,9 @@ func userResultsList(p UserResultsProps) templ.Component {
 }
 
 // StatusBadges shows a user's status and, while it lasts, their lock.
-// The statuses there are get constant classes: templ runs a class
-// expression through its CSS class processor on every call, which was a
-// tenth of the users page's rendering.
+// Each known status has a constant class: templ runs a class expression
+// through its CSS class processor on every call, which was a tenth of the
+// users page's rendering.
 func StatusBadges(u *store.User, now time.Time) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
