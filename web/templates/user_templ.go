@@ -551,7 +551,7 @@ func userHead(p UserPageProps, outOfBand bool) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = StatusBadges(p.User, p.Now).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = StatusBadges(&p.User, p.Now).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
