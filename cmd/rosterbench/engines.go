@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver, for creating and copying databases
 
@@ -51,14 +52,13 @@ func workDatabase(ctx context.Context, o options, engine string) (dsn string, re
 	}, nil
 }
 
-// seeded returns the cached SQLite database for these parameters, seeding
+// seeded returns the cached SQLite database for these parameters, filling
 // it with the roster binary itself when missing.
 func seeded(ctx context.Context, o options) (string, error) {
 	if err := os.MkdirAll(o.cache, 0o755); err != nil {
 		return "", err
 	}
-	path := filepath.Join(o.cache, fmt.Sprintf("v%d-users-%d-units-%d-groups-%d-props-%d-seed-%d.db",
-		seedVersion, o.users, o.units, o.groups, o.props, o.seed))
+	path := sqliteCache(o)
 	if _, err := os.Stat(path); err == nil {
 		return path, nil
 	}
@@ -66,8 +66,8 @@ func seeded(ctx context.Context, o options) (string, error) {
 	for _, f := range store.SQLiteFiles(tmp) {
 		os.Remove(f)
 	}
-	fmt.Fprintf(os.Stderr, "seeding %d users into %s (kept for later runs)\n", o.users, path)
-	if err := seed(ctx, o, tmp); err != nil {
+	fmt.Fprintf(os.Stderr, "filling %s with %d users by %s (kept for later runs)\n", path, o.users, o.fill)
+	if err := build(ctx, o, tmp); err != nil {
 		return "", err
 	}
 	// Fold the WAL into the file so the cache is one file.
@@ -80,8 +80,8 @@ func seeded(ctx context.Context, o options) (string, error) {
 	return path, os.Rename(tmp, path)
 }
 
-// seed fills the database dsn with roster seed.
-func seed(ctx context.Context, o options, dsn string) error {
+// rosterSeed fills the database dsn with roster seed.
+func rosterSeed(ctx context.Context, o options, dsn string) error {
 	cmd := exec.CommandContext(ctx, o.roster, "seed", "--db", dsn, "--users", strconv.Itoa(o.users),
 		"--org-units", strconv.Itoa(o.units), "--groups", strconv.Itoa(o.groups), "--properties", strconv.Itoa(o.props),
 		"--seed", strconv.FormatUint(o.seed, 10))
@@ -92,11 +92,18 @@ func seed(ctx context.Context, o options, dsn string) error {
 	return nil
 }
 
+// sqliteCache is the path of the cached SQLite database for these
+// parameters.
+func sqliteCache(o options) string {
+	return filepath.Join(o.cache, fmt.Sprintf("v%d-%susers-%d-units-%d-groups-%d-props-%d-seed-%d.db",
+		seedVersion, fillTag(o), o.users, o.units, o.groups, o.props, o.seed))
+}
+
 // postgresCache names the seeded PostgreSQL database for these parameters:
 // it stays on the server, as SQLite's stays in the cache folder, and is
 // reused while the parameters match.
 func postgresCache(o options) string {
-	return fmt.Sprintf("rosterbench_v%d_u%d_o%d_g%d_p%d_s%d", seedVersion, o.users, o.units, o.groups, o.props, o.seed)
+	return fmt.Sprintf("rosterbench_v%d_%su%d_o%d_g%d_p%d_s%d", seedVersion, strings.ReplaceAll(fillTag(o), "-", "_"), o.users, o.units, o.groups, o.props, o.seed)
 }
 
 // postgresWork seeds the cached database on the server o.postgres when it
@@ -119,11 +126,11 @@ func postgresWork(ctx context.Context, o options) (string, func(), error) {
 		// Seeded under another name and renamed once complete, so an
 		// interrupted run leaves nothing that looks reusable.
 		tmp := cache + "_building"
-		fmt.Fprintf(os.Stderr, "seeding %d users into PostgreSQL database %s (kept on the server for later runs)\n", o.users, cache)
+		fmt.Fprintf(os.Stderr, "filling PostgreSQL database %s with %d users by %s (kept on the server for later runs)\n", cache, o.users, o.fill)
 		if err := pgExec(ctx, admin, `DROP DATABASE IF EXISTS `+tmp+` WITH (FORCE)`, `CREATE DATABASE `+tmp); err != nil {
 			return "", nil, err
 		}
-		if err := seed(ctx, o, database(o.postgres, tmp)); err != nil {
+		if err := build(ctx, o, database(o.postgres, tmp)); err != nil {
 			return "", nil, err
 		}
 		if err := pgExec(ctx, admin, `ALTER DATABASE `+tmp+` RENAME TO `+cache); err != nil {

@@ -38,6 +38,7 @@ type options struct {
 	groups   int
 	props    int // custom properties
 	seed     uint64
+	fill     string // fillSeed or fillAPI
 	cache    string
 	duration time.Duration
 	conns    int
@@ -55,6 +56,7 @@ func main() {
 	flag.IntVar(&o.groups, "groups", 1_000, "groups in the benchmark tenant")
 	flag.IntVar(&o.props, "properties", 20, "custom properties in the benchmark tenant")
 	flag.Uint64Var(&o.seed, "seed", 1, "seed of the generated users")
+	flag.StringVar(&o.fill, "fill", fillSeed, "how the directory is built: seed (roster seed, in bulk) or api (its users created through POST /api/v1/users/batch, 500 a request on --conns connections), cached apart")
 	flag.StringVar(&o.cache, "cache", ".cache/bench", "folder for seeded SQLite databases and profiles, reused while their parameters match")
 	flag.DurationVar(&o.duration, "duration", 10*time.Second, "how long each scenario runs")
 	flag.IntVar(&o.conns, "conns", 8, "concurrent connections")
@@ -75,6 +77,10 @@ func main() {
 		o.engines = []string{sqlite, postgres}
 	default:
 		fmt.Fprintf(os.Stderr, "rosterbench: --engine is sqlite, postgres or both, not %q\n", *engine)
+		os.Exit(2)
+	}
+	if o.fill != fillSeed && o.fill != fillAPI {
+		fmt.Fprintf(os.Stderr, "rosterbench: --fill is seed or api, not %q\n", o.fill)
 		os.Exit(2)
 	}
 	o.out = os.Stdout
@@ -129,6 +135,9 @@ func (b *bench) close() {
 }
 
 func run(ctx context.Context, o options) error {
+	if o.fill == "" {
+		o.fill = fillSeed
+	}
 	var benches []*bench
 	defer func() {
 		for _, b := range benches {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -137,6 +138,25 @@ func TestReportSplit(t *testing.T) {
 	} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("report of both engines lacks %q:\n%s", want, out.String())
+		}
+	}
+}
+
+// A directory filled through the API is cached apart from the seeded one,
+// which keeps the name it had before --fill.
+func TestFillNamesItsCache(t *testing.T) {
+	o := options{users: 1000, units: 10, groups: 2, props: 3, seed: 1, cache: "c", fill: fillSeed}
+	api := o
+	api.fill = fillAPI
+	for _, tt := range []struct{ seeded, filled, want string }{
+		{sqliteCache(o), sqliteCache(api), filepath.Join("c", fmt.Sprintf("v%d-users-1000-units-10-groups-2-props-3-seed-1.db", seedVersion))},
+		{postgresCache(o), postgresCache(api), fmt.Sprintf("rosterbench_v%d_u1000_o10_g2_p3_s1", seedVersion)},
+	} {
+		if tt.seeded != tt.want {
+			t.Errorf("seeded cache = %q, want %q", tt.seeded, tt.want)
+		}
+		if tt.filled == tt.seeded || !strings.Contains(tt.filled, "api") {
+			t.Errorf("cache filled through the API = %q, want a name of its own (seeded: %q)", tt.filled, tt.seeded)
 		}
 	}
 }

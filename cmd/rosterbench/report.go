@@ -22,7 +22,11 @@ func report(o options, benches []*bench) {
 	} else {
 		reportBoth(w, benches[0], benches[1])
 	}
-	fmt.Fprintf(w, "\n%d users, %d org units, %d groups, %d properties; %d connections, %s per scenario.", o.users, o.units, o.groups,
+	how := ""
+	if o.fill == fillAPI {
+		how = " (one seeded with the structure, the others created through the API, 500 a request)"
+	}
+	fmt.Fprintf(w, "\n%d users%s, %d org units, %d groups, %d properties; %d connections, %s per scenario.", o.users, how, o.units, o.groups,
 		o.props, o.conns, o.duration)
 	for _, b := range benches {
 		fmt.Fprintf(w, " %s: server RSS %.0f MiB idle, %.0f MiB peak.", engineNames[b.engine], b.idle, b.peak)

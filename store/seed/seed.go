@@ -68,8 +68,8 @@ func Users(ctx context.Context, s *store.Store, tenant int64, o Options) error {
 		for i := range o.Users {
 			k := base + i
 			first, last := firstNames[rng.IntN(len(firstNames))], lastNames[rng.IntN(len(lastNames))]
-			username := first + "." + last + strconv.Itoa(k)
-			u := store.BulkUser{Username: username, DisplayName: capitalize(first) + " " + capitalize(last),
+			username, displayName := names(first, last, k)
+			u := store.BulkUser{Username: username, DisplayName: displayName,
 				Status: store.StatusEnabled, SourceType: "built_in", Language: "en"}
 			switch r := rng.IntN(100); {
 			case r < 2:
@@ -107,6 +107,30 @@ func Users(ctx context.Context, s *store.Store, tenant int64, o Options) error {
 		}
 		return properties(l, ids, o.Properties, rng)
 	})
+}
+
+// Identity is a generated user's username, display name and email.
+type Identity struct {
+	Username, DisplayName, Email string
+}
+
+// Identities returns a generator of users named as Users names them, from
+// the same lists with the same odds (not the same users: Users draws
+// statuses and sources in between), for directories filled otherwise
+// than by Users, such as through the API. Its k is the user's number,
+// which makes the username unique.
+func Identities(seed uint64) func(k int) Identity {
+	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	return func(k int) Identity {
+		first, last := firstNames[rng.IntN(len(firstNames))], lastNames[rng.IntN(len(lastNames))]
+		username, displayName := names(first, last, k)
+		return Identity{Username: username, DisplayName: displayName, Email: username + "@" + domains[rng.IntN(len(domains))]}
+	}
+}
+
+// names are the username and display name of the k-th user, first last.
+func names(first, last string, k int) (username, displayName string) {
+	return first + "." + last + strconv.Itoa(k), capitalize(first) + " " + capitalize(last)
 }
 
 func capitalize(s string) string {

@@ -91,3 +91,21 @@ func directory(t *testing.T, o seed.Options, n uint64) string {
 	}
 	return out.String()
 }
+
+// Identities names users as Users does (first.lastN, "First Last",
+// first.lastN@domain), the same for the same seed.
+func TestIdentities(t *testing.T) {
+	t.Parallel()
+	a, b := seed.Identities(1), seed.Identities(1)
+	for k := range 50 {
+		x, y := a(k), b(k)
+		if x != y {
+			t.Fatalf("Identities(1)(%d) = %+v, then %+v", k, x, y)
+		}
+		first, rest, _ := strings.Cut(x.Username, ".")
+		if !strings.HasSuffix(x.Username, fmt.Sprint(k)) || !strings.HasPrefix(x.Email, x.Username+"@") ||
+			!strings.HasPrefix(strings.ToLower(x.DisplayName), first+" ") || rest == "" {
+			t.Errorf("Identities(1)(%d) = %+v, want first.last%d, First Last and first.last%d@domain", k, x, k, k)
+		}
+	}
+}
