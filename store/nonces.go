@@ -6,7 +6,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"log/slog"
 	"strings"
 	"sync"
 	"time"
@@ -123,18 +122,7 @@ func (s *Store) writeNonces() {
 // syncs the file, and the requests waiting on the writer stalled for as
 // long (a p99 of 18 ms where 12 ms without). This one runs beside it.
 func (s *Store) checkpointNonces() {
-	tick := time.NewTicker(time.Second)
-	defer tick.Stop()
-	for {
-		select {
-		case <-tick.C:
-			if _, err := s.nonces.Exec(`PRAGMA wal_checkpoint(PASSIVE)`); err != nil {
-				slog.Warn("store: checkpoint of the nonces file", "err", err)
-			}
-		case <-s.nonceQueue.quit:
-			return
-		}
-	}
+	checkpointEverySecond(s.nonces, "nonces file", s.nonceQueue.quit)
 }
 
 // insertNonces writes a batch of nonces, pruning lapsed ones now and then;

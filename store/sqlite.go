@@ -76,15 +76,22 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 // beside the writer; the log grows by at most about a second of writes.
 func (s *Store) checkpointSQLite() {
 	defer close(s.ckptDone)
+	checkpointEverySecond(s.ckpt, "database file", s.ckptQuit)
+}
+
+// checkpointEverySecond copies db's write-ahead log into its file every
+// second (as much as readers allow: PASSIVE) until quit closes; what names
+// the file in a failure's log line.
+func checkpointEverySecond(db *sql.DB, what string, quit <-chan struct{}) {
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	for {
 		select {
 		case <-tick.C:
-			if _, err := s.ckpt.Exec(`PRAGMA wal_checkpoint(PASSIVE)`); err != nil {
-				slog.Warn("store: checkpoint of the database file", "err", err)
+			if _, err := db.Exec(`PRAGMA wal_checkpoint(PASSIVE)`); err != nil {
+				slog.Warn("store: checkpoint of the "+what, "err", err)
 			}
-		case <-s.ckptQuit:
+		case <-quit:
 			return
 		}
 	}
