@@ -117,6 +117,9 @@ func (s *Store) StaleMemberNames(ctx context.Context) (int, error) {
 	return n, err
 }
 
+// SetSearchMerge turns the keyword index's background merge on or off.
+func (s *Store) SetSearchMerge(on bool) { s.searchMergeOff.Store(!on) }
+
 // SearchSegments counts the segments of the keyword index (segment 0 holds
 // FTS5's own records).
 func (s *Store) SearchSegments(ctx context.Context) (int, error) {

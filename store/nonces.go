@@ -122,7 +122,7 @@ func (s *Store) writeNonces() {
 // syncs the file, and the requests waiting on the writer stalled for as
 // long (a p99 of 18 ms where 12 ms without). This one runs beside it.
 func (s *Store) checkpointNonces() {
-	checkpointEverySecond(s.nonces, "nonces file", s.nonceQueue.quit)
+	checkpointEverySecond(s.nonces, "nonces file", s.nonceQueue.quit, nil)
 }
 
 // insertNonces writes a batch of nonces, pruning lapsed ones now and then;

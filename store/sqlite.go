@@ -74,15 +74,17 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 // file) was about a quarter of a bulk move's time and a sixth of a lock's,
 // spent while every other write waited. Here it runs on the other core,
 // beside the writer; the log grows by at most about a second of writes.
+// The same loop merges the keyword index while the store is idle.
 func (s *Store) checkpointSQLite() {
 	defer close(s.ckptDone)
-	checkpointEverySecond(s.ckpt, "database file", s.ckptQuit)
+	seen, merged := s.commits.Load(), false
+	checkpointEverySecond(s.ckpt, "database file", s.ckptQuit, func() { s.mergeSearchWhenIdle(&seen, &merged) })
 }
 
 // checkpointEverySecond copies db's write-ahead log into its file every
-// second (as much as readers allow: PASSIVE) until quit closes; what names
-// the file in a failure's log line.
-func checkpointEverySecond(db *sql.DB, what string, quit <-chan struct{}) {
+// second (as much as readers allow: PASSIVE) until quit closes, then calls
+// also when not nil; what names the file in a failure's log line.
+func checkpointEverySecond(db *sql.DB, what string, quit <-chan struct{}, also func()) {
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	for {
@@ -90,6 +92,9 @@ func checkpointEverySecond(db *sql.DB, what string, quit <-chan struct{}) {
 		case <-tick.C:
 			if _, err := db.Exec(`PRAGMA wal_checkpoint(PASSIVE)`); err != nil {
 				slog.Warn("store: checkpoint of the "+what, "err", err)
+			}
+			if also != nil {
+				also()
 			}
 		case <-quit:
 			return

@@ -59,6 +59,9 @@ type Store struct {
 	ckpt               *sql.DB
 	ckptQuit, ckptDone chan struct{}
 	ckptStop           sync.Once
+	// searchMergeOff stops the keyword index's background merge (tests
+	// that count its segments).
+	searchMergeOff atomic.Bool
 	// noncesRemembered counts the nonces remembered, which prune lapsed
 	// nonces now and then.
 	noncesRemembered atomic.Uint64

@@ -248,6 +248,7 @@ func TestKeywordIndexMaintenanceUsesRanges(t *testing.T) {
 func TestOptimizeSearch(t *testing.T) {
 	t.Parallel()
 	s := newSQLiteStore(t)
+	s.SetSearchMerge(false) // it would merge them too, while idle
 	tn, _ := mustTenant(t, s, "acme")
 	for b := range 4 {
 		var batch []store.NewUser
@@ -267,6 +268,50 @@ func TestOptimizeSearch(t *testing.T) {
 	}
 	if n, err := s.SearchSegments(t.Context()); n != 1 || err != nil {
 		t.Errorf("%d segments after, %v", n, err)
+	}
+	if after := usernames(t, s, tn.ID, store.UserFilter{Query: "ch2-user1"}); !slices.Equal(after, before) || len(after) != 11 {
+		t.Errorf("after: %v, before: %v", after, before)
+	}
+	if err := s.CheckSearchIndex(t.Context()); err != nil {
+		t.Error(err)
+	}
+}
+
+// Users created in many batches leave the keyword index in many segments;
+// once no write has come for a second the store merges them into one, a
+// few steps a second, and searches answer as before.
+func TestKeywordIndexIsMergedWhileIdle(t *testing.T) {
+	t.Parallel()
+	s := newSQLiteStore(t)
+	s.SetSearchMerge(false)
+	tn, _ := mustTenant(t, s, "acme")
+	for b := range 6 {
+		var batch []store.NewUser
+		for i := range 50 {
+			batch = append(batch, store.NewUser{Username: fmt.Sprintf("batch%d-user%d", b, i), Email: fmt.Sprintf("u%d.%d@example.org", b, i)})
+		}
+		if _, err := s.CreateUsers(t.Context(), tn.ID, batch); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, _ := s.SearchSegments(t.Context()); n < 2 {
+		t.Fatalf("%d segments before: the test needs several", n)
+	}
+	before := usernames(t, s, tn.ID, store.UserFilter{Query: "ch2-user1"})
+	s.SetSearchMerge(true)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		n, err := s.SearchSegments(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d segments 30 s after the last write, want 1", n)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 	if after := usernames(t, s, tn.ID, store.UserFilter{Query: "ch2-user1"}); !slices.Equal(after, before) || len(after) != 11 {
 		t.Errorf("after: %v, before: %v", after, before)
