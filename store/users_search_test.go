@@ -250,15 +250,7 @@ func TestOptimizeSearch(t *testing.T) {
 	s := newSQLiteStore(t)
 	s.SetSearchMerge(false) // it would merge them too, while idle
 	tn, _ := mustTenant(t, s, "acme")
-	for b := range 4 {
-		var batch []store.NewUser
-		for i := range 50 {
-			batch = append(batch, store.NewUser{Username: fmt.Sprintf("batch%d-user%d", b, i), Email: fmt.Sprintf("u%d.%d@example.org", b, i)})
-		}
-		if _, err := s.CreateUsers(t.Context(), tn.ID, batch); err != nil {
-			t.Fatal(err)
-		}
-	}
+	mustSearchSegments(t, s, tn.ID, 4)
 	if n, _ := s.SearchSegments(t.Context()); n < 2 {
 		t.Fatalf("%d segments before: the test needs several", n)
 	}
@@ -285,15 +277,7 @@ func TestKeywordIndexIsMergedWhileIdle(t *testing.T) {
 	s := newSQLiteStore(t)
 	s.SetSearchMerge(false)
 	tn, _ := mustTenant(t, s, "acme")
-	for b := range 6 {
-		var batch []store.NewUser
-		for i := range 50 {
-			batch = append(batch, store.NewUser{Username: fmt.Sprintf("batch%d-user%d", b, i), Email: fmt.Sprintf("u%d.%d@example.org", b, i)})
-		}
-		if _, err := s.CreateUsers(t.Context(), tn.ID, batch); err != nil {
-			t.Fatal(err)
-		}
-	}
+	mustSearchSegments(t, s, tn.ID, 6)
 	if n, _ := s.SearchSegments(t.Context()); n < 2 {
 		t.Fatalf("%d segments before: the test needs several", n)
 	}
@@ -318,5 +302,20 @@ func TestKeywordIndexIsMergedWhileIdle(t *testing.T) {
 	}
 	if err := s.CheckSearchIndex(t.Context()); err != nil {
 		t.Error(err)
+	}
+}
+
+// mustSearchSegments creates batches batches of 50 users, each a
+// transaction of its own and so a segment of the keyword index of its own.
+func mustSearchSegments(t *testing.T, s *store.Store, tenant int64, batches int) {
+	t.Helper()
+	for b := range batches {
+		var batch []store.NewUser
+		for i := range 50 {
+			batch = append(batch, store.NewUser{Username: fmt.Sprintf("batch%d-user%d", b, i), Email: fmt.Sprintf("u%d.%d@example.org", b, i)})
+		}
+		if _, err := s.CreateUsers(t.Context(), tenant, batch); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
