@@ -120,6 +120,16 @@ func (s *Store) StaleMemberNames(ctx context.Context) (int, error) {
 // SetSearchMerge turns the keyword index's background merge on or off.
 func (s *Store) SetSearchMerge(on bool) { s.searchMergeOff.Store(!on) }
 
+// MergeSearchWhenIdle runs the background merge's call twice with state of
+// its own: the first call sees the commits so far, the second merges if no
+// write came in between.
+func (s *Store) MergeSearchWhenIdle() {
+	var seen uint64
+	var merged bool
+	s.mergeSearchWhenIdle(&seen, &merged)
+	s.mergeSearchWhenIdle(&seen, &merged)
+}
+
 // SearchSegments counts the segments of the keyword index (segment 0 holds
 // FTS5's own records).
 func (s *Store) SearchSegments(ctx context.Context) (int, error) {

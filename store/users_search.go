@@ -106,7 +106,14 @@ func (s *Store) mergeSearchWhenIdle(seen *uint64, merged *bool) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	for range searchMergeSteps {
+		// A write transaction still running (a bulk load's can run for
+		// minutes) is not idleness: waiting for it would hold up the
+		// checkpoints this loop also takes, and time out.
+		if !s.writeMu.TryLock() {
+			return
+		}
 		more, err := s.mergeSearchStep(ctx)
+		s.writeMu.Unlock()
 		if err != nil {
 			slog.Warn("store: background merge of the keyword index", "err", err)
 			return

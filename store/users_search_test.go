@@ -305,6 +305,45 @@ func TestKeywordIndexIsMergedWhileIdle(t *testing.T) {
 	}
 }
 
+// A write transaction still running (a bulk load's runs for minutes) is not
+// idleness: the background merge leaves the index alone at once instead of
+// waiting for the write connection, which held up the checkpoints taken in
+// the same loop and ended in a timeout.
+func TestKeywordIndexMergeWaitsForNoWrite(t *testing.T) {
+	t.Parallel()
+	s := newSQLiteStore(t)
+	s.SetSearchMerge(false)
+	tn, _ := mustTenant(t, s, "acme")
+	mustSearchSegments(t, s, tn.ID, 4)
+	before, _ := s.SearchSegments(t.Context())
+	started, release, loaded := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+	go func() {
+		loaded <- s.BulkLoad(t.Context(), tn.ID, func(*store.Loader) error {
+			close(started)
+			<-release
+			return nil
+		})
+	}()
+	<-started
+	s.SetSearchMerge(true)
+	start := time.Now()
+	s.MergeSearchWhenIdle()
+	if took := time.Since(start); took > time.Second {
+		t.Errorf("the merge took %v while a write ran; want it to return at once", took)
+	}
+	close(release)
+	if err := <-loaded; err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := s.SearchSegments(t.Context()); before < 2 || n < 1 {
+		t.Errorf("%d segments before, %d after", before, n)
+	}
+	s.MergeSearchWhenIdle()
+	if n, err := s.SearchSegments(t.Context()); n >= before || err != nil {
+		t.Errorf("%d segments once idle (%d before), %v: want fewer", n, before, err)
+	}
+}
+
 // mustSearchSegments creates batches batches of 50 users, each a
 // transaction of its own and so a segment of the keyword index of its own.
 func mustSearchSegments(t *testing.T, s *store.Store, tenant int64, batches int) {
