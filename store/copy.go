@@ -30,7 +30,7 @@ var copyTables = []string{
 	"properties", "property_options", "user_property_values",
 	"resource_groups", "resource_group_resources", "resource_group_users", "resource_group_groups",
 	"user_tokens", "password_history", "outbox", "audit_events", "admin_preferences",
-	"jobs", "job_users", "imports", "import_parts", "import_rows", "import_seen", "import_created",
+	"jobs", "job_users", "imports", "import_parts", "import_rows", "import_seen", "import_created", "import_chunks",
 	// Failed sign-ins still counting against their limits: copied, so a
 	// move to PostgreSQL does not give a guesser a fresh start.
 	"attempts",

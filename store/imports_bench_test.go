@@ -62,7 +62,7 @@ func BenchmarkImportChunk(b *testing.B) {
 		recs := chunk(n)
 		b.StartTimer()
 		before := cpuTime(b)
-		c, err := s.ApplyImportRows(ctx, imp, 0, recs, recs[len(recs)-1].Row)
+		c, err := s.ApplyImportRows(ctx, imp, 0, recs, false)
 		if err != nil || c.Created != len(recs) {
 			b.Fatalf("ApplyImportRows = %+v, %v; want %d created", c, err, len(recs))
 		}

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -70,8 +71,19 @@ func (im *importer) createUnits(ctx context.Context, path []string) (int64, erro
 			parent = id
 			continue
 		}
-		now := s.nowMillis()
+		// Planned as missing; a chunk applied beside this one may have
+		// created it since, and committed before the tree's lock was ours.
 		var id int64
+		err := im.tx.QueryRowContext(ctx, `SELECT id FROM org_units WHERE tenant_id = ? AND parent_id = ? AND name = ?`,
+			t, parent, name).Scan(&id)
+		switch {
+		case err == nil:
+			im.units[key], parent = id, id
+			continue
+		case !errors.Is(err, sql.ErrNoRows):
+			return 0, fmt.Errorf("store: import org unit: %w", err)
+		}
+		now := s.nowMillis()
 		if err := im.tx.QueryRowContext(ctx, sqlInsertOrgUnit, t, parent, name, "", now, now).Scan(&id); err != nil {
 			return 0, fmt.Errorf("store: import org unit: %w", err)
 		}
@@ -124,9 +136,9 @@ func (im *importer) update(ctx context.Context, p *rowPlan) error {
 
 // record counts a chunk's rows into its import, keeps its errors (and, in
 // a dry run, what each row would do), the users it creates (see
-// earlierCreates), the users a sync import's file holds, and moves
-// rows_done to through.
-func (im *importer) record(ctx context.Context, plans []rowPlan, through int, c *ImportCounts) error {
+// earlierCreates), the users a sync import's file holds, and records the
+// chunk's rows as applied.
+func (im *importer) record(ctx context.Context, plans []rowPlan, applied RowRange, c *ImportCounts) error {
 	var rows, seen, created []any
 	for i := range plans {
 		p := &plans[i]
@@ -174,9 +186,13 @@ func (im *importer) record(ctx context.Context, plans []rowPlan, through int, c 
 			return err
 		}
 	}
-	_, err := im.tx.ExecContext(ctx, `UPDATE imports SET rows_done = ?, created = created + ?, updated = updated + ?,
+	if _, err := im.tx.ExecContext(ctx, `INSERT INTO import_chunks (import_id, first_row, last_row) VALUES (?, ?, ?)`,
+		im.imp.ID, applied.First, applied.Last); err != nil {
+		return fmt.Errorf("store: import progress: %w", err)
+	}
+	_, err := im.tx.ExecContext(ctx, `UPDATE imports SET rows_done = rows_done + ?, created = created + ?, updated = updated + ?,
 		unchanged = unchanged + ?, failed = failed + ?, updated_at = ? WHERE id = ?`,
-		through, c.Created, c.Updated, c.Unchanged, c.Failed, im.s.nowMillis(), im.imp.ID)
+		applied.Last-applied.First+1, c.Created, c.Updated, c.Unchanged, c.Failed, im.s.nowMillis(), im.imp.ID)
 	if err != nil {
 		return fmt.Errorf("store: import progress: %w", err)
 	}

@@ -149,7 +149,7 @@ func watchImport(ctx context.Context, st *store.Store, imp store.Import, out io.
 		if msg == "" {
 			msg = j.Status
 		}
-		return fmt.Errorf("the import stopped: %s (roster import --resume %s goes on from row %d)", msg, imp.PublicID(), imp.RowsDone+1)
+		return fmt.Errorf("the import stopped: %s, %d of %d rows applied (roster import --resume %s applies the rest)", msg, imp.RowsDone, imp.TotalRows, imp.PublicID())
 	}
 	return nil
 }

@@ -53,12 +53,12 @@ type ImportParams struct {
 	ImportID int64 `json:"import_id"`
 }
 
-// runImport reads an import's file from the database and applies its rows
-// a chunk at a time from the first one not applied yet, then, for a sync
-// import, disables the users of its source the file lacks. Each chunk is
-// recorded with the rows it applied, and counted into the job, in its own
-// transaction, so the job may stop (or its process die) between any two
-// and be resumed.
+// runImport reads an import's file from the database and applies the
+// rows no chunk has applied yet, a chunk at a time (on PostgreSQL, chunks
+// of new users side by side), then, for a sync import, disables the users
+// of its source the file lacks. Each chunk is recorded with the rows it
+// applied, and counted into the job, in its own transaction, so the job
+// may stop (or its process die) between any two and be resumed.
 func runImport(ctx context.Context, st *store.Store, j store.Job, p *Progress) error {
 	var params ImportParams
 	if err := json.Unmarshal(j.Params, &params); err != nil {
@@ -68,14 +68,17 @@ func runImport(ctx context.Context, st *store.Store, j store.Job, p *Progress) e
 	if err != nil {
 		return err
 	}
+	applied, err := st.AppliedImportRows(ctx, imp.ID)
+	if err != nil {
+		return err
+	}
 	r, err := userfile.NewReader(st.OpenImportFile(ctx, imp.ID))
 	if err != nil {
 		return store.FieldErrors{"file": err.Error()}
 	}
-	// The file is read and parsed a chunk ahead, beside the chunk being
+	// The file is read and parsed a chunk ahead, beside the chunks being
 	// written: on PostgreSQL the writing is the server's, on SQLite a
 	// read connection serves the file, so each takes a core of its own.
-	// Chunks are still applied one after another, in the file's order.
 	chunks := make(chan []store.ImportRecord, 1)
 	stop := make(chan struct{})
 	read := make(chan error, 1)
@@ -83,20 +86,18 @@ func runImport(ctx context.Context, st *store.Store, j store.Job, p *Progress) e
 	if size == 0 {
 		size = st.ImportChunk()
 	}
-	go func() { read <- readChunks(r, imp, size, chunks, stop) }()
+	go func() { read <- readChunks(r, imp, applied, size, chunks, stop) }()
 	defer func() {
 		close(stop)
 		for range chunks { // the reader closes it as it returns
 		}
 	}()
-	for chunk := range chunks {
-		c, err := st.ApplyImportRows(ctx, imp, j.ID, chunk, chunk[len(chunk)-1].Row)
-		if err != nil {
-			return err
-		}
-		if err := p.Recorded(c.Cancel); err != nil {
-			return err
-		}
+	side := st.ImportSideBySide()
+	if imp.DryRun {
+		side = 1 // a dry run records every row, in the file's order
+	}
+	if err := applyChunks(ctx, st, imp, j.ID, chunks, side, p); err != nil {
+		return err
 	}
 	if err := <-read; err != nil {
 		return err
@@ -109,49 +110,6 @@ func runImport(ctx context.Context, st *store.Store, j store.Job, p *Progress) e
 		if err := p.Add(ctx, 0, nil); err != nil {
 			return err
 		}
-	}
-	return nil
-}
-
-// readChunks sends the rows of r after those imp has applied to chunks,
-// size at a time, until the file ends or stop is closed, then closes
-// chunks.
-func readChunks(r *userfile.Reader, imp store.Import, size int, chunks chan<- []store.ImportRecord, stop <-chan struct{}) error {
-	defer close(chunks)
-	chunk := make([]store.ImportRecord, 0, size)
-	send := func() bool {
-		select {
-		case <-stop: // not sent, though the drain would take it
-			return false
-		default:
-		}
-		select {
-		case chunks <- chunk:
-			chunk = make([]store.ImportRecord, 0, size)
-			return true
-		case <-stop:
-			return false
-		}
-	}
-	for {
-		rec, err := r.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		var re userfile.RowErrors
-		if err != nil && !errors.As(err, &re) {
-			return fmt.Errorf("jobs: reading the file of %s: %w", imp.PublicID(), err)
-		}
-		if rec.Row <= imp.RowsDone {
-			continue
-		}
-		chunk = append(chunk, store.ImportRecord{Row: rec.Row, Record: rec, Errs: re})
-		if len(chunk) == size && !send() {
-			return nil
-		}
-	}
-	if len(chunk) > 0 {
-		send()
 	}
 	return nil
 }

@@ -277,7 +277,7 @@ func TestImportResumedAppliesEachRowOnce(t *testing.T) {
 	// again, as when the process died before it learnt of the commit.
 	rec := store.ImportRecord{Row: 2}
 	rec.Record.User.Username = "user-1"
-	if c, err := st.ApplyImportRows(t.Context(), imp, imp.JobID, []store.ImportRecord{rec}, 2); err != nil || c.Created+c.Updated+c.Unchanged+c.Failed != 0 {
+	if c, err := st.ApplyImportRows(t.Context(), imp, imp.JobID, []store.ImportRecord{rec}, false); err != nil || c.Created+c.Updated+c.Unchanged+c.Failed != 0 {
 		t.Errorf("chunk applied again: %+v, %v", c, err)
 	}
 	if again, err := st.GetJob(t.Context(), tn.ID, imp.JobID); err != nil || again.Done != 2 {
@@ -288,7 +288,7 @@ func TestImportResumedAppliesEachRowOnce(t *testing.T) {
 	// the job's progress or not at all.
 	rec = store.ImportRecord{Row: 3}
 	rec.Record.User.Username = "user-2"
-	if _, err := st.ApplyImportRows(t.Context(), imp, imp.JobID, []store.ImportRecord{rec}, 3); !errors.Is(err, store.ErrNotFound) {
+	if _, err := st.ApplyImportRows(t.Context(), imp, imp.JobID, []store.ImportRecord{rec}, false); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("chunk of a job not running = %v, want ErrNotFound", err)
 	}
 	if imp = mustImport(t, st, imp); imp.RowsDone != 2 || imp.Created != 2 {
