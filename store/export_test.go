@@ -185,3 +185,15 @@ func (s *Store) ReadCacheSizes(ctx context.Context) ([]int, error) {
 	}
 	return sizes, nil
 }
+
+// ImportCreatedNames returns the keys an import recorded in import_created.
+func (s *Store) ImportCreatedNames(ctx context.Context, id int64) ([]string, error) {
+	rows, err := s.rd.QueryContext(ctx, `SELECT name FROM import_created WHERE import_id = ? ORDER BY name`, id)
+	if err != nil {
+		return nil, err
+	}
+	return collect(rows, func(sc rowScanner) (string, error) {
+		var n string
+		return n, sc.Scan(&n)
+	})
+}

@@ -63,6 +63,9 @@ type Import struct {
 	Failed    int
 	CreatedAt time.Time
 	UpdatedAt time.Time
+	// Repeated is what the file repeats, which ApplyImportRows reads when
+	// set (the runner loads it once: ImportRepeatedKeys); nil is unknown.
+	Repeated *RepeatedKeys
 }
 
 // PublicID is the import's id in URLs.
@@ -75,6 +78,9 @@ type ImportFile struct {
 	Format string
 	Rows   int
 	Body   io.Reader
+	// Repeated is what the file repeats (see RepeatFinder); nil is
+	// unknown.
+	Repeated *RepeatedKeys
 }
 
 // ImportRow actions: what a row did (or, in a dry run, would do).
@@ -167,7 +173,11 @@ func (s *Store) CreateImport(ctx context.Context, tenant int64, o ImportOptions,
 				return fmt.Errorf("store: import file: %w", err)
 			}
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE imports SET file_size = ? WHERE id = ?`, size, id); err != nil {
+		repeated, err := f.Repeated.bytes()
+		if err != nil {
+			return fmt.Errorf("store: import file: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE imports SET file_size = ?, repeated_keys = ? WHERE id = ?`, size, repeated, id); err != nil {
 			return fmt.Errorf("store: import file: %w", err)
 		}
 		imp, err = s.queueImport(ctx, tx, tenant, id, "import.create")
@@ -263,7 +273,8 @@ func (s *Store) ApplyImport(ctx context.Context, tenant, id int64) (Import, erro
 			SELECT ?, seq, data FROM import_parts WHERE import_id = ?`, nid, id); err != nil {
 			return fmt.Errorf("store: apply import: %w", err)
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE imports SET file_size = ? WHERE id = ?`, dry.FileSize, nid); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE imports SET file_size = ?,
+			repeated_keys = (SELECT repeated_keys FROM imports WHERE id = ?) WHERE id = ?`, dry.FileSize, id, nid); err != nil {
 			return fmt.Errorf("store: apply import: %w", err)
 		}
 		imp, err = s.queueImport(ctx, tx, tenant, nid, "import.create")

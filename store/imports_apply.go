@@ -214,7 +214,7 @@ func (im *importer) plan(ctx context.Context, recs []ImportRecord) ([]rowPlan, e
 	for _, p := range defs {
 		im.props[p.Key] = p
 	}
-	var names, exts, groupNames []string
+	var names, exts, groupNames, keys []string
 	for _, r := range recs {
 		if r.Errs != nil && r.Record.User.Username == "" {
 			continue
@@ -225,8 +225,9 @@ func (im *importer) plan(ctx context.Context, recs []ImportRecord) ([]rowPlan, e
 			exts = append(exts, strings.TrimSpace(u.ExternalID))
 		}
 		groupNames = append(groupNames, u.Groups...)
+		keys = append(keys, ImportKeys(r.Record)...)
 	}
-	earlier, err := im.earlierCreates(ctx, names, exts)
+	earlier, err := im.earlierCreates(ctx, keys)
 	if err != nil {
 		return nil, err
 	}

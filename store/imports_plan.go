@@ -319,23 +319,19 @@ func (p *rowPlan) failErr(err error) {
 // user (in a dry run, would), by the user's import_created name.
 type createdBefore map[string]int
 
-// createdName is a new user's username (u, lower case) or external id (e)
-// as import_created holds it.
-func createdName(kind, v string) string { return kind + ":" + v }
-
 // earlierCreates finds the rows of the import's earlier chunks that create
-// a user with one of names or external ids exts. Chunks are applied one
-// after another, so a row naming a user an earlier chunk created would
+// a user with one of keys (ImportKeys) that the file may repeat. Chunks
+// are applied one after another (or side by side only when they name no
+// user in common), so a row naming a user an earlier chunk created would
 // otherwise update it in a real run, and create it again in a dry run,
 // which creates nothing.
-func (im *importer) earlierCreates(ctx context.Context, names, exts []string) (createdBefore, error) {
+func (im *importer) earlierCreates(ctx context.Context, all []string) (createdBefore, error) {
 	c := createdBefore{}
 	var keys []string
-	for _, n := range names {
-		keys = append(keys, createdName("u", strings.ToLower(strings.TrimSpace(n))))
-	}
-	for _, e := range exts {
-		keys = append(keys, createdName("e", e))
+	for _, k := range all {
+		if im.imp.Repeated.Maybe(k) {
+			keys = append(keys, k)
+		}
 	}
 	if len(keys) == 0 {
 		return c, nil

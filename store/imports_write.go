@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-
-	"roster/store/userfile"
 )
 
 // write applies a planned chunk: the org units its valid rows need, then
@@ -163,9 +161,10 @@ func (im *importer) record(ctx context.Context, plans []rowPlan, applied RowRang
 			rows = append(rows, im.imp.ID, p.rec.Row, name, p.action, "", "")
 		}
 		if p.action == ImportCreate {
-			created = append(created, im.imp.ID, createdName("u", name), p.rec.Row)
-			if ext := strings.TrimSpace(p.rec.Record.User.ExternalID); ext != "" && p.rec.Record.Has(userfile.ColExternalID) {
-				created = append(created, im.imp.ID, createdName("e", ext), p.rec.Row)
+			for _, k := range ImportKeys(p.rec.Record) {
+				if im.imp.Repeated.Maybe(k) {
+					created = append(created, im.imp.ID, k, p.rec.Row)
+				}
 			}
 		}
 		switch {

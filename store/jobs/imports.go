@@ -24,10 +24,18 @@ func CreateImport(ctx context.Context, st *store.Store, tenant int64, o store.Im
 	if fe := store.CheckImportOptions(o); len(fe) > 0 {
 		return store.Import{}, fe
 	}
+	size, err := f.Seek(0, io.SeekEnd)
+	if err == nil {
+		_, err = f.Seek(0, io.SeekStart)
+	}
+	if err != nil {
+		return store.Import{}, fmt.Errorf("jobs: import file: %w", err)
+	}
 	r, err := userfile.NewReader(f)
 	if err != nil {
 		return store.Import{}, store.FieldErrors{"file": err.Error()}
 	}
+	repeats := store.NewRepeatFinder(size)
 	rows := 0
 	for {
 		rec, err := r.Next()
@@ -38,6 +46,7 @@ func CreateImport(ctx context.Context, st *store.Store, tenant int64, o store.Im
 			return store.Import{}, store.FieldErrors{"file": "The file cannot be read: " + err.Error()}
 		}
 		rows = rec.Row
+		repeats.Add(rec)
 	}
 	if rows == 0 {
 		return store.Import{}, store.FieldErrors{"file": "The file holds no users."}
@@ -45,7 +54,8 @@ func CreateImport(ctx context.Context, st *store.Store, tenant int64, o store.Im
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return store.Import{}, fmt.Errorf("jobs: import file: %w", err)
 	}
-	return st.CreateImport(ctx, tenant, o, store.ImportFile{Name: name, Format: r.Format(), Rows: rows, Body: f})
+	return st.CreateImport(ctx, tenant, o, store.ImportFile{Name: name, Format: r.Format(), Rows: rows, Body: f,
+		Repeated: repeats.Repeated()})
 }
 
 // ImportParams are an import job's parameters.
@@ -70,6 +80,9 @@ func runImport(ctx context.Context, st *store.Store, j store.Job, p *Progress) e
 	}
 	applied, err := st.AppliedImportRows(ctx, imp.ID)
 	if err != nil {
+		return err
+	}
+	if imp.Repeated, err = st.ImportRepeatedKeys(ctx, imp.ID); err != nil {
 		return err
 	}
 	r, err := userfile.NewReader(st.OpenImportFile(ctx, imp.ID))

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"strings"
 
 	"roster/store"
 	"roster/store/userfile"
@@ -142,18 +141,11 @@ func (r *chunkRunner) alone(chunk []store.ImportRecord) {
 	r.fail(r.p.Recorded(c.Cancel))
 }
 
-// chunkKeys are the users a chunk's rows name: their usernames, in lower
-// case, and external ids.
+// chunkKeys are the users a chunk's rows name (store.ImportKeys).
 func chunkKeys(chunk []store.ImportRecord) []string {
 	keys := make([]string, 0, 2*len(chunk))
 	for _, rec := range chunk {
-		u := rec.Record.User
-		if name := strings.ToLower(strings.TrimSpace(u.Username)); name != "" {
-			keys = append(keys, "u:"+name)
-		}
-		if ext := strings.TrimSpace(u.ExternalID); ext != "" && rec.Record.Has(userfile.ColExternalID) {
-			keys = append(keys, "e:"+ext)
-		}
+		keys = append(keys, store.ImportKeys(rec.Record)...)
 	}
 	return keys
 }
