@@ -8,9 +8,10 @@ import (
 	"testing"
 )
 
-// A whole batch's INSERT is kept prepared once a transaction that ran it
-// commits, and the next transactions run it with their own rows; one that
-// rolled back keeps nothing, nor does an INSERT of another number of rows.
+// An INSERT of sqliteInsertRows rows is kept prepared once a transaction
+// that ran it commits, and the next transactions run it with their own
+// rows; one that rolled back keeps nothing, nor does an INSERT of another
+// number of rows (a batch's remainder).
 func TestBatchStatementsAreKeptOnceCommitted(t *testing.T) {
 	s := openCopySource(t)
 	ctx := context.Background()
@@ -45,22 +46,29 @@ func TestBatchStatementsAreKeptOnceCommitted(t *testing.T) {
 	if err := insert(0, MaxBatch, true); err == nil || kept() != 0 {
 		t.Fatalf("rolled back batch: err %v, %d statements kept, want 0", err, kept())
 	}
-	if err := insert(0, MaxBatch-1, false); err != nil || kept() != 0 {
-		t.Fatalf("batch of %d: err %v, %d statements kept, want 0", MaxBatch-1, err, kept())
-	}
-	for from := MaxBatch; from < 4*MaxBatch; from += MaxBatch {
-		if err := insert(from, MaxBatch, false); err != nil || kept() != 1 {
-			t.Fatalf("batch from %d: err %v, %d statements kept, want 1", from, err, kept())
+	count, sum := 0, 0
+	add := func(from, rows int) {
+		for i := from; i < from+rows; i++ {
+			count, sum = count+1, sum+i
 		}
 	}
-	var count, sum int
-	if err := s.r.QueryRowContext(ctx, `SELECT count(*), sum(n) FROM scratch`).Scan(&count, &sum); err != nil {
+	if err := insert(0, sqliteInsertRows-1, false); err != nil || kept() != 0 {
+		t.Fatalf("%d rows: err %v, %d statements kept, want 0", sqliteInsertRows-1, err, kept())
+	}
+	add(0, sqliteInsertRows-1)
+	// Whole batches and one short of a batch (its last INSERT shorter):
+	// the INSERT of sqliteInsertRows rows alone is kept.
+	for from, rows := range map[int]int{MaxBatch: MaxBatch, 2 * MaxBatch: MaxBatch - 1, 3 * MaxBatch: MaxBatch} {
+		if err := insert(from, rows, false); err != nil || kept() != 1 {
+			t.Fatalf("batch of %d from %d: err %v, %d statements kept, want 1", rows, from, err, kept())
+		}
+		add(from, rows)
+	}
+	var gotCount, gotSum int
+	if err := s.r.QueryRowContext(ctx, `SELECT count(*), sum(n) FROM scratch`).Scan(&gotCount, &gotSum); err != nil {
 		t.Fatal(err)
 	}
-	// Rows 0 to 4*MaxBatch-1 but for the one the first committed batch
-	// lacked (MaxBatch-1).
-	last := 4*MaxBatch - 1
-	if wantSum := last*(last+1)/2 - (MaxBatch - 1); count != last || sum != wantSum {
-		t.Errorf("scratch holds %d rows summing to %d, want %d summing to %d", count, sum, last, wantSum)
+	if gotCount != count || gotSum != sum {
+		t.Errorf("scratch holds %d rows summing to %d, want %d summing to %d", gotCount, gotSum, count, sum)
 	}
 }

@@ -42,7 +42,7 @@ func (s *Store) BulkLoad(ctx context.Context, tenant int64, fill func(*Loader) e
 		if _, err := s.w.ExecContext(ctx, `PRAGMA cache_size = -1000000`); err != nil {
 			return err
 		}
-		defer s.w.ExecContext(context.WithoutCancel(ctx), `PRAGMA cache_size = -32000`)
+		defer s.w.ExecContext(context.WithoutCancel(ctx), `PRAGMA cache_size = -8000`)
 		err = s.inTx(ctx, func(tx *sql.Tx) error { return s.load(ctx, tx, nil, t, fill) })
 	}
 	var pe *pgconn.PgError

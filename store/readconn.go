@@ -10,7 +10,7 @@ import (
 
 // readerCacheKiB is the page cache of each connection of the SQLite read
 // pool (see dsn).
-const readerCacheKiB = 8000
+const readerCacheKiB = 2000
 
 // pinKey is the context key of a read connection held for a series of
 // reads (see withReadConn).

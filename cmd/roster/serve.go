@@ -173,14 +173,15 @@ func openSealed(ctx context.Context, dsn, keyFile string) (*store.Store, error) 
 // otherwise. The live heap of a serving Roster is a few MiB, so with Go's
 // default GOGC=100 a collection ran every few hundred requests and cost a
 // quarter of a list page's CPU (make bench: first page +25-35 % at 400).
-// The soft limit keeps a burst (a batch of 10,000 users) from growing the
-// heap past the memory target (under 150 MB under load).
+// The soft limit keeps a burst (a batch of 10,000 users, an import) from
+// growing the heap past the memory target (under 150 MB under load, of
+// which SQLite's caches and the binary's code take some 60).
 func tuneGC(getenv func(string) string) {
 	if getenv("GOGC") == "" {
 		debug.SetGCPercent(400)
 	}
 	if getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(96 << 20)
+		debug.SetMemoryLimit(64 << 20)
 	}
 }
 
