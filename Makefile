@@ -113,7 +113,7 @@ bench-store:
 ## DB=both (the default) measures SQLite and PostgreSQL in one run, side by side, as BENCHMARKS.md shows
 ## them: the two servers take turns scenario by scenario, so this box's drift reaches both alike.
 ## DB=sqlite or DB=postgres measures one engine. PostgreSQL is a throwaway server with its default
-## durability (fsync on; store/storetest/pgserver --durable), seeded anew each run and stopped after it;
+## durability (fsync on; store/storetest/pgserver --durable, checkpoints spaced as the README advises), seeded anew each run and stopped after it;
 ## BENCH_PG=postgres://… uses a server of yours instead, where the seeded database is kept and reused.
 DB ?= both
 BENCH_ARGS = --roster bin/roster --users 1000000 --conns 8 --duration 10s
