@@ -175,13 +175,14 @@ func openSealed(ctx context.Context, dsn, keyFile string) (*store.Store, error) 
 // quarter of a list page's CPU (make bench: first page +25-35 % at 400).
 // The soft limit keeps a burst (a batch of 10,000 users, an import) from
 // growing the heap past the memory target (under 150 MB under load, of
-// which SQLite's caches and the binary's code take some 60).
+// which SQLite's caches and connections and the binary's code take some
+// 80: make bench peaked at 153-163 MiB with 64 MiB here, 142-144 with 56).
 func tuneGC(getenv func(string) string) {
 	if getenv("GOGC") == "" {
 		debug.SetGCPercent(400)
 	}
 	if getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(64 << 20)
+		debug.SetMemoryLimit(56 << 20)
 	}
 }
 
