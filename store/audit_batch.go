@@ -9,10 +9,11 @@ import (
 // add appends an event of the user with id user (whose creation or change
 // it records) on the target named.
 func (ev *events) add(user int64, action, targetType, targetID, targetName string, ch Changes) error {
-	js, err := appendChanges(nil, ch)
+	js, err := appendChanges(ev.buf[:0], ch)
 	if err != nil {
 		return fmt.Errorf("store: audit %s: %w", action, err)
 	}
+	ev.buf = js
 	ev.users, ev.actions, ev.targetTypes = append(ev.users, user), append(ev.actions, action), append(ev.targetTypes, targetType)
 	ev.targetIDs, ev.targetNames, ev.changes = append(ev.targetIDs, targetID), append(ev.targetNames, targetName), append(ev.changes, string(js))
 	return nil

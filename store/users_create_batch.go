@@ -233,6 +233,7 @@ func (s *Store) writeInitialBatch(ctx context.Context, tx *sql.Tx, out []created
 type events struct {
 	users                                                 []int64
 	actions, targetTypes, targetIDs, targetNames, changes []string
+	buf                                                   []byte // add's, reused from event to event
 }
 
 // createdEvents are the events of creating each item of todo,
