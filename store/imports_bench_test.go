@@ -2,9 +2,7 @@ package store_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"strings"
 	"syscall"
@@ -37,22 +35,12 @@ func BenchmarkImportChunk(b *testing.B) {
 			fmt.Fprintf(&f, "import-%d-%d,HR-%d-%d,import%d@bench.example,Imported User %d,Imported/Department %d,team-%d\n",
 				os.Getpid(), k, os.Getpid(), k, k, k, k%10, k%7)
 		}
-		r, err := userfile.NewReader(strings.NewReader(f.String()))
-		if err != nil {
-			b.Fatal(err)
+		recs := readRecords(b, f.String())
+		for i := range recs {
+			recs[i].Row += n * size
+			recs[i].Record.Row = recs[i].Row
 		}
-		var recs []store.ImportRecord
-		for {
-			rec, err := r.Next()
-			if errors.Is(err, io.EOF) {
-				return recs
-			}
-			if err != nil {
-				b.Fatal(err)
-			}
-			rec.Row += n * size
-			recs = append(recs, store.ImportRecord{Row: rec.Row, Record: rec})
-		}
+		return recs
 	}
 	// The process's CPU time is reported beside the wall time: on a busy
 	// machine the wall time says more about the other processes.

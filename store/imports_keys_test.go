@@ -13,7 +13,7 @@ import (
 )
 
 // readRecords reads every record of a users' file.
-func readRecords(t *testing.T, file string) []store.ImportRecord {
+func readRecords(t testing.TB, file string) []store.ImportRecord {
 	t.Helper()
 	r, err := userfile.NewReader(strings.NewReader(file))
 	if err != nil {
