@@ -1,14 +1,19 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
 )
+
+// bulkCacheDefault is SQLite's page cache in KiB while a bulk load runs.
+const bulkCacheDefault = 1_000_000
 
 // BulkLoad adds many users at once to tenant, with org units, groups and
 // memberships, properties and their values: fill adds them through the
@@ -40,7 +45,8 @@ func (s *Store) BulkLoad(ctx context.Context, tenant int64, fill func(*Loader) e
 		// A large page cache while loading: building indexes over a million
 		// rows thrashes the writer's small one (measured against 32 MB:
 		// x1.4).
-		if _, err := s.w.ExecContext(ctx, `PRAGMA cache_size = -1000000`); err != nil {
+		cache := cmp.Or(s.bulkCacheKiB, bulkCacheDefault)
+		if _, err := s.w.ExecContext(ctx, `PRAGMA cache_size = -`+strconv.Itoa(cache)); err != nil {
 			return err
 		}
 		defer s.w.ExecContext(context.WithoutCancel(ctx), `PRAGMA cache_size = -8000`)

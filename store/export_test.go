@@ -120,6 +120,9 @@ func (s *Store) StaleMemberNames(ctx context.Context) (int, error) {
 // SetSearchMerge turns the keyword index's background merge on or off.
 func (s *Store) SetSearchMerge(on bool) { s.searchMergeOff.Store(!on) }
 
+// SetBulkCache sets SQLite's page cache while a bulk load runs, in KiB.
+func (s *Store) SetBulkCache(kib int) { s.bulkCacheKiB = kib }
+
 // MergeSearchWhenIdle runs the background merge's call twice with state of
 // its own: the first call sees the commits so far, the second merges if no
 // write came in between.

@@ -62,6 +62,9 @@ type Store struct {
 	// searchMergeOff stops the keyword index's background merge (tests
 	// that count its segments).
 	searchMergeOff atomic.Bool
+	// bulkCacheKiB, when not 0, is SQLite's page cache while a bulk load
+	// runs instead of bulkCacheDefault (the benchmarks' ten million users).
+	bulkCacheKiB int
 	// noncesRemembered counts the nonces remembered, which prune lapsed
 	// nonces now and then.
 	noncesRemembered atomic.Uint64
