@@ -103,7 +103,8 @@ vendor:
 	cp web/node_modules/@picocss/pico/css/pico.min.css web/static/css/pico.min.css
 
 ## bench-store: the store's list queries at a million users (ROSTER_BENCH_USERS to change); the
-## database is built once (about 2 minutes) and cached in the temp dir
+## database is built once (about 2 minutes; ten million: about 40 minutes, 12 GB) and cached in the
+## temp dir. BENCHMARKS.md's scale table runs the list benchmarks alone at each size.
 bench-store:
 	go test -run '^$$' -bench . -benchtime 200x -timeout 60m ./store
 
