@@ -120,12 +120,16 @@ func (s *Store) ApplyImportRows(ctx context.Context, imp Import, job int64, recs
 	var c ImportCounts
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		c = ImportCounts{}
+		// Applied ranges never overlap, so the one starting last at or
+		// before the chunk's end is the only one that can overlap it: a
+		// seek, however many chunks an import has applied.
 		var applied bool
-		if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM import_chunks
-			WHERE import_id = ? AND first_row <= ? AND last_row >= ?)`, imp.ID, rows.Last, rows.First).Scan(&applied); err != nil {
+		err := tx.QueryRowContext(ctx, `SELECT last_row >= ? FROM import_chunks WHERE import_id = ? AND first_row <= ?
+			ORDER BY first_row DESC LIMIT 1`, rows.First, imp.ID, rows.Last).Scan(&applied)
+		switch {
+		case err != nil && !errors.Is(err, sql.ErrNoRows):
 			return fmt.Errorf("store: import progress: %w", err)
-		}
-		if applied {
+		case applied:
 			return nil
 		}
 		im := &importer{s: s, tx: tx, imp: imp, srcTyp: SourceImport, units: map[string]int64{}}
