@@ -263,7 +263,7 @@ func (s *Store) userByLogin(ctx context.Context, q querier, tenant int64, login 
 	if !errors.Is(err, sql.ErrNoRows) {
 		return User{}, fmt.Errorf("store: user: %w", err)
 	}
-	rows, err := q.QueryContext(ctx, `SELECT `+userColumns+` FROM users u WHERE u.tenant_id = ? AND u.email = ? LIMIT 2`, tenant, login)
+	rows, err := q.QueryContext(ctx, `SELECT `+userColumns+` FROM users u WHERE u.tenant_id = ? AND `+s.caseless("u.email")+` = `+s.caselessArg()+` LIMIT 2`, tenant, login)
 	if err != nil {
 		return User{}, fmt.Errorf("store: user: %w", err)
 	}

@@ -179,10 +179,11 @@ func (s *Store) conditions(tenant int64, f UserFilter) userQuery {
 	}
 	if f.DisplayNamePrefix != "" {
 		lo, hi := prefixRange(f.DisplayNamePrefix)
-		q.add("u.display_name >= ? AND u.display_name < ?", lo, hi)
+		dn, arg := s.caseless("u.display_name"), s.caselessArg()
+		q.add(dn+" >= "+arg+" AND "+dn+" < "+arg, lo, hi)
 	}
 	if f.Email != "" {
-		q.add("u.email = ?", f.Email)
+		q.add(s.caseless("u.email")+" = "+s.caselessArg(), f.Email)
 	}
 	if f.PhoneRegion != "" {
 		q.add("u.phone_region = ?", strings.TrimPrefix(f.PhoneRegion, "+"))
@@ -263,8 +264,16 @@ func (s *Store) keyword(q *userQuery, kw string) {
 		return
 	}
 	lo, hi := prefixRange(strings.ToLower(kw))
-	q.add(`(u.username >= ? AND u.username < ? OR u.display_name >= ? AND u.display_name < ?
-		OR u.email >= ? AND u.email < ?)`, lo, hi, lo, hi, lo, hi)
+	q.add(s.shortKeyword(), lo, hi, lo, hi, lo, hi)
+}
+
+// shortKeyword is a keyword too short for the keyword index: a prefix of
+// the username, display name or email, each through its index; its
+// arguments are the prefix range's ends, three times.
+func (s *Store) shortKeyword() string {
+	dn, em, arg := s.caseless("u.display_name"), s.caseless("u.email"), s.caselessArg()
+	return `(u.username >= ? AND u.username < ? OR ` + dn + ` >= ` + arg + ` AND ` + dn + ` < ` + arg +
+		` OR ` + em + ` >= ` + arg + ` AND ` + em + ` < ` + arg + `)`
 }
 
 // ftsPhrase quotes text as one FTS5 phrase, so its characters are never
@@ -451,7 +460,7 @@ func (s *Store) listUsers(ctx context.Context, tenant int64, f UserFilter, limit
 			// columns after the username still give the order for free.
 			q.add(col+" "+op+" ?", cur.value)
 		default:
-			q.add("("+col+", u.id) "+op+" (?, ?)", cur.value, cur.id)
+			q.add("("+s.caseless(col)+", u.id) "+op+" ("+s.caselessArg()+", ?)", cur.value, cur.id)
 		}
 	}
 	dir := "ASC"
@@ -459,6 +468,9 @@ func (s *Store) listUsers(ctx context.Context, tenant int64, f UserFilter, limit
 		dir = "DESC"
 	}
 	order := col + " " + dir
+	if col == "u.display_name" {
+		order = s.caseless(col) + " " + dir
+	}
 	if col != "u.id" && col != "f.rowid" && col != usernameCol {
 		order += ", u.id " + dir
 	}

@@ -76,12 +76,24 @@ type queryField struct {
 	// tag is the key of a tag field: equality and existence are read
 	// from the tags' own table.
 	tag string
+	// caseless: the field compares without case; col is then the form its
+	// indexes hold (Store.caseless), compared with values in the form
+	// placeholder gives.
+	caseless bool
+}
+
+// placeholder is where a value compared with f goes.
+func (f queryField) placeholder(s *Store) string {
+	if f.caseless {
+		return s.caselessArg()
+	}
+	return "?"
 }
 
 var queryFieldDefs = map[string]queryField{
 	"username":     {col: "u.username", indexed: true, search: "username"},
-	"display_name": {col: "u.display_name", indexed: true, search: "display_name"},
-	"email":        {col: "u.email", indexed: true, search: "email"},
+	"display_name": {col: "u.display_name", indexed: true, search: "display_name", caseless: true},
+	"email":        {col: "u.email", indexed: true, search: "email", caseless: true},
 	"status":       {col: "u.status", kind: fieldEnum, indexed: true},
 	"user_type":    {col: "u.user_type", kind: fieldEnum, indexed: true},
 	// Users not created in Roster (built_in) come from an outside source.
@@ -116,6 +128,9 @@ func (s *Store) field(name string) (queryField, bool) {
 		return queryField{col: `coalesce(json_extract(u.tags, '$."` + k + `"'), '')`, tag: k}, true
 	}
 	f, ok := queryFieldDefs[name]
+	if f.caseless {
+		f.col = s.caseless(f.col)
+	}
 	return f, ok
 }
 
@@ -223,8 +238,7 @@ func (s *Store) keywordsCond(words []string, args *[]any) (cond string, driven b
 			fts = append(fts, ftsPhrase(w))
 		default:
 			lo, hi := prefixRange(strings.ToLower(w))
-			ors = append(ors, `(u.username >= ? AND u.username < ? OR u.display_name >= ? AND u.display_name < ?
-				OR u.email >= ? AND u.email < ?)`)
+			ors = append(ors, s.shortKeyword())
 			*args = append(*args, lo, hi, lo, hi, lo, hi)
 		}
 	}
@@ -413,8 +427,11 @@ func (s *Store) queryUsers(ctx context.Context, tenant int64, q UserQuery, read 
 	if read == readKeys {
 		cols, scan = s.keyColumns(false, false), newKeyScanner(false, false).scan
 	}
-	rows, err := s.rd.QueryContext(qctx, `SELECT `+cols+` FROM `+from+` ORDER BY `+order+
-		` LIMIT ? OFFSET ?`, append(p.args, limit, max(q.Offset, 0))...)
+	query, args := `SELECT `+cols+` FROM `+from+` ORDER BY `+order+` LIMIT ? OFFSET ?`, append(p.args, limit, max(q.Offset, 0))
+	if s.onListQuery != nil {
+		s.onListQuery(query, args)
+	}
+	rows, err := s.rd.QueryContext(qctx, query, args...)
 	if err != nil {
 		return fail(err)
 	}

@@ -139,7 +139,7 @@ func (s *Store) condition(c UserCond) (cond string, args []any, scan bool, msg s
 		return "", nil, false, fmt.Sprintf("%s cannot be compared with %s.", c.label(), c.Op)
 	}
 	cmp := map[string]string{"lt": "<", "lte": "<=", "gt": ">", "gte": ">="}[op]
-	return f.col + " " + cmp + " ?", []any{v}, scan, ""
+	return f.col + " " + cmp + " " + f.placeholder(s), []any{v}, scan, ""
 }
 
 // equals is field = v, for a value queryValue converted.
@@ -152,7 +152,7 @@ func (s *Store) equals(f queryField, name string, v any) (string, []any) {
 	case f.kind == fieldSet:
 		return "(',' || " + f.col + " || ',') LIKE ?", []any{"%," + fmt.Sprint(v) + ",%"}
 	}
-	return f.col + " = ?", []any{v}
+	return f.col + " = " + f.placeholder(s), []any{v}
 }
 
 // queryValue converts c's value to the field's stored form.
