@@ -262,6 +262,11 @@ func prepare(ctx context.Context, o options, engine string) (*bench, error) {
 // list, the constant answer of the same size through the same chain, then
 // the floor for a body of the same size.
 func (b *bench) measure(o options, sc scenario) (result, error) {
+	if sc.once != nil || sc.req().Method != http.MethodGet {
+		if waited := settle(); waited > 2*time.Second {
+			fmt.Fprintf(os.Stderr, "(waited %s for the box to be quiet)\n", waited.Round(100*time.Millisecond))
+		}
+	}
 	if sc.once != nil {
 		return b.measureOnce(o, sc)
 	}
