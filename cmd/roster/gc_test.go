@@ -16,7 +16,7 @@ func TestGCTunedForTheEngine(t *testing.T) {
 	for _, tt := range []struct {
 		postgres bool
 		want     int64
-	}{{false, 48 << 20}, {true, 96 << 20}} {
+	}{{false, 56 << 20}, {true, 96 << 20}} {
 		tuneGC(unset, tt.postgres)
 		if got := debug.SetMemoryLimit(-1); got != tt.want {
 			t.Errorf("postgres=%v: soft limit %d MiB, want %d", tt.postgres, got>>20, tt.want>>20)

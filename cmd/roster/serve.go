@@ -176,19 +176,17 @@ func openSealed(ctx context.Context, dsn, keyFile string) (*store.Store, error) 
 // The soft limit keeps a burst (a batch of 10,000 users, an import) from
 // growing the heap past the memory target (under 150 MB under load). On
 // SQLite, its caches and connections and the binary's code take some 80
-// of those (make bench peaked at 153-163 MiB with 64 MiB here, 149-161
-// with 56 once this round's caches were filled; the reads and writes
-// that fill them peaked at 126-135 with 48, 132-146 with 56, at the same
-// speed). On PostgreSQL the caches are the server's: with the console's
+// of those (make bench peaked at 153-163 MiB with 64 MiB here, 142-144
+// with 56). On PostgreSQL the caches are the server's: with the console's
 // and the API's caches filled, 56 MiB made an import collect garbage for
 // a fifth of Roster's CPU (9,306 rows/s after the read scenarios, 11,743
-// with 96 MiB); with 96, make bench peaked at 116 MiB.
+// with 96 MiB), and the whole run peaked at 78 MiB.
 func tuneGC(getenv func(string) string, postgres bool) {
 	if getenv("GOGC") == "" {
 		debug.SetGCPercent(400)
 	}
 	if getenv("GOMEMLIMIT") == "" {
-		limit := int64(48 << 20)
+		limit := int64(56 << 20)
 		if postgres {
 			limit = 96 << 20
 		}
