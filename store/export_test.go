@@ -6,7 +6,7 @@ import (
 )
 
 // ListPlan runs ListUsers for f and returns the plan of its page query,
-// one step a line (on PostgreSQL, see PlanPostgres).
+// one step a line (on PostgreSQL, see planPostgres).
 func (s *Store) ListPlan(ctx context.Context, tenant int64, f UserFilter) (string, error) {
 	return s.lastQueryPlan(ctx, func() error {
 		_, err := s.ListUsers(ctx, tenant, f)
@@ -31,15 +31,15 @@ func (s *Store) lastQueryPlan(ctx context.Context, run func() error) (string, er
 		return "", err
 	}
 	if s.pg {
-		return s.PlanPostgres(ctx, query, args...)
+		return s.planPostgres(ctx, query, args...)
 	}
 	return s.Plan(ctx, query, args...)
 }
 
-// PlanPostgres returns PostgreSQL's plan of query with sequential scans
+// planPostgres returns PostgreSQL's plan of query with sequential scans
 // priced out of reach: on a test's few rows the planner would rather scan,
 // so a scan left in this plan is one no index can spare.
-func (s *Store) PlanPostgres(ctx context.Context, query string, args ...any) (string, error) {
+func (s *Store) planPostgres(ctx context.Context, query string, args ...any) (string, error) {
 	conn, err := s.r.Conn(ctx)
 	if err != nil {
 		return "", err

@@ -440,6 +440,11 @@ func (s *Store) listUsers(ctx context.Context, tenant int64, f UserFilter, limit
 			col = usernameCol
 		}
 	}
+	// Display names sort and compare in the form their index holds.
+	sortExpr := col
+	if col == "u.display_name" {
+		sortExpr = s.caseless(col)
+	}
 	back := cur != nil && cur.back
 	if cur != nil {
 		op := ">"
@@ -459,18 +464,15 @@ func (s *Store) listUsers(ctx context.Context, tenant int64, f UserFilter, limit
 			// Usernames are unique: no tie-break, so indexes that carry more
 			// columns after the username still give the order for free.
 			q.add(col+" "+op+" ?", cur.value)
-		default:
-			q.add("("+s.caseless(col)+", u.id) "+op+" ("+s.caselessArg()+", ?)", cur.value, cur.id)
+		default: // the display name
+			q.add("("+sortExpr+", u.id) "+op+" ("+s.caselessArg()+", ?)", cur.value, cur.id)
 		}
 	}
 	dir := "ASC"
 	if desc != back {
 		dir = "DESC"
 	}
-	order := col + " " + dir
-	if col == "u.display_name" {
-		order = s.caseless(col) + " " + dir
-	}
+	order := sortExpr + " " + dir
 	if col != "u.id" && col != "f.rowid" && col != usernameCol {
 		order += ", u.id " + dir
 	}
